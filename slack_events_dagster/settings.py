@@ -1,0 +1,342 @@
+"""One validated Settings object from config.yaml, then .env, then environment variables.
+
+Precedence (lowest to highest): built-in defaults, the YAML file, `.env`, the process environment.
+Relative paths in the YAML file are resolved against the file's own folder, so a run started from
+any working directory (the webserver, `dagster job launch`, a code server) finds the same data.
+"""
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_ENV_VAR = "SLACK_EVENTS_CONFIG"
+DEFAULT_CONFIG_NAME = "config.yaml"
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message names the key and the fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PostgresSettings(_Section):
+    host: str = "localhost"
+    port: int = Field(default=5432, ge=1, le=65535)
+    database: str = "slack_events"
+    user: str = "postgres"
+    password: SecretStr | None = None
+    min_connections: int = Field(default=1, ge=0)
+    max_connections: int = Field(default=5, ge=1)
+    connect_timeout_seconds: int = Field(default=5, ge=1)
+
+
+class DatabaseSettings(_Section):
+    type: Literal["sqlite", "postgres"] = "sqlite"
+    path: Path = Path("data/slack_events.db")
+    postgres: PostgresSettings = PostgresSettings()
+    auto_migrate: bool | None = None  # None: yes for SQLite, no for PostgreSQL
+
+    @property
+    def migrates_automatically(self) -> bool:
+        return self.auto_migrate if self.auto_migrate is not None else self.type == "sqlite"
+
+
+class SlackSettings(_Section):
+    source: Literal["export", "api"] = "export"
+    export_path: Path = Path("sample_data/slack_export")
+    channels: list[str] = []  # ids or names (with or without '#'); empty means every channel
+    include_bots: bool = True
+    ignored_subtypes: list[str] = [
+        "channel_join",
+        "channel_leave",
+        "channel_topic",
+        "channel_purpose",
+        "channel_name",
+        "channel_archive",
+        "channel_unarchive",
+        "group_join",
+        "group_leave",
+        "bot_add",
+        "bot_remove",
+        "pinned_item",
+        "unpinned_item",
+        "reminder_add",
+        "huddle_thread",
+    ]
+    base_url: str | None = None
+    workspace_url: str | None = None  # e.g. https://acme.slack.com, for permalinks in exports
+    bot_token_set: bool = False  # the token itself never enters Settings: EnvVar resolves it
+
+
+class ChannelSettings(_Section):
+    """Per-channel overrides, matched by channel id or name."""
+
+    name: str
+    threshold: float | None = None
+    timezone: str | None = None
+    trusted_bots: list[str] = []
+    keyword_weights: dict[str, float] = {}
+
+
+class ScoringSettings(_Section):
+    """Candidate threshold and feature points (names match domain.scoring.ScoreWeights)."""
+
+    threshold: float = 10.0
+    keyword: float = 10.0
+    date: float = 6.0
+    broadcast_mention: float = 8.0
+    replies: float = 5.0
+    reactions: float = 3.0
+    anchor: float = 4.0
+    anchor_cap: float = 12.0
+    link: float = 2.0
+    link_cap: float = 6.0
+    attachments: float = 3.0
+    bot_penalty: float = -15.0
+
+
+class ProcessingSettings(_Section):
+    tz_default: str = "UTC"
+
+    @field_validator("tz_default")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class ExtractorSettings(_Section):
+    type: Literal["rules", "openai"] = "rules"
+    max_events_per_message: int = Field(default=5, ge=1, le=5)
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class DigestSettings(_Section):
+    window_hours: int = Field(default=24, ge=1, le=24 * 14)
+    min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
+    max_events: int = Field(default=10, ge=1)
+    timezone: str = "UTC"
+    target: str = "default"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class PartitionSettings(_Section):
+    start: str = "2026-11-01-00:00"
+
+    @field_validator("start")
+    @classmethod
+    def _hour_key(cls, value: str) -> str:
+        from datetime import datetime
+
+        try:
+            datetime.strptime(value, "%Y-%m-%d-%H:%M")
+        except ValueError as error:
+            raise ValueError(
+                f"expected an hour key like 2026-11-01-00:00, got {value!r}"
+            ) from error
+        return value
+
+
+class Settings(_Section):
+    database: DatabaseSettings = DatabaseSettings()
+    slack: SlackSettings = SlackSettings()
+    partitions: PartitionSettings = PartitionSettings()
+    processing: ProcessingSettings = ProcessingSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    channels: list[ChannelSettings] = []
+    extractor: ExtractorSettings = ExtractorSettings()
+    digest: DigestSettings = DigestSettings()
+    config_path: Path | None = None
+
+    @property
+    def database_type(self) -> str:
+        return self.database.type
+
+    def channel(self, channel_id: str, channel_name: str) -> ChannelSettings | None:
+        """The override block for a channel, by id or by name ('#' optional)."""
+        for channel in self.channels:
+            key = channel.name.lstrip("#")
+            if key in (channel_id, channel_name):
+                return channel
+        return None
+
+
+# Environment variable -> dotted key in Settings. Secrets are handled separately.
+ENV_OVERRIDES: dict[str, str] = {
+    "DATABASE_TYPE": "database.type",
+    "SQLITE_PATH": "database.path",
+    "DATABASE_AUTO_MIGRATE": "database.auto_migrate",
+    "POSTGRES_HOST": "database.postgres.host",
+    "POSTGRES_PORT": "database.postgres.port",
+    "POSTGRES_DATABASE": "database.postgres.database",
+    "POSTGRES_DB": "database.postgres.database",
+    "POSTGRES_USER": "database.postgres.user",
+    "POSTGRES_MIN_CONNECTIONS": "database.postgres.min_connections",
+    "POSTGRES_MAX_CONNECTIONS": "database.postgres.max_connections",
+    "SLACK_SOURCE": "slack.source",
+    "SLACK_EXPORT_PATH": "slack.export_path",
+    "SLACK_CHANNELS": "slack.channels",
+    "SLACK_API_BASE_URL": "slack.base_url",
+    "SLACK_WORKSPACE_URL": "slack.workspace_url",
+    "EXTRACTOR": "extractor.type",
+    "PARTITIONS_START": "partitions.start",
+    "TZ_DEFAULT": "processing.tz_default",
+    "DIGEST_TIMEZONE": "digest.timezone",
+}
+SECRET_KEYS_IN_FILE = {("database", "postgres", "password"), ("slack", "bot_token")}
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Europe/Amsterdam)"
+        ) from error
+    return value
+
+
+def find_config_file(environ: dict[str, str]) -> Path | None:
+    """SLACK_EVENTS_CONFIG, else ./config.yaml, else the project's own config.yaml."""
+    if named := environ.get(CONFIG_ENV_VAR):
+        path = Path(named).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{CONFIG_ENV_VAR}={named}: no such file")
+        return path.resolve()
+    for candidate in (Path.cwd() / DEFAULT_CONFIG_NAME, PROJECT_ROOT / DEFAULT_CONFIG_NAME):
+        if candidate.is_file():
+            return candidate.resolve()
+    return None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{path}: not valid YAML ({error})") from error
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}: expected a mapping at the top level")
+    for key_path in SECRET_KEYS_IN_FILE:
+        node: Any = data
+        for key in key_path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            dotted = ".".join(key_path)
+            raise SettingsError(
+                f"{path}: {dotted} must not be stored in the config file; put it in the "
+                "environment or .env instead (POSTGRES_PASSWORD / SLACK_BOT_TOKEN)"
+            )
+    return data
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[leaf] = value
+
+
+def _env_value(dotted: str, raw: str) -> Any:
+    if dotted == "slack.channels":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    def absolute(path: Path) -> Path:
+        path = path.expanduser()
+        return path if path.is_absolute() else (base / path).resolve()
+
+    settings.database.path = absolute(settings.database.path)
+    settings.slack.export_path = absolute(settings.slack.export_path)
+    return settings
+
+
+def _describe(error: ValidationError, origins: dict[str, str]) -> str:
+    lines = []
+    for item in error.errors():
+        dotted = ".".join(str(part) for part in item["loc"])
+        origin = origins.get(dotted, "config file")
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        lines.append(f"  {dotted}: {item['msg']}{shown} [from {origin}]")
+    return "Invalid configuration:\n" + "\n".join(lines)
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, dotenv_path: Path | None = None
+) -> Settings:
+    """Build Settings from the config file, `.env` and `environ` (defaults to os.environ)."""
+    process_env = dict(os.environ if environ is None else environ)
+    dotenv_file = dotenv_path or Path.cwd() / ".env"
+    from_dotenv = {
+        key: value
+        for key, value in (dotenv_values(dotenv_file) if dotenv_file.is_file() else {}).items()
+        if value is not None
+    }
+    env = {**from_dotenv, **process_env}
+
+    config_path = find_config_file(env)
+    data: dict[str, Any] = _read_yaml(config_path) if config_path else {}
+    origins: dict[str, str] = {}
+    for name, dotted in ENV_OVERRIDES.items():
+        if env.get(name, "") != "":
+            _set_dotted(data, dotted, _env_value(dotted, env[name]))
+            origins[dotted] = f"environment variable {name}"
+    if env.get("POSTGRES_PASSWORD"):
+        _set_dotted(data, "database.postgres.password", env["POSTGRES_PASSWORD"])
+    _set_dotted(data, "slack.bot_token_set", bool(env.get("SLACK_BOT_TOKEN")))
+    data["config_path"] = config_path
+
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as error:
+        where = f" ({config_path})" if config_path else ""
+        raise SettingsError(_describe(error, origins) + where) from None
+    _validate_cross_fields(settings)
+    return _resolve_paths(settings, config_path.parent if config_path else Path.cwd())
+
+
+def _validate_cross_fields(settings: Settings) -> None:
+    pg = settings.database.postgres
+    if pg.min_connections > pg.max_connections:
+        raise SettingsError(
+            "Invalid configuration: database.postgres.min_connections "
+            f"({pg.min_connections}) is greater than max_connections ({pg.max_connections})"
+        )
+    if settings.slack.source == "api" and not settings.slack.bot_token_set:
+        raise SettingsError(
+            "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
+        )
+    for channel in settings.channels:
+        if channel.timezone:
+            try:
+                _check_zone(channel.timezone)
+            except ValueError as error:
+                raise SettingsError(f"channels[{channel.name}].timezone: {error}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide Settings. Also loads `.env` into os.environ so EnvVar secrets resolve."""
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+    return load_settings()

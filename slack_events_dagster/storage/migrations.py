@@ -1,0 +1,59 @@
+"""Alembic owns the schema; these helpers run it from code (auto-migrate, `slack-events demo`)."""
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from alembic import command
+from slack_events_dagster.settings import PROJECT_ROOT
+
+ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The database's schema revision is not the one this code expects."""
+
+
+def alembic_config() -> Config:
+    if not ALEMBIC_INI.is_file():
+        raise FileNotFoundError(
+            f"{ALEMBIC_INI} not found: install the project from its checkout (pip install -e .)"
+        )
+    config = Config(str(ALEMBIC_INI))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "the alembic/versions folder holds no revision"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Apply every pending revision on `engine` (one transaction per revision on PostgreSQL)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def ensure_schema(engine: Engine, migrate: bool) -> None:
+    """Migrate (if allowed) or fail with the command that brings the schema to head."""
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return
+    if migrate:
+        upgrade_to_head(engine)
+        return
+    raise SchemaOutOfDateError(
+        f"Database schema is at revision {current or 'none (empty database)'}, this code needs "
+        f"{head}. Run: alembic upgrade head (or `slack-events migrate`)"
+    )
