@@ -1,0 +1,818 @@
+"""Find and resolve date/time mentions in Slack message text.
+
+Pure functions only (no Dagster, network or database code), so the parsing rules can be tested
+exhaustively and reused by any asset. Natural language is ambiguous, so the rules below are
+deliberately conservative: when a phrase could reasonably mean something else it is left
+unparsed ("unknown stays unknown rather than wrong").
+
+Conventions:
+
+* All results are tz-aware and expressed in the zone ``tz`` given to :func:`find_dates`.
+  Local wall times are built with ``datetime(..., tzinfo=ZoneInfo(...))`` and normalised through
+  UTC, so DST transitions are honoured: a wall time that does not exist (spring-forward gap) is
+  shifted forward by the gap; an ambiguous one (fall-back) takes its first occurrence.
+* Numeric dates are read as US month/day: ``12/03`` is December 3rd. Two single-digit parts
+  without a year (``3/4``) are treated as a fraction, and a number pair followed by ``of``,
+  ``%``, a plural noun or a status word (``8/12 pods``, ``5/10 passed``) as a count.
+* Dates without a year take the occurrence nearest to the reference that is not more than
+  90 days in the past ("Jan 5" said on 2026-12-30 is 2027-01-05).
+* A bare weekday, ``on``/``this``/``coming`` weekday is the next occurrence on or after the
+  reference's local date (same day counts); ``next <weekday>`` is that weekday in the following
+  calendar week (Monday-based: said on Wednesday the 18th, "next Friday" is the 27th and
+  "Friday" the 20th, matching "Friday next week"), and ``last <weekday>`` is strictly before
+  it. Plural or ``every``/``each`` weekdays are recurring schedules, not dates, and are ignored.
+  Lower-case weekday abbreviations (``sat``, ``sun``) only count after a preposition or
+  qualifier (``on sat``), because they are common words.
+* ``end of (the) week`` is the Friday on or after the reference date; ``EOD``/``COB``/``end of
+  day`` is 17:00 local time; ``midnight`` is the end of the day it refers to (24:00) except as
+  the start of a range (``midnight-4am``), where it is 00:00.
+* ``in N weeks`` keeps the reference weekday (precision "week"); ``in N hours/minutes`` is an
+  exact instant.
+* A time joins an adjacent date ("tomorrow at 15:00", "10am on Friday") into one mention. A
+  time further away in the same sentence borrows the nearest preceding date's day but stays its
+  own mention; a time with no date uses the reference's local date. Times next to a coarse
+  mention (week/month/quarter) are absorbed without changing it, since the day is unknown.
+* A weekday written right before a calendar date ("Thu Nov 26") is part of that mention; the
+  calendar date wins if the two disagree.
+* Zone abbreviations map to DST-aware zones (CET/CEST -> Europe/Berlin, ET -> America/New_York,
+  ...) because people keep writing "CET" in summer; "14:00 CET" in July is Berlin time.
+* Left unparsed on purpose: month names without a day or year ("in May"), bare hours
+  ("at 3"), recurring schedules. A cross-month range ("Nov 30 - Dec 2") gives two mentions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["DateMention", "find_dates"]
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """One resolved mention; frozen so mentions can be hashed, compared and deduplicated."""
+
+    start: datetime
+    end: datetime | None
+    precision: str
+    source: str
+    text: str
+    span: tuple[int, int]
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+_MONTH_NUMBERS: dict[str, int] = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+_WEEKDAY_NUMBERS: dict[str, int] = {
+    name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+}
+_NUMBER_WORDS: dict[str, int] = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
+# Abbreviations map to DST-aware zones: people write "CET" or "EST" all year round.
+_ZONE_ALIASES: dict[str, str] = {
+    "UTC": "UTC",
+    "GMT": "UTC",
+    "Z": "UTC",
+    "CET": "Europe/Berlin",
+    "CEST": "Europe/Berlin",
+    "EET": "Europe/Athens",
+    "EEST": "Europe/Athens",
+    "BST": "Europe/London",
+    "ET": "America/New_York",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "PT": "America/Los_Angeles",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "IST": "Asia/Kolkata",
+}
+_EOD_HOUR = 17
+
+# --------------------------------------------------------------------------- patterns
+
+_FLAGS = re.IGNORECASE
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_WEEKDAY = (
+    r"(?:mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?"
+    r"|sat(?:urday)?|sun(?:day)?)"
+)
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_DASH = r"(?:-|\u2013|\u2014)"
+_YEAR = r"(?P<year>(?:19|20)\d{2})(?![\w:])"
+_NUMBER = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+_AMPM = r"(?:[ap]\.m\.|[ap]\.?m\b)"
+_ZONE = (
+    r"(?:\s*\(?(?P<zone>(?-i:(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?"
+    r"|CEST|CET|EEST|EET|BST|EDT|EST|ET|PDT|PST|PT|IST|UTC|GMT|Z"
+    r"|[A-Z][A-Za-z_]+(?:/[A-Za-z0-9_+-]+){1,2}))\)?(?![\w/]))?"
+)
+_EOD = (
+    r"(?P<eod>eod|(?-i:COB)|end\s+of\s+(?:the\s+)?(?:business\s+)?day"
+    r"|close\s+of\s+business)"
+)
+
+
+def _clock_atom(n: int) -> str:
+    """Regex for one clock reading; numbered groups because a range holds two of them."""
+    return (
+        rf"(?:(?P<w{n}>noon|midday|midnight)"
+        rf"|(?P<h{n}>\d{{1,2}})(?::(?P<m{n}>\d{{2}})(?::(?P<s{n}>\d{{2}}))?)?"
+        rf"(?:\s*(?P<ap{n}>{_AMPM}))?)"
+    )
+
+
+_ISO_RE = re.compile(
+    r"(?<![\w.:/-])(?P<y>\d{4})(?P<sep>[-/])(?P<m>\d{2})(?P=sep)(?P<d>\d{2})"
+    r"(?:T(?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?(?P<off>Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?![\w/]|[.:-]\d)",
+    _FLAGS,
+)
+_MONTH_DAY_RE = re.compile(
+    rf"(?<![\w-])(?P<mon>{_MONTH})\b(?:\.\s*|\s+)(?P<d1>\d{{1,2}}){_ORDINAL}"
+    rf"(?:\s*(?:{_DASH}|to|through|thru|until|till)\s*(?P<d2>\d{{1,2}}){_ORDINAL})?"
+    rf"(?![\w:/]|\.\d)(?:(?:,\s*|\s+){_YEAR})?",
+    _FLAGS,
+)
+_DAY_MONTH_RE = re.compile(
+    rf"(?<![\w.:/$#-])(?P<d1>\d{{1,2}}){_ORDINAL}(?:\s*{_DASH}\s*(?P<d2>\d{{1,2}}){_ORDINAL})?"
+    rf"(?:\s+of)?\s+(?P<mon>{_MONTH})\b(?!-)(?:(?:,\s*|\s+){_YEAR})?",
+    _FLAGS,
+)
+_MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _FLAGS)
+_NUMERIC_RE = re.compile(
+    r"(?<![\w/.:,$#-])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?"
+    r"(?![\w/%]|[.,:]\d)"
+)
+# What follows "8/12" when it is a count rather than a date.
+_RATIO_TAIL_RE = re.compile(
+    r"\s*(?:of\b|%|x\b)"
+    r"|\s+(?:ready|done|complete|completed|passed|passing|failed|failing|healthy|up|down"
+    r"|left|remaining|succeeded|running|available|green|red)\b"
+    r"|\s+(?!(?:this|is|was|has|does|its|as|us|plus|thus|always|unless|across)\b)[a-z]+s\b",
+    _FLAGS,
+)
+_QUARTER_RE = re.compile(
+    r"(?<![\w&])(?:(?P<y1>(?:19|20)\d{2})[\s-]?)?Q(?P<q>[1-4])"
+    r"(?:(?:\s*[-/]\s*|\s+)(?P<y2>(?:19|20)\d{2})(?![\w:])|['\u2019](?P<yy>\d{2}))?(?![\w&])",
+    _FLAGS,
+)
+_WEEKDAY_RE = re.compile(
+    rf"(?<![\w-])(?:(?P<q>this\s+coming|this|next|coming|last)\s+)?(?P<wd>{_WEEKDAY})\b",
+    _FLAGS,
+)
+_WEEKDAY_WEEK_RE = re.compile(
+    rf"(?<![\w-])(?:(?P<wd1>{_WEEKDAY}),?\s+(?:of\s+)?(?P<q1>this|next)\s+week"
+    rf"|(?P<q2>this|next)\s+week,?\s+(?:on\s+)?(?P<wd2>{_WEEKDAY}))\b",
+    _FLAGS,
+)
+_RELATIVE_RE = re.compile(
+    r"(?<![\w-])(?:"
+    r"(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
+    r"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)"
+    r"|(?P<today>today|tonight)"
+    r"|(?P<tomorrow>tomorrow|tmrw)"
+    r"|(?P<yesterday>yesterday)"
+    rf"|in\s+(?P<n>{_NUMBER})\s+(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
+    r"|(?P<period_q>this|next)\s+(?P<period>week|month|quarter)"
+    r"|end\s+of\s+(?:the\s+)?(?:(?P<end_q>this|next)\s+)?(?P<end_unit>week|month|quarter|year)"
+    r"|(?P<end_abbr>eow|eom|eoq|eoy)"
+    r")\b",
+    _FLAGS,
+)
+_TIME_RE = re.compile(
+    rf"(?<![\w:./-])(?P<core>{_EOD}|{_clock_atom(1)})(?![\w:]|\.\d){_ZONE}", _FLAGS
+)
+_TIME_RANGE_RE = re.compile(
+    rf"(?<![\w:./-])(?P<core>(?:(?P<btw>between)\s+)?{_clock_atom(1)}\s*"
+    rf"(?(btw)and|(?:{_DASH}|to|until|till))\s*{_clock_atom(2)})(?![\w:]|\.\d){_ZONE}",
+    _FLAGS,
+)
+_OFFSET_RE = re.compile(r"(?:UTC|GMT)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?")
+_URL_RE = re.compile(r"<[^<>\s|]*://[^<>]*>|\b(?:https?|ftp)://[^\s<>]+|\bwww\.[^\s<>]+", _FLAGS)
+# Words allowed between a date and its time for the two to form one mention.
+_CONNECTOR_RE = re.compile(
+    r"(?:[\s,:@(\u2013\u2014-]|\b(?:at|on|from|by|around|starting)\b)*", _FLAGS
+)
+_SENTENCE_BREAK_RE = re.compile(r"[.!?](?=\s|$)|[\n;]")
+_WEEKDAY_LEAD_RE = re.compile(r"\b(?:on|by|until|till|before|after|from|since|due|for)\s+$", _FLAGS)
+_RECURRING_LEAD_RE = re.compile(r"\b(?:every|each)\s+$", _FLAGS)
+_IDIOM_LEAD_RE = re.compile(r"\bat\s+the\s+$", _FLAGS)
+_WEEKDAY_PREFIX_GAP_RE = re.compile(r"\s*,?\s*(?:the\s+)?", _FLAGS)
+
+# --------------------------------------------------------------------------- internals
+
+
+@dataclass
+class _Context:
+    """Everything a pattern handler needs to resolve a match; built once per call."""
+
+    text: str
+    reference: datetime
+    today: date
+    zone: tzinfo
+
+
+@dataclass
+class _Clock:
+    """A wall-clock reading (hour may be 24 for 'end of day'), optional range end and zone."""
+
+    hour: int
+    minute: int
+    second: int = 0
+    until: tuple[int, int, int] | None = None
+    zone: tzinfo | None = None
+
+
+@dataclass
+class _Candidate:
+    """A date mention before time attachment; mutable because times merge into it."""
+
+    span: tuple[int, int]
+    day: date
+    precision: str
+    source: str
+    kind: str = "other"  # "calendar" | "weekday" | "other": drives weekday-prefix merging
+    end_day: date | None = None
+    clock: _Clock | None = None
+    instant: datetime | None = None
+    taken: bool = False  # already carries a time, so an adjacent time must not merge in
+
+
+@dataclass
+class _TimeCandidate:
+    """A clock mention waiting to be attached to a date."""
+
+    span: tuple[int, int]
+    clock: _Clock
+
+
+_C = TypeVar("_C", _Candidate, _TimeCandidate)
+
+
+def _load_zone(name: str) -> ZoneInfo:
+    """Resolve the caller's zone, turning every lookup failure into one ValueError type."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError) as exc:
+        raise ValueError(f"Unknown time zone: {name!r}") from exc
+
+
+def _zone_from_text(name: str) -> tzinfo | None:
+    """Zone named next to a time in the message; None when it is not a real zone."""
+    if name in _ZONE_ALIASES:
+        return ZoneInfo(_ZONE_ALIASES[name])
+    offset = _OFFSET_RE.fullmatch(name)
+    if offset:
+        hours, minutes = int(offset["h"]), int(offset["m"] or 0)
+        if hours > 14 or minutes > 59:
+            return None
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(-delta if offset["sign"] == "-" else delta)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def _at(day: date, hour: int, minute: int, second: int, source: tzinfo, target: tzinfo) -> datetime:
+    """Wall time in `source` expressed in `target`; the UTC round trip normalises DST gaps."""
+    if hour == 24:
+        day, hour = day + timedelta(days=1), 0
+    local = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=source)
+    return local.astimezone(UTC).astimezone(target)
+
+
+def _month_number(name: str) -> int:
+    """Month number from any accepted spelling ("Sept", "december")."""
+    return _MONTH_NUMBERS[name[:3].lower()]
+
+
+def _weekday_number(name: str) -> int:
+    """Weekday number (Monday=0) from any accepted spelling ("Thurs", "friday")."""
+    return _WEEKDAY_NUMBERS[name[:3].lower()]
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    """A date, or None for impossible ones like Feb 30, so handlers can bail out quietly."""
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _infer_year(month: int, day: int, today: date) -> date | None:
+    """Occurrence nearest to `today` that is at most 90 days old (leap days look ahead)."""
+    oldest = today - timedelta(days=90)
+    best: date | None = None
+    for year in range(today.year - 1, today.year + 5):
+        candidate = _safe_date(year, month, day)
+        if candidate is None or candidate < oldest:
+            continue
+        if best is None or abs((candidate - today).days) < abs((best - today).days):
+            best = candidate
+    return best
+
+
+def _calendar_day(month: int, day: int, year: int | None, today: date) -> date | None:
+    """Explicit years are kept; missing ones are inferred from the reference."""
+    if year is not None:
+        return _safe_date(year, month, day)
+    return _infer_year(month, day, today)
+
+
+def _last_day_of_month(year: int, month: int) -> date:
+    """Last calendar day of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    """First day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """First and last day of a calendar quarter."""
+    first_month = 3 * quarter - 2
+    return date(year, first_month, 1), _last_day_of_month(year, first_month + 2)
+
+
+def _quarter_of(day: date) -> int:
+    """Calendar quarter (1-4) containing `day`."""
+    return (day.month - 1) // 3 + 1
+
+
+def _monday(day: date) -> date:
+    """Monday of the ISO week containing `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def _on_or_after(today: date, weekday: int) -> date:
+    """Next `weekday` counting today."""
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
+
+
+# --------------------------------------------------------------------------- date handlers
+
+
+def _iso(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """ISO dates, optionally with a T-separated time and a Z/offset suffix."""
+    day = _safe_date(int(match["y"]), int(match["m"]), int(match["d"]))
+    if day is None:
+        return None
+    candidate = _Candidate(match.span(), day, "day", "explicit", kind="calendar")
+    if match["h"] is not None:
+        hour, minute, second = int(match["h"]), int(match["mi"]), int(match["s"] or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            return None
+        zone = _zone_from_text(match["off"].upper()) if match["off"] else None
+        if match["off"] and zone is None:
+            return None
+        candidate.clock = _Clock(hour, minute, second, zone=zone)
+        candidate.taken = True
+    return candidate
+
+
+def _day_range(match: re.Match[str], ctx: _Context, month: int) -> tuple[date, date | None] | None:
+    """Start and optional end day of "Dec 1-3" / "1-3 Dec"; None for impossible input."""
+    year = int(match["year"]) if match["year"] else None
+    start = _calendar_day(month, int(match["d1"]), year, ctx.today)
+    if start is None:
+        return None
+    if match["d2"] is None:
+        return start, None
+    last = int(match["d2"])
+    if last <= start.day:
+        return None
+    end = _safe_date(start.year, start.month, last)
+    return (start, end) if end is not None else None
+
+
+def _named_month_day(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """Dates with a month name in either order, with optional range and year."""
+    resolved = _day_range(match, ctx, _month_number(match["mon"]))
+    if resolved is None:
+        return None
+    start, end = resolved
+    return _Candidate(match.span(), start, "day", "explicit", kind="calendar", end_day=end)
+
+
+def _month_year(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """Month plus year ("December 2026"): the year makes a bare month name safe to read."""
+    day = date(int(match["year"]), _month_number(match["mon"]), 1)
+    return _Candidate(match.span(), day, "month", "explicit")
+
+
+def _numeric(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """US month/day numbers, rejecting fractions and counts that look like dates."""
+    month, day_number, year_text = int(match["m"]), int(match["d"]), match["y"]
+    if year_text is None:
+        if len(match["m"]) == 1 and len(match["d"]) == 1:
+            return None
+        if _RATIO_TAIL_RE.match(ctx.text, match.end()):
+            return None
+        year = None
+    else:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+    if not 1 <= month <= 12:
+        return None
+    day = _calendar_day(month, day_number, year, ctx.today)
+    if day is None:
+        return None
+    return _Candidate(match.span(), day, "day", "explicit", kind="calendar")
+
+
+def _quarter(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """Q1..Q4; a bare quarter that already ended this year means next year's."""
+    quarter = int(match["q"])
+    if match["y1"] or match["y2"]:
+        year = int(match["y1"] or match["y2"])
+    elif match["yy"]:
+        year = 2000 + int(match["yy"])
+    else:
+        year = ctx.today.year
+        if _quarter_bounds(year, quarter)[1] < ctx.today:
+            year += 1
+    first, last = _quarter_bounds(year, quarter)
+    return _Candidate(match.span(), first, "quarter", "explicit", end_day=last)
+
+
+def _weekday(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """Weekday names with an optional this/next/last qualifier."""
+    name, qualifier = match["wd"], (match["q"] or "").lower()
+    before = ctx.text[max(0, match.start() - 12) : match.start()]
+    if _RECURRING_LEAD_RE.search(before):
+        return None
+    is_abbreviation = not name.lower().endswith("day")
+    if (
+        is_abbreviation
+        and name[0].islower()
+        and not qualifier
+        and not _WEEKDAY_LEAD_RE.search(before)
+    ):
+        return None
+    weekday = _weekday_number(name)
+    today = ctx.today
+    if qualifier == "next":
+        day = _monday(today) + timedelta(days=7 + weekday)
+    elif qualifier == "last":
+        day = today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+    else:
+        day = _on_or_after(today, weekday)
+    return _Candidate(match.span(), day, "day", "relative", kind="weekday")
+
+
+def _weekday_of_week(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """A weekday inside a named week ("Tuesday next week", "next week on Tuesday")."""
+    name = match["wd1"] or match["wd2"]
+    qualifier = (match["q1"] or match["q2"]).lower()
+    monday = _monday(ctx.today) + timedelta(days=7 if qualifier == "next" else 0)
+    day = monday + timedelta(days=_weekday_number(name))
+    return _Candidate(match.span(), day, "day", "relative")
+
+
+def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """Words resolved purely from the reference: today, in 3 days, next week, EOM..."""
+    today, span = ctx.today, match.span()
+    offsets = {"after": 2, "before": -2, "today": 0, "tomorrow": 1, "yesterday": -1}
+    for group, offset in offsets.items():
+        if match[group]:
+            return _Candidate(span, today + timedelta(days=offset), "day", "relative")
+    if match["n"]:
+        return _in_n_units(match, ctx)
+    if match["period"]:
+        shift = 1 if match["period_q"].lower() == "next" else 0
+        period = match["period"].lower()
+        if period == "week":
+            day = _monday(today) + timedelta(days=7 * shift)
+            return _Candidate(span, day, "week", "relative")
+        if period == "month":
+            return _Candidate(span, _add_months(today, shift), "month", "relative")
+        first_month = _add_months(date(today.year, 3 * _quarter_of(today) - 2, 1), 3 * shift)
+        first, last = _quarter_bounds(first_month.year, _quarter_of(first_month))
+        return _Candidate(span, first, "quarter", "relative", end_day=last)
+    if match["end_abbr"]:
+        unit = {"w": "week", "m": "month", "q": "quarter", "y": "year"}[
+            match["end_abbr"][2].lower()
+        ]
+        shift = 0
+    else:
+        unit = match["end_unit"].lower()
+        shift = 1 if (match["end_q"] or "").lower() == "next" else 0
+    return _Candidate(span, _end_of(unit, shift, today), "day", "relative")
+
+
+def _in_n_units(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """In N minutes/hours/days/weeks; sub-day units are exact instants."""
+    raw = match["n"].lower()
+    count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    unit = match["unit"].lower()
+    span = match.span()
+    if unit.startswith(("min", "h")):
+        delta = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
+        instant = (ctx.reference.astimezone(UTC) + delta).astimezone(ctx.zone)
+        return _Candidate(span, instant.date(), "datetime", "relative", instant=instant, taken=True)
+    if unit.startswith("day"):
+        return _Candidate(span, ctx.today + timedelta(days=count), "day", "relative")
+    return _Candidate(span, ctx.today + timedelta(weeks=count), "week", "relative")
+
+
+def _end_of(unit: str, shift: int, today: date) -> date:
+    """Last working day of the week (Friday) or last day of a month/quarter/year."""
+    if unit == "week":
+        return _on_or_after(today, 4) + timedelta(days=7 * shift)
+    if unit == "month":
+        first = _add_months(today, shift)
+        return _last_day_of_month(first.year, first.month)
+    if unit == "quarter":
+        first = _add_months(date(today.year, 3 * _quarter_of(today) - 2, 1), 3 * shift)
+        return _quarter_bounds(first.year, _quarter_of(first))[1]
+    return date(today.year + shift, 12, 31)
+
+
+_DateHandler = Callable[[re.Match[str], _Context], _Candidate | None]
+_DATE_MATCHERS: tuple[tuple[re.Pattern[str], _DateHandler], ...] = (
+    (_ISO_RE, _iso),
+    (_MONTH_DAY_RE, _named_month_day),
+    (_DAY_MONTH_RE, _named_month_day),
+    (_MONTH_YEAR_RE, _month_year),
+    (_NUMERIC_RE, _numeric),
+    (_QUARTER_RE, _quarter),
+    (_WEEKDAY_RE, _weekday),
+    (_WEEKDAY_WEEK_RE, _weekday_of_week),
+    (_RELATIVE_RE, _relative),
+)
+
+# --------------------------------------------------------------------------- time handlers
+
+
+def _read_atom(match: re.Match[str], n: int) -> tuple[int, int, int, str | None, bool] | None:
+    """(hour, minute, second, meridiem, complete) of clock atom n, or None if impossible.
+
+    A bare number ("10" in "10-11am") is incomplete: it only becomes a time by borrowing the
+    meridiem of the other end of a range.
+    """
+    word = match[f"w{n}"]
+    if word:
+        return (0 if word.lower() == "midnight" else 12, 0, 0, None, True)
+    hour, minutes_text = int(match[f"h{n}"]), match[f"m{n}"]
+    minute, second = int(minutes_text or 0), int(match[f"s{n}"] or 0)
+    meridiem = match[f"ap{n}"]
+    if minute > 59 or second > 59:
+        return None
+    if meridiem:
+        return (hour, minute, second, meridiem[0].lower(), True) if 1 <= hour <= 12 else None
+    if minutes_text is None:
+        return (hour, 0, 0, None, False) if 1 <= hour <= 12 else None
+    return (hour, minute, second, None, True) if hour <= 23 else None
+
+
+def _to_24h(hour: int, meridiem: str | None) -> int:
+    """12h reading to 24h ("12am" is 0, "12pm" is 12); 24h readings pass through."""
+    if meridiem is None:
+        return hour
+    return hour % 12 + (12 if meridiem == "p" else 0)
+
+
+def _time_span_and_zone(match: re.Match[str]) -> tuple[tuple[int, int], tzinfo | None]:
+    """Span and zone of a time match; an unknown zone name is left out of the span."""
+    if match["zone"] is None:
+        return match.span(), None
+    zone = _zone_from_text(match["zone"])
+    if zone is None:
+        return (match.start(), match.end("core")), None
+    return match.span(), zone
+
+
+def _single_time(match: re.Match[str], ctx: _Context) -> _TimeCandidate | None:
+    """One clock time, "noon"/"midnight" or an end-of-business-day phrase."""
+    span, zone = _time_span_and_zone(match)
+    if match["eod"]:
+        before = ctx.text[max(0, match.start() - 10) : match.start()]
+        if match["eod"].lower().startswith("end") and _IDIOM_LEAD_RE.search(before):
+            return None  # "at the end of the day" is an idiom, not a deadline
+        return _TimeCandidate(span, _Clock(_EOD_HOUR, 0, zone=zone))
+    atom = _read_atom(match, 1)
+    if atom is None or not atom[4]:
+        return None
+    hour, minute, second, meridiem, _ = atom
+    if match["w1"] and match["w1"].lower() == "midnight":
+        hour = 24  # a lone "midnight" closes the day it refers to
+    return _TimeCandidate(span, _Clock(_to_24h(hour, meridiem), minute, second, zone=zone))
+
+
+def _time_range(match: re.Match[str], ctx: _Context) -> _TimeCandidate | None:
+    """Clock ranges: "02:00-04:00", "10-11am", "between 9 am and noon"."""
+    first, second = _read_atom(match, 1), _read_atom(match, 2)
+    if first is None or second is None or not second[4]:
+        return None
+    end_hour = _to_24h(second[0], second[3])
+    if match["w2"] and match["w2"].lower() == "midnight":
+        end_hour = 24
+    if first[4]:
+        start_hour = _to_24h(first[0], first[3])
+    elif second[3] is None:
+        return None
+    else:
+        start_hour = _to_24h(first[0], second[3])
+        if start_hour * 60 > end_hour * 60 + second[1]:
+            start_hour = _to_24h(first[0], "a" if second[3] == "p" else "p")
+    span, zone = _time_span_and_zone(match)
+    clock = _Clock(start_hour, first[1], first[2], (end_hour, second[1], second[2]), zone)
+    return _TimeCandidate(span, clock)
+
+
+_TimeHandler = Callable[[re.Match[str], _Context], _TimeCandidate | None]
+_TIME_MATCHERS: tuple[tuple[re.Pattern[str], _TimeHandler], ...] = (
+    (_TIME_RE, _single_time),
+    (_TIME_RANGE_RE, _time_range),
+)
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _scan(
+    pattern: re.Pattern[str],
+    handler: Callable[[re.Match[str], _Context], _C | None],
+    ctx: _Context,
+) -> Iterator[_C]:
+    """Every accepted match, including overlapping ones, so the longest can win later."""
+    position = 0
+    while (match := pattern.search(ctx.text, position)) is not None:
+        candidate = handler(match, ctx)
+        if candidate is not None:
+            yield candidate
+        position = match.start() + 1
+
+
+def _select(candidates: list[_C], blocked: list[tuple[int, int]]) -> list[_C]:
+    """Longest-first non-overlapping choice, so "day after tomorrow" beats "tomorrow".
+
+    `blocked` spans must not overlap each other; occupied spans are kept sorted so each check
+    is a bisection (messages can be long pasted logs full of timestamps).
+    """
+    occupied = sorted(blocked)
+    chosen: list[_C] = []
+    for candidate in sorted(candidates, key=lambda c: (c.span[0] - c.span[1], c.span[0])):
+        start, end = candidate.span
+        index = bisect.bisect_left(occupied, (start, end))
+        if index > 0 and occupied[index - 1][1] > start:
+            continue
+        if index < len(occupied) and occupied[index][0] < end:
+            continue
+        occupied.insert(index, (start, end))
+        chosen.append(candidate)
+    return sorted(chosen, key=lambda c: c.span)
+
+
+def _merge_weekday_prefixes(text: str, dates: list[_Candidate]) -> list[_Candidate]:
+    """Fold "Thu" into a directly following "Nov 26": one event, one mention."""
+    merged: list[_Candidate] = []
+    for candidate in dates:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.kind == "weekday"
+            and candidate.kind == "calendar"
+            and _WEEKDAY_PREFIX_GAP_RE.fullmatch(text, previous.span[1], candidate.span[0])
+        ):
+            candidate.span = (previous.span[0], candidate.span[1])
+            merged[-1] = candidate
+        else:
+            merged.append(candidate)
+    return merged
+
+
+def _absorb(target: _Candidate, time: _TimeCandidate) -> None:
+    """Merge an adjacent time into a date; coarse dates keep their value, only the span grows."""
+    target.span = (min(target.span[0], time.span[0]), max(target.span[1], time.span[1]))
+    target.taken = True
+    if target.precision == "day":
+        target.clock = time.clock
+
+
+def _attach_times(
+    ctx: _Context, dates: list[_Candidate], times: list[_TimeCandidate]
+) -> list[_Candidate]:
+    """Give every time a day; return the times that stay separate mentions."""
+    text = ctx.text
+    separate: list[_Candidate] = []
+    index = 0  # first date ending after the current time; spans only grow into gaps
+    for time in times:
+        while index < len(dates) and dates[index].span[1] <= time.span[0]:
+            index += 1
+        previous = dates[index - 1] if index > 0 else None
+        following = dates[index] if index < len(dates) else None
+        if (
+            previous is not None
+            and not previous.taken
+            and _CONNECTOR_RE.fullmatch(text, previous.span[1], time.span[0])
+        ):
+            _absorb(previous, time)
+        elif (
+            following is not None
+            and not following.taken
+            and _CONNECTOR_RE.fullmatch(text, time.span[1], following.span[0])
+        ):
+            _absorb(following, time)
+        elif previous is not None and not _SENTENCE_BREAK_RE.search(
+            text, previous.span[1], time.span[0]
+        ):
+            if previous.precision == "day":
+                separate.append(
+                    _Candidate(time.span, previous.day, "day", previous.source, clock=time.clock)
+                )
+        else:
+            separate.append(_Candidate(time.span, ctx.today, "day", "relative", clock=time.clock))
+    return separate
+
+
+def _to_mention(ctx: _Context, candidate: _Candidate) -> DateMention:
+    """Turn a resolved candidate into the public, tz-aware value."""
+    zone = ctx.zone
+    text = ctx.text[candidate.span[0] : candidate.span[1]]
+    if candidate.instant is not None:
+        return DateMention(
+            candidate.instant, None, "datetime", candidate.source, text, candidate.span
+        )
+    clock = candidate.clock
+    if clock is None:
+        start = _at(candidate.day, 0, 0, 0, zone, zone)
+        end = _at(candidate.end_day, 0, 0, 0, zone, zone) if candidate.end_day else None
+        return DateMention(start, end, candidate.precision, candidate.source, text, candidate.span)
+    source_zone = clock.zone or zone
+    start = _at(candidate.day, clock.hour, clock.minute, clock.second, source_zone, zone)
+    end: datetime | None = None
+    last_day = candidate.end_day or candidate.day
+    if clock.until is not None:
+        end = _at(last_day, *clock.until, source_zone, zone)
+        if end <= start:  # "22:00-02:00" runs past midnight
+            end = _at(last_day + timedelta(days=1), *clock.until, source_zone, zone)
+    elif candidate.end_day is not None:
+        end = _at(last_day, clock.hour, clock.minute, clock.second, source_zone, zone)
+    return DateMention(start, end, "datetime", candidate.source, text, candidate.span)
+
+
+def find_dates(text: str, reference: datetime, tz: str = "UTC") -> list[DateMention]:
+    """All date/time mentions in `text`, resolved against `reference` in the zone `tz`.
+
+    `reference` is the message time and must be tz-aware; relative phrases ("tomorrow",
+    "next Friday") are resolved from its local date in `tz`. The result is sorted by span and
+    non-overlapping; every datetime is expressed in `tz`. See the module docstring for the
+    interpretation rules (US month/day numbers, weekday and year inference, time attachment).
+
+    Raises ValueError when `tz` is not a known IANA zone or `reference` is naive.
+    """
+    zone = _load_zone(tz)
+    if reference.tzinfo is None or reference.utcoffset() is None:
+        raise ValueError("reference must be a timezone-aware datetime")
+    local_reference = reference.astimezone(zone)
+    ctx = _Context(text, local_reference, local_reference.date(), zone)
+    blocked = [match.span() for match in _URL_RE.finditer(text)]
+
+    date_candidates = [
+        candidate
+        for pattern, handler in _DATE_MATCHERS
+        for candidate in _scan(pattern, handler, ctx)
+    ]
+    dates = _merge_weekday_prefixes(text, _select(date_candidates, blocked))
+
+    time_candidates = [
+        candidate
+        for pattern, handler in _TIME_MATCHERS
+        for candidate in _scan(pattern, handler, ctx)
+    ]
+    times = _select(time_candidates, blocked + [d.span for d in dates])
+
+    separate = _attach_times(ctx, dates, times)
+    mentions = [_to_mention(ctx, candidate) for candidate in dates + separate]
+    return sorted(mentions, key=lambda mention: mention.span)

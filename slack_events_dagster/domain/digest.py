@@ -1,0 +1,202 @@
+"""Digest building and rendering (Markdown for the UI, Block Kit for Slack)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_events_dagster.domain.dedup import EventRecord, MergedEvent, merge_exact
+from slack_events_dagster.domain.vocabulary import CATEGORY_PRIORITY
+
+CATEGORY_EMOJI = {
+    "product": ":rocket:",
+    "risk": ":rotating_light:",
+    "process": ":clipboard:",
+    "marketing": ":mega:",
+    "org": ":busts_in_silhouette:",
+    "unknown": ":calendar:",
+}
+CATEGORY_UNICODE = {
+    "product": "🚀",
+    "risk": "🚨",
+    "process": "📋",
+    "marketing": "📣",
+    "org": "👥",
+    "unknown": "📅",
+}
+STATUS_NOTE = {
+    "postponed": "moved",
+    "canceled": "canceled",
+    "completed": "done",
+    "rolled_back": "rolled back",
+    "started": "in progress",
+}
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    min_confidence: float = 0.7
+    max_events: int = 10
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class Digest:
+    as_of: datetime  # end of the window (exclusive)
+    window_start: datetime
+    entries: tuple[MergedEvent, ...]
+    total_matching: int  # before the max_events cap
+
+
+def build_digest(
+    events: Iterable[EventRecord],
+    window_start: datetime,
+    window_end: datetime,
+    options: DigestOptions,
+) -> Digest:
+    """Events announced in [window_start, window_end), merged by dedup key and sorted by date,
+    then category priority, then title; at most `max_events`."""
+    in_window = [
+        event
+        for event in events
+        if window_start <= event.message_time < window_end
+        and event.confidence >= options.min_confidence
+    ]
+    merged = merge_exact(in_window)
+    merged.sort(key=_digest_order)
+    return Digest(window_end, window_start, tuple(merged[: options.max_events]), len(merged))
+
+
+def _digest_order(entry: MergedEvent) -> tuple:
+    undated = entry.event_date is None
+    return (
+        undated,
+        entry.event_date.timestamp() if entry.event_date else 0.0,
+        CATEGORY_PRIORITY.get(entry.category, 99),
+        entry.title.lower(),
+        entry.dedup_key,
+    )
+
+
+def format_when(entry: MergedEvent, timezone: str) -> str:
+    """'Thu 26 Nov 14:00 UTC', 'Sat 28 Nov', a range, or 'date TBD'."""
+    if entry.event_date is None:
+        return "date TBD"
+    if entry.date_precision in ("day", "week", "month", "quarter"):
+        zone = ZoneInfo(entry.event_timezone)
+        start = entry.event_date.astimezone(zone)
+        text = {
+            "week": f"week of {start:%a %d %b}",
+            "month": f"{start:%B %Y}",
+            "quarter": f"Q{(start.month - 1) // 3 + 1} {start:%Y}",
+        }.get(entry.date_precision or "", f"{start:%a %d %b}")
+        if entry.event_end is not None and entry.date_precision == "day":
+            end = entry.event_end.astimezone(zone)
+            if end.date() != start.date():
+                text += f" – {end:%a %d %b}"
+        return text
+    zone = ZoneInfo(timezone)
+    start = entry.event_date.astimezone(zone)
+    text = f"{start:%a %d %b %H:%M}"
+    if entry.event_end is not None:
+        end = entry.event_end.astimezone(zone)
+        text += f"–{end:%H:%M}" if end.date() == start.date() else f" – {end:%a %d %b %H:%M}"
+    return f"{text} {start.tzname()}"
+
+
+def _sources_markdown(entry: MergedEvent) -> str:
+    parts = []
+    for source in entry.sources:
+        label = f"#{source.channel_name}"
+        parts.append(f"[{label}]({source.permalink})" if source.permalink else label)
+    return ", ".join(parts)
+
+
+def _sources_mrkdwn(entry: MergedEvent) -> str:
+    parts = []
+    for source in entry.sources:
+        label = f"#{source.channel_name}"
+        parts.append(f"<{source.permalink}|{label}>" if source.permalink else label)
+    return ", ".join(parts)
+
+
+def _status_suffix(entry: MergedEvent) -> str:
+    note = STATUS_NOTE.get(entry.status)
+    return f" _({note})_" if note else ""
+
+
+def _heading(digest: Digest, timezone: str) -> tuple[str, str]:
+    zone = ZoneInfo(timezone)
+    as_of = digest.as_of.astimezone(zone)
+    hours = round((digest.as_of - digest.window_start).total_seconds() / 3600)
+    title = f"Upcoming events — as of {as_of:%a %d %b %Y %H:%M} {as_of.tzname()}"
+    count = len(digest.entries)
+    if count == 0:
+        subtitle = f"No events announced in the {hours} h before {as_of:%d %b %H:%M}."
+    else:
+        more = f" (top {count} of {digest.total_matching})" if digest.total_matching > count else ""
+        noun = "event" if count == 1 else "events"
+        subtitle = f"{count} {noun} announced in the {hours} h before {as_of:%d %b %H:%M}{more}."
+    return title, subtitle
+
+
+def render_markdown(digest: Digest, timezone: str) -> str:
+    title, subtitle = _heading(digest, timezone)
+    lines = [f"## {title}", "", f"_{subtitle}_", ""]
+    for entry in digest.entries:
+        lines.append(
+            f"- {CATEGORY_UNICODE.get(entry.category, '📅')} **{format_when(entry, timezone)}** — "
+            f"{entry.title}{_status_suffix(entry)} · {_sources_markdown(entry)}"
+        )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_blocks(digest: Digest, timezone: str) -> list[dict[str, Any]]:
+    """Slack Block Kit: a header, a context line, then one section per event."""
+    title, subtitle = _heading(digest, timezone)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": subtitle}]},
+    ]
+    if digest.entries:
+        blocks.append({"type": "divider"})
+    for entry in digest.entries:
+        text = (
+            f"{CATEGORY_EMOJI.get(entry.category, ':calendar:')} *{format_when(entry, timezone)}*"
+            f"{_status_suffix(entry)}\n{entry.title}\n{_sources_mrkdwn(entry)}"
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+    return blocks
+
+
+def entries_as_json(digest: Digest) -> list[dict[str, Any]]:
+    """The digest's entries as JSON-ready dicts (stored in `digests.entries`)."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return [
+        {
+            "dedup_key": e.dedup_key,
+            "title": e.title,
+            "category": e.category,
+            "status": e.status,
+            "event_date": iso(e.event_date),
+            "event_end": iso(e.event_end),
+            "date_precision": e.date_precision,
+            "confidence": e.confidence,
+            "first_announced": iso(e.first_announced),
+            "links": list(e.links),
+            "sources": [
+                {
+                    "channel_id": s.channel_id,
+                    "channel_name": s.channel_name,
+                    "ts": s.message_ts,
+                    "permalink": s.permalink,
+                }
+                for s in e.sources
+            ],
+        }
+        for e in digest.entries
+    ]

@@ -1,0 +1,176 @@
+"""The deterministic rules extractor: sentences with an event keyword become events (0..5)."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.dates import DateMention, find_dates
+from slack_events_dagster.domain.vocabulary import EventKeyword, detect_status, find_keywords
+
+MAX_TITLE_CHARS = 140
+MAX_SUMMARY_CHARS = 320
+MAX_LINKS = 3
+SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
+LEADING_NOISE = re.compile(
+    r"^(?:[\s\-–—•*>:|,.!]+|(?:@here|@channel|@everyone|heads[- ]up|reminder|fyi|psa|note|update"
+    r"|quick update|friendly reminder|important|announcement|hey(?: all| team| folks| everyone)?"
+    r"|hi(?: all| team| folks| everyone)?|all|team|folks)\b[\s:,!\-–—]*)+",
+    re.IGNORECASE,
+)
+URL = re.compile(r"https?://\S+")
+SPACES = re.compile(r"\s+")
+PRECISION_RANK = {"datetime": 0, "day": 1, "week": 2, "month": 3, "quarter": 4}
+# An event reported as done or under way happened when the message was posted.
+HAPPENING_NOW = frozenset({"completed", "started", "rolled_back"})
+SEVERITY = re.compile(r"\bsev ?-?([1-3])\b|\b(p[0-1])\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ExtractionInput:
+    """A candidate message as the extractor sees it."""
+
+    text: str  # normalised (no Slack markup)
+    message_time: datetime  # aware
+    timezone: str
+    anchors: tuple[Anchor, ...] = ()
+    links: tuple[str, ...] = ()
+    broadcast: bool = False
+
+
+@dataclass(frozen=True)
+class ExtractedEvent:
+    title: str
+    category: str
+    action: str
+    status: str
+    event_date: datetime | None
+    event_end: datetime | None
+    date_precision: str | None
+    date_source: str  # explicit | relative | message_time | unknown
+    confidence: float
+    summary: str
+    links: tuple[str, ...]
+    anchors: tuple[Anchor, ...]
+    severity: str | None = None
+
+
+@dataclass
+class _Draft:
+    sentence: str
+    keyword: EventKeyword
+    dates: list[DateMention] = field(default_factory=list)
+
+
+def _specificity(mention: DateMention) -> tuple[int, int, int]:
+    """The most precise, explicit, earliest-written date of a sentence is its event's date."""
+    return (
+        PRECISION_RANK.get(mention.precision, 9),
+        0 if mention.source == "explicit" else 1,
+        mention.span[0],
+    )
+
+
+def split_sentences(text: str) -> list[str]:
+    return [part.strip() for part in SENTENCE_BREAK.split(text) if part and part.strip()]
+
+
+def make_title(sentence: str) -> str:
+    """A headline from a sentence: no greeting prefix, no URLs, at most 140 characters."""
+    title = URL.sub("", sentence)
+    title = LEADING_NOISE.sub("", title)
+    title = SPACES.sub(" ", title).strip(" :-–—,;")
+    if not title:
+        title = SPACES.sub(" ", sentence).strip()
+    title = title[0].upper() + title[1:] if title else title
+    if len(title) > MAX_TITLE_CHARS:
+        cut = title[: MAX_TITLE_CHARS - 1]
+        cut = cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut
+        title = cut.rstrip(" ,;:-") + "…"
+    return title
+
+
+def _truncate(text: str, limit: int) -> str:
+    text = SPACES.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _confidence(draft: _Draft, anchors: tuple[Anchor, ...], broadcast: bool) -> float:
+    score = 0.45
+    if draft.keyword.category != "unknown":
+        score += 0.15
+    if draft.dates:
+        score += 0.2 if draft.dates[0].source == "explicit" else 0.15
+    elif draft.keyword.category == "risk" and SEVERITY.search(draft.sentence):
+        score += 0.15
+    if anchors:
+        score += 0.1
+    if broadcast:
+        score += 0.05
+    return round(min(score, 0.95), 2)
+
+
+def extract_events(message: ExtractionInput, max_events: int = 5) -> list[ExtractedEvent]:
+    """Events announced in one message, each with its own date; deterministic for equal input."""
+    drafts: list[_Draft] = []
+    loose_dates: list[DateMention] = []
+    for sentence in split_sentences(message.text):
+        dates = sorted(
+            find_dates(sentence, message.message_time, message.timezone), key=_specificity
+        )
+        keywords = find_keywords(sentence)
+        if keywords and sentence.rstrip().endswith("?"):
+            continue  # a question ("who is on release duty next week?") announces nothing
+        if keywords:
+            drafts.append(_Draft(sentence, keywords[0], dates))
+        elif dates and drafts and not drafts[-1].dates:
+            drafts[-1].dates.extend(dates)  # "Release v2 next week. It starts Thursday 10:00."
+        else:
+            loose_dates.extend(dates)
+    if not drafts:
+        return []
+    for draft in drafts:
+        if not draft.dates and len(loose_dates) == 1:
+            draft.dates.append(loose_dates[0])
+
+    events: list[ExtractedEvent] = []
+    seen: set[tuple[str, datetime | None]] = set()
+    summary = _truncate(message.text, MAX_SUMMARY_CHARS)
+    for draft in drafts:
+        date = draft.dates[0] if draft.dates else None
+        key = (draft.keyword.action, date.start if date else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        status = detect_status(draft.sentence)
+        if date is not None:
+            start, end, precision, source = date.start, date.end, date.precision, date.source
+        elif draft.keyword.category == "risk" or status in HAPPENING_NOW:
+            start, end, precision, source = message.message_time, None, "datetime", "message_time"
+        else:
+            start, end, precision, source = None, None, None, "unknown"
+        severity = SEVERITY.search(draft.sentence)
+        events.append(
+            ExtractedEvent(
+                title=make_title(draft.sentence),
+                category=draft.keyword.category,
+                action=draft.keyword.action,
+                status=status,
+                event_date=start,
+                event_end=end,
+                date_precision=precision,
+                date_source=source,
+                confidence=_confidence(draft, message.anchors, message.broadcast),
+                summary=summary,
+                links=message.links[:MAX_LINKS],
+                anchors=message.anchors,
+                severity=(
+                    f"sev{severity.group(1)}" if severity.group(1) else severity.group(2).lower()
+                )
+                if severity
+                else None,
+            )
+        )
+        if len(events) == max_events:
+            break
+    return events

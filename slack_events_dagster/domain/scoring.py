@@ -1,0 +1,69 @@
+"""Which messages deserve extraction: a weighted, explainable feature score per message."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from slack_events_dagster.domain.vocabulary import find_keywords
+
+
+@dataclass(frozen=True)
+class ScoreWeights:
+    """Points per feature (DOMAIN.md's numbers, plus a date feature); per channel overridable."""
+
+    keyword: float = 10.0
+    date: float = 6.0
+    broadcast_mention: float = 8.0
+    replies: float = 5.0
+    reactions: float = 3.0
+    anchor: float = 4.0
+    anchor_cap: float = 12.0
+    link: float = 2.0
+    link_cap: float = 6.0
+    attachments: float = 3.0
+    bot_penalty: float = -15.0
+    keyword_weights: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageSignals:
+    """What scoring needs to know about a message, already extracted."""
+
+    text: str
+    date_mentions: int
+    broadcast_mention: bool
+    reply_count: int
+    reaction_count: int
+    anchor_count: int
+    link_count: int
+    attachment_count: int
+    is_bot: bool
+    trusted_bot: bool
+
+
+def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float, dict[str, float]]:
+    """The total score and the points each feature contributed (stored so a person sees why)."""
+    features: dict[str, float] = {}
+    keywords = find_keywords(signals.text)
+    if keywords:
+        best = max(weights.keyword_weights.get(k.name, weights.keyword) for k in keywords)
+        features["keyword:" + ",".join(k.name for k in keywords)] = best
+    for name, custom in weights.keyword_weights.items():
+        if name not in {k.name for k in keywords} and name.lower() in signals.text.lower():
+            features[f"custom_keyword:{name}"] = custom
+    if signals.date_mentions:
+        features["date"] = weights.date
+    if signals.broadcast_mention:
+        features["broadcast_mention"] = weights.broadcast_mention
+    if signals.reply_count >= 1:
+        features["replies"] = weights.replies
+    if signals.reaction_count >= 2:
+        features["reactions"] = weights.reactions
+    if signals.anchor_count:
+        features["anchors"] = min(signals.anchor_count * weights.anchor, weights.anchor_cap)
+    if signals.link_count:
+        features["links"] = min(signals.link_count * weights.link, weights.link_cap)
+    if signals.attachment_count:
+        features["attachments"] = weights.attachments
+    if signals.is_bot and not signals.trusted_bot:
+        features["bot"] = weights.bot_penalty
+    return round(sum(features.values()), 3), features
