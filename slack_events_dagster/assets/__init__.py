@@ -1,0 +1,10 @@
+"""One module per asset: raw_slack_messages -> event_candidates -> events -> digests."""
+
+from slack_events_dagster.assets.digests import digests
+from slack_events_dagster.assets.event_candidates import event_candidates
+from slack_events_dagster.assets.events import events
+from slack_events_dagster.assets.raw_slack_messages import raw_slack_messages
+
+ALL_ASSETS = [raw_slack_messages, event_candidates, events, digests]
+
+__all__ = ["ALL_ASSETS", "digests", "event_candidates", "events", "raw_slack_messages"]

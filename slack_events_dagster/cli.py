@@ -1,0 +1,145 @@
+"""`slack-events`: demo, doctor and migrate, over the same settings and definitions as Dagster."""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from slack_events_dagster.settings import Settings, SettingsError, get_settings
+from slack_events_dagster.storage import engine as engines
+from slack_events_dagster.storage.migrations import (
+    SchemaOutOfDateError,
+    current_revision,
+    ensure_schema,
+    head_revision,
+)
+from slack_events_dagster.storage.schema import digests, raw_slack_messages
+
+HOUR_KEY = "%Y-%m-%d-%H:%M"
+
+
+def _export_partition_range(settings: Settings) -> tuple[str, str]:
+    """The hourly keys covering the bundled/configured export, clamped to the partitions def."""
+    from slack_events_dagster.partitions import HOURLY
+    from slack_events_dagster.resources.slack import SlackExport
+
+    days = SlackExport(settings.slack.export_path).covered_days()
+    if days is None:
+        raise SystemExit(f"No day files found in the Slack export at {settings.slack.export_path}")
+    first = datetime.combine(days[0], datetime.min.time(), tzinfo=UTC)
+    last = datetime.combine(days[1], datetime.min.time(), tzinfo=UTC) + timedelta(hours=23)
+    start = max(first, datetime.strptime(settings.partitions.start, HOUR_KEY).replace(tzinfo=UTC))
+    newest = HOURLY.get_last_partition_key()
+    if newest is None:
+        raise SystemExit("No complete hourly partition exists yet (check partitions.start)")
+    end = min(last, datetime.strptime(newest, HOUR_KEY).replace(tzinfo=UTC))
+    if start > end:
+        raise SystemExit(
+            f"The export covers {days[0]}..{days[1]}, outside the partitions "
+            f"({settings.partitions.start} .. {newest}); adjust partitions.start in config.yaml"
+        )
+    return start.strftime(HOUR_KEY), end.strftime(HOUR_KEY)
+
+
+def demo(settings: Settings) -> int:
+    """Migrate, materialise every hour the export covers in one run, print the latest digest."""
+    import dagster as dg
+
+    from slack_events_dagster.assets import ALL_ASSETS
+    from slack_events_dagster.definitions import build_resources
+
+    engine = engines.get_engine(settings.database)
+    ensure_schema(engine, migrate=True)
+    first, last = _export_partition_range(settings)
+    where = engines.describe(settings.database)
+    print(f"Materialising partitions {first} .. {last} in one run ({where})")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    result = dg.materialize(
+        ALL_ASSETS,
+        resources=build_resources(settings),
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
+    )
+    if not result.success:
+        print("The run failed; see the log above.", file=sys.stderr)
+        return 1
+    with engine.connect() as connection:
+        newest_message_hour = connection.execute(
+            select(func.max(raw_slack_messages.c.partition_hour))
+        ).scalar_one()
+        query = select(digests.c.markdown).order_by(digests.c.partition_hour.desc()).limit(1)
+        if newest_message_hour is not None:
+            query = query.where(digests.c.partition_hour <= newest_message_hour)
+        markdown = connection.execute(query).scalar_one_or_none()
+    print("\n" + (markdown or "(no digest was written)"))
+    print(
+        "Explore the runs, assets and partitions in the Dagster UI: make dev  (http://localhost:3000)"
+    )
+    return 0
+
+
+def doctor(settings: Settings) -> int:
+    """Print what is configured and whether the database is reachable and migrated."""
+    database = settings.database
+    print(f"config file:   {settings.config_path or '(none, built-in defaults)'}")
+    print(f"database_type: {settings.database_type}")
+    print(f"database:      {engines.describe(database)}")
+    ok = True
+    try:
+        version = engines.check_connection(database)
+        print(f"reachable:     yes ({version})")
+        revision = current_revision(engines.get_engine(database))
+        head = head_revision()
+        state = "up to date" if revision == head else "needs: alembic upgrade head"
+        print(f"schema:        revision {revision or 'none'} (head {head}, {state})")
+        ok = revision == head or database.migrates_automatically
+    except engines.DatabaseUnreachableError as error:
+        print(f"reachable:     NO\n{error}")
+        ok = False
+    source = settings.slack
+    where = source.export_path if source.source == "export" else (source.base_url or "slack.com")
+    print(f"slack source:  {source.source} ({where})")
+    if source.source == "export" and not source.export_path.exists():
+        print(f"               export not found at {source.export_path}")
+        ok = False
+    print(f"extractor:     {settings.extractor.type}")
+    return 0 if ok else 1
+
+
+def migrate(settings: Settings) -> int:
+    engine = engines.get_engine(settings.database)
+    try:
+        ensure_schema(engine, migrate=True)
+    except SchemaOutOfDateError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"{engines.describe(settings.database)} is at revision {current_revision(engine)}")
+    return 0
+
+
+COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="slack-events", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="migrate, materialise the export's hours, print the digest")
+    commands.add_parser("doctor", help="show the configuration and check the database")
+    commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+        return COMMANDS[args.command](settings)
+    except (SettingsError, engines.DatabaseUnreachableError, SchemaOutOfDateError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

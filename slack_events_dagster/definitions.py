@@ -1,0 +1,47 @@
+"""`defs`: the code location. Settings enter here once and become resources."""
+
+import dagster as dg
+
+from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.jobs import slack_events_hourly, slack_events_job
+from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
+from slack_events_dagster.resources.extractor import ExtractorResource
+from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.settings import Settings, get_settings
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    """Every resource the assets use, configured from one Settings object."""
+    database = DatabaseResource.from_settings(settings.database)
+    slack = settings.slack
+    return {
+        "database": database,
+        "io_manager": SqlIOManager(database=database),
+        "slack": SlackResource(
+            source=slack.source,
+            export_path=str(slack.export_path),
+            channels=slack.channels,
+            include_bots=slack.include_bots,
+            ignored_subtypes=slack.ignored_subtypes,
+            workspace_url=slack.workspace_url,
+        ),
+        "extractor": ExtractorResource(
+            type=settings.extractor.type,
+            max_events_per_message=settings.extractor.max_events_per_message,
+            min_confidence=settings.extractor.min_confidence,
+        ),
+        "pipeline": PipelineResource.from_settings(settings),
+    }
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(
+        assets=ALL_ASSETS,
+        jobs=[slack_events_job],
+        schedules=[slack_events_hourly],
+        resources=build_resources(settings),
+    )
+
+
+defs = build_definitions(get_settings())

@@ -1,0 +1,77 @@
+"""The `pipeline` resource: scoring, time zone and digest rules from config.yaml, per channel."""
+
+import dagster as dg
+
+from slack_events_dagster.domain.digest import DigestOptions
+from slack_events_dagster.domain.scoring import ScoreWeights
+from slack_events_dagster.settings import Settings
+
+
+class ChannelRules(dg.Config):
+    """Overrides for one channel, matched by id or name ('#' optional)."""
+
+    name: str
+    threshold: float | None = None
+    timezone: str | None = None
+    trusted_bots: list[str] = []
+    keyword_weights: dict[str, float] = {}
+
+
+class PipelineResource(dg.ConfigurableResource):
+    """How messages are scored and events dated and digested; no I/O, only rules."""
+
+    tz_default: str = "UTC"
+    threshold: float = 10.0
+    weights: dict[str, float] = {}
+    channels: list[ChannelRules] = []
+    digest_min_confidence: float = 0.7
+    digest_max_events: int = 10
+    digest_timezone: str = "UTC"
+    digest_target: str = "default"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PipelineResource":
+        scoring = settings.scoring.model_dump()
+        return cls(
+            tz_default=settings.processing.tz_default,
+            threshold=scoring.pop("threshold"),
+            weights=scoring,
+            channels=[ChannelRules(**c.model_dump()) for c in settings.channels],
+            digest_min_confidence=settings.digest.min_confidence,
+            digest_max_events=settings.digest.max_events,
+            digest_timezone=settings.digest.timezone,
+            digest_target=settings.digest.target,
+        )
+
+    def rules_for(self, channel_id: str, channel_name: str) -> ChannelRules | None:
+        for rules in self.channels:
+            if rules.name.lstrip("#") in (channel_id, channel_name):
+                return rules
+        return None
+
+    def threshold_for(self, channel_id: str, channel_name: str) -> float:
+        rules = self.rules_for(channel_id, channel_name)
+        return rules.threshold if rules and rules.threshold is not None else self.threshold
+
+    def timezone_for(self, channel_id: str, channel_name: str) -> str:
+        rules = self.rules_for(channel_id, channel_name)
+        return rules.timezone if rules and rules.timezone else self.tz_default
+
+    def is_trusted_bot(self, channel_id: str, channel_name: str, *names: str | None) -> bool:
+        rules = self.rules_for(channel_id, channel_name)
+        trusted = set(rules.trusted_bots) if rules else set()
+        return any(name in trusted for name in names if name)
+
+    def score_weights(self, channel_id: str, channel_name: str) -> ScoreWeights:
+        rules = self.rules_for(channel_id, channel_name)
+        return ScoreWeights(
+            **self.weights, keyword_weights=dict(rules.keyword_weights) if rules else {}
+        )
+
+    @property
+    def digest_options(self) -> DigestOptions:
+        return DigestOptions(
+            min_confidence=self.digest_min_confidence,
+            max_events=self.digest_max_events,
+            timezone=self.digest_timezone,
+        )
