@@ -1,0 +1,97 @@
+"""Shared fixtures: settings for a throwaway SQLite file, and a real PostgreSQL 16 server.
+
+PostgreSQL comes from SLACK_EVENTS_TEST_POSTGRES_URL when set (an external server; each test gets
+its own database on it), else from the pgserver wheel's PostgreSQL 16 binaries on 127.0.0.1. If
+neither works the Postgres tests fail; they never skip.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from slack_events_dagster.settings import PROJECT_ROOT, Settings, load_settings
+from slack_events_dagster.storage.engine import dispose_engines
+from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16
+
+SAMPLE_EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
+REAL_SLACK_EXPORTS = PROJECT_ROOT.parent / "shared" / "real_slack"
+EXTERNAL_URL_VAR = "SLACK_EVENTS_TEST_POSTGRES_URL"
+
+
+def make_settings(tmp_path: Path, **env: str) -> Settings:
+    """Settings from the project's config.yaml plus `env`, isolated from the caller's .env."""
+    base = {
+        "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+        "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+    }
+    return load_settings(environ={**base, **env}, dotenv_path=tmp_path / "no.env")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engines() -> Iterator[None]:
+    yield
+    dispose_engines()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A SQLAlchemy URL (psycopg2) of a PostgreSQL 16 server's maintenance database."""
+    external = os.environ.get(EXTERNAL_URL_VAR)
+    if external:
+        yield str(make_url(external).set(drivername="postgresql+psycopg2"))
+        return
+    try:
+        server: Postgres16 = start_postgres16(tmp_path_factory.mktemp("postgres16") / "data")
+    except Exception as error:
+        pytest.fail(f"Could not start PostgreSQL 16 from the pgserver wheel: {error}")
+    yield server.url()
+    server.stop()
+
+
+@pytest.fixture
+def postgres_env(postgres_server: str) -> Iterator[dict[str, str]]:
+    """POSTGRES_* variables of a fresh, empty database on the test server."""
+    url = make_url(postgres_server)
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    env = {
+        "DATABASE_TYPE": "postgres",
+        "POSTGRES_HOST": url.host or "127.0.0.1",
+        "POSTGRES_PORT": str(url.port or 5432),
+        "POSTGRES_DATABASE": name,
+        "POSTGRES_USER": url.username or "postgres",
+    }
+    if url.password:
+        env["POSTGRES_PASSWORD"] = url.password
+    yield env
+    dispose_engines()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path, postgres_env: dict[str, str]) -> Settings:
+    return make_settings(tmp_path, DATABASE_AUTO_MIGRATE="true", **postgres_env)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Run the test once on SQLite and once on PostgreSQL 16."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path)
+    return make_settings(
+        tmp_path, DATABASE_AUTO_MIGRATE="true", **request.getfixturevalue("postgres_env")
+    )

@@ -1,0 +1,599 @@
+"""Tests for the date mention parser: every supported form, asserted against concrete values."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slack_events_dagster.domain.dates import DateMention, find_dates
+
+UTC = ZoneInfo("UTC")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# A Wednesday, so "Friday", "next Friday", "Wednesday" and "next Wednesday" are all distinct.
+REF = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+# A Wednesday right before New Year.
+NEW_YEAR_REF = datetime(2026, 12, 30, 10, 0, tzinfo=UTC)
+EN_DASH = "\u2013"
+
+Summary = tuple[str, str | None, str, str, str]
+
+
+def summary(mention: DateMention) -> Summary:
+    """Compare by ISO strings so the UTC offset is part of every assertion."""
+    end = mention.end.isoformat() if mention.end else None
+    return (mention.start.isoformat(), end, mention.precision, mention.source, mention.text)
+
+
+def only(text: str, reference: datetime = REF, tz: str = "UTC") -> Summary:
+    """The single mention expected in `text`."""
+    mentions = find_dates(text, reference, tz)
+    assert len(mentions) == 1, mentions
+    return summary(mentions[0])
+
+
+def day(iso_date: str, offset: str = "+00:00") -> str:
+    """Midnight of a date as an ISO string, to keep the tables short."""
+    return f"{iso_date}T00:00:00{offset}"
+
+
+ISO_CASES = [
+    ("Deploy 2026-12-01 please", day("2026-12-01"), None, "day", "2026-12-01"),
+    ("2026-12-01 14:00", "2026-12-01T14:00:00+00:00", None, "datetime", "2026-12-01 14:00"),
+    ("2026-12-01T14:00", "2026-12-01T14:00:00+00:00", None, "datetime", "2026-12-01T14:00"),
+    ("2026-12-01T14:00:00Z", "2026-12-01T14:00:00+00:00", None, "datetime", "2026-12-01T14:00:00Z"),
+    (
+        "2026-12-01T14:00+01:00",
+        "2026-12-01T13:00:00+00:00",
+        None,
+        "datetime",
+        "2026-12-01T14:00+01:00",
+    ),
+    ("2026-12-01 at 9:00", "2026-12-01T09:00:00+00:00", None, "datetime", "2026-12-01 at 9:00"),
+    ("old ticket from 2025-01-15", day("2025-01-15"), None, "day", "2025-01-15"),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "end", "precision", "matched"), ISO_CASES)
+def test_iso_dates(text: str, start: str, end: str | None, precision: str, matched: str) -> None:
+    assert only(text) == (start, end, precision, "explicit", matched)
+
+
+MONTH_NAME_CASES = [
+    ("Nov 28", "2026-11-28", "Nov 28"),
+    ("November 28th", "2026-11-28", "November 28th"),
+    ("on nov. 28 we ship", "2026-11-28", "nov. 28"),
+    ("28 Nov", "2026-11-28", "28 Nov"),
+    ("28th of November", "2026-11-28", "28th of November"),
+    ("Thu Nov 26", "2026-11-26", "Thu Nov 26"),
+    ("Thursday, Nov 26", "2026-11-26", "Thursday, Nov 26"),
+    ("Thursday 26 November", "2026-11-26", "Thursday 26 November"),
+    ("Fri Nov 26", "2026-11-26", "Fri Nov 26"),  # the calendar date wins over the weekday
+    ("Dec 3, 2026", "2026-12-03", "Dec 3, 2026"),
+    ("Dec 3 2027", "2027-12-03", "Dec 3 2027"),
+    ("3 December 2027", "2027-12-03", "3 December 2027"),
+    ("Sept 1st", "2026-09-01", "Sept 1st"),
+    ("MARCH 3", "2027-03-03", "MARCH 3"),
+    ("May 5th", "2027-05-05", "May 5th"),
+]
+
+
+@pytest.mark.parametrize(("text", "iso_date", "matched"), MONTH_NAME_CASES)
+def test_month_name_dates(text: str, iso_date: str, matched: str) -> None:
+    assert only(text) == (day(iso_date), None, "day", "explicit", matched)
+
+
+def test_month_with_year_only_has_month_precision() -> None:
+    assert only("GA in December 2026") == (
+        day("2026-12-01"),
+        None,
+        "month",
+        "explicit",
+        "December 2026",
+    )
+
+
+RANGE_CASES = [
+    ("Dec 1-3", "Dec 1-3"),
+    (f"Dec 1{EN_DASH}3", f"Dec 1{EN_DASH}3"),
+    ("1-3 Dec", "1-3 Dec"),
+    ("Dec 1st to 3rd", "Dec 1st to 3rd"),
+    ("offsite 1st - 3rd of December", "1st - 3rd of December"),
+]
+
+
+@pytest.mark.parametrize(("text", "matched"), RANGE_CASES)
+def test_day_ranges(text: str, matched: str) -> None:
+    assert only(text) == (day("2026-12-01"), day("2026-12-03"), "day", "explicit", matched)
+
+
+def test_day_range_with_time_ends_on_last_day() -> None:
+    assert only("Dec 1-3 at 10:00") == (
+        "2026-12-01T10:00:00+00:00",
+        "2026-12-03T10:00:00+00:00",
+        "datetime",
+        "explicit",
+        "Dec 1-3 at 10:00",
+    )
+
+
+NUMERIC_CASES = [
+    ("12/03", "2026-12-03", "12/03"),
+    ("12/03/2026", "2026-12-03", "12/03/2026"),
+    ("12/03/27", "2027-12-03", "12/03/27"),
+    ("release on 12/3", "2026-12-03", "12/3"),
+    ("02/28", "2027-02-28", "02/28"),
+    ("12/03 is the deadline", "2026-12-03", "12/03"),
+]
+
+
+@pytest.mark.parametrize(("text", "iso_date", "matched"), NUMERIC_CASES)
+def test_numeric_dates_are_us_month_day(text: str, iso_date: str, matched: str) -> None:
+    assert only(text) == (day(iso_date), None, "day", "explicit", matched)
+
+
+WEEKDAY_CASES = [
+    ("Friday", "2026-11-27", "Friday"),
+    ("see you on Fri", "2026-11-27", "Fri"),
+    ("this Friday", "2026-11-27", "this Friday"),
+    ("next Friday", "2026-12-04", "next Friday"),  # Friday of next week, not the 27th
+    ("next Monday", "2026-11-30", "next Monday"),
+    ("Wednesday", "2026-11-25", "Wednesday"),
+    ("this Wednesday", "2026-11-25", "this Wednesday"),
+    ("next Wednesday", "2026-12-02", "next Wednesday"),
+    ("Monday", "2026-11-30", "Monday"),
+    ("due thurs", "2026-11-26", "thurs"),
+    ("this coming Monday", "2026-11-30", "this coming Monday"),
+    ("last Friday", "2026-11-20", "last Friday"),
+    ("Tuesday next week", "2026-12-01", "Tuesday next week"),
+    ("next week on Tuesday", "2026-12-01", "next week on Tuesday"),
+    ("Friday's release", "2026-11-27", "Friday"),
+]
+
+
+@pytest.mark.parametrize(("text", "iso_date", "matched"), WEEKDAY_CASES)
+def test_weekdays(text: str, iso_date: str, matched: str) -> None:
+    assert only(text) == (day(iso_date), None, "day", "relative", matched)
+
+
+RELATIVE_DAY_CASES = [
+    ("today", "2026-11-25", "day"),
+    ("tonight", "2026-11-25", "day"),
+    ("tomorrow", "2026-11-26", "day"),
+    ("tmrw", "2026-11-26", "day"),
+    ("the day after tomorrow", "2026-11-27", "day"),
+    ("day after tomorrow", "2026-11-27", "day"),
+    ("yesterday", "2026-11-24", "day"),
+    ("in 3 days", "2026-11-28", "day"),
+    ("in twelve days", "2026-12-07", "day"),
+    ("in two weeks", "2026-12-09", "week"),
+    ("in a week", "2026-12-02", "week"),
+    ("next week", "2026-11-30", "week"),
+    ("this week", "2026-11-23", "week"),
+    ("end of the week", "2026-11-27", "day"),
+    ("end of week", "2026-11-27", "day"),
+    ("EOW", "2026-11-27", "day"),
+    ("end of the month", "2026-11-30", "day"),
+    ("end of month", "2026-11-30", "day"),
+    ("EOM", "2026-11-30", "day"),
+    ("end of next month", "2026-12-31", "day"),
+    ("end of the year", "2026-12-31", "day"),
+    ("next month", "2026-12-01", "month"),
+    ("this month", "2026-11-01", "month"),
+]
+
+
+@pytest.mark.parametrize(("text", "iso_date", "precision"), RELATIVE_DAY_CASES)
+def test_relative_days(text: str, iso_date: str, precision: str) -> None:
+    assert only(text) == (day(iso_date), None, precision, "relative", text)
+
+
+RELATIVE_INSTANT_CASES = [
+    ("EOD", "2026-11-25T17:00:00+00:00"),
+    ("end of day", "2026-11-25T17:00:00+00:00"),
+    ("in 2 hours", "2026-11-25T12:00:00+00:00"),
+    ("in 30 minutes", "2026-11-25T10:30:00+00:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "start"), RELATIVE_INSTANT_CASES)
+def test_relative_instants(text: str, start: str) -> None:
+    assert only(text) == (start, None, "datetime", "relative", text)
+
+
+QUARTER_CASES = [
+    ("Q1", "2027-01-01", "2027-03-31", "explicit"),  # Q1 2026 is over
+    ("Q3", "2027-07-01", "2027-09-30", "explicit"),  # Q3 2026 ended in September
+    ("Q4", "2026-10-01", "2026-12-31", "explicit"),  # still running
+    ("Q1 2027", "2027-01-01", "2027-03-31", "explicit"),
+    ("Q4-2026", "2026-10-01", "2026-12-31", "explicit"),
+    ("q2'27", "2027-04-01", "2027-06-30", "explicit"),
+    ("2026-Q3", "2026-07-01", "2026-09-30", "explicit"),
+    ("next quarter", "2027-01-01", "2027-03-31", "relative"),
+    ("this quarter", "2026-10-01", "2026-12-31", "relative"),
+]
+
+
+@pytest.mark.parametrize(("text", "first", "last", "source"), QUARTER_CASES)
+def test_quarters(text: str, first: str, last: str, source: str) -> None:
+    assert only(text) == (day(first), day(last), "quarter", source, text)
+
+
+TIME_ATTACHMENT_CASES = [
+    ("tomorrow at 15:00", "2026-11-26T15:00:00+00:00", "relative", "tomorrow at 15:00"),
+    ("Thu Nov 26, 14:00 UTC", "2026-11-26T14:00:00+00:00", "explicit", "Thu Nov 26, 14:00 UTC"),
+    ("at 10am on Friday", "2026-11-27T10:00:00+00:00", "relative", "10am on Friday"),
+    ("Friday 3pm", "2026-11-27T15:00:00+00:00", "relative", "Friday 3pm"),
+    ("noon tomorrow", "2026-11-26T12:00:00+00:00", "relative", "noon tomorrow"),
+    ("by EOD Friday", "2026-11-27T17:00:00+00:00", "relative", "EOD Friday"),
+    ("Friday EOD", "2026-11-27T17:00:00+00:00", "relative", "Friday EOD"),
+    ("Dec 3 (14:00 UTC)", "2026-12-03T14:00:00+00:00", "explicit", "Dec 3 (14:00 UTC)"),
+    ("Dec 1 - 14:00", "2026-12-01T14:00:00+00:00", "explicit", "Dec 1 - 14:00"),
+    ("tmrw 9am", "2026-11-26T09:00:00+00:00", "relative", "tmrw 9am"),
+    ("standup at 10:00", "2026-11-25T10:00:00+00:00", "relative", "10:00"),
+    ("call at 10:30 am", "2026-11-25T10:30:00+00:00", "relative", "10:30 am"),
+    ("9:30", "2026-11-25T09:30:00+00:00", "relative", "9:30"),
+    ("at 3pm.", "2026-11-25T15:00:00+00:00", "relative", "3pm"),
+    ("3 p.m. works", "2026-11-25T15:00:00+00:00", "relative", "3 p.m."),
+    ("12am", "2026-11-25T00:00:00+00:00", "relative", "12am"),
+    ("12pm", "2026-11-25T12:00:00+00:00", "relative", "12pm"),
+    ("noon", "2026-11-25T12:00:00+00:00", "relative", "noon"),
+    ("switch over at midnight", "2026-11-26T00:00:00+00:00", "relative", "midnight"),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "source", "matched"), TIME_ATTACHMENT_CASES)
+def test_times_attach_to_dates(text: str, start: str, source: str, matched: str) -> None:
+    assert only(text) == (start, None, "datetime", source, matched)
+
+
+TIME_RANGE_CASES = [
+    (
+        "Sat Nov 28 02:00-04:00 UTC",
+        "2026-11-28T02:00:00+00:00",
+        "2026-11-28T04:00:00+00:00",
+        "explicit",
+    ),
+    (
+        f"Nov 28 02:00{EN_DASH}04:00 UTC",
+        "2026-11-28T02:00:00+00:00",
+        "2026-11-28T04:00:00+00:00",
+        "explicit",
+    ),
+    ("10:00-12:00 CET", "2026-11-25T09:00:00+00:00", "2026-11-25T11:00:00+00:00", "relative"),
+    ("10-11am", "2026-11-25T10:00:00+00:00", "2026-11-25T11:00:00+00:00", "relative"),
+    ("11-1pm", "2026-11-25T11:00:00+00:00", "2026-11-25T13:00:00+00:00", "relative"),
+    ("10am-2pm PT", "2026-11-25T18:00:00+00:00", "2026-11-25T22:00:00+00:00", "relative"),
+    (
+        "between 9 am and noon",
+        "2026-11-25T09:00:00+00:00",
+        "2026-11-25T12:00:00+00:00",
+        "relative",
+    ),
+    ("22:00-02:00", "2026-11-25T22:00:00+00:00", "2026-11-26T02:00:00+00:00", "relative"),
+    (
+        "Saturday midnight-4am",
+        "2026-11-28T00:00:00+00:00",
+        "2026-11-28T04:00:00+00:00",
+        "relative",
+    ),
+    (
+        "9:00 to 17:00 on Monday",
+        "2026-11-30T09:00:00+00:00",
+        "2026-11-30T17:00:00+00:00",
+        "relative",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "start", "end", "source"), TIME_RANGE_CASES)
+def test_time_ranges(text: str, start: str, end: str, source: str) -> None:
+    assert only(text) == (start, end, "datetime", source, text)
+
+
+ZONE_CASES = [
+    ("Dec 3 14:00 CET", "UTC", "2026-12-03T13:00:00+00:00"),
+    ("Jul 1 14:00 CEST", "UTC", "2027-07-01T12:00:00+00:00"),
+    ("Dec 3 14:00 EET", "UTC", "2026-12-03T12:00:00+00:00"),
+    ("Dec 3 14:00 GMT", "UTC", "2026-12-03T14:00:00+00:00"),
+    ("Jul 1 14:00 BST", "UTC", "2027-07-01T13:00:00+00:00"),
+    ("Dec 3 10:00 ET", "UTC", "2026-12-03T15:00:00+00:00"),
+    ("Dec 3 10:00 EST", "UTC", "2026-12-03T15:00:00+00:00"),
+    ("Jul 1 10:00 EDT", "UTC", "2027-07-01T14:00:00+00:00"),
+    ("Dec 3 14:00 PT", "UTC", "2026-12-03T22:00:00+00:00"),
+    ("Dec 3 14:00 PST", "UTC", "2026-12-03T22:00:00+00:00"),
+    ("Jul 1 14:00 PDT", "UTC", "2027-07-01T21:00:00+00:00"),
+    ("Dec 3 9:00 IST", "UTC", "2026-12-03T03:30:00+00:00"),
+    ("Dec 3 14:00 Europe/Amsterdam", "UTC", "2026-12-03T13:00:00+00:00"),
+    ("Dec 3 18:00 UTC+2", "UTC", "2026-12-03T16:00:00+00:00"),
+    ("Dec 3 14:00 UTC", "Europe/Amsterdam", "2026-12-03T15:00:00+01:00"),
+    ("Dec 3 14:00", "Europe/Amsterdam", "2026-12-03T14:00:00+01:00"),
+    ("Dec 31 at 23:00 PT", "UTC", "2027-01-01T07:00:00+00:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "tz", "start"), ZONE_CASES)
+def test_named_zones_are_converted_to_tz(text: str, tz: str, start: str) -> None:
+    assert only(text, tz=tz) == (start, None, "datetime", "explicit", text)
+
+
+def test_time_without_date_in_other_zone() -> None:
+    assert only("14:00 CET") == (
+        "2026-11-25T13:00:00+00:00",
+        None,
+        "datetime",
+        "relative",
+        "14:00 CET",
+    )
+
+
+def test_unknown_zone_name_is_left_out_of_the_mention() -> None:
+    assert only("at 10:00 Foo/Bar") == (
+        "2026-11-25T10:00:00+00:00",
+        None,
+        "datetime",
+        "relative",
+        "10:00",
+    )
+
+
+YEAR_INFERENCE_CASES = [
+    ("Jan 5", NEW_YEAR_REF, "2027-01-05"),
+    ("Nov 20", REF, "2026-11-20"),  # 5 days ago: still this year
+    ("Sep 1", REF, "2026-09-01"),  # 85 days ago: within the 90-day window
+    ("Aug 1", REF, "2027-08-01"),  # 116 days ago: too old, so next year
+    ("Jan 5 2026", NEW_YEAR_REF, "2026-01-05"),  # explicit years are kept
+    ("Feb 29", REF, "2028-02-29"),  # next leap year
+    ("12/03", NEW_YEAR_REF, "2026-12-03"),
+    ("01/05", NEW_YEAR_REF, "2027-01-05"),
+]
+
+
+@pytest.mark.parametrize(("text", "reference", "iso_date"), YEAR_INFERENCE_CASES)
+def test_year_inference(text: str, reference: datetime, iso_date: str) -> None:
+    assert only(text, reference) == (day(iso_date), None, "day", "explicit", text)
+
+
+YEAR_BOUNDARY_CASES = [
+    ("next week", NEW_YEAR_REF, "2027-01-04", None, "week"),
+    ("Monday", NEW_YEAR_REF, "2027-01-04", None, "day"),
+    ("in 3 days", NEW_YEAR_REF, "2027-01-02", None, "day"),
+    ("next month", NEW_YEAR_REF, "2027-01-01", None, "month"),
+    ("end of the month", NEW_YEAR_REF, "2026-12-31", None, "day"),
+    ("tomorrow", datetime(2026, 12, 31, 10, 0, tzinfo=UTC), "2027-01-01", None, "day"),
+    ("Q1", datetime(2026, 12, 10, 10, 0, tzinfo=UTC), "2027-01-01", "2027-03-31", "quarter"),
+]
+
+
+@pytest.mark.parametrize(("text", "reference", "first", "last", "precision"), YEAR_BOUNDARY_CASES)
+def test_year_boundaries(
+    text: str, reference: datetime, first: str, last: str | None, precision: str
+) -> None:
+    mention = only(text, reference)
+    assert mention[:3] == (day(first), day(last) if last else None, precision)
+
+
+DST_CASES = [
+    # Fall back on 2026-10-25 03:00 CEST -> 02:00 CET.
+    (
+        "tomorrow at 10:00",
+        datetime(2026, 10, 24, 12, 0, tzinfo=AMSTERDAM),
+        "2026-10-25T10:00:00+01:00",
+    ),
+    ("tomorrow", datetime(2026, 10, 24, 12, 0, tzinfo=AMSTERDAM), "2026-10-25T00:00:00+02:00"),
+    # Ambiguous wall time: the first occurrence (still summer time).
+    (
+        "tomorrow at 02:30",
+        datetime(2026, 10, 24, 12, 0, tzinfo=AMSTERDAM),
+        "2026-10-25T02:30:00+02:00",
+    ),
+    # Exact durations cross the transition in absolute time.
+    ("in 2 hours", datetime(2026, 10, 25, 1, 30, tzinfo=AMSTERDAM), "2026-10-25T02:30:00+01:00"),
+    # Spring forward on 2026-03-29 02:00 CET -> 03:00 CEST.
+    (
+        "tomorrow at 10:00",
+        datetime(2026, 3, 28, 12, 0, tzinfo=AMSTERDAM),
+        "2026-03-29T10:00:00+02:00",
+    ),
+    ("tomorrow", datetime(2026, 3, 28, 12, 0, tzinfo=AMSTERDAM), "2026-03-29T00:00:00+01:00"),
+    # Non-existent wall time: shifted forward by the gap.
+    (
+        "tomorrow at 02:30",
+        datetime(2026, 3, 28, 12, 0, tzinfo=AMSTERDAM),
+        "2026-03-29T03:30:00+02:00",
+    ),
+    ("next week", datetime(2026, 3, 25, 12, 0, tzinfo=AMSTERDAM), "2026-03-30T00:00:00+02:00"),
+    # The reference is converted to tz before "tomorrow" is computed.
+    ("tomorrow", datetime(2026, 10, 24, 23, 30, tzinfo=UTC), "2026-10-26T00:00:00+01:00"),
+]
+
+
+@pytest.mark.parametrize(("text", "reference", "start"), DST_CASES)
+def test_dst_transitions_in_amsterdam(text: str, reference: datetime, start: str) -> None:
+    mention = find_dates(text, reference, "Europe/Amsterdam")[0]
+    assert mention.start.isoformat() == start
+    assert mention.start.tzinfo == AMSTERDAM
+
+
+NEGATIVE_CASES = [
+    "upgrade to v2.14.0",
+    "release 2.3.1 is out",
+    "see PAY-2231",
+    "5xx errors spiking",
+    "100/200 requests failed",
+    "3/4 of the team",
+    "1/2 day",
+    "8/12 pods ready",
+    "5/10 tests passed",
+    "24/7 support",
+    "13/45",
+    "May I ask a question?",
+    "we march forward",
+    "Q&A at the all-hands",
+    "1-3 people",
+    "error rate up 15%",
+    "https://grafana.example.com/d/abc?from=10:00&to=12:00",
+    "<https://example.com/notes?t=10:00|Dec 3 notes>",
+    "Feb 30",
+    "2026-02-30",
+    "I sat on it",
+    "the sun is out",
+    "every Friday we sync",
+    "Fridays are quiet",
+    "at the end of the day it is your call",
+    "1:1 with Bob",
+    "aspect ratio 16:9",
+    "10 amazing people",
+    "25:00",
+    "13pm",
+    "the 3rd",
+    "Dec 10-5",
+]
+
+
+@pytest.mark.parametrize("text", NEGATIVE_CASES)
+def test_not_dates(text: str) -> None:
+    assert find_dates(text, REF) == []
+
+
+def test_span_and_text_point_into_the_input() -> None:
+    text = "Release is on Dec 3, 2026 at 14:00 CET."
+    [mention] = find_dates(text, REF, "UTC")
+    assert mention.span == (14, 38)
+    assert mention.text == "Dec 3, 2026 at 14:00 CET" == text[14:38]
+    assert mention.start.isoformat() == "2026-12-03T13:00:00+00:00"
+
+
+def test_mentions_are_sorted_and_disjoint() -> None:
+    text = "Retro Friday at 16:00, release Dec 3 and the freeze from Q1; standup at 9:30."
+    mentions = find_dates(text, REF)
+    assert [(m.text, m.span) for m in mentions] == [
+        ("Friday at 16:00", (6, 21)),
+        ("Dec 3", (31, 36)),
+        ("Q1", (57, 59)),
+        ("9:30", (72, 76)),
+    ]
+    assert [m.start.isoformat() for m in mentions] == [
+        "2026-11-27T16:00:00+00:00",
+        "2026-12-03T00:00:00+00:00",
+        "2027-01-01T00:00:00+00:00",
+        "2026-11-25T09:30:00+00:00",  # new sentence: the reference date
+    ]
+
+
+def test_second_time_reuses_the_same_date() -> None:
+    mentions = find_dates("tomorrow at 10:00 and 14:00", REF)
+    assert [summary(m) for m in mentions] == [
+        ("2026-11-26T10:00:00+00:00", None, "datetime", "relative", "tomorrow at 10:00"),
+        ("2026-11-26T14:00:00+00:00", None, "datetime", "relative", "14:00"),
+    ]
+
+
+def test_distant_time_in_same_sentence_borrows_the_date() -> None:
+    mentions = find_dates("Tomorrow we deploy the service at 15:00.", REF)
+    assert [summary(m) for m in mentions] == [
+        (day("2026-11-26"), None, "day", "relative", "Tomorrow"),
+        ("2026-11-26T15:00:00+00:00", None, "datetime", "relative", "15:00"),
+    ]
+
+
+def test_time_in_next_sentence_uses_reference_date() -> None:
+    mentions = find_dates("Standup tomorrow. At 10:00 we sync.", REF)
+    assert [m.start.isoformat() for m in mentions] == [
+        day("2026-11-26"),
+        "2026-11-25T10:00:00+00:00",
+    ]
+
+
+def test_each_time_takes_its_adjacent_date() -> None:
+    mentions = find_dates("at 10:00 Monday, 11:00 Tuesday", REF)
+    assert [(m.start.isoformat(), m.text) for m in mentions] == [
+        ("2026-11-30T10:00:00+00:00", "10:00 Monday"),
+        ("2026-12-01T11:00:00+00:00", "11:00 Tuesday"),
+    ]
+
+
+def test_time_next_to_a_coarse_mention_is_absorbed_without_guessing_a_day() -> None:
+    assert only("next week at 10:00") == (
+        day("2026-11-30"),
+        None,
+        "week",
+        "relative",
+        "next week at 10:00",
+    )
+
+
+def test_invalid_tz_raises_value_error_naming_the_zone() -> None:
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        find_dates("tomorrow", REF, "Mars/Olympus")
+
+
+def test_naive_reference_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        find_dates("tomorrow", datetime(2026, 11, 25, 10, 0))
+
+
+def test_date_mention_is_frozen() -> None:
+    [mention] = find_dates("tomorrow", REF)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        mention.text = "changed"  # type: ignore[misc]
+
+
+FRAGMENTS = [
+    "Dec 3",
+    "1-3 Dec",
+    "12/03",
+    "3/4",
+    "tomorrow",
+    "at",
+    "on",
+    "10:00",
+    "3pm",
+    "-",
+    "CET",
+    "Friday",
+    "next",
+    "week",
+    "Q1",
+    "EOD",
+    "v2.3.1",
+    "2026-12-01",
+    "T14:00",
+    ",",
+    ".",
+    "\n",
+    "in",
+    "two",
+    "days",
+    "https://x.io/?t=10:00",
+    "midnight",
+    "and",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(FRAGMENTS), max_size=14),
+    separators=st.lists(st.sampled_from([" ", "", ", "]), min_size=14, max_size=14),
+    tz=st.sampled_from(["UTC", "Europe/Amsterdam", "America/Los_Angeles"]),
+)
+def test_invariants_hold_for_arbitrary_fragment_soup(
+    parts: list[str], separators: list[str], tz: str
+) -> None:
+    text = "".join(part + separator for part, separator in zip(parts, separators, strict=False))
+    mentions = find_dates(text, REF, tz)
+    assert mentions == sorted(mentions, key=lambda m: m.span)
+    for previous, current in itertools.pairwise(mentions):
+        assert previous.span[1] <= current.span[0]
+    for mention in mentions:
+        assert mention.text == text[mention.span[0] : mention.span[1]]
+        assert mention.start.tzinfo == ZoneInfo(tz)
+        assert mention.precision in {"datetime", "day", "week", "month", "quarter"}
+        assert mention.source in {"explicit", "relative"}
+        if mention.end is not None:
+            assert mention.end >= mention.start

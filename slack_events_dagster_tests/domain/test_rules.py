@@ -1,0 +1,117 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.rules import (
+    ExtractionInput,
+    extract_events,
+    make_title,
+    split_sentences,
+)
+
+WEDNESDAY = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
+
+
+def _extract(text: str, when: datetime = WEDNESDAY, tz: str = "UTC", **kw: object):
+    return extract_events(ExtractionInput(text=text, message_time=when, timezone=tz, **kw))
+
+
+def test_release_with_explicit_date_and_time() -> None:
+    (event,) = _extract(
+        "Release payments-api v2.14.0 is scheduled for Thursday Nov 26 at 14:00 UTC.",
+        anchors=(Anchor("version", "v2.14.0"),),
+    )
+    assert (
+        event.title == "Release payments-api v2.14.0 is scheduled for Thursday Nov 26 at 14:00 UTC."
+    )
+    assert (event.category, event.action, event.status) == ("product", "Release", "planned")
+    assert event.event_date == datetime(2026, 11, 26, 14, tzinfo=UTC)
+    assert (event.date_precision, event.date_source) == ("datetime", "explicit")
+    assert event.confidence == 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_date", "category"),
+    [
+        (
+            "Sprint 47 retro tomorrow at 15:00 UTC",
+            datetime(2026, 11, 19, 15, tzinfo=UTC),
+            "process",
+        ),
+        ("code freeze starts next Friday", datetime(2026, 11, 27, tzinfo=UTC), "process"),
+        ("Deadline for PCI evidence is Friday", datetime(2026, 11, 20, tzinfo=UTC), "process"),
+        ("Webinar on Dec 3, 2026 about payouts", datetime(2026, 12, 3, tzinfo=UTC), "marketing"),
+        ("Priya joins the team on Monday", datetime(2026, 11, 23, tzinfo=UTC), "org"),
+    ],
+)
+def test_relative_and_absolute_dates_resolve_against_the_message_time(
+    text: str, expected_date: datetime, category: str
+) -> None:
+    (event,) = _extract(text)
+    assert event.event_date == expected_date
+    assert event.category == category
+
+
+def test_dates_resolve_in_the_channel_timezone() -> None:
+    late_evening = datetime(2026, 11, 18, 23, 30, tzinfo=UTC)  # already Thursday in Amsterdam
+    (event,) = _extract("deploy tomorrow at 10:00", late_evening, tz="Europe/Amsterdam")
+    assert event.event_date == datetime(2026, 11, 20, 9, tzinfo=UTC)  # Fri 10:00 CET
+
+
+def test_the_most_specific_date_of_a_sentence_wins() -> None:
+    (event,) = _extract(
+        "Post-incident review for Friday's SEV2 is on Wednesday Nov 25 at 13:00 UTC"
+    )
+    assert event.event_date == datetime(2026, 11, 25, 13, tzinfo=UTC)
+
+
+def test_one_message_can_hold_several_events_but_at_most_five() -> None:
+    text = "\n".join(f"Deploy service-{i} on Dec {i + 1}" for i in range(7))
+    events = _extract(text)
+    assert len(events) == 5
+    assert [e.event_date.day for e in events] == [1, 2, 3, 4, 5]
+    assert _extract(text) == events  # deterministic
+
+
+def test_incidents_without_a_date_happen_when_reported() -> None:
+    (event,) = _extract("SEV2: elevated 5xx on payments-api, investigating")
+    assert (event.category, event.status, event.date_source) == ("risk", "started", "message_time")
+    assert event.event_date == WEDNESDAY
+    assert event.confidence == 0.75
+
+
+def test_a_completed_deploy_is_dated_by_its_message() -> None:
+    (event,) = _extract("Deployed payments-api v2.13.2 to prod")
+    assert (event.status, event.event_date) == ("completed", WEDNESDAY)
+
+
+def test_undated_plans_stay_undated() -> None:
+    (event,) = _extract("We should launch the new onboarding flow at some point")
+    assert event.event_date is None and event.date_source == "unknown"
+    assert event.confidence == 0.6
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["lunch anyone?", "Who's on release duty next week?", "thanks! :tada:", "see you tomorrow"],
+)
+def test_chatter_and_questions_are_not_events(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_titles_drop_greetings_and_urls_and_stay_short() -> None:
+    assert (
+        make_title("Heads up @here: payments-api ships Thu https://x.io/a")
+        == "Payments-api ships Thu"
+    )
+    long = make_title("Release " + "very " * 60 + "big")
+    assert len(long) <= 140 and long.endswith("…")
+
+
+def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
+    assert split_sentences("Ship v2.14.0 today. Then rest!\nNext line") == [
+        "Ship v2.14.0 today.",
+        "Then rest!",
+        "Next line",
+    ]

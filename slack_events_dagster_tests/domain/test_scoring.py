@@ -1,0 +1,62 @@
+from slack_events_dagster.domain.scoring import MessageSignals, ScoreWeights, score_message
+
+
+def _signals(**overrides: object) -> MessageSignals:
+    base = dict(
+        text="lunch anyone?",
+        date_mentions=0,
+        broadcast_mention=False,
+        reply_count=0,
+        reaction_count=0,
+        anchor_count=0,
+        link_count=0,
+        attachment_count=0,
+        is_bot=False,
+        trusted_bot=False,
+    )
+    return MessageSignals(**{**base, **overrides})
+
+
+def test_chit_chat_scores_zero() -> None:
+    assert score_message(_signals(), ScoreWeights()) == (0.0, {})
+
+
+def test_every_feature_contributes_and_is_explained() -> None:
+    score, features = score_message(
+        _signals(
+            text="Release v2 is scheduled",
+            date_mentions=1,
+            broadcast_mention=True,
+            reply_count=3,
+            reaction_count=2,
+            anchor_count=5,
+            link_count=4,
+            attachment_count=1,
+        ),
+        ScoreWeights(),
+    )
+    assert features == {
+        "keyword:release,scheduled": 10.0,
+        "date": 6.0,
+        "broadcast_mention": 8.0,
+        "replies": 5.0,
+        "reactions": 3.0,
+        "anchors": 12.0,  # capped
+        "links": 6.0,  # capped
+        "attachments": 3.0,
+    }
+    assert score == 53.0
+
+
+def test_untrusted_bots_are_penalised_trusted_ones_are_not() -> None:
+    bot = _signals(text="Deployed api v2 to prod", is_bot=True)
+    assert score_message(bot, ScoreWeights())[0] == -5.0
+    trusted = _signals(text="Deployed api v2 to prod", is_bot=True, trusted_bot=True)
+    assert score_message(trusted, ScoreWeights())[0] == 10.0
+
+
+def test_channel_keyword_weights_override_and_extend() -> None:
+    weights = ScoreWeights(keyword_weights={"deploy": 20.0, "hotfix": 7.0})
+    score, features = score_message(_signals(text="hotfix deploy tonight"), weights)
+    assert features == {"keyword:deploy": 20.0, "custom_keyword:hotfix": 7.0}
+    assert score == 27.0

@@ -1,0 +1,68 @@
+"""Helpers shared by the asset tests: run the real graph and read tables back."""
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from sqlalchemy import select
+
+from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.definitions import build_resources
+from slack_events_dagster.settings import Settings
+from slack_events_dagster.storage.engine import get_engine
+from slack_events_dagster.storage.schema import ASSET_TABLES
+
+
+def materialize_range(
+    settings: Settings,
+    first: str,
+    last: str | None = None,
+    instance: dg.DagsterInstance | None = None,
+    resources: Mapping[str, Any] | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
+    """All four assets for one hour or a range of hours, in one run, as a backfill would."""
+    tags = (
+        {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        if last
+        else {}
+    )
+    return dg.materialize(
+        ALL_ASSETS,
+        resources={**build_resources(settings), **(resources or {})},
+        partition_key=None if last else first,
+        tags=tags,
+        instance=instance,
+        raise_on_error=raise_on_error,
+    )
+
+
+def table_rows(settings: Settings, name: str) -> list[dict[str, Any]]:
+    table = ASSET_TABLES[name]
+    with get_engine(settings.database).connect() as connection:
+        rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+        return [dict(row) for row in rows]
+
+
+def dump_tables(settings: Settings) -> str:
+    """Every asset table as canonical JSON, to compare database states byte for byte."""
+    return json.dumps(
+        {name: table_rows(settings, name) for name in ASSET_TABLES}, default=str, sort_keys=True
+    )
+
+
+def export_messages(export: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(channel name, message) for every message in an export folder, read independently."""
+    found = []
+    for day_file in sorted(export.glob("*/*.json")):
+        for message in json.loads(day_file.read_text(encoding="utf-8")):
+            found.append((day_file.parent.name, message))
+    return found
+
+
+def failure_text(result: dg.ExecuteInProcessResult) -> str:
+    """The first failed step's error with its causes, as a person reads it in the UI."""
+    error = result.get_step_failure_events()[0].event_specific_data.error
+    return error.to_string()

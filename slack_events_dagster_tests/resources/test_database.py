@@ -1,0 +1,160 @@
+"""The SQL IO manager on SQLite and PostgreSQL 16: replace-by-partition in one transaction."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
+from slack_events_dagster.settings import Settings
+from slack_events_dagster.storage.engine import (
+    DatabaseUnreachableError,
+    check_connection,
+    get_engine,
+)
+from slack_events_dagster.storage.schema import digests
+from slack_events_dagster_tests.conftest import make_settings
+
+HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+def _key(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d-%H:%M")
+
+
+def _digest_rows(hour: datetime, targets: list[str], marker: str = "v1") -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "partition_hour": hour,
+                "target": target,
+                "window_start": hour - timedelta(hours=23),
+                "window_end": hour + timedelta(hours=1),
+                "event_count": 1,
+                "entries": [{"title": f"{marker} {target}"}],
+                "markdown": f"# {marker}",
+                "blocks": [{"type": "header"}],
+            }
+            for target in targets
+        ]
+    )
+
+
+def _io(settings: Settings) -> SqlIOManager:
+    return SqlIOManager(database=DatabaseResource.from_settings(settings.database))
+
+
+def _write(io: SqlIOManager, frame: pd.DataFrame, start: datetime, end: datetime | None = None):
+    key_range = dg.PartitionKeyRange(_key(start), _key(end or start))
+    context = dg.build_output_context(
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        asset_partition_key_range=key_range,
+    )
+    io.handle_output(context, frame)
+    return {key: value.value for key, value in context.get_logged_metadata().items()}
+
+
+def _read(io: SqlIOManager, start: datetime, end: datetime) -> pd.DataFrame:
+    context = dg.build_input_context(
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        asset_partition_key_range=dg.PartitionKeyRange(_key(start), _key(end)),
+    )
+    return io.load_input(context)
+
+
+def _count(settings: Settings) -> int:
+    engine = DatabaseResource.from_settings(settings.database).get_engine()
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(digests)).scalar_one()
+
+
+def test_replaces_exactly_the_partition_and_reads_it_back(any_settings: Settings) -> None:
+    io = _io(any_settings)
+    metadata = _write(io, _digest_rows(HOUR, ["a", "b"]), HOUR)
+    assert metadata["dagster/row_count"] == 2
+    _write(io, _digest_rows(HOUR + timedelta(hours=1), ["a"]), HOUR + timedelta(hours=1))
+    metadata = _write(io, _digest_rows(HOUR, ["c"], marker="v2"), HOUR)  # re-run of HOUR
+    assert metadata["rows_replaced"] == 2
+    assert _count(any_settings) == 2
+
+    frame = _read(io, HOUR, HOUR + timedelta(hours=1))
+    assert sorted(frame["target"]) == ["a", "c"]
+    row = frame[frame["target"] == "c"].iloc[0]
+    assert row["entries"] == [{"title": "v2 c"}]
+    assert row["partition_hour"] == pd.Timestamp(HOUR)
+    assert str(frame["partition_hour"].dt.tz) == "UTC"
+
+
+def test_range_write_replaces_every_hour_of_the_range_in_one_go(any_settings: Settings) -> None:
+    io = _io(any_settings)
+    hours = [HOUR + timedelta(hours=i) for i in range(3)]
+    for hour in hours:
+        _write(io, _digest_rows(hour, ["old"]), hour)
+    frame = pd.concat([_digest_rows(h, ["new"]) for h in hours[:2]])
+    metadata = _write(io, frame, hours[0], hours[1])
+    assert metadata["partition_hours"] == 2
+    assert metadata["rows_replaced"] == 2
+    after = _read(io, hours[0], hours[2])
+    assert list(after.sort_values("partition_hour")["target"]) == ["new", "new", "old"]
+
+
+def test_a_failed_insert_leaves_the_previous_rows(any_settings: Settings) -> None:
+    io = _io(any_settings)
+    _write(io, _digest_rows(HOUR, ["kept"]), HOUR)
+    broken = _digest_rows(HOUR, ["x", "y"])
+    broken.loc[1, "markdown"] = None  # NOT NULL violation on the second row, after the delete
+    with pytest.raises(Exception, match=r"(?i)not null|null value"):
+        _write(io, broken, HOUR)
+    assert list(_read(io, HOUR, HOUR)["target"]) == ["kept"]
+
+
+def test_rows_outside_the_partition_and_wrong_columns_are_refused(
+    sqlite_settings: Settings,
+) -> None:
+    io = _io(sqlite_settings)
+    with pytest.raises(ValueError, match="outside the partition window"):
+        _write(io, _digest_rows(HOUR + timedelta(hours=1), ["a"]), HOUR)
+    with pytest.raises(ValueError, match=r"missing columns \['blocks'\]"):
+        _write(io, _digest_rows(HOUR, ["a"]).drop(columns=["blocks"]), HOUR)
+    assert _count(sqlite_settings) == 0
+
+
+def test_loading_partitions_never_written_gives_an_empty_typed_frame(
+    any_settings: Settings,
+) -> None:
+    frame = _read(_io(any_settings), HOUR, HOUR + timedelta(hours=5))
+    assert frame.empty
+    assert list(frame.columns) == [column.name for column in digests.columns]
+
+
+def test_unreachable_postgres_names_host_port_and_the_fix(tmp_path: Path) -> None:
+    from slack_events_dagster_tests.postgres16 import free_port
+
+    port = free_port()
+    settings = make_settings(
+        tmp_path, DATABASE_TYPE="postgres", POSTGRES_HOST="127.0.0.1", POSTGRES_PORT=str(port)
+    )
+    with pytest.raises(DatabaseUnreachableError) as error:
+        check_connection(settings.database)
+    message = str(error.value)
+    assert f"127.0.0.1:{port}" in message
+    assert f"pg_isready -h 127.0.0.1 -p {port}" in message
+    with pytest.raises(DatabaseUnreachableError, match="pg_isready"):
+        DatabaseResource.from_settings(settings.database).get_engine()
+
+
+@pytest.mark.postgres
+def test_postgres_pool_is_bounded_by_settings(postgres_env: dict[str, str], tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path, POSTGRES_MIN_CONNECTIONS="2", POSTGRES_MAX_CONNECTIONS="3", **postgres_env
+    )
+    engine = get_engine(settings.database)
+    assert engine.url.drivername == "postgresql+psycopg2"
+    assert engine.pool.size() == 2
+    assert engine.pool._max_overflow == 1

@@ -1,0 +1,75 @@
+"""Alembic revision 001 creates exactly storage/schema.py, and downgrade removes it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from slack_events_dagster.settings import PROJECT_ROOT, Settings
+from slack_events_dagster.storage.engine import get_engine
+from slack_events_dagster.storage.migrations import current_revision, ensure_schema, upgrade_to_head
+from slack_events_dagster.storage.schema import metadata
+from slack_events_dagster_tests.conftest import make_settings
+
+TABLES = {"raw_slack_messages", "event_candidates", "events", "digests"}
+
+
+def _alembic(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.postgres
+def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
+    postgres_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**postgres_env, "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml")}
+    upgrade = _alembic(["upgrade", "head"], env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "Running upgrade  -> 001, Initial schema" in upgrade.stderr
+
+    engine = get_engine(make_settings(tmp_path, **postgres_env).database)
+    inspector = inspect(engine)
+    assert set(inspector.get_table_names()) >= TABLES
+    indexes = {index["name"]: index["column_names"] for index in inspector.get_indexes("events")}
+    assert indexes["idx_events_dedup_key"] == ["dedup_key"]
+    assert indexes["idx_events_date"] == ["event_date"]
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == [], f"revision 001 and storage/schema.py disagree: {diff}"
+
+    downgrade = _alembic(["downgrade", "base"], env)
+    assert downgrade.returncode == 0, downgrade.stderr
+    assert set(inspect(engine).get_table_names()) == {"alembic_version"}
+
+
+def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Settings) -> None:
+    engine = get_engine(sqlite_settings.database)
+    assert current_revision(engine) is None
+    ensure_schema(engine, migrate=True)
+    assert current_revision(engine) == "001"
+    ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert diff == []
+
+
+def test_unmigrated_database_is_refused_with_the_command_to_run(sqlite_settings: Settings) -> None:
+    from slack_events_dagster.storage.migrations import SchemaOutOfDateError
+
+    engine = get_engine(sqlite_settings.database)
+    with pytest.raises(SchemaOutOfDateError, match="alembic upgrade head"):
+        ensure_schema(engine, migrate=False)
+    upgrade_to_head(engine)
+    ensure_schema(engine, migrate=False)

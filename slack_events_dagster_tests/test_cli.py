@@ -1,0 +1,103 @@
+"""`slack-events demo` and `doctor` as a user runs them (subprocesses, real databases)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slack_events_dagster.settings import PROJECT_ROOT
+from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, make_settings
+from slack_events_dagster_tests.helpers import export_messages, table_rows
+from slack_events_dagster_tests.postgres16 import free_port
+
+
+def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "slack_events_dagster.cli", *args],
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},
+            "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+            "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_demo_prints_a_digest_with_real_events_from_the_sample(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "Materialising partitions 2026-11-18-00:00 .. 2026-11-24-23:00 in one run" in out
+    assert "## Upcoming events — as of Tue 24 Nov 2026" in out
+    assert "checkout redesign launch moved to December 3rd" in out
+    assert "_(moved)_" in out
+    assert "make dev" in out
+    digest_lines = [line for line in out.splitlines() if line.startswith("- ")]
+    assert len(digest_lines) == len(set(digest_lines)) >= 3
+
+
+def test_doctor_reports_a_reachable_sqlite_database(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "doctor")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "database_type: sqlite" in result.stdout
+    assert "reachable:     yes (SQLite" in result.stdout
+
+
+def test_doctor_against_a_stopped_postgres_prints_the_fix_and_exits_1(tmp_path: Path) -> None:
+    port = free_port()
+    result = _cli(
+        tmp_path,
+        "doctor",
+        DATABASE_TYPE="postgres",
+        POSTGRES_HOST="127.0.0.1",
+        POSTGRES_PORT=str(port),
+    )
+    assert result.returncode == 1
+    assert "database_type: postgres" in result.stdout
+    assert f"Cannot reach PostgreSQL at 127.0.0.1:{port}" in result.stdout
+    assert f"pg_isready -h 127.0.0.1 -p {port}" in result.stdout
+
+
+@pytest.mark.postgres
+def test_migrate_then_doctor_on_postgres16(tmp_path: Path, postgres_env: dict[str, str]) -> None:
+    before = _cli(tmp_path, "doctor", **postgres_env)
+    assert before.returncode == 1 and "needs: alembic upgrade head" in before.stdout
+    assert _cli(tmp_path, "migrate", **postgres_env).returncode == 0
+    after = _cli(tmp_path, "doctor", **postgres_env)
+    assert after.returncode == 0, after.stdout
+    assert "revision 001 (head 001, up to date)" in after.stdout
+
+
+@pytest.mark.slow
+def test_the_real_olake_export_runs_cleanly_end_to_end(tmp_path: Path) -> None:
+    export = REAL_SLACK_EXPORTS / "olake"
+    if not export.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{export} is missing: CI must run the real-export test")
+        pytest.skip("shared/real_slack is not present on this clone")
+    result = _cli(
+        tmp_path, "demo", SLACK_EXPORT_PATH=str(export), PARTITIONS_START="2026-05-01-00:00"
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "## Upcoming events" in result.stdout
+    settings = make_settings(tmp_path)
+    raw = table_rows(settings, "raw_slack_messages")
+    system = {"bot_add", "bot_remove", "channel_join"}
+    expected = [m for _, m in export_messages(export) if m.get("subtype") not in system]
+    assert len(raw) == len(expected)
+    assert {r["channel_name"] for r in raw} == {
+        "announcements",
+        "contributing-to-olake",
+        "discussions",
+        "general",
+        "help",
+    }
+    events = table_rows(settings, "events")
+    assert any("v0.3.7" in str(e["anchors"]) or "released" in e["title"].lower() for e in events)

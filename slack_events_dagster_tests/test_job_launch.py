@@ -1,0 +1,69 @@
+"""`dagster job launch` through the real CLI, instance and run launcher (subprocess)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from slack_events_dagster.settings import PROJECT_ROOT
+from slack_events_dagster_tests.conftest import make_settings
+from slack_events_dagster_tests.helpers import table_rows
+
+PARTITION = "2026-11-23-09:00"
+
+
+@pytest.mark.slow
+def test_job_launch_for_a_partition_reaches_success_and_writes_rows(tmp_path: Path) -> None:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+        "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+    }
+    launched = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "job",
+            "launch",
+            "-w",
+            str(PROJECT_ROOT / "workspace.yaml"),
+            "-j",
+            "slack_events_job",
+            "--tags",
+            json.dumps({"dagster/partition": PARTITION}),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        deadline = time.monotonic() + 180
+        while True:
+            (run,) = instance.get_runs()
+            if run.is_finished or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        assert run.status == dg.DagsterRunStatus.SUCCESS, launched.stderr[-3000:]
+        assert run.tags["dagster/partition"] == PARTITION
+        materialized = instance.get_latest_materialization_event(dg.AssetKey("digests"))
+        assert materialized is not None
+
+    settings = make_settings(tmp_path)
+    raw = table_rows(settings, "raw_slack_messages")
+    assert raw and {row["partition_hour"].strftime("%Y-%m-%d-%H:%M") for row in raw} == {PARTITION}
+    assert len(table_rows(settings, "digests")) == 1

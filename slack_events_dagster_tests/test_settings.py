@@ -1,0 +1,99 @@
+"""config.yaml + .env + environment -> one validated Settings object."""
+
+from pathlib import Path
+
+import pytest
+
+from slack_events_dagster.settings import SettingsError, load_settings
+
+
+def _load(tmp_path: Path, yaml_text: str | None = None, dotenv: str = "", **env: str):
+    environ = dict(env)
+    if yaml_text is not None:
+        config = tmp_path / "config.yaml"
+        config.write_text(yaml_text, encoding="utf-8")
+        environ["SLACK_EVENTS_CONFIG"] = str(config)
+    dotenv_path = tmp_path / ".env"
+    dotenv_path.write_text(dotenv, encoding="utf-8")
+    return load_settings(environ=environ, dotenv_path=dotenv_path)
+
+
+def test_seed_postgres_shape_works_verbatim(tmp_path: Path) -> None:
+    settings = _load(
+        tmp_path,
+        "database:\n  type: postgres\n  postgres:\n    host: db.internal\n    port: 5433\n"
+        "    database: events\n    user: slack\n",
+    )
+    assert settings.database_type == "postgres"
+    pg = settings.database.postgres
+    assert (pg.host, pg.port, pg.database, pg.user) == ("db.internal", 5433, "events", "slack")
+    assert not settings.database.migrates_automatically
+
+
+def test_seed_sqlite_shape_resolves_paths_next_to_the_config(tmp_path: Path) -> None:
+    settings = _load(tmp_path, "database:\n  type: sqlite\n  path: data/slack_events.db\n")
+    assert settings.database_type == "sqlite"
+    assert settings.database.path == tmp_path / "data" / "slack_events.db"
+    assert settings.database.migrates_automatically
+
+
+def test_environment_beats_dotenv_beats_the_file(tmp_path: Path) -> None:
+    yaml_text = "database:\n  type: sqlite\n  postgres:\n    host: from-file\n    port: 5432\n"
+    settings = _load(
+        tmp_path,
+        yaml_text,
+        dotenv="POSTGRES_HOST=from-dotenv\nPOSTGRES_PORT=6000\nPOSTGRES_PASSWORD=s3cret\n",
+        POSTGRES_HOST="from-env",
+        DATABASE_TYPE="postgres",
+        EXTRACTOR="rules",
+        SLACK_SOURCE="export",
+        SLACK_EXPORT_PATH="/data/export.zip",
+        SLACK_CHANNELS="#releases, C0A1ENG0001",
+        POSTGRES_DATABASE="db",
+        POSTGRES_USER="me",
+        SQLITE_PATH="/abs/x.db",
+    )
+    pg = settings.database.postgres
+    assert (settings.database_type, pg.host, pg.port, pg.database, pg.user) == (
+        "postgres",
+        "from-env",
+        6000,
+        "db",
+        "me",
+    )
+    assert pg.password is not None and pg.password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
+    assert settings.slack.export_path == Path("/data/export.zip")
+    assert settings.slack.channels == ["#releases", "C0A1ENG0001"]
+    assert settings.database.path == Path("/abs/x.db")
+
+
+@pytest.mark.parametrize(
+    ("env", "yaml_text", "message"),
+    [
+        ({"DATABASE_TYPE": "mysql"}, None, "database.type: Input should be 'sqlite' or 'postgres'"),
+        ({"POSTGRES_PORT": "abc"}, None, "database.postgres.port"),
+        ({"EXTRACTOR": "magic"}, None, "extractor.type"),
+        ({"SLACK_SOURCE": "carrier-pigeon"}, None, "slack.source"),
+        ({}, "database:\n  tpye: sqlite\n", "database.tpye: Extra inputs are not permitted"),
+        ({}, "digest:\n  timezone: Mars/Base\n", "unknown time zone 'Mars/Base'"),
+        ({}, "database:\n  postgres:\n    password: hunter2\n", "must not be stored in the config"),
+        ({"SLACK_SOURCE": "api"}, None, "SLACK_BOT_TOKEN is not set"),
+        ({}, "- a list\n", "expected a mapping"),
+    ],
+)
+def test_bad_values_name_the_key(
+    tmp_path: Path, env: dict, yaml_text: str | None, message: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        _load(tmp_path, yaml_text or "{}\n", **env)
+    assert message in str(error.value)
+    if env:
+        name = next(iter(env))
+        if name != "SLACK_SOURCE" or "api" not in env.values():
+            assert f"environment variable {name}" in str(error.value)
+
+
+def test_missing_named_config_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="no such file"):
+        load_settings(environ={"SLACK_EVENTS_CONFIG": str(tmp_path / "nope.yaml")})
