@@ -1,0 +1,46 @@
+# Two commands from a fresh clone: `make demo` and `make test`. Each creates .venv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: install demo test lint format dev doctor clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the bundled export, print the digest
+	$(BIN)/slack-events demo
+
+test: install  ## lint, then the whole test suite (PostgreSQL 16 tests included)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+dev: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI and daemon on http://localhost:3000
+	$(BIN)/dagster dev -w workspace.yaml
+
+doctor: install
+	$(BIN)/slack-events doctor
+
+clean:
+	rm -rf $(VENV) $(DAGSTER_HOME) data/slack_events.db*
