@@ -158,3 +158,11 @@ def test_postgres_pool_is_bounded_by_settings(postgres_env: dict[str, str], tmp_
     assert engine.url.drivername == "postgresql+psycopg2"
     assert engine.pool.size() == 2
     assert engine.pool._max_overflow == 1
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_settings: Settings) -> None:
+    from sqlalchemy import text
+
+    with get_engine(sqlite_settings.database).connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar_one() == 30_000
