@@ -24,7 +24,7 @@ HOUR_KEY = "%Y-%m-%d-%H:%M"
 def _export_partition_range(settings: Settings) -> tuple[str, str]:
     """The hourly keys covering the bundled/configured export, clamped to the partitions def."""
     from slack_events_dagster.partitions import HOURLY
-    from slack_events_dagster.resources.slack import SlackExport
+    from slack_events_dagster.resources.slack_export import SlackExport
 
     days = SlackExport(settings.slack.export_path).covered_days()
     if days is None:
