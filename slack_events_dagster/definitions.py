@@ -14,18 +14,10 @@ from slack_events_dagster.settings import Settings, get_settings
 def build_resources(settings: Settings) -> dict[str, object]:
     """Every resource the assets use, configured from one Settings object."""
     database = DatabaseResource.from_settings(settings.database)
-    slack = settings.slack
     return {
         "database": database,
         "io_manager": SqlIOManager(database=database),
-        "slack": SlackResource(
-            source=slack.source,
-            export_path=str(slack.export_path),
-            channels=slack.channels,
-            include_bots=slack.include_bots,
-            ignored_subtypes=slack.ignored_subtypes,
-            workspace_url=slack.workspace_url,
-        ),
+        "slack": SlackResource.from_settings(settings.slack),
         "extractor": ExtractorResource(
             type=settings.extractor.type,
             max_events_per_message=settings.extractor.max_events_per_message,

@@ -73,6 +73,11 @@ class SlackSettings(_Section):
         "huddle_thread",
     ]
     base_url: str | None = None
+    thread_lookback_days: int = Field(default=7, ge=0, le=90)
+    page_size: int = Field(default=200, ge=1, le=999)
+    max_retries: int = Field(default=5, ge=0, le=20)
+    retry_backoff_seconds: float = Field(default=1.0, ge=0)
+    request_timeout_seconds: int = Field(default=30, ge=1)
     workspace_url: str | None = None  # e.g. https://acme.slack.com, for permalinks in exports
     bot_token_set: bool = False  # the token itself never enters Settings: EnvVar resolves it
 
@@ -190,6 +195,10 @@ ENV_OVERRIDES: dict[str, str] = {
     "SLACK_CHANNELS": "slack.channels",
     "SLACK_API_BASE_URL": "slack.base_url",
     "SLACK_WORKSPACE_URL": "slack.workspace_url",
+    "SLACK_THREAD_LOOKBACK_DAYS": "slack.thread_lookback_days",
+    "SLACK_PAGE_SIZE": "slack.page_size",
+    "SLACK_MAX_RETRIES": "slack.max_retries",
+    "SLACK_RETRY_BACKOFF_SECONDS": "slack.retry_backoff_seconds",
     "EXTRACTOR": "extractor.type",
     "PARTITIONS_START": "partitions.start",
     "TZ_DEFAULT": "processing.tz_default",

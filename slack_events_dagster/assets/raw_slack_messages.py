@@ -12,6 +12,8 @@ from slack_events_dagster.storage.schema import raw_slack_messages as table
 @dg.asset(
     **HOURLY_TABLE_ASSET,
     group_name="ingest",
+    # Caps Slack API steps across all runs: `dagster instance concurrency set slack_api 1`
+    pool="slack_api",
     kinds={"slack", "sql"},
     code_version="1",
 )
@@ -27,11 +29,21 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
         "messages": len(frame),
         "thread_replies": replies,
         "top_level": len(frame) - replies,
+        "source": slack.source,
         "channels": dg.MetadataValue.json(result.channels),
         "files_read": result.files_read,
         "skipped": result.skipped.total,
         "skipped_by_reason": dg.MetadataValue.json(dict(sorted(result.skipped.counts.items()))),
     }
+    if slack.source == "api":
+        api = result.api
+        metadata |= {
+            "api_calls": api.api_calls,
+            "api_calls_by_method": dg.MetadataValue.json(dict(sorted(api.calls_by_method.items()))),
+            "retries": api.retries,
+            "rate_limit_wait_seconds": round(api.rate_limit_wait_seconds, 3),
+            "replies_fetched": result.replies_fetched,
+        }
     if result.bad_files:
         metadata["bad_files"] = dg.MetadataValue.json(result.bad_files)
     context.add_output_metadata(metadata)

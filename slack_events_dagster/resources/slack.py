@@ -1,5 +1,7 @@
-"""The `slack` resource: messages of a time window from a workspace export (or, later, the API)."""
+"""The `slack` resource: messages of a time window from a workspace export or the Web API."""
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -8,14 +10,20 @@ from typing import Any, Literal
 import dagster as dg
 
 from slack_events_dagster.domain.messages import (
+    USER_MENTION,
     MessageFilter,
     SkipCounter,
     SlackChannel,
+    SlackUser,
     message_row,
     parse_ts,
     ts_to_datetime,
 )
+from slack_events_dagster.resources.slack_api import ApiStats, SlackApiReader, window_messages
 from slack_events_dagster.resources.slack_export import SlackExport, SlackSourceError
+from slack_events_dagster.settings import SlackSettings
+
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 
 @dataclass
@@ -25,6 +33,12 @@ class FetchResult:
     bad_files: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     files_read: int = 0
+    replies_fetched: int = 0
+    api: ApiStats = field(default_factory=ApiStats)
+
+    def sorted(self) -> "FetchResult":
+        self.rows.sort(key=lambda r: (r["channel_id"], r["message_time"], r["ts"]))
+        return self
 
 
 def select_channels(available: list[SlackChannel], wanted: list[str]) -> list[SlackChannel]:
@@ -48,7 +62,7 @@ def select_channels(available: list[SlackChannel], wanted: list[str]) -> list[Sl
 
 
 class SlackResource(dg.ConfigurableResource):
-    """Slack messages for a time window, from a workspace export or the Web API."""
+    """Slack messages for a time window, from a workspace export or the Web API (slack_sdk)."""
 
     source: Literal["export", "api"] = "export"
     export_path: str = "sample_data/slack_export"
@@ -56,6 +70,29 @@ class SlackResource(dg.ConfigurableResource):
     include_bots: bool = True
     ignored_subtypes: list[str] = []
     workspace_url: str | None = None
+    bot_token: str | None = None  # EnvVar("SLACK_BOT_TOKEN"): never a literal in run config
+    base_url: str | None = None  # SLACK_API_BASE_URL, for proxies and the local emulator
+    thread_lookback_days: int = 7
+    page_size: int = 200
+    max_retries: int = 5
+    retry_backoff_seconds: float = 1.0
+    request_timeout_seconds: int = 30
+
+    @classmethod
+    def from_settings(cls, slack: SlackSettings) -> "SlackResource":
+        """Resource config from Settings; the token stays an EnvVar, never a literal."""
+        tuning = slack.model_dump(
+            include={
+                "source", "channels", "include_bots", "ignored_subtypes", "workspace_url",
+                "base_url", "thread_lookback_days", "page_size", "max_retries",
+                "retry_backoff_seconds", "request_timeout_seconds",
+            }
+        )  # fmt: skip
+        return cls(
+            export_path=str(slack.export_path),
+            bot_token=dg.EnvVar("SLACK_BOT_TOKEN") if slack.bot_token_set else None,
+            **tuning,
+        )
 
     @property
     def message_filter(self) -> MessageFilter:
@@ -63,9 +100,23 @@ class SlackResource(dg.ConfigurableResource):
 
     def fetch_messages(self, start: datetime, end: datetime, log: Any | None = None) -> FetchResult:
         """Every kept message with start <= ts < end in the whitelisted channels."""
-        if self.source != "export":
-            raise SlackSourceError("slack.source 'api' is not supported by this build yet")
+        if self.source == "api":
+            return self._from_api(start, end, log)
         return self._from_export(start, end, log)
+
+    def _keep(
+        self,
+        result: FetchResult,
+        channel: SlackChannel,
+        message: Any,
+        users: Mapping[str, SlackUser],
+    ) -> dict[str, Any] | None:
+        row, reason = message_row(channel, message, users, self.message_filter, self.workspace_url)
+        if row is None:
+            result.skipped.add(reason or "unknown")
+        else:
+            result.rows.append(row)
+        return row
 
     def _from_export(self, start: datetime, end: datetime, log: Any | None) -> FetchResult:
         export = SlackExport(Path(self.export_path))
@@ -94,12 +145,56 @@ class SlackResource(dg.ConfigurableResource):
                     ts = message.get("ts") if isinstance(message, dict) else None
                     if parse_ts(ts) is not None and not start <= ts_to_datetime(ts) < end:
                         continue  # another partition's message
-                    row, reason = message_row(
-                        channel, message, users, self.message_filter, self.workspace_url
-                    )
-                    if row is None:
-                        result.skipped.add(reason or "unknown")
-                    else:
-                        result.rows.append(row)
-        result.rows.sort(key=lambda r: (r["channel_id"], r["message_time"], r["ts"]))
-        return result
+                    self._keep(result, channel, message, users)
+        return result.sorted()
+
+    def _api_reader(self) -> SlackApiReader:
+        if not self.bot_token:
+            raise SlackSourceError(
+                "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
+            )
+        return SlackApiReader(
+            token=self.bot_token,
+            base_url=self.base_url,
+            max_retries=self.max_retries,
+            backoff_seconds=self.retry_backoff_seconds,
+            timeout_seconds=self.request_timeout_seconds,
+            page_size=self.page_size,
+        )
+
+    def _api_channels(self, reader: SlackApiReader) -> list[SlackChannel]:
+        listed, members = reader.channels()
+        if not self.channels:
+            return [channel for channel in listed if channel.id in members]
+        known = {c.id for c in listed} | {c.name for c in listed}
+        extra = [
+            reader.channel_by_id(entry)
+            for entry in self.channels
+            if entry.lstrip("#") not in known and CHANNEL_ID.match(entry)
+        ]
+        return select_channels(listed + extra, self.channels)
+
+    def _from_api(self, start: datetime, end: datetime, log: Any | None) -> FetchResult:
+        reader = self._api_reader()
+        reader.check_auth()
+        channels = self._api_channels(reader)
+        result = FetchResult(rows=[], channels=[c.name for c in channels])
+        for channel in channels:
+            messages, replies = window_messages(
+                reader, channel, start, end, self.thread_lookback_days
+            )
+            result.replies_fetched += replies
+            user_ids = {m["user"] for m in messages if isinstance(m.get("user"), str)}
+            user_ids |= {uid for m in messages for uid in USER_MENTION.findall(m.get("text") or "")}
+            users = {uid: user for uid in sorted(user_ids) if (user := reader.user(uid))}
+            for message in messages:
+                row = self._keep(result, channel, message, users)
+                if row is not None and row["permalink"] is None:
+                    row["permalink"] = reader.permalink(channel.id, row["ts"])
+            if log is not None:
+                log.info(
+                    f"#{channel.name}: {len(messages)} messages in the window "
+                    f"({reader.stats.api_calls} API calls so far)"
+                )
+        result.api = reader.stats
+        return result.sorted()
