@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from slack_events_dagster.emulators.slack import SlackEmulator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -95,3 +96,25 @@ def any_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     return make_settings(
         tmp_path, DATABASE_AUTO_MIGRATE="true", **request.getfixturevalue("postgres_env")
     )
+
+
+SLACK_TEST_TOKEN = "xoxb-test-4242-SECRET-never-log-me"
+
+
+@pytest.fixture
+def slack_emulator() -> Iterator[SlackEmulator]:
+    """The local Slack Web API emulator serving the bundled export, driven by real slack_sdk."""
+    with SlackEmulator(SAMPLE_EXPORT, token=SLACK_TEST_TOKEN) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def api_env(slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment for SLACK_SOURCE=api against the emulator; the token is only in os.environ."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TEST_TOKEN)
+    return {
+        "SLACK_SOURCE": "api",
+        "SLACK_BOT_TOKEN": SLACK_TEST_TOKEN,
+        "SLACK_API_BASE_URL": slack_emulator.base_url,
+        "SLACK_RETRY_BACKOFF_SECONDS": "0.05",
+    }

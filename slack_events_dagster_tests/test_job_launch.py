@@ -13,22 +13,15 @@ import pytest
 
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import make_settings
-from slack_events_dagster_tests.helpers import table_rows
+from slack_events_dagster_tests.helpers import materialize_range, table_rows
 
-PARTITION = "2026-11-23-09:00"
+PARTITION = "2026-11-20-13:00"
 
 
-@pytest.mark.slow
-def test_job_launch_for_a_partition_reaches_success_and_writes_rows(tmp_path: Path) -> None:
+def _launch(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], Path]:
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
-        "SQLITE_PATH": str(tmp_path / "slack_events.db"),
-    }
     launched = subprocess.run(
         [
             sys.executable,
@@ -44,13 +37,21 @@ def test_job_launch_for_a_partition_reaches_success_and_writes_rows(tmp_path: Pa
             json.dumps({"dagster/partition": PARTITION}),
         ],
         cwd=tmp_path,
-        env=env,
+        env={
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+            "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert launched.returncode == 0, launched.stderr[-3000:]
+    return launched, home
 
+
+def _finished_run(home: Path, stderr: str) -> dg.DagsterRun:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         deadline = time.monotonic() + 180
         while True:
@@ -58,12 +59,34 @@ def test_job_launch_for_a_partition_reaches_success_and_writes_rows(tmp_path: Pa
             if run.is_finished or time.monotonic() > deadline:
                 break
             time.sleep(1)
-        assert run.status == dg.DagsterRunStatus.SUCCESS, launched.stderr[-3000:]
-        assert run.tags["dagster/partition"] == PARTITION
-        materialized = instance.get_latest_materialization_event(dg.AssetKey("digests"))
-        assert materialized is not None
+        assert run.status == dg.DagsterRunStatus.SUCCESS, stderr[-3000:]
+        assert instance.get_latest_materialization_event(dg.AssetKey("digests")) is not None
+        return run
+
+
+@pytest.mark.slow
+def test_job_launch_for_a_partition_reaches_success_and_writes_rows(tmp_path: Path) -> None:
+    launched, home = _launch(tmp_path)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    run = _finished_run(home, launched.stderr)
+    assert run.tags["dagster/partition"] == PARTITION
 
     settings = make_settings(tmp_path)
     raw = table_rows(settings, "raw_slack_messages")
     assert raw and {row["partition_hour"].strftime("%Y-%m-%d-%H:%M") for row in raw} == {PARTITION}
     assert len(table_rows(settings, "digests")) == 1
+
+
+@pytest.mark.slow
+def test_job_launch_in_api_mode_ingests_what_export_mode_does(
+    tmp_path: Path, api_env: dict[str, str]
+) -> None:
+    launched, home = _launch(tmp_path, **api_env)
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    _finished_run(home, launched.stderr)
+
+    export = make_settings(tmp_path / "export")
+    materialize_range(export, PARTITION)
+    api_rows = table_rows(make_settings(tmp_path), "raw_slack_messages")
+    assert len(api_rows) > 5
+    assert api_rows == table_rows(export, "raw_slack_messages")
