@@ -2,9 +2,9 @@
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from alembic import context
 from slack_events_dagster.settings import load_settings
 from slack_events_dagster.storage.engine import build_url, unreachable_error
 from slack_events_dagster.storage.schema import metadata

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from slack_events_dagster.emulators.slack import SlackEmulator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import PROJECT_ROOT, Settings, load_settings
 from slack_events_dagster.storage.engine import dispose_engines
 from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16

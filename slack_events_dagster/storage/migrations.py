@@ -1,11 +1,11 @@
 """Alembic owns the schema; these helpers run it from code (auto-migrate, `slack-events demo`)."""
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from alembic import command
 from slack_events_dagster.settings import PROJECT_ROOT
 
 ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
