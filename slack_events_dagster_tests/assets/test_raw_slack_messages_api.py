@@ -149,6 +149,7 @@ def test_repeated_server_errors_fail_clearly_and_keep_the_old_rows(
         ("wrong_token", ["invalid_auth", "SLACK_BOT_TOKEN", "xoxb-"]),
         ("not_in_channel", ["not_in_channel", "/invite"]),
         ("missing_scope", ["missing_scope", "channels:history", "reinstall"]),
+        ("channel_not_found", ["channel_not_found", "C0NOTREAL1", "groups:history"]),
     ],
 )
 def test_auth_and_membership_errors_say_what_to_do(
@@ -162,6 +163,8 @@ def test_auth_and_membership_errors_say_what_to_do(
     env = {}
     if setup == "wrong_token":
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-wrong")
+    elif setup == "channel_not_found":
+        env["SLACK_CHANNELS"] = "C0NOTREAL1"
     elif setup == "not_in_channel":
         slack_emulator.remove_bot_from(RELEASES)
         env["SLACK_CHANNELS"] = "#releases"
@@ -194,3 +197,23 @@ def test_the_token_never_reaches_logs_events_metadata_or_run_config(
     assert SLACK_TEST_TOKEN not in haystack
     assert "SECRET-never-log-me" not in haystack
     assert all(SLACK_TEST_TOKEN not in json.dumps(params) for _, params in slack_emulator.calls)
+
+
+def test_unknown_and_deleted_users_do_not_fail_the_run(
+    tmp_path: Path, api_env: dict[str, str], slack_emulator
+) -> None:
+    slack_emulator.add_message(
+        RELEASES,
+        {"type": "message", "user": "U0GHOST0001", "text": "who am I?", "ts": "1795428000.000100"},
+    )
+    slack_emulator.add_message(
+        RELEASES,
+        {"type": "message", "user": "U0A1USR0011", "text": "old post", "ts": "1795428000.000200"},
+    )
+    api = _api(tmp_path, api_env)
+    assert materialize_range(api, "2026-11-23-10:00").success
+    names = {r["ts"]: r["user_name"] for r in _raw(api)}
+    assert names["1795428000.000100"] == "U0GHOST0001"  # unknown: falls back to the id
+    assert names["1795428000.000200"] == "oli"  # deleted (U0A1USR0011): display name kept
+    users_info = [p["user"] for m, p in slack_emulator.calls if m == "users.info"]
+    assert len(users_info) == len(set(users_info))  # cached per run
