@@ -18,11 +18,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "database": database,
         "io_manager": SqlIOManager(database=database),
         "slack": SlackResource.from_settings(settings.slack),
-        "extractor": ExtractorResource(
-            type=settings.extractor.type,
-            max_events_per_message=settings.extractor.max_events_per_message,
-            min_confidence=settings.extractor.min_confidence,
-        ),
+        "extractor": ExtractorResource.from_settings(settings, database),
         "pipeline": PipelineResource.from_settings(settings),
     }
 

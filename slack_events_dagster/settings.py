@@ -124,6 +124,20 @@ class ExtractorSettings(_Section):
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
+class LLMSettings(_Section):
+    """The OpenAI-compatible endpoint used when extractor.type is `openai`."""
+
+    base_url: str | None = None  # OPENAI_BASE_URL: any OpenAI-compatible server
+    model: str = "gpt-4o-mini"
+    daily_budget_usd: float = Field(default=10.0, ge=0)
+    input_price_per_million: float = Field(default=0.15, ge=0)  # USD per 1M prompt tokens
+    output_price_per_million: float = Field(default=0.60, ge=0)  # USD per 1M completion tokens
+    concurrency: int = Field(default=4, ge=1, le=64)
+    max_retries: int = Field(default=3, ge=0, le=10)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+    api_key_set: bool = False  # the key itself never enters Settings: EnvVar resolves it
+
+
 class DigestSettings(_Section):
     window_hours: int = Field(default=24, ge=1, le=24 * 14)
     min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
@@ -162,6 +176,7 @@ class Settings(_Section):
     scoring: ScoringSettings = ScoringSettings()
     channels: list[ChannelSettings] = []
     extractor: ExtractorSettings = ExtractorSettings()
+    llm: LLMSettings = LLMSettings()
     digest: DigestSettings = DigestSettings()
     config_path: Path | None = None
 
@@ -200,11 +215,20 @@ ENV_OVERRIDES: dict[str, str] = {
     "SLACK_MAX_RETRIES": "slack.max_retries",
     "SLACK_RETRY_BACKOFF_SECONDS": "slack.retry_backoff_seconds",
     "EXTRACTOR": "extractor.type",
+    "OPENAI_BASE_URL": "llm.base_url",
+    "OPENAI_MODEL": "llm.model",
+    "LLM_DAILY_BUDGET_USD": "llm.daily_budget_usd",
+    "LLM_CONCURRENCY": "llm.concurrency",
+    "LLM_MAX_RETRIES": "llm.max_retries",
     "PARTITIONS_START": "partitions.start",
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",
 }
-SECRET_KEYS_IN_FILE = {("database", "postgres", "password"), ("slack", "bot_token")}
+SECRET_KEYS_IN_FILE = {
+    ("database", "postgres", "password"),
+    ("slack", "bot_token"),
+    ("llm", "api_key"),
+}
 
 
 def _check_zone(value: str) -> str:
@@ -245,7 +269,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
             dotted = ".".join(key_path)
             raise SettingsError(
                 f"{path}: {dotted} must not be stored in the config file; put it in the "
-                "environment or .env instead (POSTGRES_PASSWORD / SLACK_BOT_TOKEN)"
+                "environment or .env instead (POSTGRES_PASSWORD / SLACK_BOT_TOKEN / OPENAI_API_KEY)"
             )
     return data
 
@@ -312,6 +336,7 @@ def load_settings(
     if env.get("POSTGRES_PASSWORD"):
         _set_dotted(data, "database.postgres.password", env["POSTGRES_PASSWORD"])
     _set_dotted(data, "slack.bot_token_set", bool(env.get("SLACK_BOT_TOKEN")))
+    _set_dotted(data, "llm.api_key_set", bool(env.get("OPENAI_API_KEY")))
     data["config_path"] = config_path
 
     try:
@@ -333,6 +358,11 @@ def _validate_cross_fields(settings: Settings) -> None:
     if settings.slack.source == "api" and not settings.slack.bot_token_set:
         raise SettingsError(
             "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
+        )
+    if settings.extractor.type == "openai" and not settings.llm.api_key_set:
+        raise SettingsError(
+            "extractor.type is 'openai' but OPENAI_API_KEY is not set: export it or put it in "
+            ".env (for a local OpenAI-compatible server any non-empty value works)"
         )
     for channel in settings.channels:
         if channel.timezone:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dedup import dedup_key, event_id
+from slack_events_dagster.domain.llm import PROMPT_VERSION
 from slack_events_dagster.domain.rules import ExtractionInput
 from slack_events_dagster.partitions import HOURLY_TABLE_ASSET
 from slack_events_dagster.resources.database import frame_records, rows_to_frame
@@ -18,8 +19,10 @@ from slack_events_dagster.storage.schema import events as table
 @dg.asset(
     **HOURLY_TABLE_ASSET,
     group_name="extract",
+    # Caps concurrent LLM steps across runs: `dagster instance concurrency set llm 1`
+    pool="llm",
     kinds={"python", "sql"},
-    code_version="1",
+    code_version=f"2-prompt-{PROMPT_VERSION}",
 )
 def events(
     context: dg.AssetExecutionContext,
@@ -30,27 +33,33 @@ def events(
     """0..5 events per candidate: title, category, status, date resolved against the message time
     in the channel's time zone, confidence, links and anchors; exact duplicates within a message
     (same dedup key) are dropped."""
+    candidates = frame_records(event_candidates)
+    inputs = [
+        ExtractionInput(
+            text=candidate["text_normalized"],
+            message_time=candidate["message_time"],
+            timezone=pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
+            anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
+            links=tuple(candidate["links"]),
+            broadcast="broadcast_mention" in candidate["features"],
+        )
+        for candidate in candidates
+    ]
+    context.log.info(f"Extracting events from {len(inputs)} candidates with {extractor.name}")
+    extracted_per_message, stats = extractor.extract_batch(inputs, log=context.log)
     rows, categories = [], Counter()
     duplicates = without_events = 0
-    for candidate in frame_records(event_candidates):
-        channel_id, channel_name = candidate["channel_id"], candidate["channel_name"]
-        timezone = pipeline.timezone_for(channel_id, channel_name)
-        anchors = tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"])
-        extracted = extractor.extract(
-            ExtractionInput(
-                text=candidate["text_normalized"],
-                message_time=candidate["message_time"],
-                timezone=timezone,
-                anchors=anchors,
-                links=tuple(candidate["links"]),
-                broadcast="broadcast_mention" in candidate["features"],
-            )
-        )
+    for candidate, message, extracted in zip(
+        candidates, inputs, extracted_per_message, strict=True
+    ):
+        channel_id = candidate["channel_id"]
         if not extracted:
             without_events += 1
         keys: set[str] = set()
         for event in extracted:
-            key = dedup_key(event.category, event.title, event.anchors, event.event_date, timezone)
+            key = dedup_key(
+                event.category, event.title, event.anchors, event.event_date, message.timezone
+            )
             if key in keys:
                 duplicates += 1
                 continue
@@ -61,7 +70,7 @@ def events(
                     "event_id": event_id(channel_id, candidate["ts"], len(keys) - 1),
                     "partition_hour": candidate["partition_hour"],
                     "channel_id": channel_id,
-                    "channel_name": channel_name,
+                    "channel_name": candidate["channel_name"],
                     "message_ts": candidate["ts"],
                     "message_time": candidate["message_time"],
                     "permalink": candidate["permalink"],
@@ -73,13 +82,13 @@ def events(
                     "event_end": event.event_end,
                     "date_precision": event.date_precision,
                     "date_source": event.date_source,
-                    "event_timezone": timezone,
+                    "event_timezone": message.timezone,
                     "confidence": event.confidence,
                     "summary": event.summary,
                     "links": list(event.links),
                     "anchors": [anchor.as_json() for anchor in event.anchors],
                     "dedup_key": key,
-                    "extractor": extractor.name,
+                    "extractor": event.extractor,
                 }
             )
     frame = rows_to_frame(table, rows)
@@ -91,6 +100,19 @@ def events(
             "candidates_without_events": without_events,
             "duplicates_in_message_dropped": duplicates,
             "extractor": extractor.name,
+            "llm_calls": stats.llm_calls,
+            "llm_cache_hits": stats.cache_hits,
+            "llm_prompt_tokens": stats.prompt_tokens,
+            "llm_completion_tokens": stats.completion_tokens,
+            "llm_cost_usd": round(stats.cost_usd, 6),
+            "llm_fallbacks": sum(stats.fallbacks.values()),
+            "llm_fallbacks_by_reason": dg.MetadataValue.json(dict(sorted(stats.fallbacks.items()))),
+            "llm_repairs": dg.MetadataValue.json(dict(sorted(stats.repairs.items()))),
+            "llm_budget_exhausted": stats.budget_exhausted,
         }
     )
+    if stats.budget_exhausted:
+        context.add_output_metadata(
+            {"warning": "Daily LLM budget spent: some messages used the rules extractor"}
+        )
     return frame

@@ -53,6 +53,7 @@ class ExtractedEvent:
     links: tuple[str, ...]
     anchors: tuple[Anchor, ...]
     severity: str | None = None
+    extractor: str = "rules"  # which extractor produced it (an LLM run falls back per message)
 
 
 @dataclass

@@ -137,6 +137,33 @@ digests = Table(
     Column("blocks", JSON, nullable=False, comment="Slack Block Kit blocks"),
 )
 
+llm_cache = Table(
+    "llm_cache",
+    metadata,
+    Column(
+        "cache_key", String(64), primary_key=True, comment="sha256(prompt version, model, input)"
+    ),
+    Column("prompt_version", String(16), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("response", Text, nullable=False, comment="the model's validated JSON answer"),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+llm_usage = Table(
+    "llm_usage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False, comment="UTC day of the call, for the daily budget"),
+    Column("model", String(128), nullable=False),
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("idx_llm_usage_day", "day"),
+)
+
 ASSET_TABLES: dict[str, Table] = {
     table.name: table for table in (raw_slack_messages, event_candidates, events, digests)
 }

@@ -6,9 +6,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from pydantic import PrivateAttr
 
-from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
+from slack_events_dagster.definitions import build_resources
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.settings import Settings
 from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, make_settings
@@ -23,16 +22,12 @@ HOUR = "2026-11-23-09:00"
 
 
 class ExplodingExtractor(ExtractorResource):
-    """Extracts a few messages normally, then fails mid-asset like a crashing model would."""
+    """Extracts the first message normally, then fails like a crashing model would."""
 
-    fail_after: int = 1
-    _calls: int = PrivateAttr(default=0)
-
-    def extract(self, message: ExtractionInput) -> list[ExtractedEvent]:
-        self._calls += 1
-        if self._calls > self.fail_after:
-            raise RuntimeError("extractor crashed after producing some events")
-        return super().extract(message)
+    def extract_batch(self, messages, log=None):
+        produced, _ = super().extract_batch(messages[:1], log)
+        assert produced, "the crash must come after some events were produced"
+        raise RuntimeError("extractor crashed after producing some events")
 
 
 def test_failure_inside_an_asset_keeps_the_previous_rows(any_settings: Settings) -> None:
@@ -41,7 +36,12 @@ def test_failure_inside_an_asset_keeps_the_previous_rows(any_settings: Settings)
     assert table_rows(any_settings, "events")
 
     result = materialize_range(
-        any_settings, HOUR, resources={"extractor": ExplodingExtractor()}, raise_on_error=False
+        any_settings,
+        HOUR,
+        resources={
+            "extractor": ExplodingExtractor(database=build_resources(any_settings)["database"])
+        },
+        raise_on_error=False,
     )
     assert not result.success
     assert dump_tables(any_settings) == before

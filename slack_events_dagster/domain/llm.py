@@ -1,0 +1,238 @@
+"""The LLM extractor's pure parts: prompt, output schema, validation and repair, cache key, cost.
+
+Everything the model returns is distrusted: the schema is strict, and every field is checked
+again here, so neither a confused model nor a prompt injected into a Slack message can change the
+shape of what reaches the events table.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.rules import (
+    MAX_SUMMARY_CHARS,
+    MAX_TITLE_CHARS,
+    ExtractedEvent,
+    ExtractionInput,
+)
+from slack_events_dagster.domain.vocabulary import CATEGORIES
+
+PROMPT_VERSION = "v1"
+MAX_EVENTS = 5
+STATUSES = (
+    "planned",
+    "confirmed",
+    "started",
+    "completed",
+    "postponed",
+    "canceled",
+    "rolled_back",
+    "updated",
+)
+_NULLABLE_STRING = {"type": ["string", "null"]}
+
+EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["events"],
+    "properties": {
+        "events": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [
+                    "title",
+                    "category",
+                    "status",
+                    "date",
+                    "time",
+                    "end_date",
+                    "end_time",
+                    "timezone",
+                    "confidence",
+                    "summary",
+                ],
+                "properties": {
+                    "title": {"type": "string"},
+                    "category": {"type": "string", "enum": list(CATEGORIES)},
+                    "status": {"type": "string", "enum": list(STATUSES)},
+                    "date": {**_NULLABLE_STRING, "description": "YYYY-MM-DD, local"},
+                    "time": {**_NULLABLE_STRING, "description": "HH:MM 24-hour, local"},
+                    "end_date": _NULLABLE_STRING,
+                    "end_time": _NULLABLE_STRING,
+                    "timezone": {**_NULLABLE_STRING, "description": "IANA zone"},
+                    "confidence": {"type": "number"},
+                    "summary": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+RESPONSE_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {"name": "slack_events", "strict": True, "schema": EVENT_SCHEMA},
+}
+
+
+def system_prompt() -> str:
+    """The versioned instructions (prompts/extract_events_<version>.txt)."""
+    name = f"extract_events_{PROMPT_VERSION}.txt"
+    return resources.files("slack_events_dagster.prompts").joinpath(name).read_text("utf-8")
+
+
+def user_payload(message: ExtractionInput) -> str:
+    """The message as JSON data, so its text cannot pose as instructions."""
+    return json.dumps(
+        {
+            "message_time": message.message_time.isoformat(),
+            "channel_timezone": message.timezone,
+            "message": message.text,
+        },
+        ensure_ascii=False,
+    )
+
+
+def cache_key(model: str, message: ExtractionInput) -> str:
+    """Prompt version + model + everything the answer depends on."""
+    material = "\x1f".join((PROMPT_VERSION, model, user_payload(message)))
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def cost_usd(
+    prompt_tokens: int, completion_tokens: int, input_per_million: float, output_per_million: float
+) -> float:
+    return (prompt_tokens * input_per_million + completion_tokens * output_per_million) / 1e6
+
+
+class InvalidLLMOutput(ValueError):
+    """The answer is unusable as a whole (not JSON, or not {"events": [...]})."""
+
+
+@dataclass
+class Repairs:
+    """What validation had to fix or drop, by kind, for run metadata."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str) -> None:
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+
+
+def _zone(value: Any, fallback: str, repairs: Repairs) -> str:
+    if value in (None, ""):
+        return fallback
+    try:
+        ZoneInfo(str(value))
+        return str(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        repairs.add("invalid_timezone")
+        return fallback
+
+
+def _local_moment(
+    day_text: Any, time_text: Any, zone: str, repairs: Repairs
+) -> tuple[datetime | None, bool]:
+    """(aware datetime, has a clock time); (None, False) when absent or invalid."""
+    if day_text in (None, ""):
+        return None, False
+    try:
+        day = date.fromisoformat(str(day_text))
+    except ValueError:
+        repairs.add("invalid_date")
+        return None, False
+    clock: time | None = None
+    if time_text not in (None, ""):
+        try:
+            clock = time.fromisoformat(str(time_text))
+        except ValueError:
+            repairs.add("invalid_time")
+    moment = datetime.combine(day, clock or time(0, 0), tzinfo=ZoneInfo(zone))
+    return moment, clock is not None
+
+
+def _text(value: Any, limit: int, kind: str, repairs: Repairs) -> str:
+    text = " ".join(str(value or "").split())
+    if len(text) > limit:
+        repairs.add(kind)
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def parse_events(
+    content: str,
+    message: ExtractionInput,
+    anchors: tuple[Anchor, ...],
+    links: tuple[str, ...],
+    extractor: str = "llm",
+) -> tuple[list[ExtractedEvent], Repairs]:
+    """Validate and repair a model answer into events; InvalidLLMOutput when it is unusable."""
+    try:
+        payload = json.loads(content)
+    except (json.JSONDecodeError, TypeError) as error:
+        raise InvalidLLMOutput(f"not JSON: {error}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise InvalidLLMOutput('expected an object {"events": [...]}')
+    repairs = Repairs()
+    items = payload["events"]
+    if len(items) > MAX_EVENTS:
+        repairs.add("too_many_events")
+        items = items[:MAX_EVENTS]
+    events: list[ExtractedEvent] = []
+    for item in items:
+        if not isinstance(item, dict):
+            repairs.add("event_not_an_object")
+            continue
+        title = _text(item.get("title"), MAX_TITLE_CHARS, "title_too_long", repairs)
+        if not title:
+            repairs.add("missing_title")
+            continue
+        category = item.get("category")
+        if category not in CATEGORIES:
+            repairs.add("unknown_category")
+            category = "unknown"
+        status = item.get("status")
+        if status not in STATUSES:
+            repairs.add("unknown_status")
+            status = "planned"
+        confidence = item.get("confidence")
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
+            repairs.add("invalid_confidence")
+            continue
+        if not 0.0 <= confidence <= 1.0:
+            repairs.add("confidence_out_of_range")
+            confidence = min(max(float(confidence), 0.0), 1.0)
+        zone = _zone(item.get("timezone"), message.timezone, repairs)
+        start, has_time = _local_moment(item.get("date"), item.get("time"), zone, repairs)
+        end = None
+        if item.get("end_date") or item.get("end_time"):
+            end_day = item.get("end_date") or item.get("date")
+            end, _ = _local_moment(end_day, item.get("end_time"), zone, repairs)
+        if start is None:
+            end = None
+        elif end is not None and end < start:
+            repairs.add("end_before_start")
+            end = None
+        events.append(
+            ExtractedEvent(
+                title=title,
+                category=category,
+                action="Other",
+                status=status,
+                event_date=start.astimezone(ZoneInfo(message.timezone)) if start else None,
+                event_end=end.astimezone(ZoneInfo(message.timezone)) if end else None,
+                date_precision=("datetime" if has_time else "day") if start else None,
+                date_source="llm" if start else "unknown",
+                confidence=round(float(confidence), 2),
+                summary=_text(item.get("summary"), MAX_SUMMARY_CHARS, "summary_too_long", repairs),
+                links=links[:3],
+                anchors=anchors,
+                extractor=extractor,
+            )
+        )
+    return events, repairs
