@@ -107,6 +107,8 @@ class ScoringSettings(_Section):
     link_cap: float = 6.0
     attachments: float = 3.0
     bot_penalty: float = -15.0
+    too_short: float = -5.0
+    min_length: int = 15
 
 
 class ProcessingSettings(_Section):

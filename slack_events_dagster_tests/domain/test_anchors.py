@@ -65,6 +65,10 @@ def test_normalize_url_keeps_meaningful_query_parameters() -> None:
             "https://meet.google.com/abc-defg-hij",
             [Anchor("meeting", "https://meet.google.com/abc-defg-hij")],
         ),
+        (
+            "<https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc/0|Teams>",
+            [Anchor("meeting", "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc/0")],
+        ),
     ],
 )
 def test_anchor_kinds(text: str, expected: list[Anchor]) -> None:

@@ -17,8 +17,12 @@ def _signals(**overrides: object) -> MessageSignals:
     return MessageSignals(**{**base, **overrides})
 
 
-def test_chit_chat_scores_zero() -> None:
-    assert score_message(_signals(), ScoreWeights()) == (0.0, {})
+def test_chit_chat_scores_nothing_and_very_short_messages_lose_points() -> None:
+    assert score_message(_signals(text="see you all at lunch today"), ScoreWeights()) == (0.0, {})
+    assert score_message(_signals(text="ok, thanks!"), ScoreWeights()) == (
+        -5.0,
+        {"too_short": -5.0},
+    )
 
 
 def test_every_feature_contributes_and_is_explained() -> None:
