@@ -159,7 +159,7 @@ _ISO_RE = re.compile(
 _MONTH_DAY_RE = re.compile(
     rf"(?<![\w-])(?P<mon>{_MONTH})\b(?:\.\s*|\s+)(?P<d1>\d{{1,2}}){_ORDINAL}"
     rf"(?:\s*(?:{_DASH}|to|through|thru|until|till)\s*(?P<d2>\d{{1,2}}){_ORDINAL})?"
-    rf"(?![\w:/]|\.\d)(?:(?:,\s*|\s+){_YEAR})?",
+    rf"(?![\w/]|[.:]\d)(?:(?:,\s*|\s+){_YEAR})?",
     _FLAGS,
 )
 _DAY_MONTH_RE = re.compile(

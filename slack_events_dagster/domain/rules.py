@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
@@ -11,7 +12,11 @@ from slack_events_dagster.domain.vocabulary import EventKeyword, detect_status, 
 MAX_TITLE_CHARS = 140
 MAX_SUMMARY_CHARS = 320
 MAX_LINKS = 3
-SENTENCE_BREAK = re.compile(r"\n+|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
+SENTENCE_BREAK = re.compile(r"\n+|\s*•\s*|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
+# Inside one sentence, the places where a list of dated items splits ("X on Dec 7, Y on Dec 10").
+CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+(?:and|then|while)\s+")
+STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
+PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 LEADING_NOISE = re.compile(
     r"^(?:[\s\-–—•*>:|,.!]+|(?:@here|@channel|@everyone|heads[- ]up|reminder|fyi|psa|note|update"
     r"|quick update|friendly reminder|important|announcement|hey(?: all| team| folks| everyone)?"
@@ -72,6 +77,21 @@ def _specificity(mention: DateMention) -> tuple[int, int, int]:
     )
 
 
+def _not_an_upcoming_event(
+    draft: _Draft, start: datetime, status: str, message: ExtractionInput
+) -> bool:
+    """Past news ("the release yesterday") and staging-only deploys are not digest material."""
+    zone = ZoneInfo(message.timezone)
+    if start.astimezone(zone).date() < message.message_time.astimezone(zone).date():
+        return True
+    sentence = draft.sentence
+    return (
+        draft.keyword.category == "product"
+        and STAGING_ONLY.search(sentence) is not None
+        and PRODUCTION.search(sentence) is None
+    )
+
+
 def split_sentences(text: str) -> list[str]:
     return [part.strip() for part in SENTENCE_BREAK.split(text) if part and part.strip()]
 
@@ -111,19 +131,54 @@ def _confidence(draft: _Draft, anchors: tuple[Anchor, ...], broadcast: bool) -> 
     return round(min(score, 0.95), 2)
 
 
+def _clauses(sentence: str, message: ExtractionInput) -> list[tuple[str, list[DateMention]]]:
+    """A sentence listing several dated things, cut into one (text, dates) group per date."""
+    groups: list[tuple[str, list[DateMention]]] = []
+    for clause in CLAUSE_BREAK.split(sentence):
+        dates = find_dates(clause, message.message_time, message.timezone)
+        if dates or not groups:
+            groups.append((clause, sorted(dates, key=_specificity)))
+        else:
+            text, previous = groups[-1]
+            groups[-1] = (f"{text}, {clause}", previous)
+    if groups and not groups[0][1] and len(groups) > 1:  # a lead-in without a date joins the next
+        lead, _ = groups.pop(0)
+        text, dates = groups[0]
+        groups[0] = (f"{lead}, {text}", dates)
+    return groups
+
+
+def _segment_drafts(
+    sentence: str, message: ExtractionInput, previous: _Draft | None
+) -> tuple[list[_Draft], list[DateMention]]:
+    """Drafts for one sentence, and its dates when it holds no event of its own."""
+    dates = sorted(find_dates(sentence, message.message_time, message.timezone), key=_specificity)
+    keywords = find_keywords(sentence)
+    if keywords and sentence.rstrip().endswith("?"):
+        return [], []  # a question ("who is on release duty next week?") announces nothing
+    if not keywords:
+        # "• Dec 10 - checkout 3.5" under a dated item: another item of the same list
+        if dates and previous is not None and previous.dates and dates[0].span[0] <= 3:
+            return [_Draft(sentence, previous.keyword, dates)], []
+        return [], dates
+    if len({d.start.date() for d in dates}) < 2:
+        return [_Draft(sentence, keywords[0], dates)], []
+    drafts = []
+    for text, clause_dates in _clauses(sentence, message):
+        clause_keywords = find_keywords(text)
+        drafts.append(_Draft(text, clause_keywords[0] if clause_keywords else keywords[0],
+                             clause_dates))  # fmt: skip
+    return drafts, []
+
+
 def extract_events(message: ExtractionInput, max_events: int = 5) -> list[ExtractedEvent]:
     """Events announced in one message, each with its own date; deterministic for equal input."""
     drafts: list[_Draft] = []
     loose_dates: list[DateMention] = []
     for sentence in split_sentences(message.text):
-        dates = sorted(
-            find_dates(sentence, message.message_time, message.timezone), key=_specificity
-        )
-        keywords = find_keywords(sentence)
-        if keywords and sentence.rstrip().endswith("?"):
-            continue  # a question ("who is on release duty next week?") announces nothing
-        if keywords:
-            drafts.append(_Draft(sentence, keywords[0], dates))
+        new, dates = _segment_drafts(sentence, message, drafts[-1] if drafts else None)
+        if new:
+            drafts.extend(new)
         elif dates and drafts and not drafts[-1].dates:
             drafts[-1].dates.extend(dates)  # "Release v2 next week. It starts Thursday 10:00."
         else:
@@ -149,7 +204,9 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         elif draft.keyword.category == "risk" or status in HAPPENING_NOW:
             start, end, precision, source = message.message_time, None, "datetime", "message_time"
         else:
-            start, end, precision, source = None, None, None, "unknown"
+            continue  # an undated plan ("we should launch it at some point") is not an event
+        if _not_an_upcoming_event(draft, start, status, message):
+            continue
         severity = SEVERITY.search(draft.sentence)
         events.append(
             ExtractedEvent(

@@ -23,12 +23,22 @@ def _keyword(name: str, category: str, action: str, pattern: str) -> EventKeywor
 
 # Order matters: the first keyword found in a sentence decides its category and action.
 EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
+    # Reviews of incidents are meetings, so they come before the incident words.
+    _keyword(
+        "review",
+        "process",
+        "Meeting",
+        r"postmortem|post-mortem|incident review|retro"
+        r"|retrospective|(?:design|architecture|budget|board|quarterly) review",
+    ),
     _keyword(
         "incident",
         "risk",
         "Incident",
-        r"incident|outage|sev ?-?[1-3]|p[0-1] incident|downtime"
-        r"|degraded|elevated (?:5xx|errors?|latency)|is down|are down|postmortem|post-mortem",
+        r"incident|outage|sev ?-?[1-3]|p[0-1] incident"
+        r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are) down|down for"
+        r"|failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
+        r"|pagerduty|paging",
     ),
     _keyword("rca", "risk", "RCA", r"rca|root cause"),
     _keyword(
@@ -36,45 +46,76 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Security",
         r"security|vulnerabilit(?:y|ies)|cve-\d{4}-\d+"
-        r"|pen ?test|compliance|audit",
+        r"|pen ?test|compliance|audit(?:ors?)?|soc ?2|gdpr|pci|expires|certificate"
+        r"|tokens? rotate|rotation of|rotate",
     ),
-    _keyword("maintenance", "risk", "Maintenance", r"maintenance(?: window)?"),
+    _keyword(
+        "maintenance",
+        "risk",
+        "Maintenance",
+        r"maintenance(?: window)?|failover|game ?day"
+        r"|drill|upgrade window",
+    ),
+    _keyword("freeze", "process", "Deadline", r"code freeze|freeze|deploys are paused"),
     _keyword("rollback", "product", "Rollback", r"roll(?:ed|ing)? ?back|reverted"),
     _keyword(
         "release",
         "product",
         "Release",
         r"releas(?:e|ed|es|ing)|ships?|shipping|go-?live"
-        r"|goes live|rolls? out|rollout|rolling out",
+        r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA",
     ),
-    _keyword("deploy", "product", "Deploy", r"deploy(?:s|ed|ing|ment|ments)?"),
-    _keyword("launch", "product", "Launch", r"launch(?:es|ed|ing)?"),
-    _keyword("migration", "product", "Migration", r"migrat(?:e|es|ed|ing|ion)|cutover|upgrade"),
+    _keyword(
+        "deploy",
+        "product",
+        "Deploy",
+        r"deploy(?:s|ed|ing|ment|ments)?|canary"
+        r"|→\s*prod(?:uction)?",
+    ),
+    _keyword("launch", "product", "Launch", r"launch(?:es|ed|ing)?|beta opens|opens to"),
+    _keyword(
+        "migration",
+        "product",
+        "Migration",
+        r"migrat(?:e|es|ed|ing|ion)|cutover|upgrade"
+        r"|removed on|deprecat(?:ed|ion)|sunset|switched off|shut down|read-only",
+    ),
     _keyword("ab_test", "product", "A/B Test", r"a/b test|experiment"),
-    _keyword("freeze", "process", "Deadline", r"code freeze|freeze"),
-    _keyword("deadline", "process", "Deadline", r"deadline|due (?:on|by|date)|submissions? close"),
+    _keyword(
+        "deadline",
+        "process",
+        "Deadline",
+        r"deadline|due|sign-?off|closes|submissions? close"
+        r"|rsvp by|by (?:eod|cob)",
+    ),
     _keyword(
         "meeting",
         "process",
         "Meeting",
-        r"meeting|retro|retrospective|all-hands|all hands"
-        r"|town ?hall|kick-?off|planning session|sprint planning|demo day|standup|offsite",
+        r"meeting|all-hands|all hands|town ?hall|kick-?off"
+        r"|planning|demo day|standup|offsite|sync|1:1|workshop|office hours",
     ),
-    _keyword("policy", "process", "Policy", r"policy|on-?call rotation|new process"),
+    _keyword(
+        "policy",
+        "process",
+        "Policy",
+        r"policy|on-?call rotation|new process|office is closed"
+        r"|holiday",
+    ),
     _keyword("webinar", "marketing", "Webinar", r"webinar|livestream|live stream"),
     _keyword(
         "campaign",
         "marketing",
         "Campaign",
         r"campaign|press release|blog post|newsletter"
-        r"|conference|meetup|announcement",
+        r"|conference|meetup|announcement|booth|talk (?:got )?accepted|product hunt",
     ),
     _keyword(
         "org",
         "org",
         "Org change",
         r"joins|joining us|last day|new hire|onboarding|reorg"
-        r"|promoted|welcome aboard|farewell",
+        r"|promoted|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
     _keyword("scheduled", "unknown", "Other", r"scheduled|rescheduled|postponed|planned for"),
 )
@@ -86,15 +127,24 @@ STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("rolled_back", r"rolled back|reverted"),
         ("postponed", r"postponed|delayed|moved to|pushed to|rescheduled|slipped"),
         ("completed", r"resolved|fixed|done|completed|shipped|released|deployed|is live|went live"),
-        ("started", r"investigating|in progress|ongoing|started|starting now|underway|mitigating"),
+        (
+            "started",
+            r"investigating|in progress|ongoing|started|starting now|underway|mitigating"
+            r"|deploying .*\bnow|rolling back|right now|failing|crashed|stuck|paging",
+        ),
         ("confirmed", r"confirmed|locked in|final date"),
     )
 )
 
 
 def find_keywords(text: str) -> list[EventKeyword]:
-    """Event keywords present in `text`, in vocabulary order."""
-    return [keyword for keyword in EVENT_KEYWORDS if keyword.pattern.search(text)]
+    """Event keywords present in `text`, the one written first first (ties: vocabulary order):
+    "the launch moved because of the code freeze" is about the launch."""
+    found = []
+    for rank, keyword in enumerate(EVENT_KEYWORDS):
+        if match := keyword.pattern.search(text):
+            found.append((match.start(), rank, keyword))
+    return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
 
 
 def detect_status(text: str) -> str:

@@ -597,3 +597,10 @@ def test_invariants_hold_for_arbitrary_fragment_soup(
         assert mention.source in {"explicit", "relative"}
         if mention.end is not None:
             assert mention.end >= mention.start
+
+
+def test_a_date_followed_by_a_colon_is_still_a_date() -> None:
+    (mention,) = find_dates("New travel policy applies from January 1st: economy only", REF)
+    assert (mention.text, mention.start.date().isoformat()) == ("January 1st", "2027-01-01")
+    (clock,) = find_dates("Nov 12:30", REF)  # but a clock time is not a day number
+    assert clock.text == "12:30"

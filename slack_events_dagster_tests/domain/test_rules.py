@@ -40,7 +40,8 @@ def test_release_with_explicit_date_and_time() -> None:
             "process",
         ),
         ("code freeze starts next Friday", datetime(2026, 11, 27, tzinfo=UTC), "process"),
-        ("Deadline for PCI evidence is Friday", datetime(2026, 11, 20, tzinfo=UTC), "process"),
+        ("Deadline for the planning doc is Friday", datetime(2026, 11, 20, tzinfo=UTC), "process"),
+        ("PCI evidence is due Friday", datetime(2026, 11, 20, tzinfo=UTC), "risk"),
         ("Webinar on Dec 3, 2026 about payouts", datetime(2026, 12, 3, tzinfo=UTC), "marketing"),
         ("Priya joins the team on Monday", datetime(2026, 11, 23, tzinfo=UTC), "org"),
     ],
@@ -86,10 +87,18 @@ def test_a_completed_deploy_is_dated_by_its_message() -> None:
     assert (event.status, event.event_date) == ("completed", WEDNESDAY)
 
 
-def test_undated_plans_stay_undated() -> None:
-    (event,) = _extract("We should launch the new onboarding flow at some point")
-    assert event.event_date is None and event.date_source == "unknown"
-    assert event.confidence == 0.6
+def test_undated_plans_and_past_news_are_not_events() -> None:
+    assert _extract("We should launch the new onboarding flow at some point") == []
+    assert _extract("Thanks everyone for the smooth release yesterday") == []
+    assert _extract("payments-api v2.15.0-rc2 deployed to staging") == []
+
+
+def test_a_sentence_listing_several_dated_things_gives_one_event_each() -> None:
+    events = _extract("Code freeze starts Monday Dec 7, release itself on Dec 10.")
+    assert [(e.category, e.event_date.day) for e in events] == [("process", 7), ("product", 10)]
+    items = _extract("Release train:\n• Dec 3 - payments-api 2.16\n• Dec 10 - checkout 3.5")
+    assert [e.event_date.day for e in items] == [3, 10]
+    assert all(e.category == "product" for e in items)
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def test_untrusted_bots_are_penalised_trusted_ones_are_not() -> None:
 
 
 def test_channel_keyword_weights_override_and_extend() -> None:
-    weights = ScoreWeights(keyword_weights={"deploy": 20.0, "hotfix": 7.0})
-    score, features = score_message(_signals(text="hotfix deploy tonight"), weights)
-    assert features == {"keyword:deploy": 20.0, "custom_keyword:hotfix": 7.0}
+    weights = ScoreWeights(keyword_weights={"deploy": 20.0, "payroll": 7.0})
+    score, features = score_message(_signals(text="payroll deploy tonight"), weights)
+    assert features == {"keyword:deploy": 20.0, "custom_keyword:payroll": 7.0}
     assert score == 27.0
