@@ -465,7 +465,7 @@ def demo_responder(request: dict[str, Any]) -> str:
         "end_date": None,
         "end_time": None,
         "timezone": None,
-        "confidence": 0.6,
+        "confidence": 0.75,  # above the digest threshold, so the demo shows its events
         "summary": flat[:320],
     }
     return json.dumps({"events": [event]}, ensure_ascii=False)

@@ -279,7 +279,7 @@ def test_demo_responder() -> None:
     (event,) = ask(slack_message)["events"]
     assert event["title"] == "We deploy payments-api v2 on Friday."
     assert event["category"] == "product"
-    assert (event["date"], event["time"], event["confidence"]) == (None, None, 0.6)
+    assert (event["date"], event["time"], event["confidence"]) == (None, None, 0.75)
     assert len(event["summary"]) == 320
     from slack_events_dagster.domain.llm import EVENT_SCHEMA
 
