@@ -140,17 +140,64 @@ class LLMSettings(_Section):
     api_key_set: bool = False  # the key itself never enters Settings: EnvVar resolves it
 
 
+class DigestTargetSettings(_Section):
+    """One digest: where it is posted and which events it shows (unset keys inherit digest.*)."""
+
+    channel: str  # the Slack channel id it is posted to, or a name for unpublished digests
+    source_channels: list[str] = []  # ids or names; empty means every channel
+    min_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    max_events: int | None = Field(default=None, ge=1)
+    timezone: str | None = None
+    category_priorities: dict[str, int] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _check_zone(value) if value else value
+
+
 class DigestSettings(_Section):
     window_hours: int = Field(default=24, ge=1, le=24 * 14)
     min_confidence: float = Field(default=0.7, ge=0.0, le=1.0)
     max_events: int = Field(default=10, ge=1)
     timezone: str = "UTC"
-    target: str = "default"
+    targets: list[DigestTargetSettings] = []  # none: one unpublished digest named "default"
+    publish: bool = False  # post to Slack (chat.postMessage, then chat.update on re-runs)
+    publish_hours: list[int] = [9]  # local hours (target time zone) whose digest is posted
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         return _check_zone(value)
+
+    @field_validator("publish_hours")
+    @classmethod
+    def _hours(cls, value: list[int]) -> list[int]:
+        if any(not 0 <= hour <= 23 for hour in value):
+            raise ValueError("hours must be between 0 and 23")
+        return value
+
+    def resolved_targets(self) -> list[DigestTargetSettings]:
+        """Every target with the digest-wide defaults filled in."""
+        targets = self.targets or [DigestTargetSettings(channel="default")]
+        return [
+            target.model_copy(
+                update={
+                    "min_confidence": target.min_confidence
+                    if target.min_confidence is not None
+                    else self.min_confidence,
+                    "max_events": target.max_events or self.max_events,
+                    "timezone": target.timezone or self.timezone,
+                }
+            )
+            for target in targets
+        ]
+
+
+class DeduplicationSettings(_Section):
+    title_similarity: float = Field(default=0.8, ge=0.0, le=1.0)
+    date_window_hours: float = Field(default=48.0, ge=0)
+    lookback_days: int = Field(default=7, ge=1, le=30)  # earlier announcements a digest merges with
 
 
 class PartitionSettings(_Section):
@@ -179,6 +226,7 @@ class Settings(_Section):
     channels: list[ChannelSettings] = []
     extractor: ExtractorSettings = ExtractorSettings()
     llm: LLMSettings = LLMSettings()
+    deduplication: DeduplicationSettings = DeduplicationSettings()
     digest: DigestSettings = DigestSettings()
     config_path: Path | None = None
 
@@ -225,6 +273,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "PARTITIONS_START": "partitions.start",
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",
+    "DIGEST_PUBLISH": "digest.publish",
 }
 SECRET_KEYS_IN_FILE = {
     ("database", "postgres", "password"),

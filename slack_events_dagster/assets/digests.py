@@ -18,8 +18,11 @@ from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.settings import get_settings
 from slack_events_dagster.storage.schema import digests as table
 
-# The look-back is part of the asset graph (the partition mapping), so it is fixed at load time.
+# The look-backs are part of the asset graph (the partition mapping), so they are fixed at load
+# time: a digest shows events announced in its window, merged with earlier announcements of the
+# same events up to `deduplication.lookback_days` back (so a moved date shows as moved).
 WINDOW_HOURS = get_settings().digest.window_hours
+LOOKBACK_HOURS = max(WINDOW_HOURS, get_settings().deduplication.lookback_days * 24)
 
 
 def _event_record(row: dict) -> EventRecord:
@@ -40,6 +43,7 @@ def _event_record(row: dict) -> EventRecord:
         message_time=row["message_time"],
         permalink=row["permalink"],
         links=tuple(row["links"] or ()),
+        anchors=tuple(f"{a['kind']}:{a['value']}" for a in row["anchors"] or ()),
     )
 
 
@@ -48,7 +52,7 @@ def _event_record(row: dict) -> EventRecord:
     ins={
         "events": dg.AssetIn(
             partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-(WINDOW_HOURS - 1),
+                start_offset=-(LOOKBACK_HOURS - 1),
                 end_offset=0,
                 allow_nonexistent_upstream_partitions=True,
             )
@@ -65,25 +69,28 @@ def digests(
     sorted by date then category, as Markdown and Slack Block Kit. An empty window gives an
     explicit 'no events' digest."""
     records = [_event_record(row) for row in frame_records(events)]
-    options = pipeline.digest_options
-    window = timedelta(hours=WINDOW_HOURS)
+    window, lookback = timedelta(hours=WINDOW_HOURS), timedelta(hours=LOOKBACK_HOURS)
     rows, markdown = [], ""
     for key in partition_keys(context):
-        window_end = HOURLY.time_window_for_partition_key(key).end
-        digest = build_digest(records, window_end - window, window_end, options)
-        markdown = render_markdown(digest, options.timezone)
-        rows.append(
-            {
-                "partition_hour": HOURLY.time_window_for_partition_key(key).start,
-                "target": pipeline.digest_target,
-                "window_start": digest.window_start,
-                "window_end": digest.as_of,
-                "event_count": len(digest.entries),
-                "entries": entries_as_json(digest),
-                "markdown": markdown,
-                "blocks": render_blocks(digest, options.timezone),
-            }
-        )
+        hour = HOURLY.time_window_for_partition_key(key)
+        # Exactly this hour's look-back, so a range run equals hour-by-hour runs.
+        visible = [r for r in records if hour.end - lookback <= r.message_time < hour.end]
+        for target in pipeline.digest_targets:
+            options = pipeline.digest_options(target)
+            digest = build_digest(visible, hour.end - window, hour.end, options)
+            markdown = render_markdown(digest, options.timezone)
+            rows.append(
+                {
+                    "partition_hour": hour.start,
+                    "target": target.channel,
+                    "window_start": digest.window_start,
+                    "window_end": digest.as_of,
+                    "event_count": len(digest.entries),
+                    "entries": entries_as_json(digest),
+                    "markdown": markdown,
+                    "blocks": render_blocks(digest, options.timezone),
+                }
+            )
     frame = rows_to_frame(table, rows)
     context.add_output_metadata(
         {

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rapidfuzz import fuzz
+
 from slack_events_dagster.domain.anchors import Anchor
 
 # Which anchor identifies an event best when a message carries several.
@@ -89,6 +91,11 @@ class EventRecord:
     message_time: datetime
     permalink: str | None
     links: tuple[str, ...] = ()
+    anchors: tuple[str, ...] = ()  # "kind:value"
+
+    @property
+    def message(self) -> tuple[str, str]:
+        return (self.channel_id, self.message_ts)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ class Source:
 class MergedEvent:
     """One digest line: every announcement of the same event, merged."""
 
-    dedup_key: str
+    dedup_key: str  # the smallest member key: stable whatever the processing order
     title: str
     category: str
     status: str
@@ -114,53 +121,164 @@ class MergedEvent:
     event_timezone: str
     confidence: float
     first_announced: datetime
+    last_announced: datetime
     sources: tuple[Source, ...]
     links: tuple[str, ...]
+    previous_date: datetime | None = None  # set when a later announcement moved the date
+    event_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DedupRules:
+    """When two announcements are the same event (DOMAIN.md's numbers by default)."""
+
+    title_similarity: float = 0.8
+    date_window_hours: float = 48.0
+
+
+# Anchors that identify one piece of work; versions and docs are shared too widely to merge on.
+MERGING_ANCHOR_KINDS = ("jira:", "github_pr:", "github_issue:")
+RESCHEDULING_STATUSES = frozenset({"postponed", "canceled", "updated", "confirmed"})
 
 
 def _announcement_order(event: EventRecord) -> tuple:
     return (event.message_time, event.channel_id, event.message_ts, event.event_id)
 
 
-def merge_exact(events: Iterable[EventRecord]) -> list[MergedEvent]:
-    """Merge events sharing a dedup_key: best title (highest confidence, then earliest), earliest
-    announcement, the latest announcement's date and status, all sources, highest confidence."""
-    groups: dict[str, list[EventRecord]] = {}
-    for event in events:
-        groups.setdefault(event.dedup_key, []).append(event)
-    merged = []
-    for key, group in sorted(groups.items()):
-        group.sort(key=_announcement_order)
-        best = min(group, key=lambda e: (-e.confidence, _announcement_order(e)))
-        latest = group[-1]
-        sources: list[Source] = []
-        for event in group:
-            source = Source(
-                event.channel_id,
-                event.channel_name,
-                event.message_ts,
-                event.message_time,
-                event.permalink,
-            )
-            if source not in sources:
-                sources.append(source)
-        links: list[str] = []
-        for event in group:
-            links.extend(link for link in event.links if link not in links)
-        merged.append(
-            MergedEvent(
-                dedup_key=key,
-                title=best.title,
-                category=best.category,
-                status=latest.status,
-                event_date=latest.event_date,
-                event_end=latest.event_end,
-                date_precision=latest.date_precision,
-                event_timezone=latest.event_timezone,
-                confidence=max(e.confidence for e in group),
-                first_announced=group[0].message_time,
-                sources=tuple(sources),
-                links=tuple(links[:3]),
-            )
-        )
-    return merged
+def title_similarity(first: str, second: str) -> float:
+    """0..1, insensitive to word order and to extra words on one side."""
+    return fuzz.token_set_ratio(first.lower(), second.lower()) / 100.0
+
+
+def _dates_close(a: EventRecord, b: EventRecord, hours: float) -> bool:
+    if a.event_date is None or b.event_date is None:
+        return a.event_date is None and b.event_date is None
+    return abs((a.event_date - b.event_date).total_seconds()) <= hours * 3600
+
+
+def _versions_conflict(a: EventRecord, b: EventRecord) -> bool:
+    versions_a = {x for x in a.anchors if x.startswith("version:")}
+    versions_b = {x for x in b.anchors if x.startswith("version:")}
+    return bool(versions_a and versions_b and not versions_a & versions_b)
+
+
+def _edges(events: list[EventRecord], rules: DedupRules) -> list[tuple[int, str, str, int, int]]:
+    """Candidate merges (strength rank, ids, indexes): exact key, shared anchor, similar title."""
+    edges: dict[tuple[int, int], int] = {}
+
+    def add(i: int, j: int, rank: int) -> None:
+        if events[i].message == events[j].message:
+            return  # events from the same message never merge
+        pair = (min(i, j), max(i, j))
+        edges[pair] = min(rank, edges.get(pair, rank))
+
+    by_key: dict[str, list[int]] = {}
+    by_anchor: dict[str, list[int]] = {}
+    for index, event in enumerate(events):
+        by_key.setdefault(event.dedup_key, []).append(index)
+        for anchor in event.anchors:
+            if anchor.startswith(MERGING_ANCHOR_KINDS):
+                by_anchor.setdefault(anchor, []).append(index)
+    for members in by_key.values():
+        for i in members[1:]:
+            add(members[0], i, 0)
+    for members in by_anchor.values():
+        for a, i in enumerate(members):
+            for j in members[a + 1 :]:
+                first, later = sorted((events[i], events[j]), key=_announcement_order)
+                if first.category == later.category and (
+                    _dates_close(first, later, rules.date_window_hours)
+                    or later.status in RESCHEDULING_STATUSES
+                    or first.event_date is None
+                    or later.event_date is None
+                ):
+                    add(i, j, 1)
+    dated = sorted(
+        (i for i, e in enumerate(events) if e.event_date is not None),
+        key=lambda i: (events[i].event_date, events[i].event_id),
+    )
+    window = rules.date_window_hours * 3600
+    for position, i in enumerate(dated):
+        for j in dated[position + 1 :]:
+            if (events[j].event_date - events[i].event_date).total_seconds() > window:
+                break
+            if _versions_conflict(events[i], events[j]):
+                continue  # "deploy api v2.13.3" and "deploy worker v1.8.0" read alike
+            if title_similarity(events[i].title, events[j].title) >= rules.title_similarity:
+                add(i, j, 2)
+    return sorted(
+        (rank, events[i].event_id, events[j].event_id, i, j) for (i, j), rank in edges.items()
+    )
+
+
+def cluster_events(
+    events: Iterable[EventRecord], rules: DedupRules = DedupRules()
+) -> list[MergedEvent]:
+    """Merge announcements of the same event. A pure function of the *set* of events: inputs and
+    candidate merges are put in a canonical order first, and two clusters never join when that
+    would put two events of one message together."""
+    unique = {event.event_id: event for event in events}
+    ordered = sorted(unique.values(), key=_announcement_order)
+    parent = list(range(len(ordered)))
+    messages = [{event.message} for event in ordered]
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for _, _, _, i, j in _edges(ordered, rules):
+        a, b = root(i), root(j)
+        if a == b or messages[a] & messages[b]:
+            continue
+        a, b = min(a, b), max(a, b)
+        parent[b] = a
+        messages[a] |= messages[b]
+    groups: dict[int, list[EventRecord]] = {}
+    for index, event in enumerate(ordered):
+        groups.setdefault(root(index), []).append(event)
+    return sorted((_merge(group) for group in groups.values()), key=lambda m: m.dedup_key)
+
+
+def _merge(group: list[EventRecord]) -> MergedEvent:
+    """Best title (most confident, then the freshest wording), earliest announcement, the latest
+    announced date, every source."""
+    group = sorted(group, key=_announcement_order)
+    best = max(group, key=lambda e: (e.confidence, _announcement_order(e)))
+    dated = [e for e in group if e.event_date is not None]
+    latest = dated[-1] if dated else group[-1]
+    first_date = dated[0].event_date if dated else None
+    zone = ZoneInfo(latest.event_timezone)
+    moved = (
+        first_date is not None
+        and latest.event_date is not None
+        and first_date.astimezone(zone).date() != latest.event_date.astimezone(zone).date()
+    )
+    sources: list[Source] = []
+    links: list[str] = []
+    for event in group:
+        source = Source(
+            event.channel_id, event.channel_name, event.message_ts, event.message_time,
+            event.permalink,
+        )  # fmt: skip
+        if source not in sources:
+            sources.append(source)
+        links.extend(link for link in event.links if link not in links)
+    return MergedEvent(
+        dedup_key=min(e.dedup_key for e in group),
+        title=best.title,
+        category=best.category,
+        status=group[-1].status,
+        event_date=latest.event_date,
+        event_end=latest.event_end,
+        date_precision=latest.date_precision,
+        event_timezone=latest.event_timezone,
+        confidence=max(e.confidence for e in group),
+        first_announced=group[0].message_time,
+        last_announced=group[-1].message_time,
+        sources=tuple(sources),
+        links=tuple(links[:3]),
+        previous_date=first_date if moved else None,
+        event_ids=tuple(e.event_id for e in group),
+    )

@@ -1,12 +1,12 @@
 """Digest building and rendering (Markdown for the UI, Block Kit for Slack)."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_events_dagster.domain.dedup import EventRecord, MergedEvent, merge_exact
+from slack_events_dagster.domain.dedup import DedupRules, EventRecord, MergedEvent, cluster_events
 from slack_events_dagster.domain.vocabulary import CATEGORY_PRIORITY
 
 CATEGORY_EMOJI = {
@@ -36,9 +36,23 @@ STATUS_NOTE = {
 
 @dataclass(frozen=True)
 class DigestOptions:
+    """One digest target's rules (digest.targets in config.yaml)."""
+
     min_confidence: float = 0.7
     max_events: int = 10
     timezone: str = "UTC"
+    source_channels: tuple[str, ...] = ()  # ids or names; empty means every channel
+    category_priority: tuple[tuple[str, int], ...] = ()  # overrides, e.g. (("risk", 1),)
+    dedup: DedupRules = field(default_factory=DedupRules)
+
+    def priority(self, category: str) -> int:
+        return dict(self.category_priority).get(category, CATEGORY_PRIORITY.get(category, 99))
+
+    def includes(self, event: EventRecord) -> bool:
+        if not self.source_channels:
+            return True
+        wanted = {name.lstrip("#") for name in self.source_channels}
+        return event.channel_id in wanted or event.channel_name in wanted
 
 
 @dataclass(frozen=True)
@@ -55,25 +69,25 @@ def build_digest(
     window_end: datetime,
     options: DigestOptions,
 ) -> Digest:
-    """Events announced in [window_start, window_end), merged by dedup key and sorted by date,
-    then category priority, then title; at most `max_events`."""
-    in_window = [
-        event
-        for event in events
-        if window_start <= event.message_time < window_end
-        and event.confidence >= options.min_confidence
+    """Events announced in [window_start, window_end): every announcement of them (earlier ones
+    too, so a moved date shows) merged into one line each, sorted by date, then category
+    priority, then title; at most `max_events`."""
+    relevant = [e for e in events if options.includes(e) and e.message_time < window_end]
+    merged = [
+        entry
+        for entry in cluster_events(relevant, options.dedup)
+        if entry.last_announced >= window_start and entry.confidence >= options.min_confidence
     ]
-    merged = merge_exact(in_window)
-    merged.sort(key=_digest_order)
+    merged.sort(key=lambda entry: _digest_order(entry, options))
     return Digest(window_end, window_start, tuple(merged[: options.max_events]), len(merged))
 
 
-def _digest_order(entry: MergedEvent) -> tuple:
+def _digest_order(entry: MergedEvent, options: DigestOptions) -> tuple:
     undated = entry.event_date is None
     return (
         undated,
         entry.event_date.timestamp() if entry.event_date else 0.0,
-        CATEGORY_PRIORITY.get(entry.category, 99),
+        options.priority(entry.category),
         entry.title.lower(),
         entry.dedup_key,
     )
@@ -122,6 +136,9 @@ def _sources_mrkdwn(entry: MergedEvent) -> str:
 
 
 def _status_suffix(entry: MergedEvent) -> str:
+    if entry.previous_date is not None:
+        zone = ZoneInfo(entry.event_timezone)
+        return f" _(moved from {entry.previous_date.astimezone(zone):%a %d %b})_"
     note = STATUS_NOTE.get(entry.status)
     return f" _({note})_" if note else ""
 
@@ -187,6 +204,8 @@ def entries_as_json(digest: Digest) -> list[dict[str, Any]]:
             "date_precision": e.date_precision,
             "confidence": e.confidence,
             "first_announced": iso(e.first_announced),
+            "previous_date": iso(e.previous_date),
+            "event_ids": list(e.event_ids),
             "links": list(e.links),
             "sources": [
                 {

@@ -38,12 +38,15 @@ FAULT_KINDS = frozenset({"rate_limited", "server_error", "slow", "error"})
 BOT_USER_ID = "U0EMULATOR"
 BOT_ID = "B0EMULATOR"
 BOT_USER_NAME = "slack-events"
+BOT_APP_ID = "A0EMULATOR"
 
 # The scope Slack names in `needed` when a token lacks it, so a "missing_scope" fault looks real.
 _SCOPE_FOR_METHOD = {
     "conversations.list": "channels:read",
     "conversations.info": "channels:read",
     "users.info": "users:read",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
 }
 _THREAD_FIELDS = ("reply_count", "reply_users_count", "reply_users", "latest_reply", "replies")
 Message = dict[str, Any]
@@ -92,6 +95,11 @@ def _is_root(message: Message) -> bool:
     """A top-level message: no thread, or the parent of one."""
     thread_ts = message.get("thread_ts")
     return thread_ts is None or thread_ts == message["ts"]
+
+
+def _format_ts(micros: int) -> str:
+    seconds, fraction = divmod(micros, 1_000_000)
+    return f"{seconds}.{fraction:06d}"
 
 
 def _encode_cursor(kind: str, value: str) -> str:
@@ -152,6 +160,9 @@ class SlackEmulator:
         self._channels: list[dict[str, Any]] = []
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, dict[str, Message]] = {}
+        self._posted: list[tuple[str, str]] = []  # (channel, ts) of chat.postMessage, in order
+        self._posted_last: dict[tuple[str, str], Message] = {}  # kept for deleted posts
+        self._clock_us = 0  # last ts handed out, in microseconds
         self._load(SlackExport(Path(export_path)))
         self._team_id = self._guess_team_id()
         self._handlers: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
@@ -162,6 +173,8 @@ class SlackEmulator:
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "chat.getPermalink": self._chat_get_permalink,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
         }
 
     # ----------------------------------------------------------------- loading
@@ -291,6 +304,18 @@ class SlackEmulator:
     def reset_calls(self) -> None:
         with self._lock:
             self._calls.clear()
+
+    @property
+    def posted(self) -> list[dict[str, Any]]:
+        """Copies of the messages the bot posted, in order, as they read now (after chat.update
+        or edit_message; a deleted one as it last was), each with its `channel`."""
+        with self._lock:
+            posted = []
+            for channel_id, ts in self._posted:
+                current = self._messages[channel_id].get(ts)
+                message = copy.deepcopy(current or self._posted_last[(channel_id, ts)])
+                posted.append({**message, "channel": channel_id})
+            return posted
 
     # ----------------------------------------------------------------- changing the workspace
 
@@ -480,6 +505,47 @@ class SlackEmulator:
             raise _ApiError("not_in_channel")
         return self._messages[channel_id]
 
+    def _next_ts(self) -> str:
+        """Now, but strictly after every ts handed out before and never a stored message's."""
+        micros = max(self._clock_us + 1, time.time_ns() // 1000)
+        while any(_format_ts(micros) in store for store in self._messages.values()):
+            micros += 1
+        self._clock_us = micros
+        return _format_ts(micros)
+
+    def _postable_channel(self, params: dict[str, str]) -> str:
+        """chat.* take the channel id, or its name as `#name` or `name`, like Slack."""
+        wanted = params.get("channel", "")
+        name = wanted.removeprefix("#")
+        for payload in self._channels:
+            if payload["id"] == wanted or (name and payload.get("name") == name):
+                channel_id = payload["id"]
+                if channel_id in self._removed_from:
+                    raise _ApiError("not_in_channel")
+                if payload.get("is_archived"):
+                    raise _ApiError("is_archived")
+                return channel_id
+        raise _ApiError("channel_not_found")
+
+    @staticmethod
+    def _json_list(params: dict[str, str], name: str) -> list[Any] | None:
+        """`blocks`/`attachments`: a JSON string in form bodies; JSON bodies carry the list, which
+        `_parse_params` has serialised back to the same string. None when absent."""
+        raw = params.get(name)
+        if raw is None or raw == "":
+            return None
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = None
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise _ApiError(f"invalid_{name}_format" if name == "blocks" else f"invalid_{name}")
+        return value
+
+    @staticmethod
+    def _is_bot_message(message: Message) -> bool:
+        return message.get("bot_id") == BOT_ID or message.get("user") == BOT_USER_ID
+
     @staticmethod
     def _limit(params: dict[str, str], *, default: int, maximum: int) -> int:
         raw = params.get("limit", "")
@@ -668,6 +734,85 @@ class SlackEmulator:
         if not _is_root(message):
             permalink += f"?thread_ts={message['thread_ts']}&cid={channel_id}"
         return {"ok": True, "channel": channel_id, "permalink": permalink}
+
+    def _chat_post_message(self, params: dict[str, str]) -> dict[str, Any]:
+        channel_id = self._postable_channel(params)
+        store = self._messages[channel_id]
+        text = params.get("text", "")
+        blocks = self._json_list(params, "blocks")
+        attachments = self._json_list(params, "attachments")
+        if not text and not blocks and not attachments:
+            raise _ApiError("no_text")
+        parent: Message | None = None
+        thread_ts = params.get("thread_ts", "")
+        if thread_ts:
+            parent = store.get(thread_ts) if _valid_ts(thread_ts) else None
+            if parent is None:
+                raise _ApiError("invalid_thread_ts")
+            if not _is_root(parent):  # replying to a reply lands in the same thread
+                parent = store.get(parent["thread_ts"], parent)
+        ts = self._next_ts()
+        message: Message = {
+            "user": BOT_USER_ID,
+            "type": "message",
+            "ts": ts,
+            "bot_id": BOT_ID,
+            "app_id": BOT_APP_ID,
+            "text": text,
+            "team": self._team_id,
+            "bot_profile": {
+                "id": BOT_ID,
+                "app_id": BOT_APP_ID,
+                "name": BOT_USER_NAME,
+                "deleted": False,
+                "team_id": self._team_id,
+            },
+        }
+        if blocks is not None:
+            message["blocks"] = blocks
+        if attachments is not None:
+            message["attachments"] = attachments
+        if parent is not None:
+            message["thread_ts"] = parent.get("thread_ts") or parent["ts"]
+            message["parent_user_id"] = parent.get("user") or parent.get("bot_id")
+            if params.get("reply_broadcast", "").lower() in ("true", "1"):
+                message["subtype"] = "thread_broadcast"
+        store[ts] = message
+        self._posted.append((channel_id, ts))
+        self._posted_last[(channel_id, ts)] = copy.deepcopy(message)
+        return {"ok": True, "channel": channel_id, "ts": ts, "message": copy.deepcopy(message)}
+
+    def _chat_update(self, params: dict[str, str]) -> dict[str, Any]:
+        """Blocks and attachments left out are kept, an empty list removes them, as on Slack."""
+        channel_id = self._postable_channel(params)
+        ts = params.get("ts", "")
+        message = self._messages[channel_id].get(ts)
+        if message is None:
+            raise _ApiError("message_not_found")
+        if not self._is_bot_message(message):
+            raise _ApiError("cant_update_message")
+        text = params.get("text")
+        blocks = self._json_list(params, "blocks")
+        attachments = self._json_list(params, "attachments")
+        if not text and not blocks and not attachments:
+            raise _ApiError("no_text")
+        if text is not None:
+            message["text"] = text
+        for name, value in (("blocks", blocks), ("attachments", attachments)):
+            if value:
+                message[name] = value
+            elif value is not None:
+                message.pop(name, None)
+        message["edited"] = {"user": BOT_USER_ID, "ts": self._next_ts()}
+        if (channel_id, ts) in self._posted_last:
+            self._posted_last[(channel_id, ts)] = copy.deepcopy(message)
+        return {
+            "ok": True,
+            "channel": channel_id,
+            "ts": ts,
+            "text": message["text"],
+            "message": copy.deepcopy(message),
+        }
 
 
 # --------------------------------------------------------------------- command line

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from slack_events_dagster.domain.dedup import DedupRules
 from slack_events_dagster.domain.digest import DigestOptions
 from slack_events_dagster.domain.scoring import ScoreWeights
 from slack_events_dagster.settings import Settings
@@ -17,6 +18,17 @@ class ChannelRules(dg.Config):
     keyword_weights: dict[str, float] = {}
 
 
+class DigestTarget(dg.Config):
+    """One digest (digest.targets in config.yaml), defaults already filled in."""
+
+    channel: str = "default"
+    source_channels: list[str] = []
+    min_confidence: float | None = None
+    max_events: int | None = None
+    timezone: str | None = None
+    category_priorities: dict[str, int] = {}
+
+
 class PipelineResource(dg.ConfigurableResource):
     """How messages are scored and events dated and digested; no I/O, only rules."""
 
@@ -24,10 +36,9 @@ class PipelineResource(dg.ConfigurableResource):
     threshold: float = 10.0
     weights: dict[str, float] = {}
     channels: list[ChannelRules] = []
-    digest_min_confidence: float = 0.7
-    digest_max_events: int = 10
-    digest_timezone: str = "UTC"
-    digest_target: str = "default"
+    digest_targets: list[DigestTarget] = []
+    title_similarity: float = 0.8
+    date_window_hours: float = 48.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PipelineResource":
@@ -37,10 +48,11 @@ class PipelineResource(dg.ConfigurableResource):
             threshold=scoring.pop("threshold"),
             weights=scoring,
             channels=[ChannelRules(**c.model_dump()) for c in settings.channels],
-            digest_min_confidence=settings.digest.min_confidence,
-            digest_max_events=settings.digest.max_events,
-            digest_timezone=settings.digest.timezone,
-            digest_target=settings.digest.target,
+            digest_targets=[
+                DigestTarget(**target.model_dump()) for target in settings.digest.resolved_targets()
+            ],
+            title_similarity=settings.deduplication.title_similarity,
+            date_window_hours=settings.deduplication.date_window_hours,
         )
 
     def rules_for(self, channel_id: str, channel_name: str) -> ChannelRules | None:
@@ -68,10 +80,12 @@ class PipelineResource(dg.ConfigurableResource):
             **self.weights, keyword_weights=dict(rules.keyword_weights) if rules else {}
         )
 
-    @property
-    def digest_options(self) -> DigestOptions:
+    def digest_options(self, target: "DigestTarget") -> DigestOptions:
         return DigestOptions(
-            min_confidence=self.digest_min_confidence,
-            max_events=self.digest_max_events,
-            timezone=self.digest_timezone,
+            min_confidence=target.min_confidence if target.min_confidence is not None else 0.7,
+            max_events=target.max_events or 10,
+            timezone=target.timezone or "UTC",
+            source_channels=tuple(target.source_channels),
+            category_priority=tuple(sorted(target.category_priorities.items())),
+            dedup=DedupRules(self.title_similarity, self.date_window_hours),
         )

@@ -36,7 +36,7 @@ def _event(key: str, title: str, hours_before: float, **kw: object) -> EventReco
 
 def test_window_confidence_dedup_and_order() -> None:
     events = [
-        _event("a", "Release v2", 3),
+        _event("a", "Release v2", 3, confidence=0.9),
         _event("a", "Release v2 (repeat)", 1, channel_name="engineering", channel_id="C2"),
         _event("b", "Incident", 2, category="risk", event_date=datetime(2026, 11, 24, tzinfo=UTC)),
         _event("c", "Too old", 25),

@@ -6,13 +6,16 @@ serves: pagination, ts windows, thread summaries, error payloads and the injecte
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -465,3 +468,187 @@ def test_command_line_serves_until_interrupted() -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+BLOCKS = [
+    {"type": "header", "text": {"type": "plain_text", "text": "Weekly digest"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*3* incidents, *2* releases"}},
+]
+
+
+def _history_message(client: WebClient, ts: str) -> dict[str, Any]:
+    served = client.conversations_history(channel=ENG, oldest=ts, latest=ts, inclusive=True)
+    assert [m["ts"] for m in served["messages"]] == [ts]
+    return served["messages"][0]
+
+
+def test_post_message_with_text_and_blocks(fresh: SlackEmulator) -> None:
+    client = _client(fresh)
+    response = client.chat_postMessage(
+        channel=ENG, text="Weekly digest", blocks=BLOCKS, unfurl_links=False, mrkdwn=True
+    )
+    ts = response["ts"]
+    assert (response["ok"], response["channel"]) == (True, ENG)
+    message = response["message"]
+    assert (message["type"], message["user"], message["bot_id"]) == (
+        "message",
+        "U0EMULATOR",
+        "B0EMULATOR",
+    )
+    assert (message["ts"], message["text"], message["blocks"]) == (ts, "Weekly digest", BLOCKS)
+    assert message["app_id"] == "A0EMULATOR"
+    assert "subtype" not in message
+    # slack_sdk sends JSON; the params log shows the body's values as form strings.
+    assert fresh.calls[-1][1]["unfurl_links"] == "false"
+    assert fresh.call_count("chat.postMessage") == 1
+
+    assert fresh.posted == [{**message, "channel": ENG}]
+    served = _history_message(client, ts)
+    assert (served["text"], served["blocks"], served["bot_id"]) == (
+        "Weekly digest",
+        BLOCKS,
+        "B0EMULATOR",
+    )
+    permalink = client.chat_getPermalink(channel=ENG, message_ts=ts)["permalink"]
+    assert permalink.endswith("/p" + ts.replace(".", ""))
+
+    # A form body carries blocks as a JSON string; posting by channel name works as on Slack.
+    form = urllib.request.Request(
+        fresh.base_url + "chat.postMessage",
+        data=urllib.parse.urlencode(
+            {"channel": "#engineering", "blocks": json.dumps(BLOCKS[:1])}
+        ).encode(),
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    with urllib.request.urlopen(form, timeout=5) as reply:
+        posted_form = json.load(reply)
+    assert (posted_form["ok"], posted_form["channel"]) == (True, ENG)
+    assert (posted_form["message"]["text"], posted_form["message"]["blocks"]) == ("", BLOCKS[:1])
+    assert [p["ts"] for p in fresh.posted] == [ts, posted_form["ts"]]
+
+
+def test_posted_ts_are_unique_increasing_and_threads_work(fresh: SlackEmulator) -> None:
+    client = _client(fresh)
+    stamps = [client.chat_postMessage(channel=ENG, text=f"n{i}")["ts"] for i in range(5)]
+    assert len(set(stamps)) == 5
+    assert [Decimal(ts) for ts in stamps] == sorted(Decimal(ts) for ts in stamps)
+    assert all(re.fullmatch(r"\d+\.\d{6}", ts) for ts in stamps)
+    assert not set(stamps) & {m["ts"] for m in _export_messages("engineering")}
+
+    reply = client.chat_postMessage(channel=ENG, text="in thread", thread_ts=PARENT)["message"]
+    assert (reply["thread_ts"], reply["parent_user_id"]) == (PARENT, "U0A1USR0004")
+    nested = client.chat_postMessage(channel=ENG, text="to a reply", thread_ts=REPLIES[0])
+    assert nested["message"]["thread_ts"] == PARENT
+    thread = client.conversations_replies(channel=ENG, ts=PARENT)["messages"]
+    assert thread[0]["reply_count"] == 6
+    assert {reply["ts"], nested["ts"]} <= {m["ts"] for m in thread}
+    with pytest.raises(SlackApiError) as bad_thread:
+        client.chat_postMessage(channel=ENG, text="x", thread_ts="1700000000.000001")
+    assert bad_thread.value.response["error"] == "invalid_thread_ts"
+    texts = [p["text"] for p in fresh.posted]
+    assert texts == ["n0", "n1", "n2", "n3", "n4", "in thread", "to a reply"]
+    assert fresh.call_count("chat.postMessage") == 8
+
+
+def test_update_changes_text_and_blocks_and_keeps_ts(fresh: SlackEmulator) -> None:
+    client = _client(fresh)
+    ts = client.chat_postMessage(channel=ENG, text="draft", blocks=BLOCKS)["ts"]
+    new_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "final"}}]
+    updated = client.chat_update(channel=ENG, ts=ts, text="final", blocks=new_blocks)
+    assert (updated["channel"], updated["ts"], updated["text"]) == (ENG, ts, "final")
+    message = updated["message"]
+    assert (message["ts"], message["text"], message["blocks"]) == (ts, "final", new_blocks)
+    assert message["edited"]["user"] == "U0EMULATOR"
+    assert Decimal(message["edited"]["ts"]) > Decimal(ts)
+
+    served = _history_message(client, ts)
+    assert (served["text"], served["blocks"], served["edited"]) == (
+        "final",
+        new_blocks,
+        message["edited"],
+    )
+    assert [(p["ts"], p["text"], p["blocks"], p["channel"]) for p in fresh.posted] == [
+        (ts, "final", new_blocks, ENG)
+    ]
+
+    # As on Slack: blocks left out are kept, an empty list removes them.
+    assert client.chat_update(channel=ENG, ts=ts, text="again")["message"]["blocks"] == new_blocks
+    cleared = client.chat_update(channel=ENG, ts=ts, text="plain", blocks=[])["message"]
+    assert "blocks" not in cleared
+    assert "blocks" not in fresh.posted[0]
+    with pytest.warns(UserWarning), pytest.raises(SlackApiError) as empty:
+        client.chat_update(channel=ENG, ts=ts, text="")
+    assert empty.value.response["error"] == "no_text"
+
+    fresh.delete_message(ENG, ts)  # still listed as posted, as it last read
+    assert [(p["ts"], p["text"]) for p in fresh.posted] == [(ts, "plain")]
+    with pytest.raises(SlackApiError) as gone:
+        client.chat_update(channel=ENG, ts=ts, text="too late")
+    assert gone.value.response["error"] == "message_not_found"
+
+
+def test_update_refuses_messages_the_bot_did_not_post(fresh: SlackEmulator) -> None:
+    client = _client(fresh)
+    with pytest.raises(SlackApiError) as foreign:
+        client.chat_update(channel=ENG, ts=PARENT, text="hijacked")
+    assert foreign.value.response["error"] == "cant_update_message"
+    assert _history_message(client, PARENT)["text"] != "hijacked"
+    with pytest.raises(SlackApiError) as missing:
+        client.chat_update(channel=ENG, ts="1700000000.000001", text="x")
+    assert missing.value.response["error"] == "message_not_found"
+    with pytest.raises(SlackApiError) as nowhere:
+        client.chat_update(channel="C0NOPE", ts=PARENT, text="x")
+    assert nowhere.value.response["error"] == "channel_not_found"
+    assert fresh.posted == []
+
+
+def test_post_message_errors(fresh: SlackEmulator) -> None:
+    client = _client(fresh)
+    with pytest.raises(SlackApiError) as unknown:
+        client.chat_postMessage(channel="C0NOPE", text="hello")
+    assert unknown.value.response["error"] == "channel_not_found"
+    # slack_sdk warns about the missing text itself before sending.
+    with pytest.warns(UserWarning), pytest.raises(SlackApiError) as empty:
+        client.chat_postMessage(channel=ENG)
+    assert empty.value.response["error"] == "no_text"
+    with pytest.raises(SlackApiError) as bad_blocks:
+        client.chat_postMessage(channel=ENG, text="x", blocks="not json")
+    assert bad_blocks.value.response["error"] == "invalid_blocks_format"
+
+    ts = client.chat_postMessage(channel=ENG, text="before the kick")["ts"]
+    fresh.remove_bot_from(ENG)
+    for call in (
+        lambda: client.chat_postMessage(channel=ENG, text="after the kick"),
+        lambda: client.chat_update(channel=ENG, ts=ts, text="after the kick"),
+    ):
+        with pytest.raises(SlackApiError) as kicked:
+            call()
+        assert kicked.value.response["error"] == "not_in_channel"
+    assert client.chat_postMessage(channel="C0A1INC0001", text="elsewhere")["ok"] is True
+    assert [(p["channel"], p["text"]) for p in fresh.posted] == [
+        (ENG, "before the kick"),
+        ("C0A1INC0001", "elsewhere"),
+    ]
+
+
+def test_faults_apply_to_posting(fresh: SlackEmulator) -> None:
+    client = _client(fresh)
+    fresh.add_fault("chat.postMessage", "server_error")
+    with pytest.raises(SlackApiError) as broken:
+        client.chat_postMessage(channel=ENG, text="hello")
+    assert broken.value.response.status_code == 500
+    assert fresh.posted == []
+    ts = client.chat_postMessage(channel=ENG, text="hello")["ts"]  # the fault was consumed
+
+    fresh.add_fault("chat.update", "error", error="missing_scope")
+    with pytest.raises(SlackApiError) as scope:
+        client.chat_update(channel=ENG, ts=ts, text="edited")
+    assert (scope.value.response["error"], scope.value.response["needed"]) == (
+        "missing_scope",
+        "chat:write",
+    )
+    fresh.add_fault("chat.postMessage", "rate_limited", retry_after=1)
+    retrying = _client(fresh, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    assert retrying.chat_postMessage(channel=ENG, text="after a 429")["ok"] is True
+    assert [p["text"] for p in fresh.posted] == ["hello", "after a 429"]
+    assert (fresh.call_count("chat.postMessage"), fresh.call_count("chat.update")) == (4, 1)
