@@ -24,7 +24,12 @@ class Postgres16:
         return f"postgresql+psycopg2://{self.user}@{self.host}:{self.port}/{database}"
 
     def stop(self) -> None:
-        _run_as_owner([str(_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"])
+        """Stop the server; a server that is already gone (its folder removed) is fine."""
+        if (self.data_dir / "postmaster.pid").exists():
+            _run_as_owner(
+                [str(_bin("pg_ctl")), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+                check=False,
+            )
 
 
 def _bin(name: str) -> Path:
@@ -46,11 +51,11 @@ def _system_user() -> str | None:
     return "pgserver"
 
 
-def _run_as_owner(command: list[str]) -> subprocess.CompletedProcess[str]:
+def _run_as_owner(command: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
     user = _system_user()
     if user is not None:
         command = ["runuser", "-u", user, "--", *command]
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=60)
+    return subprocess.run(command, check=check, capture_output=True, text=True, timeout=60)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
