@@ -3,6 +3,7 @@
 import dagster as dg
 
 from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.checks import ALL_CHECKS
 from slack_events_dagster.jobs import slack_events_hourly, slack_events_job
 from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
 from slack_events_dagster.resources.extractor import ExtractorResource
@@ -26,6 +27,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
         jobs=[slack_events_job],
         schedules=[slack_events_hourly],
         resources=build_resources(settings),
