@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from slack_events_dagster.resources.publisher import DigestPublishError
 from slack_events_dagster.settings import Settings, SettingsError, get_settings
 from slack_events_dagster.storage import engine as engines
 from slack_events_dagster.storage.migrations import (
@@ -123,6 +124,70 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
+def _as_of(text: str | None) -> datetime:
+    """--as-of as an aware UTC datetime (naive input is UTC); default: the last full hour."""
+    if not text:
+        return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool) -> int:
+    """Render (and optionally post) the digest for `channel` from the stored events, like the
+    `digests` asset does for the hour ending at --as-of."""
+    import dagster as dg
+
+    from slack_events_dagster.definitions import build_resources
+    from slack_events_dagster.domain.dedup import EventRecord
+    from slack_events_dagster.domain.digest import (
+        build_digest,
+        notification_text,
+        render_blocks,
+        render_markdown,
+    )
+    from slack_events_dagster.resources.pipeline import DigestTarget
+    from slack_events_dagster.storage.schema import events
+
+    as_of = _as_of(as_of_text)
+    engine = engines.get_engine(settings.database)
+    ensure_schema(engine, migrate=settings.database.migrates_automatically)
+    lookback = timedelta(hours=max(settings.digest.window_hours,
+                                   settings.deduplication.lookback_days * 24))  # fmt: skip
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(events).where(
+                events.c.message_time >= as_of - lookback, events.c.message_time < as_of
+            )
+        ).mappings()
+        records = [EventRecord.from_row(row) for row in rows]
+    with dg.build_resources(build_resources(settings)) as resources:
+        pipeline = resources.pipeline
+        configured = [t for t in pipeline.digest_targets if t.channel == channel.lstrip("#")]
+        target = (
+            configured[0]
+            if configured
+            else DigestTarget(
+                channel=channel.lstrip("#"),
+                min_confidence=settings.digest.min_confidence,
+                max_events=settings.digest.max_events,
+                timezone=settings.digest.timezone,
+            )
+        )
+        options = pipeline.digest_options(target)
+        window_start = as_of - timedelta(hours=settings.digest.window_hours)
+        result = build_digest(records, window_start, as_of, options)
+        print(render_markdown(result, options.timezone))
+        if post:
+            outcome = resources.publisher.publish(
+                as_of - timedelta(hours=1),
+                target.channel,
+                notification_text(result, options.timezone),
+                render_blocks(result, options.timezone),
+            )
+            print(f"Slack message {outcome.action} in {outcome.channel_id} (ts {outcome.ts})")
+    return 0
+
+
 COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
 
 
@@ -132,11 +197,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("demo", help="migrate, materialise the export's hours, print the digest")
     commands.add_parser("doctor", help="show the configuration and check the database")
     commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+    render = commands.add_parser("digest", help="render (and post) a digest from stored events")
+    render.add_argument("--channel", required=True, help="digest target: a Slack channel id")
+    render.add_argument("--as-of", help="end of the window, e.g. 2026-11-24T09:00 (UTC)")
+    render.add_argument("--post", action="store_true", help="post it (or update the earlier post)")
     args = parser.parse_args(argv)
     try:
         settings = get_settings()
+        if args.command == "digest":
+            return digest(settings, args.channel, args.as_of, args.post)
         return COMMANDS[args.command](settings)
-    except (SettingsError, engines.DatabaseUnreachableError, SchemaOutOfDateError) as error:
+    except (
+        SettingsError,
+        engines.DatabaseUnreachableError,
+        SchemaOutOfDateError,
+        DigestPublishError,
+        ValueError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

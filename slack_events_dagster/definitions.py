@@ -8,6 +8,7 @@ from slack_events_dagster.jobs import slack_events_hourly, slack_events_job
 from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.settings import Settings, get_settings
 
@@ -15,10 +16,12 @@ from slack_events_dagster.settings import Settings, get_settings
 def build_resources(settings: Settings) -> dict[str, object]:
     """Every resource the assets use, configured from one Settings object."""
     database = DatabaseResource.from_settings(settings.database)
+    slack = SlackResource.from_settings(settings.slack)
     return {
         "database": database,
         "io_manager": SqlIOManager(database=database),
-        "slack": SlackResource.from_settings(settings.slack),
+        "slack": slack,
+        "publisher": DigestPublisherResource.from_settings(settings, slack, database),
         "extractor": ExtractorResource.from_settings(settings, database),
         "pipeline": PipelineResource.from_settings(settings),
     }

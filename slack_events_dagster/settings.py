@@ -6,6 +6,7 @@ any working directory (the webserver, `dagster job launch`, a code server) finds
 """
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_ENV_VAR = "SLACK_EVENTS_CONFIG"
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 DEFAULT_CONFIG_NAME = "config.yaml"
 
 
@@ -164,6 +166,7 @@ class DigestSettings(_Section):
     targets: list[DigestTargetSettings] = []  # none: one unpublished digest named "default"
     publish: bool = False  # post to Slack (chat.postMessage, then chat.update on re-runs)
     publish_hours: list[int] = [9]  # local hours (target time zone) whose digest is posted
+    publish_max_age_hours: float = Field(default=6.0, gt=0)  # backfills of old hours never post
 
     @field_validator("timezone")
     @classmethod
@@ -410,6 +413,18 @@ def _validate_cross_fields(settings: Settings) -> None:
         raise SettingsError(
             "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
         )
+    if settings.digest.publish and not settings.slack.bot_token_set:
+        raise SettingsError(
+            "digest.publish is true but SLACK_BOT_TOKEN is not set: the bot needs it (with the "
+            "chat:write scope) to post digests"
+        )
+    if settings.digest.publish:
+        unnamed = [t.channel for t in settings.digest.targets if not CHANNEL_ID.match(t.channel)]
+        if not settings.digest.targets or unnamed:
+            raise SettingsError(
+                "digest.publish is true but digest.targets does not give a Slack channel id for "
+                f"every target ({unnamed or 'no targets'}): use ids like C0123ABCD"
+            )
     if settings.extractor.type == "openai" and not settings.llm.api_key_set:
         raise SettingsError(
             "extractor.type is 'openai' but OPENAI_API_KEY is not set: export it or put it in "

@@ -12,7 +12,7 @@ from slack_events_dagster.assets import ALL_ASSETS
 from slack_events_dagster.definitions import build_resources
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.engine import get_engine
-from slack_events_dagster.storage.schema import ASSET_TABLES
+from slack_events_dagster.storage.schema import ASSET_TABLES, metadata
 
 
 def materialize_range(
@@ -40,7 +40,7 @@ def materialize_range(
 
 
 def table_rows(settings: Settings, name: str) -> list[dict[str, Any]]:
-    table = ASSET_TABLES[name]
+    table = metadata.tables[name]
     with get_engine(settings.database).connect() as connection:
         rows = connection.execute(select(table).order_by(*table.primary_key.columns)).mappings()
         return [dict(row) for row in rows]

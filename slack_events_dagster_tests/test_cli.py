@@ -37,7 +37,7 @@ def test_demo_prints_a_digest_with_real_events_from_the_sample(tmp_path: Path) -
     assert "Materialising partitions 2026-11-18-00:00 .. 2026-11-24-23:00 in one run" in out
     assert "## Upcoming events — as of Tue 24 Nov 2026" in out
     assert "checkout redesign launch moved to December 3rd" in out
-    assert "_(moved)_" in out
+    assert "_(moved from Tue 01 Dec)_" in out
     assert "make dev" in out
     digest_lines = [line for line in out.splitlines() if line.startswith("- ")]
     assert len(digest_lines) == len(set(digest_lines)) >= 3
@@ -72,7 +72,7 @@ def test_migrate_then_doctor_on_postgres16(tmp_path: Path, postgres_env: dict[st
     assert _cli(tmp_path, "migrate", **postgres_env).returncode == 0
     after = _cli(tmp_path, "doctor", **postgres_env)
     assert after.returncode == 0, after.stdout
-    assert "revision 002 (head 002, up to date)" in after.stdout
+    assert "revision 003 (head 003, up to date)" in after.stdout
 
 
 @pytest.mark.slow
@@ -101,3 +101,32 @@ def test_the_real_olake_export_runs_cleanly_end_to_end(tmp_path: Path) -> None:
     }
     events = table_rows(settings, "events")
     assert any("v0.3.7" in str(e["anchors"]) or "released" in e["title"].lower() for e in events)
+
+
+@pytest.mark.slow
+def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None:
+    from slack_events_dagster.emulators.slack import SlackEmulator
+    from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN
+    from slack_events_dagster_tests.helpers import materialize_range
+
+    settings = make_settings(tmp_path)
+    materialize_range(settings, "2026-11-23-00:00", "2026-11-24-12:00")
+    stored = next(
+        row["markdown"]
+        for row in table_rows(settings, "digests")
+        if row["partition_hour"].strftime("%Y-%m-%d-%H") == "2026-11-24-08"
+    )
+    shown = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:00")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert stored in shown.stdout and "LAUNCH-88" in stored
+
+    with SlackEmulator(SAMPLE_EXPORT, token=SLACK_TEST_TOKEN) as slack:
+        env = {"SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "SLACK_API_BASE_URL": slack.base_url}
+        args = ("digest", "--channel", "C0A1ENG0001", "--as-of", "2026-11-24T09:00", "--post")
+        first = _cli(tmp_path, *args, **env)
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert "Slack message posted in C0A1ENG0001" in first.stdout
+        second = _cli(tmp_path, *args, **env)
+        assert "Slack message updated in C0A1ENG0001" in second.stdout
+        assert slack.call_count("chat.postMessage") == 1 and slack.call_count("chat.update") == 1
+        assert SLACK_TEST_TOKEN not in first.stdout + first.stderr + second.stdout + second.stderr

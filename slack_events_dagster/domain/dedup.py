@@ -6,9 +6,10 @@ so the result does not depend on the order partitions were materialised in.
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
@@ -96,6 +97,29 @@ class EventRecord:
     @property
     def message(self) -> tuple[str, str]:
         return (self.channel_id, self.message_ts)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> "EventRecord":
+        """From an `events` table row (plain Python values)."""
+        return cls(
+            event_id=row["event_id"],
+            dedup_key=row["dedup_key"],
+            title=row["title"],
+            category=row["category"],
+            status=row["status"],
+            event_date=row["event_date"],
+            event_end=row["event_end"],
+            date_precision=row["date_precision"],
+            event_timezone=row["event_timezone"],
+            confidence=float(row["confidence"]),
+            channel_id=row["channel_id"],
+            channel_name=row["channel_name"],
+            message_ts=row["message_ts"],
+            message_time=row["message_time"],
+            permalink=row["permalink"],
+            links=tuple(row["links"] or ()),
+            anchors=tuple(f"{a['kind']}:{a['value']}" for a in row["anchors"] or ()),
+        )
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,12 @@ def render_markdown(digest: Digest, timezone: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def notification_text(digest: Digest, timezone: str) -> str:
+    """The plain `text` Slack shows in notifications and where blocks cannot render."""
+    title, subtitle = _heading(digest, timezone)
+    return f"{title}: {subtitle}"
+
+
 def render_blocks(digest: Digest, timezone: str) -> list[dict[str, Any]]:
     """Slack Block Kit: a header, a context line, then one section per event."""
     title, subtitle = _heading(digest, timezone)

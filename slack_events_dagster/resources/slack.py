@@ -1,6 +1,5 @@
 """The `slack` resource: messages of a time window from a workspace export or the Web API."""
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -21,9 +20,7 @@ from slack_events_dagster.domain.messages import (
 )
 from slack_events_dagster.resources.slack_api import ApiStats, SlackApiReader, window_messages
 from slack_events_dagster.resources.slack_export import SlackExport, SlackSourceError
-from slack_events_dagster.settings import SlackSettings
-
-CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+from slack_events_dagster.settings import CHANNEL_ID, SlackSettings
 
 
 @dataclass
@@ -151,7 +148,8 @@ class SlackResource(dg.ConfigurableResource):
     def _api_reader(self) -> SlackApiReader:
         if not self.bot_token:
             raise SlackSourceError(
-                "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
+                "SLACK_BOT_TOKEN is not set (needed to read the API or to post digests): export "
+                "it or put it in .env"
             )
         return SlackApiReader(
             token=self.bot_token,
@@ -161,6 +159,10 @@ class SlackResource(dg.ConfigurableResource):
             timeout_seconds=self.request_timeout_seconds,
             page_size=self.page_size,
         )
+
+    def writer(self) -> SlackApiReader:
+        """A Web API client for posting (needs SLACK_BOT_TOKEN whatever the source is)."""
+        return self._api_reader()
 
     def _api_channels(self, reader: SlackApiReader) -> list[SlackChannel]:
         listed, members = reader.channels()

@@ -250,6 +250,30 @@ class SlackApiReader:
         ]
         return sorted(kept, key=lambda m: Decimal(m["ts"]))
 
+    def post(self, channel_id: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """chat.postMessage; the new message's ts."""
+        data = self._call(
+            f"posting the digest to {channel_id} (chat.postMessage)",
+            "chat_postMessage",
+            channel=channel_id,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+        )
+        return data["ts"]
+
+    def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> str:
+        """chat.update of a message the bot posted earlier."""
+        data = self._call(
+            f"updating the digest in {channel_id} (chat.update)",
+            "chat_update",
+            channel=channel_id,
+            ts=ts,
+            text=text,
+            blocks=blocks,
+        )
+        return data.get("ts") or ts
+
     def user(self, user_id: str) -> SlackUser | None:
         """users.info, cached per run; a deleted or unknown user is None, never a failure."""
         if user_id not in self._users:

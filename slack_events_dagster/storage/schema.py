@@ -164,6 +164,17 @@ llm_usage = Table(
     Index("idx_llm_usage_day", "day"),
 )
 
+slack_digest_posts = Table(
+    "slack_digest_posts",
+    metadata,
+    Column("partition_hour", UTCDateTime(), primary_key=True),
+    Column("target", String(64), primary_key=True),
+    Column("channel_id", String(32), nullable=False),
+    Column("message_ts", String(32), nullable=False, comment="the posted message, for chat.update"),
+    Column("posted_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
 ASSET_TABLES: dict[str, Table] = {
     table.name: table for table in (raw_slack_messages, event_candidates, events, digests)
 }

@@ -16,7 +16,15 @@ from slack_events_dagster.storage.migrations import current_revision, ensure_sch
 from slack_events_dagster.storage.schema import metadata
 from slack_events_dagster_tests.conftest import make_settings
 
-TABLES = {"raw_slack_messages", "event_candidates", "events", "digests", "llm_cache", "llm_usage"}
+TABLES = {
+    "raw_slack_messages",
+    "event_candidates",
+    "events",
+    "digests",
+    "llm_cache",
+    "llm_usage",
+    "slack_digest_posts",
+}
 
 
 def _alembic(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -39,6 +47,7 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
     assert upgrade.returncode == 0, upgrade.stderr
     assert "Running upgrade  -> 001, Initial schema" in upgrade.stderr
     assert "Running upgrade 001 -> 002, LLM response cache and usage ledger" in upgrade.stderr
+    assert "Running upgrade 002 -> 003, Slack digest posts" in upgrade.stderr
 
     engine = get_engine(make_settings(tmp_path, **postgres_env).database)
     inspector = inspect(engine)
@@ -59,7 +68,7 @@ def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Setti
     engine = get_engine(sqlite_settings.database)
     assert current_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == "002"
+    assert current_revision(engine) == "003"
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
