@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from slack_events_dagster.resources.publisher import DigestPublishError
 from slack_events_dagster.settings import Settings, SettingsError, get_settings
 from slack_events_dagster.storage import engine as engines
+from slack_events_dagster.storage.backup import BackupError
 from slack_events_dagster.storage.migrations import (
     SchemaOutOfDateError,
     current_revision,
@@ -18,6 +20,7 @@ from slack_events_dagster.storage.migrations import (
     head_revision,
 )
 from slack_events_dagster.storage.schema import digests, raw_slack_messages
+from slack_events_dagster.storage.transfer import TransferError
 
 HOUR_KEY = "%Y-%m-%d-%H:%M"
 
@@ -188,6 +191,56 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     return 0
 
 
+def migrate_data(source_url: str, target_url: str, replace: bool) -> int:
+    """Copy every table between two databases (e.g. SQLite -> PostgreSQL), verified."""
+    from sqlalchemy import create_engine
+
+    from slack_events_dagster.storage.transfer import copy_database, normalize_url
+
+    source = create_engine(normalize_url(source_url))
+    target = create_engine(normalize_url(target_url))
+    for role, engine in (("source", source), ("target", target)):
+        try:
+            ensure_schema(engine, migrate=role == "target")
+        except SchemaOutOfDateError as error:
+            raise SchemaOutOfDateError(f"The {role}: {error}") from None
+        except OperationalError as error:
+            reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+            raise engines.DatabaseUnreachableError(
+                f"Cannot open the {role} {engine.url.render_as_string()}: {reason}"
+            ) from None
+    print(f"Copying {source.url.render_as_string()} -> {target.url.render_as_string()}")
+    reports = copy_database(source, target, replace=replace, progress=print)
+    total = sum(report.rows for report in reports)
+    print(f"Done: {total} rows in {len(reports)} tables, counts and checksums verified.")
+    return 0
+
+
+def backup_command(settings: Settings, output: str | None) -> int:
+    from pathlib import Path
+
+    from slack_events_dagster.storage.backup import backup, default_backup_path
+
+    path = Path(output) if output else default_backup_path(settings.database, Path("backups"))
+    backup(settings.database, path)
+    print(f"Backed up {engines.describe(settings.database)} to {path}")
+    return 0
+
+
+def restore_command(settings: Settings, backup_file: str, yes: bool) -> int:
+    from pathlib import Path
+
+    from slack_events_dagster.storage.backup import restore
+
+    where = engines.describe(settings.database)
+    if not yes:
+        print(f"This replaces every table of {where} with {backup_file}. Re-run with --yes.")
+        return 1
+    restore(settings.database, Path(backup_file))
+    print(f"Restored {where} from {backup_file}")
+    return 0
+
+
 COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
 
 
@@ -201,17 +254,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     render.add_argument("--channel", required=True, help="digest target: a Slack channel id")
     render.add_argument("--as-of", help="end of the window, e.g. 2026-11-24T09:00 (UTC)")
     render.add_argument("--post", action="store_true", help="post it (or update the earlier post)")
+    copy = commands.add_parser("migrate-data", help="copy all data between two databases")
+    copy.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///data/x.db")
+    copy.add_argument("--to", dest="target", required=True, help="e.g. postgresql://u@h/db")
+    copy.add_argument("--replace", action="store_true", help="overwrite a non-empty target")
+    save = commands.add_parser("backup", help="back up the configured database")
+    save.add_argument("--output", help="file to write (default backups/slack_events-<time>)")
+    load = commands.add_parser("restore", help="replace the configured database with a backup")
+    load.add_argument("backup_file")
+    load.add_argument("--yes", action="store_true", help="confirm replacing the data")
     args = parser.parse_args(argv)
     try:
+        if args.command == "migrate-data":
+            return migrate_data(args.source, args.target, args.replace)
         settings = get_settings()
         if args.command == "digest":
             return digest(settings, args.channel, args.as_of, args.post)
+        if args.command == "backup":
+            return backup_command(settings, args.output)
+        if args.command == "restore":
+            return restore_command(settings, args.backup_file, args.yes)
         return COMMANDS[args.command](settings)
     except (
         SettingsError,
         engines.DatabaseUnreachableError,
         SchemaOutOfDateError,
         DigestPublishError,
+        TransferError,
+        BackupError,
         ValueError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
