@@ -21,9 +21,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from slack_events_dagster.emulators._server import LocalHTTPService
 
 Responder = Callable[[dict[str, Any]], str | dict[str, Any]]
 
@@ -92,8 +94,10 @@ def default_responder(request: dict[str, Any]) -> str:
     return _EMPTY_EVENTS
 
 
-class OpenAIEmulator:
+class OpenAIEmulator(LocalHTTPService):
     """Serves `/v1/chat/completions` and `/v1/models` like the OpenAI API, with faults."""
+
+    service_name = "OpenAI emulator"
 
     def __init__(
         self,
@@ -108,14 +112,11 @@ class OpenAIEmulator:
         if latency < 0:
             raise ValueError("latency must be >= 0 seconds")
         self.api_key = api_key
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self.latency = latency
         self.models = tuple(models)
         self._responder: Responder = responder or default_responder
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._faults: list[_Fault] = []
         self._requests: list[dict[str, Any]] = []
         self._completions = 0
@@ -125,49 +126,10 @@ class OpenAIEmulator:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self) -> OpenAIEmulator:
-        """Serves on a daemon thread so a forgotten emulator never keeps a test run alive."""
-        if self._server is not None:
-            raise RuntimeError("the OpenAI emulator is already running")
-        server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
-        server.daemon_threads = True
-        self._server = server
-        self.port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"openai-emulator-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stops accepting requests; answers still sleeping (latency, faults) are abandoned."""
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> OpenAIEmulator:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     @property
     def base_url(self) -> str:
         """Ends in /v1 without a slash, as `openai.OpenAI(base_url=...)` expects."""
-        if self.port == 0:
-            raise RuntimeError("start() the OpenAI emulator first: port 0 picks the port then")
-        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}/v1"
+        return self.origin + "/v1"
 
     # ----------------------------------------------------------------- behaviour and faults
 

@@ -25,11 +25,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from slack_events_dagster.emulators._server import LocalHTTPService
 from slack_events_dagster.resources.slack_export import SlackExport
 
 DEFAULT_TOKEN = "xoxb-emulator-token"
@@ -135,8 +136,10 @@ def _form_value(value: Any) -> str:
     return json.dumps(value)
 
 
-class SlackEmulator:
+class SlackEmulator(LocalHTTPService):
     """Serves one Slack export over HTTP as the Slack Web API, with injectable faults."""
+
+    service_name = "Slack emulator"
 
     def __init__(
         self,
@@ -149,11 +152,8 @@ class SlackEmulator:
     ) -> None:
         self.token = token
         self.workspace_url = workspace_url.rstrip("/")
-        self.host = host
-        self.port = port
+        super().__init__(host, port)
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._faults: list[_Fault] = []
         self._calls: list[tuple[str, dict[str, str]]] = []
         self._removed_from: set[str] = set()
@@ -211,48 +211,10 @@ class SlackEmulator:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self) -> SlackEmulator:
-        """Serves on a daemon thread so a forgotten emulator never keeps a test run alive."""
-        if self._server is not None:
-            raise RuntimeError("the Slack emulator is already running")
-        server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
-        server.daemon_threads = True
-        self._server = server
-        self.port = server.server_address[1]
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"slack-emulator-{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> SlackEmulator:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     @property
     def base_url(self) -> str:
         """With the trailing slash: slack_sdk joins the method name onto it."""
-        if self.port == 0:
-            raise RuntimeError("start() the Slack emulator first: port 0 picks the port then")
-        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}/api/"
+        return self.origin + "/api/"
 
     # ----------------------------------------------------------------- faults and call log
 

@@ -1,0 +1,66 @@
+"""What every local emulator shares: a threaded HTTP server on a daemon thread, start/stop."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+
+
+class LocalHTTPService:
+    """Serves `_handler_class()` on host:port (port 0 picks a free one) until `stop()`."""
+
+    service_name = "emulator"
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        """Serves on a daemon thread so a forgotten emulator never keeps a test run alive."""
+        if self._server is not None:
+            raise RuntimeError(f"the {self.service_name} is already running")
+        server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
+        server.daemon_threads = True
+        self._server = server
+        self.port = server.server_address[1]
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{self.service_name.replace(' ', '-')}-{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stops accepting requests; answers still sleeping (latency, faults) are abandoned."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def origin(self) -> str:
+        """http://host:port of the running server."""
+        if self.port == 0:
+            raise RuntimeError(f"start() the {self.service_name} first: port 0 picks the port then")
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
