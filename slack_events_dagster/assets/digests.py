@@ -40,7 +40,7 @@ LOOKBACK_HOURS = max(WINDOW_HOURS, get_settings().deduplication.lookback_days * 
     },
     group_name="publish",
     kinds={"slack", "sql"},
-    code_version="1",
+    code_version="2",
 )
 def digests(
     context: dg.AssetExecutionContext,
@@ -48,9 +48,10 @@ def digests(
     pipeline: PipelineResource,
     publisher: DigestPublisherResource,
 ) -> pd.DataFrame:
-    """For hour H: events announced in the window ending at the end of H, merged by dedup key,
-    sorted by date then category, as Markdown and Slack Block Kit. An empty window gives an
-    explicit 'no events' digest."""
+    """Per target, for hour H: the events announced in the window ending at the end of H, each
+    merged with every announcement of the same event (domain/dedup.py), sorted by date then
+    category, as Markdown and Slack Block Kit, posted to Slack when due. An empty window gives
+    an explicit 'no events' digest."""
     records = [EventRecord.from_row(row) for row in frame_records(events)]
     window, lookback = timedelta(hours=WINDOW_HOURS), timedelta(hours=LOOKBACK_HOURS)
     rows, markdown, outcomes = [], "", []
