@@ -111,7 +111,16 @@ def frame_to_rows(table: Table, frame: pd.DataFrame) -> list[dict[str, Any]]:
             f"Rows for table {table.name!r} do not match storage/schema.py: "
             f"missing columns {missing}, unexpected columns {extra}"
         )
-    return frame_records(frame[expected])
+    columns = [_column_values(frame[name]) for name in expected]
+    return [dict(zip(expected, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _column_values(series: pd.Series) -> list[Any]:
+    """One column as plain Python values, converted column-wise (much faster than per cell)."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
+        return [None if value is pd.NaT else value for value in series.dt.to_pydatetime()]
+    values = series.astype(object)
+    return values.where(series.notna(), None).tolist()
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
