@@ -5,7 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.domain.dedup import EventRecord
+from slack_events_dagster.domain.dedup import EventRecord, candidate_edges
 from slack_events_dagster.domain.digest import (
     build_digest,
     entries_as_json,
@@ -53,6 +53,8 @@ def digests(
     category, as Markdown and Slack Block Kit, posted to Slack when due. An empty window gives
     an explicit 'no events' digest."""
     records = [EventRecord.from_row(row) for row in frame_records(events)]
+    # Candidate merges depend on pairs of events only: find them once for the whole run.
+    edges = candidate_edges(records, pipeline.dedup_rules)
     window, lookback = timedelta(hours=WINDOW_HOURS), timedelta(hours=LOOKBACK_HOURS)
     rows, markdown, outcomes = [], "", []
     for key in partition_keys(context):
@@ -61,7 +63,7 @@ def digests(
         visible = [r for r in records if hour.end - lookback <= r.message_time < hour.end]
         for target in pipeline.digest_targets:
             options = pipeline.digest_options(target)
-            digest = build_digest(visible, hour.end - window, hour.end, options)
+            digest = build_digest(visible, hour.end - window, hour.end, options, edges)
             markdown = render_markdown(digest, options.timezone)
             blocks = render_blocks(digest, options.timezone)
             if publisher.is_due(hour.end, options.timezone):

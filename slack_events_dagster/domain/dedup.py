@@ -186,30 +186,37 @@ def _versions_conflict(a: EventRecord, b: EventRecord) -> bool:
     return bool(versions_a and versions_b and not versions_a & versions_b)
 
 
-def _edges(events: list[EventRecord], rules: DedupRules) -> list[tuple[int, str, str, int, int]]:
-    """Candidate merges (strength rank, ids, indexes): exact key, shared anchor, similar title."""
+Edge = tuple[int, str, str]  # (strength rank, earlier event id, later event id)
+
+
+def candidate_edges(events: Iterable[EventRecord], rules: DedupRules = DedupRules()) -> list[Edge]:
+    """Every candidate merge, strongest first: same key (0), shared anchor (1), similar title (2).
+    Each edge depends on its two events only, so the edges of a subset are the subset's edges:
+    a run computes them once and every hour's digest filters them."""
+    ordered = sorted({e.event_id: e for e in events}.values(), key=_announcement_order)
     edges: dict[tuple[int, int], int] = {}
 
     def add(i: int, j: int, rank: int) -> None:
-        if events[i].message == events[j].message:
+        if ordered[i].message == ordered[j].message:
             return  # events from the same message never merge
         pair = (min(i, j), max(i, j))
         edges[pair] = min(rank, edges.get(pair, rank))
 
     by_key: dict[str, list[int]] = {}
     by_anchor: dict[str, list[int]] = {}
-    for index, event in enumerate(events):
+    for index, event in enumerate(ordered):
         by_key.setdefault(event.dedup_key, []).append(index)
         for anchor in event.anchors:
             if anchor.startswith(MERGING_ANCHOR_KINDS):
                 by_anchor.setdefault(anchor, []).append(index)
     for members in by_key.values():
-        for i in members[1:]:
-            add(members[0], i, 0)
+        for a, i in enumerate(members):
+            for j in members[a + 1 :]:
+                add(i, j, 0)
     for members in by_anchor.values():
         for a, i in enumerate(members):
             for j in members[a + 1 :]:
-                first, later = sorted((events[i], events[j]), key=_announcement_order)
+                first, later = ordered[i], ordered[j]  # i < j: announced first
                 if first.category == later.category and (
                     _dates_close(first, later, rules.date_window_hours)
                     or later.status in RESCHEDULING_STATUSES
@@ -218,31 +225,35 @@ def _edges(events: list[EventRecord], rules: DedupRules) -> list[tuple[int, str,
                 ):
                     add(i, j, 1)
     dated = sorted(
-        (i for i, e in enumerate(events) if e.event_date is not None),
-        key=lambda i: (events[i].event_date, events[i].event_id),
+        (i for i, e in enumerate(ordered) if e.event_date is not None),
+        key=lambda i: (ordered[i].event_date, ordered[i].event_id),
     )
     window = rules.date_window_hours * 3600
     for position, i in enumerate(dated):
         for j in dated[position + 1 :]:
-            if (events[j].event_date - events[i].event_date).total_seconds() > window:
+            if (ordered[j].event_date - ordered[i].event_date).total_seconds() > window:
                 break
-            if _versions_conflict(events[i], events[j]):
+            if _versions_conflict(ordered[i], ordered[j]):
                 continue  # "deploy api v2.13.3" and "deploy worker v1.8.0" read alike
-            if title_similarity(events[i].title, events[j].title) >= rules.title_similarity:
+            if title_similarity(ordered[i].title, ordered[j].title) >= rules.title_similarity:
                 add(i, j, 2)
     return sorted(
-        (rank, events[i].event_id, events[j].event_id, i, j) for (i, j), rank in edges.items()
+        (rank, ordered[i].event_id, ordered[j].event_id) for (i, j), rank in edges.items()
     )
 
 
 def cluster_events(
-    events: Iterable[EventRecord], rules: DedupRules = DedupRules()
+    events: Iterable[EventRecord],
+    rules: DedupRules = DedupRules(),
+    edges: list[Edge] | None = None,
+    announced_since: datetime | None = None,
 ) -> list[MergedEvent]:
     """Merge announcements of the same event. A pure function of the *set* of events: inputs and
     candidate merges are put in a canonical order first, and two clusters never join when that
-    would put two events of one message together."""
-    unique = {event.event_id: event for event in events}
-    ordered = sorted(unique.values(), key=_announcement_order)
+    would put two events of one message together. `edges` may be precomputed over a superset
+    (candidate_edges); `announced_since` skips building clusters last announced before it."""
+    ordered = sorted({e.event_id: e for e in events}.values(), key=_announcement_order)
+    index = {event.event_id: position for position, event in enumerate(ordered)}
     parent = list(range(len(ordered)))
     messages = [{event.message} for event in ordered]
 
@@ -252,7 +263,10 @@ def cluster_events(
             i = parent[i]
         return i
 
-    for _, _, _, i, j in _edges(ordered, rules):
+    for _, first_id, later_id in candidate_edges(ordered, rules) if edges is None else edges:
+        i, j = index.get(first_id), index.get(later_id)
+        if i is None or j is None:
+            continue  # an edge of the superset with an event outside this set
         a, b = root(i), root(j)
         if a == b or messages[a] & messages[b]:
             continue
@@ -260,9 +274,14 @@ def cluster_events(
         parent[b] = a
         messages[a] |= messages[b]
     groups: dict[int, list[EventRecord]] = {}
-    for index, event in enumerate(ordered):
-        groups.setdefault(root(index), []).append(event)
-    return sorted((_merge(group) for group in groups.values()), key=lambda m: m.dedup_key)
+    for position, event in enumerate(ordered):
+        groups.setdefault(root(position), []).append(event)
+    merged = (
+        _merge(group)
+        for group in groups.values()
+        if announced_since is None or group[-1].message_time >= announced_since
+    )
+    return sorted(merged, key=lambda m: m.dedup_key)
 
 
 def _merge(group: list[EventRecord]) -> MergedEvent:

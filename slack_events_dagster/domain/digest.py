@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_events_dagster.domain.dedup import DedupRules, EventRecord, MergedEvent, cluster_events
+from slack_events_dagster.domain.dedup import (
+    DedupRules,
+    Edge,
+    EventRecord,
+    MergedEvent,
+    cluster_events,
+)
 from slack_events_dagster.domain.vocabulary import CATEGORY_PRIORITY
 
 CATEGORY_EMOJI = {
@@ -68,6 +74,7 @@ def build_digest(
     window_start: datetime,
     window_end: datetime,
     options: DigestOptions,
+    edges: list[Edge] | None = None,
 ) -> Digest:
     """Events announced in [window_start, window_end): every announcement of them (earlier ones
     too, so a moved date shows) merged into one line each, sorted by date, then category
@@ -75,8 +82,8 @@ def build_digest(
     relevant = [e for e in events if options.includes(e) and e.message_time < window_end]
     merged = [
         entry
-        for entry in cluster_events(relevant, options.dedup)
-        if entry.last_announced >= window_start and entry.confidence >= options.min_confidence
+        for entry in cluster_events(relevant, options.dedup, edges, announced_since=window_start)
+        if entry.confidence >= options.min_confidence
     ]
     merged.sort(key=lambda entry: _digest_order(entry, options))
     return Digest(window_end, window_start, tuple(merged[: options.max_events]), len(merged))

@@ -87,5 +87,9 @@ class PipelineResource(dg.ConfigurableResource):
             timezone=target.timezone or "UTC",
             source_channels=tuple(target.source_channels),
             category_priority=tuple(sorted(target.category_priorities.items())),
-            dedup=DedupRules(self.title_similarity, self.date_window_hours),
+            dedup=self.dedup_rules,
         )
+
+    @property
+    def dedup_rules(self) -> DedupRules:
+        return DedupRules(self.title_similarity, self.date_window_hours)

@@ -5,7 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from slack_events_dagster.domain.anchors import Anchor
-from slack_events_dagster.domain.dedup import EventRecord, cluster_events, dedup_key, title_tokens
+from slack_events_dagster.domain.dedup import (
+    EventRecord,
+    candidate_edges,
+    cluster_events,
+    dedup_key,
+    title_tokens,
+)
 
 THURSDAY = datetime(2026, 11, 26, 14, tzinfo=UTC)
 
@@ -151,3 +157,12 @@ def test_clusters_do_not_depend_on_order_or_batching(
         arrived = arrived + batch  # what the table holds after each partition run
     assert cluster_events(arrived) == reference
     assert cluster_events(list(reversed(arrived))) == reference
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.integers(0, 13), min_size=1))
+def test_edges_of_a_superset_cluster_a_subset_exactly_as_its_own_edges(kept: set[int]) -> None:
+    """The digests asset computes candidate edges once per run and filters them per hour."""
+    subset = [EVENT_POOL[i] for i in sorted(kept)]
+    superset_edges = candidate_edges(EVENT_POOL)
+    assert cluster_events(subset, edges=superset_edges) == cluster_events(subset)
