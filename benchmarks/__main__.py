@@ -1,0 +1,754 @@
+"""`python -m benchmarks`: throughput, overhead, memory and LLM-path benchmarks (issue #7).
+
+Every measurement runs in a child process (`benchmarks.worker`) with the environment it needs,
+because the hourly partitions are built from PARTITIONS_START at import time. See
+benchmarks/README.md for what each number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
+
+PROJECT_ROOT = Path(__file__).absolute().parent.parent
+PARTITIONS_START = "2026-09-01-00:00"  # before every synthetic day, in the past of the clock
+EMPTY_RANGE = ("2026-09-01-00:00", "2026-09-30-23:00")  # 30 days = 720 hourly partitions
+STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile")
+DEFAULT_STAGES = ("e2e", "floor", "empty", "openai")
+EXTERNAL_POSTGRES_VAR = "SLACK_EVENTS_TEST_POSTGRES_URL"
+OPENAI_KEY = "sk-bench-emulator"
+
+TARGETS = {
+    "e2e_sqlite_messages_per_s": 10_000,
+    "io_manager_vs_floor": 0.5,
+    "empty_720_partitions_s": 30.0,
+    "rss_1m_mb": 1024.0,
+    "openai_vs_ideal": 0.5,
+    "openai_rematerialise_calls": 0,
+}
+
+
+# ------------------------------------------------------------------ command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="slack-events-dagster benchmarks (see benchmarks/README.md).",
+    )
+    parser.add_argument("--messages", type=int, default=100_000, help="messages in the export")
+    parser.add_argument("--days", type=int, default=7, help="days the export covers")
+    parser.add_argument("--channels", type=int, default=8, help="channels in the export")
+    parser.add_argument("--seed", type=int, default=7, help="synthetic export seed")
+    parser.add_argument(
+        "--databases", default="sqlite,postgres", help="comma-separated: sqlite,postgres"
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"comma-separated stages to run, from {','.join(STAGES)} "
+        f"(default: {','.join(DEFAULT_STAGES)}, plus rss with --rss, profile with --profile)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="write every figure here")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=240.0,
+        help="seconds before an end-to-end run is stopped and reported as unfinished (0: none)",
+    )
+    parser.add_argument("--rss", action="store_true", help="also measure peak RSS at 1M messages")
+    parser.add_argument("--rss-messages", type=int, default=1_000_000)
+    parser.add_argument("--rss-timeout", type=float, default=1200.0)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="also profile the SQLite end-to-end run with pyinstrument into PATH.html/PATH.txt",
+    )
+    parser.add_argument("--floor-repeat", type=int, default=3)
+    parser.add_argument("--openai-messages", type=int, default=2_000)
+    parser.add_argument("--openai-latency", type=float, default=0.2)
+    parser.add_argument("--llm-concurrency", type=int, default=4)
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp folder")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    return parser
+
+
+def _stages(args: argparse.Namespace) -> list[str]:
+    if args.only:
+        chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+        unknown = sorted(set(chosen) - set(STAGES))
+        if unknown:
+            raise SystemExit(f"--only: unknown stage(s) {unknown}; choose from {list(STAGES)}")
+        return [s for s in STAGES if s in chosen]
+    chosen = list(DEFAULT_STAGES)
+    if args.rss:
+        chosen.append("rss")
+    if args.profile:
+        chosen.append("profile")
+    return chosen
+
+
+# ------------------------------------------------------------------ machine and PostgreSQL
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kb = 0
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    versions = {}
+    for package in ("dagster", "pandas", "SQLAlchemy", "psycopg2-binary", "rapidfuzz"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu,
+        "ram_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": None,
+        "os": platform.platform(),
+        "packages": versions,
+    }
+
+
+def product_fingerprint() -> dict[str, Any]:
+    """Which product code was measured: a hash of every source file and the newest change."""
+    digest = hashlib.sha256()
+    newest = 0.0
+    for path in sorted((PROJECT_ROOT / "slack_events_dagster").rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".txt", ".yaml"):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+            newest = max(newest, path.stat().st_mtime)
+    config = PROJECT_ROOT / "config.yaml"
+    digest.update(config.read_bytes())
+    return {
+        "sources_sha256": digest.hexdigest()[:16],
+        "newest_source_change_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(newest)),
+    }
+
+
+class Postgres:
+    """PostgreSQL 16 for the measurements: SLACK_EVENTS_TEST_POSTGRES_URL, else a throwaway
+    server from the pgserver wheel (slack_events_dagster_tests/postgres16.py)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")  # pgserver
+        external = os.environ.get(EXTERNAL_POSTGRES_VAR)
+        self.server = None
+        if external:
+            self.url = make_url(external).set(drivername="postgresql+psycopg2")
+        else:
+            from slack_events_dagster_tests.postgres16 import start_postgres16
+
+            self.server = start_postgres16(data_dir)
+            self.url = make_url(self.server.url())
+        self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as connection:
+            self.version = connection.execute(text("show server_version")).scalar_one()
+        self.databases: list[str] = []
+
+    def create_database(self) -> str:
+        from sqlalchemy import text
+
+        name = f"bench_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.databases.append(name)
+        return name
+
+    def settings_env(self, name: str) -> dict[str, str]:
+        env = {
+            "DATABASE_TYPE": "postgres",
+            "DATABASE_AUTO_MIGRATE": "true",
+            "POSTGRES_HOST": self.url.host or "127.0.0.1",
+            "POSTGRES_PORT": str(self.url.port or 5432),
+            "POSTGRES_DATABASE": name,
+            "POSTGRES_USER": self.url.username or "postgres",
+        }
+        if self.url.password:
+            env["POSTGRES_PASSWORD"] = self.url.password
+        return env
+
+    def url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        from sqlalchemy import text
+
+        try:
+            with self.admin.connect() as connection:
+                for name in self.databases:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            self.admin.dispose()
+            if self.server is not None:
+                self.server.stop()
+
+
+# ------------------------------------------------------------------ running workers
+
+
+class Runner:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.count = 0
+        self.last_folder: Path | None = None
+
+    def run(self, task: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
+        """Run one task in a fresh child (through the RSS-measuring wrapper) and load its result."""
+        self.count += 1
+        folder = self.workdir / f"{self.count:02d}-{task['kind']}-{task.get('label', '')}"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.last_folder = folder
+        task = {"workdir": str(folder), "partitions_start": PARTITIONS_START, **task}
+        task_path, result_path = folder / "task.json", folder / "result.json"
+        task_path.write_text(json.dumps(task, indent=2), encoding="utf-8")
+        child_env = {
+            **os.environ,
+            "PARTITIONS_START": PARTITIONS_START,
+            "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+            "PYTHONUNBUFFERED": "1",
+            **task.get("settings_env", {}),
+            **(env or {}),
+        }
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "benchmarks.worker", "--measure-rss"]
+        with open(folder / "stdout.log", "wb") as out, open(folder / "stderr.log", "wb") as err:
+            completed = subprocess.run(
+                [*command, str(task_path), str(result_path)],
+                env=child_env,
+                stdout=out,
+                stderr=err,
+                check=False,
+            )
+        result: dict[str, Any] = {"status": f"worker exit code {completed.returncode}"}
+        if result_path.exists():
+            result = json.loads(result_path.read_text(encoding="utf-8"))
+        result["process_s"] = round(time.perf_counter() - started, 2)
+        if result.get("status") not in ("success", "timeout"):
+            tail = (folder / "stderr.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+            result.setdefault("stderr_tail", tail)
+            print(f"  ! {task['kind']} {task.get('label', '')}: {result.get('status')}", flush=True)
+        return result
+
+
+def _generate(runner: Runner, path: Path, spec: SyntheticSpec, label: str) -> dict[str, Any]:
+    spec_json = {
+        "messages": spec.messages,
+        "days": spec.days,
+        "channels": spec.channels,
+        "seed": spec.seed,
+        "start": spec.start.isoformat(),
+        "users": spec.users,
+    }
+    result = runner.run(
+        {"kind": "generate", "label": label, "export": str(path), "spec": spec_json}
+    )
+    if result.get("status") != "success":
+        raise SystemExit(f"could not generate the synthetic export: {result}")
+    return result
+
+
+def _database_env(database: str, postgres: Postgres | None) -> dict[str, str]:
+    if database == "sqlite":
+        return {"DATABASE_TYPE": "sqlite"}
+    if postgres is None:
+        raise SystemExit("PostgreSQL was not started")
+    return postgres.settings_env(postgres.create_database())
+
+
+# ------------------------------------------------------------------ the measurements
+
+
+def measure_e2e(
+    runner: Runner, export: Path, spec: SyntheticSpec, database: str, pg: Postgres | None, args
+) -> dict[str, Any]:
+    first, last = spec.partition_range()
+    result = runner.run(
+        {
+            "kind": "e2e",
+            "label": database,
+            "export": str(export),
+            "first": first,
+            "last": last,
+            "messages": spec.messages,
+            "partitions": spec.days * 24,
+            "timeout": args.timeout,
+            "settings_env": _database_env(database, pg),
+        }
+    )
+    return _with_throughput(result, spec.messages)
+
+
+def _with_throughput(result: dict[str, Any], messages: int) -> dict[str, Any]:
+    wall = result.get("wall_s")
+    if wall:
+        rate = messages / wall
+        result["messages_per_s"] = round(rate, 1)
+        result["messages_per_s_is_upper_bound"] = result.get("status") != "success"
+    return result
+
+
+def measure_floor(
+    runner: Runner, export: Path, spec: SyntheticSpec, database: str, pg: Postgres | None, args
+) -> dict[str, Any]:
+    first, last = spec.partition_range()
+    return runner.run(
+        {
+            "kind": "floor",
+            "label": database,
+            "export": str(export),
+            "first": first,
+            "last": last,
+            "repeat": args.floor_repeat,
+            "settings_env": _database_env(database, pg),
+        }
+    )
+
+
+def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str, Any]:
+    """All four assets over 720 hours without a single message, per Dagster instance kind."""
+    results = {}
+    instances = ["ephemeral", "sqlite"] + (["postgres"] if pg is not None else [])
+    for instance in instances:
+        task: dict[str, Any] = {
+            "kind": "e2e",
+            "label": f"empty-{instance}",
+            "export": str(export),
+            "first": EMPTY_RANGE[0],
+            "last": EMPTY_RANGE[1],
+            "messages": 0,
+            "partitions": 720,
+            "instance": instance,
+            "timeout": 0,
+            "settings_env": {"DATABASE_TYPE": "sqlite"},
+        }
+        if instance == "postgres" and pg is not None:
+            task["instance_url"] = pg.url_for(pg.create_database())
+        results[instance] = runner.run(task)
+    return results
+
+
+def _responder(request: dict[str, Any]) -> str:
+    """A valid answer in the app's schema: one undated event for announcements, else none."""
+    try:
+        message = json.loads(request["messages"][-1]["content"])["message"]
+    except (KeyError, IndexError, TypeError, ValueError):
+        message = ""
+    words = ("release", "deploy", "launch", "maintenance", "deadline", "freeze", "migration")
+    if not any(word in message.lower() for word in words):
+        return json.dumps({"events": []})
+    event = {
+        "title": " ".join(message.split())[:120] or "Announcement",
+        "category": "product",
+        "status": "planned",
+        "date": None,
+        "time": None,
+        "end_date": None,
+        "end_time": None,
+        "timezone": None,
+        "confidence": 0.8,
+        "summary": " ".join(message.split())[:300],
+    }
+    return json.dumps({"events": [event]})
+
+
+def measure_openai(runner: Runner, workdir: Path, args) -> dict[str, Any]:
+    """EXTRACTOR=openai against the local emulator (in this process, the run in a child)."""
+    from slack_events_dagster.emulators.openai import OpenAIEmulator
+
+    spec = SyntheticSpec(args.openai_messages, 1, args.channels, args.seed + 1)
+    export = workdir / "export-openai"
+    _generate(runner, export, spec, "openai")
+    first, last = spec.partition_range()
+    with OpenAIEmulator(_responder, api_key=OPENAI_KEY, latency=args.openai_latency) as emulator:
+        settings_env = {
+            "DATABASE_TYPE": "sqlite",
+            "EXTRACTOR": "openai",
+            "OPENAI_API_KEY": OPENAI_KEY,
+            "OPENAI_BASE_URL": emulator.base_url,
+            "LLM_CONCURRENCY": str(args.llm_concurrency),
+        }
+        task = {
+            "kind": "e2e",
+            "export": str(export),
+            "first": first,
+            "last": last,
+            "messages": spec.messages,
+            "partitions": 24,
+            "timeout": 0,
+            "settings_env": settings_env,
+        }
+        first_run = runner.run({**task, "label": "openai-first"})
+        calls_first = emulator.request_count()
+        # The same database again (its llm_cache): a re-materialisation must not call the API.
+        database = str(runner.last_folder / "slack_events.db") if runner.last_folder else ""
+        task["settings_env"] = {**settings_env, "SQLITE_PATH": database}
+        second_run = runner.run({**task, "label": "openai-again"})
+        calls_second = emulator.request_count() - calls_first
+        peak = emulator.concurrency_peak
+    step = first_run.get("steps", {}).get("events", {})
+    seconds = step.get("compute_s") or 0.0
+    candidates = first_run.get("rows", {}).get("event_candidates", 0)
+    ideal = args.llm_concurrency / args.openai_latency
+    rate = candidates / seconds if seconds else 0.0
+    return {
+        "messages": spec.messages,
+        "latency_s": args.openai_latency,
+        "concurrency": args.llm_concurrency,
+        "candidates": candidates,
+        "http_calls_first_run": calls_first,
+        "events_step_compute_s": seconds,
+        "candidates_per_s": round(rate, 2),
+        "ideal_per_s": round(ideal, 2),
+        "ratio": round(rate / ideal, 3) if ideal else None,
+        "emulator_concurrency_peak": peak,
+        "events_metadata_first_run": first_run.get("events_metadata"),
+        "http_calls_rematerialise": calls_second,
+        "events_metadata_rematerialise": second_run.get("events_metadata"),
+        "first_run": first_run,
+        "rematerialise_run": second_run,
+    }
+
+
+def measure_rss(runner: Runner, workdir: Path, args) -> dict[str, Any]:
+    spec = SyntheticSpec(args.rss_messages, args.days, args.channels, args.seed)
+    export = workdir / "export-rss"
+    generated = _generate(runner, export, spec, "rss")
+    first, last = spec.partition_range()
+    result = runner.run(
+        {
+            "kind": "e2e",
+            "label": "rss",
+            "export": str(export),
+            "first": first,
+            "last": last,
+            "messages": spec.messages,
+            "partitions": spec.days * 24,
+            "timeout": args.rss_timeout,
+            "settings_env": {"DATABASE_TYPE": "sqlite"},
+        }
+    )
+    shutil.rmtree(export, ignore_errors=True)
+    result = _with_throughput(result, spec.messages)
+    result["generator_peak_rss_mb"] = generated.get("peak_rss_mb")
+    result["generator_s"] = generated.get("seconds")
+    result["export_bytes"] = generated.get("bytes")
+    return result
+
+
+def measure_profile(runner: Runner, export: Path, spec: SyntheticSpec, args) -> dict[str, Any]:
+    first, last = spec.partition_range()
+    result = runner.run(
+        {
+            "kind": "e2e",
+            "label": "profile",
+            "export": str(export),
+            "first": first,
+            "last": last,
+            "messages": spec.messages,
+            "partitions": spec.days * 24,
+            "timeout": args.timeout,
+            "profile": str(args.profile.absolute()),
+            "settings_env": {"DATABASE_TYPE": "sqlite"},
+        }
+    )
+    result["profile_files"] = [
+        str(args.profile.absolute().with_suffix(s)) for s in (".html", ".txt")
+    ]
+    return result
+
+
+# ------------------------------------------------------------------ targets and the table
+
+
+def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
+    targets = []
+
+    def add(name: str, target: str, measured: Any, passed: bool | None, note: str = "") -> None:
+        targets.append(
+            {"name": name, "target": target, "measured": measured, "pass": passed, "note": note}
+        )
+
+    sqlite = report.get("e2e", {}).get("sqlite")
+    if sqlite and sqlite.get("messages_per_s") is not None:
+        rate = sqlite["messages_per_s"]
+        bound = sqlite.get("messages_per_s_is_upper_bound")
+        add(
+            "end-to-end SQLite messages/s",
+            f">= {TARGETS['e2e_sqlite_messages_per_s']:,}",
+            f"{'<= ' if bound else ''}{rate:,.0f}",
+            (not bound) and rate >= TARGETS["e2e_sqlite_messages_per_s"],
+            f"run {sqlite['status']} after {sqlite['wall_s']} s" if bound else "",
+        )
+    for database, floor in report.get("floor", {}).items():
+        if floor.get("ratio") is not None:
+            add(
+                f"IO manager vs bulk-insert floor ({database})",
+                f">= {TARGETS['io_manager_vs_floor']:.0%}",
+                f"{floor['ratio']:.1%}",
+                floor["ratio"] >= TARGETS["io_manager_vs_floor"],
+            )
+    empty = report.get("empty_backfill", {})
+    for instance in ("sqlite", "postgres", "ephemeral"):
+        run = empty.get(instance)
+        if run and run.get("wall_s") is not None:
+            add(
+                f"empty 720-partition backfill ({instance} instance)",
+                f"< {TARGETS['empty_720_partitions_s']:.0f} s",
+                f"{run['wall_s']:.1f} s",
+                run["status"] == "success" and run["wall_s"] < TARGETS["empty_720_partitions_s"],
+                "the target's reference (dagster.yaml, make dev)" if instance == "sqlite" else "",
+            )
+    rss = report.get("rss")
+    if rss and rss.get("peak_rss_mb") is not None:
+        add(
+            f"peak RSS at {rss.get('messages_in_export', 0):,} messages",
+            f"< {TARGETS['rss_1m_mb']:.0f} MB",
+            f"{rss['peak_rss_mb']:,.0f} MB",
+            rss["peak_rss_mb"] < TARGETS["rss_1m_mb"],
+            "" if rss.get("status") == "success" else f"run {rss.get('status')}: peak so far",
+        )
+    llm = report.get("openai")
+    if llm and llm.get("ratio") is not None:
+        add(
+            "OpenAI path vs concurrency/latency",
+            f">= {TARGETS['openai_vs_ideal']:.0%}",
+            f"{llm['ratio']:.1%} ({llm['candidates_per_s']}/s of {llm['ideal_per_s']}/s)",
+            llm["ratio"] >= TARGETS["openai_vs_ideal"],
+        )
+        add(
+            "OpenAI calls on re-materialisation",
+            "== 0",
+            str(llm["http_calls_rematerialise"]),
+            llm["http_calls_rematerialise"] == 0,
+        )
+    return targets
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    machine, config = report["machine"], report["config"]
+    print()
+    print(
+        f"slack-events-dagster benchmarks: {config['messages']:,} messages, {config['days']} days,"
+        f" {config['channels']} channels, seed {config['seed']}"
+    )
+    print(
+        f"machine: {machine['nproc']} CPUs ({machine['cpu_model']}), {machine['ram_gb']} GB RAM,"
+        f" Python {machine['python']}, SQLite {machine['sqlite']},"
+        f" PostgreSQL {machine['postgresql'] or '-'}, Dagster {machine['packages']['dagster']}"
+    )
+    e2e = report.get("e2e", {})
+    if e2e:
+        print("\n(a) end-to-end single-run backfill, rules extractor (seconds)")
+        header = (
+            f"{'database':<9}{'status':>9}{'wall':>9}{'msg/s':>10}{'raw':>8}{'cand':>8}"
+            f"{'events':>8}{'digests':>9}{'stage fn':>10}{'dagster':>9}{'RSS MB':>8}"
+        )
+        print(header)
+        for database, run in e2e.items():
+            steps = run.get("steps", {})
+
+            def stage(name: str, steps: dict[str, Any] = steps) -> str:
+                step = steps.get(name)
+                if not step:
+                    return "-"
+                total = sum(step.get(k) or 0 for k in ("load_s", "compute_s", "write_s"))
+                return ("" if step["status"] == "success" else ">") + f"{total:.1f}"
+
+            rate = run.get("messages_per_s")
+            rate_text = ("<=" if run.get("messages_per_s_is_upper_bound") else "") + _fmt(rate, 0)
+            print(
+                f"{database:<9}{run.get('status', '-'):>9}{_fmt(run.get('wall_s')):>9}"
+                f"{rate_text:>10}{stage('raw_slack_messages'):>8}{stage('event_candidates'):>8}"
+                f"{stage('events'):>8}{stage('digests'):>9}{_fmt(run.get('stage_function_s')):>10}"
+                f"{_fmt(run.get('dagster_overhead_s')):>9}{_fmt(run.get('peak_rss_mb'), 0):>8}"
+            )
+        print("  per stage: load + compute + write (IO manager); '>' = unfinished (time limit)")
+        for database, run in e2e.items():
+            for name, step in run.get("steps", {}).items():
+                print(
+                    f"  {database:<9}{name:<20} load {_fmt(step['load_s'], 2):>7}"
+                    f"  compute {_fmt(step['compute_s'], 2):>8}"
+                    f"  write {_fmt(step['write_s'], 2):>6}"
+                    f"  materialization events {_fmt(step['materialization_events_s'], 2):>6}"
+                    f"  [{step['status']}]"
+                )
+    floor = report.get("floor", {})
+    if floor:
+        print("\n(b) raw_slack_messages: IO manager handle_output vs bulk-insert floor (median s)")
+        print(f"{'database':<9}{'rows':>9}{'io mgr':>9}{'floor':>8}{'ratio':>8}  floor method")
+        for database, run in floor.items():
+            print(
+                f"{database:<9}{_fmt(run.get('rows')):>9}{_fmt(run.get('io_manager_s'), 2):>9}"
+                f"{_fmt(run.get('floor_s'), 2):>8}{_fmt(run.get('ratio'), 3):>8}"
+                f"  {run.get('floor_method', run.get('status'))}"
+            )
+    empty = report.get("empty_backfill", {})
+    if empty:
+        print("\n(c) empty 720-partition single-run backfill, by Dagster instance storage")
+        print(f"{'instance':<11}{'wall s':>8}{'stage fn':>10}{'dagster':>9}")
+        for instance, run in empty.items():
+            print(
+                f"{instance:<11}{_fmt(run.get('wall_s')):>8}"
+                f"{_fmt(run.get('stage_function_s')):>10}{_fmt(run.get('dagster_overhead_s')):>9}"
+            )
+    rss = report.get("rss")
+    if rss:
+        print(
+            f"\n(d) peak RSS, {rss.get('messages_in_export', 0):,} messages on SQLite: "
+            f"{_fmt(rss.get('peak_rss_mb'), 0)} MB (run {rss.get('status')}, wall "
+            f"{_fmt(rss.get('wall_s'))} s; generator peak {_fmt(rss.get('generator_peak_rss_mb'))}"
+            " MB)"
+        )
+    llm = report.get("openai")
+    if llm:
+        print(
+            f"\n(e) OpenAI path (emulator, {llm['latency_s']} s latency, concurrency "
+            f"{llm['concurrency']}): {llm['candidates']} candidates in "
+            f"{_fmt(llm['events_step_compute_s'], 2)} s = {llm['candidates_per_s']}/s, ideal "
+            f"{llm['ideal_per_s']}/s, ratio {_fmt(llm['ratio'], 3)}; HTTP calls "
+            f"{llm['http_calls_first_run']} then {llm['http_calls_rematerialise']} on "
+            "re-materialisation"
+        )
+    if report.get("profile"):
+        print(f"\nprofile: {', '.join(report['profile'].get('profile_files', []))}")
+    print("\ntargets")
+    for target in report.get("targets", []):
+        verdict = {True: "PASS", False: "FAIL", None: "n/a"}[target["pass"]]
+        note = f"  ({target['note']})" if target["note"] else ""
+        print(
+            f"  {verdict:<5}{target['name']:<48}{target['target']:>10}  {target['measured']}{note}"
+        )
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    stages = _stages(args)
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    if set(databases) - {"sqlite", "postgres"} or not databases:
+        raise SystemExit("--databases takes sqlite and/or postgres")
+    last_day = DEFAULT_START + timedelta(days=args.days - 1)
+    if last_day >= date.today():
+        raise SystemExit(f"--days {args.days} puts synthetic data in the future ({last_day})")
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="slack-events-bench-")).absolute()
+    workdir.mkdir(parents=True, exist_ok=True)
+    spec = SyntheticSpec(args.messages, args.days, args.channels, args.seed)
+    report: dict[str, Any] = {
+        "machine": machine_info(),
+        "product": product_fingerprint(),
+        "config": {
+            "messages": args.messages,
+            "days": args.days,
+            "channels": args.channels,
+            "seed": args.seed,
+            "databases": databases,
+            "stages": stages,
+            "timeout_s": args.timeout,
+            "partitions_start": PARTITIONS_START,
+            "workdir": str(workdir),
+        },
+    }
+    runner = Runner(workdir)
+    started = time.perf_counter()
+    postgres: Postgres | None = None
+    try:
+        wants_postgres = "postgres" in databases and {"e2e", "floor", "empty"} & set(stages)
+        if wants_postgres:
+            print("starting PostgreSQL 16 ...", flush=True)
+            postgres = Postgres(workdir / "postgres16" / "data")
+            report["machine"]["postgresql"] = postgres.version
+        export = workdir / "export"
+        if {"e2e", "floor", "profile"} & set(stages):
+            print(f"generating {args.messages:,} messages ...", flush=True)
+            report["export"] = _generate(runner, export, spec, "main")
+        if "e2e" in stages:
+            report["e2e"] = {}
+            for database in databases:
+                print(f"end-to-end on {database} ...", flush=True)
+                report["e2e"][database] = measure_e2e(
+                    runner, export, spec, database, postgres, args
+                )
+        if "floor" in stages:
+            report["floor"] = {}
+            for database in databases:
+                print(f"IO manager vs bulk-insert floor on {database} ...", flush=True)
+                report["floor"][database] = measure_floor(
+                    runner, export, spec, database, postgres, args
+                )
+        if "empty" in stages:
+            print("empty 720-partition backfill ...", flush=True)
+            empty_export = workdir / "export-empty"
+            _generate(runner, empty_export, SyntheticSpec(0, 1, args.channels), "empty")
+            report["empty_backfill"] = measure_empty(runner, empty_export, postgres)
+        if "openai" in stages:
+            print("OpenAI path against the emulator ...", flush=True)
+            report["openai"] = measure_openai(runner, workdir, args)
+        if "rss" in stages:
+            print(f"peak RSS at {args.rss_messages:,} messages ...", flush=True)
+            report["rss"] = measure_rss(runner, workdir, args)
+        if "profile" in stages:
+            if not args.profile:
+                raise SystemExit("--only profile needs --profile PATH")
+            print("profiling the SQLite end-to-end run ...", flush=True)
+            report["profile"] = measure_profile(runner, export, spec, args)
+    finally:
+        if postgres is not None:
+            postgres.close()
+        report["total_s"] = round(time.perf_counter() - started, 1)
+        report["targets"] = evaluate_targets(report)
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print_report(report)
+    print(f"\ntotal {report['total_s']} s" + (f"; JSON in {args.json}" if args.json else ""))
+
+
+if __name__ == "__main__":
+    main()

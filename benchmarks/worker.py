@@ -1,0 +1,434 @@
+"""One measurement in a fresh process: `python -m benchmarks.worker [--measure-rss] TASK RESULT`.
+
+The hourly partitions are built from `PARTITIONS_START` when `slack_events_dagster` is imported,
+so every measurement runs in its own process with the environment the orchestrator
+(`python -m benchmarks`) gives it. TASK and RESULT are JSON files. With `--measure-rss` this
+process only starts the worker as its child, waits (killing it after the hard time limit) and adds
+the child's peak RSS, read with `resource.getrusage(RUSAGE_CHILDREN)`, to RESULT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class BenchmarkTimeout(Exception):
+    """The run exceeded the task's time limit (raised by SIGALRM wherever the run is)."""
+
+
+# ------------------------------------------------------------------ common set-up
+
+
+def _settings(task: dict[str, Any]) -> Any:
+    from slack_events_dagster_tests.conftest import make_settings
+
+    workdir = Path(task["workdir"])
+    env = {
+        "SLACK_EXPORT_PATH": task["export"],
+        "PARTITIONS_START": task["partitions_start"],
+        **task.get("settings_env", {}),
+    }
+    return make_settings(workdir, **env)
+
+
+def _migrated(settings: Any) -> Any:
+    """The database resource, its schema created before any timing starts."""
+    from slack_events_dagster.resources.database import DatabaseResource
+
+    database = DatabaseResource.from_settings(settings.database)
+    database.get_engine()
+    return database
+
+
+@contextlib.contextmanager
+def _instance(task: dict[str, Any]) -> Iterator[Any]:
+    """The Dagster instance the run is recorded in: `sqlite` is what `make dev` uses (the
+    project's dagster.yaml, SQLite storage under DAGSTER_HOME), `postgres` is deploy/dagster.yaml's
+    storage, `ephemeral` keeps everything in memory."""
+    import dagster as dg
+
+    kind = task.get("instance", "sqlite")
+    if kind == "ephemeral":
+        yield dg.DagsterInstance.ephemeral()
+        return
+    home = Path(task["workdir"]) / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    if kind == "postgres":
+        config = (
+            "telemetry:\n  enabled: false\n"
+            "run_coordinator:\n  module: dagster._core.run_coordinator\n"
+            "  class: DefaultRunCoordinator\n"
+            f"storage:\n  postgres:\n    postgres_url: {json.dumps(task['instance_url'])}\n"
+        )
+        (home / "dagster.yaml").write_text(config, encoding="utf-8")
+    else:
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        yield instance
+    finally:
+        instance.dispose()
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[dict[str, bool]]:
+    state = {"timed_out": False}
+
+    def expire(_signum: int, _frame: Any) -> None:
+        state["timed_out"] = True
+        raise BenchmarkTimeout(f"time limit of {seconds:.0f} s reached")
+
+    if seconds > 0:
+        signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield state
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _table_counts(database: Any) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from slack_events_dagster.storage.schema import ASSET_TABLES
+
+    with database.get_engine().connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in ASSET_TABLES.items()
+        }
+
+
+# ------------------------------------------------------------------ e2e (also: empty, openai)
+
+
+def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
+    """A single-run backfill of all four assets over [first, last], timed and split by stage."""
+    from benchmarks.timeline import run_overview, stage_function_seconds, step_times
+    from slack_events_dagster_tests.helpers import materialize_range
+
+    settings = _settings(task)
+    database = _migrated(settings)
+    profiler = None
+    if task.get("profile"):
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.002)
+    error = None
+    with _instance(task) as instance:
+        with _time_limit(task.get("timeout") or 0) as limit:
+            wall_start = time.time()
+            started = time.perf_counter()
+            if profiler is not None:
+                profiler.start()
+            try:
+                result = materialize_range(
+                    settings, task["first"], task["last"], instance=instance, raise_on_error=False
+                )
+                success = result.success
+            except BenchmarkTimeout as raised:
+                success, error = False, str(raised)
+            finally:
+                wall = time.perf_counter() - started
+                wall_end = time.time()
+                if profiler is not None:
+                    profiler.stop()
+        runs = instance.get_runs(limit=1)
+        records = list(instance.all_logs(runs[0].run_id)) if runs else []
+    if profiler is not None:
+        _write_profile(profiler, Path(task["profile"]))
+    steps = step_times(records)
+    stage_s = stage_function_seconds(steps)
+    failure = _first_failure(records)
+    return {
+        "status": "timeout" if limit["timed_out"] else ("success" if success else "failure"),
+        "error": error or failure,
+        "messages_in_export": task.get("messages"),
+        "partitions": task.get("partitions"),
+        "instance": task.get("instance", "sqlite"),
+        "wall_s": round(wall, 3),
+        "stage_function_s": round(stage_s, 3),
+        "dagster_overhead_s": round(wall - stage_s, 3),
+        "overview": run_overview(records, wall_start, wall_end),
+        "steps": steps,
+        "rows": _table_counts(database),
+        "events_metadata": _events_metadata(records),
+    }
+
+
+def _first_failure(records: list[Any]) -> str | None:
+    for record in records:
+        event = record.dagster_event
+        if event is not None and event.event_type_value == "STEP_FAILURE":
+            data = event.event_specific_data
+            error = getattr(data, "error", None)
+            return f"{record.step_key}: {error.message.strip() if error else 'failed'}"[:2000]
+    return None
+
+
+def _events_metadata(records: list[Any]) -> dict[str, Any]:
+    """The `events` asset's run metadata (LLM calls, cache hits, candidates) of its first hour."""
+    for record in records:
+        event = record.dagster_event
+        if event is None or event.event_type_value != "ASSET_MATERIALIZATION":
+            continue
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[-1] == "events":
+            keep = ("candidates", "events", "llm_calls", "llm_cache_hits", "llm_fallbacks")
+            return {
+                key: value.value for key, value in materialization.metadata.items() if key in keep
+            }
+    return {}
+
+
+def _write_profile(profiler: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.with_suffix(".html").write_text(profiler.output_html(), encoding="utf-8")
+    text = profiler.output_text(unicode=False, color=False, show_all=False)
+    path.with_suffix(".txt").write_text(text, encoding="utf-8")
+
+
+# ------------------------------------------------------------------ IO manager vs bulk-insert floor
+
+
+def run_floor(task: dict[str, Any]) -> dict[str, Any]:
+    """raw_slack_messages rows written by SqlIOManager.handle_output and, as the floor, by one
+    driver-level bulk insert of the same rows (pre-serialised, no processing), on an empty table."""
+    import dagster as dg
+    from sqlalchemy import delete, text
+
+    from slack_events_dagster.partitions import HOURLY
+    from slack_events_dagster.resources.database import (
+        SqlIOManager,
+        _check_rows_in_window,
+        frame_to_rows,
+        rows_to_frame,
+    )
+    from slack_events_dagster.resources.slack import SlackResource
+    from slack_events_dagster.storage.schema import raw_slack_messages as table
+    from slack_events_dagster.storage.schema import utc
+
+    settings = _settings(task)
+    database = _migrated(settings)
+    engine = database.get_engine()
+    is_sqlite = settings.database.type == "sqlite"
+    key_range = dg.PartitionKeyRange(task["first"], task["last"])
+    window = dg.TimeWindow(
+        HOURLY.time_window_for_partition_key(key_range.start).start,
+        HOURLY.time_window_for_partition_key(key_range.end).end,
+    )
+    fetched = SlackResource.from_settings(settings.slack).fetch_messages(window.start, window.end)
+    frame = rows_to_frame(table, fetched.rows)
+    del fetched
+    manager = SqlIOManager(database=database)
+
+    def context() -> Any:
+        return dg.build_output_context(
+            asset_key=dg.AssetKey("raw_slack_messages"),
+            asset_partitions_def=HOURLY,
+            asset_partition_key_range=key_range,
+        )
+
+    def empty_table() -> None:
+        with engine.begin() as connection:
+            if is_sqlite:
+                connection.execute(delete(table))
+            else:
+                connection.execute(text(f"TRUNCATE {table.name}"))
+
+    rows = frame_to_rows(table, frame)
+    columns = [column.name for column in table.columns]
+    params = [_native(row, columns, is_sqlite) for row in rows]
+    placeholders = ", ".join("?" if is_sqlite else "%s" for _ in columns)
+    insert_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+
+    def floor_insert() -> float:
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            started = time.perf_counter()
+            if is_sqlite:
+                cursor.executemany(insert_sql, params)
+            else:
+                from psycopg2.extras import execute_values
+
+                values_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES %s"
+                execute_values(cursor, values_sql, params, page_size=1000)
+            raw.commit()
+            return time.perf_counter() - started
+        finally:
+            raw.close()
+
+    def io_manager_write() -> float:
+        output_context = context()
+        started = time.perf_counter()
+        manager.handle_output(output_context, frame)
+        return time.perf_counter() - started
+
+    repeat = max(int(task.get("repeat", 3)), 1)
+    io_times, floor_times = [], []
+    for _ in range(repeat):  # alternate, each into an empty table
+        empty_table()
+        io_times.append(io_manager_write())
+        empty_table()
+        floor_times.append(floor_insert())
+    empty_table()
+    io_manager_write()
+    replace_s = io_manager_write()  # the table holds the range: delete + insert, as a re-run does
+
+    # Where the IO manager's time goes (same functions it calls, timed one by one).
+    started = time.perf_counter()
+    rows = frame_to_rows(table, frame)
+    to_rows_s = time.perf_counter() - started
+    started = time.perf_counter()
+    _check_rows_in_window(table.name, rows, utc(window.start), utc(window.end))
+    check_s = time.perf_counter() - started
+    empty_table()
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(table.insert(), rows)
+    sqlalchemy_insert_s = time.perf_counter() - started
+
+    copy_s = None
+    if not is_sqlite:
+        empty_table()
+        copy_s = _copy_insert(engine, table.name, columns, params)
+    empty_table()
+
+    io_s, floor_s = median(io_times), median(floor_times)
+    return {
+        "status": "success",
+        "rows": len(rows),
+        "repeat": repeat,
+        "io_manager_s": round(io_s, 4),
+        "io_manager_runs_s": [round(t, 4) for t in io_times],
+        "io_manager_replace_s": round(replace_s, 4),
+        "floor_s": round(floor_s, 4),
+        "floor_runs_s": [round(t, 4) for t in floor_times],
+        "floor_method": "sqlite3 executemany" if is_sqlite else "psycopg2 execute_values(1000)",
+        "ratio": round(floor_s / io_s, 3) if io_s else None,
+        "io_manager_rows_per_s": round(len(rows) / io_s) if io_s else None,
+        "floor_rows_per_s": round(len(rows) / floor_s) if floor_s else None,
+        "breakdown_s": {
+            "frame_to_rows": round(to_rows_s, 4),
+            "check_rows_in_window": round(check_s, 4),
+            "sqlalchemy_insert": round(sqlalchemy_insert_s, 4),
+            "postgres_copy": round(copy_s, 4) if copy_s is not None else None,
+        },
+    }
+
+
+def _native(row: dict[str, Any], columns: list[str], is_sqlite: bool) -> tuple[Any, ...]:
+    """A row as the driver stores it: JSON text, UTC timestamps (SQLAlchemy's SQLite format)."""
+    values = []
+    for name in columns:
+        value = row[name]
+        if isinstance(value, dict | list):
+            value = json.dumps(value)
+        elif isinstance(value, datetime):
+            value = value.astimezone(UTC)
+            if is_sqlite:
+                value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+        elif isinstance(value, bool) and is_sqlite:
+            value = int(value)
+        values.append(value)
+    return tuple(values)
+
+
+def _copy_insert(engine: Any, table: str, columns: list[str], params: list[tuple]) -> float:
+    """PostgreSQL COPY FROM STDIN of the same rows (for reference: the fastest bulk path)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in params:
+        writer.writerow(["\\N" if value is None else value for value in row])
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        buffer.seek(0)
+        started = time.perf_counter()
+        cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            buffer,
+        )
+        raw.commit()
+        return time.perf_counter() - started
+    finally:
+        raw.close()
+
+
+# ------------------------------------------------------------------ synthetic export
+
+
+def run_generate(task: dict[str, Any]) -> dict[str, Any]:
+    from datetime import date
+
+    from benchmarks.synthetic import SyntheticSpec, write_export
+
+    spec = SyntheticSpec(**{**task["spec"], "start": date.fromisoformat(task["spec"]["start"])})
+    started = time.perf_counter()
+    summary = write_export(Path(task["export"]), spec)
+    return {"status": "success", "seconds": round(time.perf_counter() - started, 2)} | (
+        summary.as_json()
+    )
+
+
+TASKS = {"e2e": run_e2e, "floor": run_floor, "generate": run_generate}
+
+
+def _run(task_path: Path, result_path: Path) -> None:
+    task = json.loads(task_path.read_text(encoding="utf-8"))
+    result = TASKS[task["kind"]](task)
+    result_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+
+
+def _measure_rss(task_path: Path, result_path: Path) -> None:
+    """Run the worker as this process's only child and add its peak RSS to the result."""
+    task = json.loads(task_path.read_text(encoding="utf-8"))
+    hard_limit = (task.get("timeout") or 0) + 300 if task.get("timeout") else None
+    child = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.worker", str(task_path), str(result_path)]
+    )
+    killed = False
+    try:
+        child.wait(timeout=hard_limit)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        killed = True
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result: dict[str, Any] = {}
+    if result_path.exists():
+        result = json.loads(result_path.read_text(encoding="utf-8"))
+    else:
+        result = {"status": "killed" if killed else f"exit code {child.returncode}"}
+    result["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)  # Linux: kilobytes
+    result["cpu_s"] = round(usage.ru_utime + usage.ru_stime, 2)
+    result_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "--measure-rss":
+        _measure_rss(Path(args[1]), Path(args[2]))
+    else:
+        _run(Path(args[0]), Path(args[1]))
+
+
+if __name__ == "__main__":
+    main()
