@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format dev doctor clean
+.PHONY: install demo test lint format dev doctor bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ dev: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI and daemon on http:
 
 doctor: install
 	$(BIN)/slack-events doctor
+
+bench: install  ## throughput and memory benchmarks (benchmarks/README.md); not part of make test
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) data/slack_events.db*
