@@ -49,6 +49,16 @@ class LocalHTTPService:
         self._server = None
         self._thread = None
 
+    def serve_until_interrupted(self) -> None:
+        """Block until Ctrl-C (the command-line entry points), then stop."""
+        try:
+            while self._thread is not None and self._thread.is_alive():
+                self._thread.join(timeout=0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
+
     def __enter__(self) -> Self:
         return self.start()
 

@@ -832,13 +832,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "Press Ctrl-C to stop.",
         flush=True,
     )
-    try:
-        while emulator._thread is not None and emulator._thread.is_alive():
-            emulator._thread.join(timeout=0.5)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.stop()
+    emulator.serve_until_interrupted()
 
 
 if __name__ == "__main__":
