@@ -1,6 +1,5 @@
 """The database resource and the partition-aware SQL IO manager every asset is stored through."""
 
-import math
 import threading
 from datetime import datetime
 from typing import Any, Literal
@@ -90,17 +89,6 @@ class DatabaseResource(dg.ConfigurableResource):
         return engine
 
 
-def _json_safe(value: Any) -> Any:
-    """pandas gives NaN/NaT for missing values; the database wants None."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
 def frame_to_rows(table: Table, frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Records for `table`, failing loudly when the frame's columns do not match the schema."""
     expected = [column.name for column in table.columns]
@@ -111,8 +99,7 @@ def frame_to_rows(table: Table, frame: pd.DataFrame) -> list[dict[str, Any]]:
             f"Rows for table {table.name!r} do not match storage/schema.py: "
             f"missing columns {missing}, unexpected columns {extra}"
         )
-    columns = [_column_values(frame[name]) for name in expected]
-    return [dict(zip(expected, values, strict=True)) for values in zip(*columns, strict=True)]
+    return frame_records(frame[expected])
 
 
 def _column_values(series: pd.Series) -> list[Any]:
@@ -124,8 +111,11 @@ def _column_values(series: pd.Series) -> list[Any]:
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as plain Python values (datetime, None) for the pure domain functions."""
-    return [{k: _json_safe(v) for k, v in record.items()} for record in frame.to_dict("records")]
+    """Rows as plain Python values (datetime, None), converted column by column (much faster
+    than per cell): for the database and for the pure domain functions."""
+    names = list(frame.columns)
+    columns = [_column_values(frame[name]) for name in names]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def rows_to_frame(table: Table, rows: list[dict[str, Any]]) -> pd.DataFrame:
