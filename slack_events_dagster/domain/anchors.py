@@ -3,6 +3,7 @@
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 SLACK_LINK = re.compile(r"<((?:https?):[^>|]+)(?:\|[^>]*)?>")
@@ -27,6 +28,10 @@ TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref_src|si)$
 NOT_JIRA_PROJECTS = frozenset(
     {"SEV", "UTF", "ISO", "RFC", "COVID", "TLS", "SHA", "AES", "GMT", "UTC"}
 )
+# The patterns above that start with a lookbehind try every position of the text; these hints
+# (found in every match of their pattern, and quick to search) skip the scans that cannot match.
+_JIRA_HINT = re.compile(r"-[1-9]")
+_VERSION_HINT = re.compile(r"v\d")
 
 
 @dataclass(frozen=True, order=True)
@@ -39,8 +44,10 @@ class Anchor:
         return {"kind": self.kind, "value": self.value}
 
 
+@lru_cache(maxsize=4096)
 def normalize_url(url: str) -> str:
-    """Drop tracking parameters and fragments-only noise so the same link compares equal."""
+    """Drop tracking parameters and fragments-only noise so the same link compares equal.
+    Cached: the same links (dashboards, runbooks, docs) are posted over and over."""
     url = html.unescape(url.strip()).rstrip(".,;:!?")
     parts = urlsplit(url)
     query = [
@@ -56,8 +63,12 @@ def normalize_url(url: str) -> str:
 
 def extract_links(text: str) -> list[str]:
     """Every http(s) link in raw Slack text (wrapped or bare), normalised, first-seen order."""
+    if "http" not in text:
+        return []  # both link patterns need "http"
     found = [m.group(1) for m in SLACK_LINK.finditer(text)]
-    found += BARE_URL.findall(SLACK_LINK.sub(" ", text))
+    rest = SLACK_LINK.sub(" ", text) if found else text
+    if "http" in rest:
+        found += BARE_URL.findall(rest)
     links: list[str] = []
     for url in found:
         normalized = normalize_url(url)
@@ -66,26 +77,27 @@ def extract_links(text: str) -> list[str]:
     return links
 
 
-def _anchors_from_link(url: str) -> list[Anchor]:
+@lru_cache(maxsize=4096)
+def _anchors_from_link(url: str) -> tuple[Anchor, ...]:
     if match := GITHUB_URL.match(url):
         owner, repo, kind, ref = match.groups()
         slug = f"{owner}/{repo}".lower()
         if kind == "pull":
-            return [Anchor("github_pr", f"{slug}#{ref}")]
+            return (Anchor("github_pr", f"{slug}#{ref}"),)
         if kind == "issues":
-            return [Anchor("github_issue", f"{slug}#{ref}")]
+            return (Anchor("github_issue", f"{slug}#{ref}"),)
         if kind == "commit":
-            return [Anchor("github_commit", f"{slug}@{ref[:12]}")]
-        return [Anchor("github_release", f"{slug}@{ref}")]
+            return (Anchor("github_commit", f"{slug}@{ref[:12]}"),)
+        return (Anchor("github_release", f"{slug}@{ref}"),)
     if match := GOOGLE_DOC.match(url):
-        return [Anchor("doc", f"gdoc:{match.group(2)}")]
+        return (Anchor("doc", f"gdoc:{match.group(2)}"),)
     if match := CONFLUENCE.match(url):
-        return [Anchor("doc", f"confluence:{match.group(2)}")]
+        return (Anchor("doc", f"confluence:{match.group(2)}"),)
     if match := NOTION.match(url):
-        return [Anchor("doc", f"notion:{match.group(1)}")]
+        return (Anchor("doc", f"notion:{match.group(1)}"),)
     if MEETING.match(url):
-        return [Anchor("meeting", url)]
-    return []
+        return (Anchor("meeting", url),)
+    return ()
 
 
 def extract_anchors(text: str, links: list[str] | None = None) -> list[Anchor]:
@@ -94,13 +106,19 @@ def extract_anchors(text: str, links: list[str] | None = None) -> list[Anchor]:
     anchors: set[Anchor] = set()
     for url in links:
         anchors.update(_anchors_from_link(url))
-    plain = SLACK_LINK.sub(" ", text)
-    plain = BARE_URL.sub(" ", plain)
-    for key in JIRA_KEY.findall(plain):
-        if key.split("-")[0] not in NOT_JIRA_PROJECTS:
-            anchors.add(Anchor("jira", key))
-    for slug, number in GITHUB_SHORT_REF.findall(plain):
-        anchors.add(Anchor("github_issue", f"{slug.lower()}#{number}"))
-    for version in VERSION.findall(plain):
-        anchors.add(Anchor("version", f"v{version}"))
+    plain = text
+    if "http" in plain:  # both link patterns need it: no "http", no link to blank out
+        plain = SLACK_LINK.sub(" ", plain)
+        if "http" in plain:
+            plain = BARE_URL.sub(" ", plain)
+    if _JIRA_HINT.search(plain):
+        for key in JIRA_KEY.findall(plain):
+            if key.split("-")[0] not in NOT_JIRA_PROJECTS:
+                anchors.add(Anchor("jira", key))
+    if "#" in plain:
+        for slug, number in GITHUB_SHORT_REF.findall(plain):
+            anchors.add(Anchor("github_issue", f"{slug.lower()}#{number}"))
+    if _VERSION_HINT.search(plain):
+        for version in VERSION.findall(plain):
+            anchors.add(Anchor("version", f"v{version}"))
     return sorted(anchors)

@@ -26,6 +26,9 @@ class SlackUser:
     deleted: bool = False
 
 
+_UNKNOWN_USER = SlackUser("", "")
+
+
 @dataclass(frozen=True)
 class SlackChannel:
     id: str
@@ -97,6 +100,11 @@ def hour_floor(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+# Tuples, not sets: a malformed payload's "type" may be a list, which a set lookup rejects.
+TEXT_KINDS = ("text", "mrkdwn", "plain_text")
+LINE_KINDS = ("rich_text_section", "rich_text_preformatted", "rich_text_quote", "section")
+
+
 def blocks_to_text(blocks: Any) -> str:
     """Plain text of Block Kit blocks (rich_text, section, header, context), Slack markup kept."""
     parts: list[str] = []
@@ -109,11 +117,12 @@ def blocks_to_text(blocks: Any) -> str:
         if not isinstance(node, dict):
             return
         kind = node.get("type")
-        if kind == "text" and isinstance(node.get("text"), str):
-            parts.append(node["text"])
+        text = node.get("text")
+        if kind in TEXT_KINDS:
+            if isinstance(text, str):
+                parts.append(text)
         elif kind == "link" and node.get("url"):
-            label = node.get("text")
-            parts.append(f"<{node['url']}|{label}>" if label else f"<{node['url']}>")
+            parts.append(f"<{node['url']}|{text}>" if text else f"<{node['url']}>")
         elif kind == "user" and node.get("user_id"):
             parts.append(f"<@{node['user_id']}>")
         elif kind == "channel" and node.get("channel_id"):
@@ -122,13 +131,16 @@ def blocks_to_text(blocks: Any) -> str:
             parts.append(f":{node['name']}:")
         elif kind == "broadcast" and node.get("range"):
             parts.append(f"<!{node['range']}>")
-        elif kind in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-            parts.append(node["text"])
-        for key in ("elements", "text", "fields"):
-            child = node.get(key)
-            if isinstance(child, (list, dict)):
-                walk(child)
-        if kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote", "section"):
+        # Children in the order "elements", "text", "fields" (rich text, section, section).
+        elements = node.get("elements")
+        if isinstance(elements, (list, dict)):
+            walk(elements)
+        if isinstance(text, (list, dict)):
+            walk(text)
+        fields = node.get("fields")
+        if isinstance(fields, (list, dict)):
+            walk(fields)
+        if kind in LINE_KINDS:
             parts.append("\n")
 
     walk(blocks)
@@ -207,22 +219,26 @@ def message_row(
         return None, f"ignored_subtype:{subtype}"
     if subtype is not None and subtype not in CONTENT_SUBTYPES:
         return None, f"unknown_subtype:{subtype}"
-    user_id = message.get("user") if isinstance(message.get("user"), str) else None
-    bot_id = message.get("bot_id") if isinstance(message.get("bot_id"), str) else None
+    user, bot = message.get("user"), message.get("bot_id")
+    user_id = user if isinstance(user, str) else None
+    bot_id = bot if isinstance(bot, str) else None
     is_bot = (
         bool(bot_id)
         or subtype == "bot_message"
-        or bool(user_id and users.get(user_id, SlackUser("", "")).is_bot)
+        or bool(user_id and users.get(user_id, _UNKNOWN_USER).is_bot)
     )
     if is_bot and not message_filter.include_bots:
         return None, "bot_excluded"
 
-    text = message.get("text") if isinstance(message.get("text"), str) else ""
-    blocks_text = blocks_to_text(message.get("blocks")) if message.get("blocks") else ""
-    if not text and not blocks_text and not message.get("files") and not message.get("attachments"):
+    raw_text, blocks = message.get("text"), message.get("blocks")
+    files, attachments = message.get("files"), message.get("attachments")
+    text = raw_text if isinstance(raw_text, str) else ""
+    blocks_text = blocks_to_text(blocks) if blocks else ""
+    if not text and not blocks_text and not files and not attachments:
         return None, "empty"
-    thread_ts = message.get("thread_ts") if parse_ts(message.get("thread_ts")) else None
-    edited = message.get("edited") if isinstance(message.get("edited"), dict) else {}
+    raw_thread_ts, raw_edited = message.get("thread_ts"), message.get("edited")
+    thread_ts = raw_thread_ts if parse_ts(raw_thread_ts) else None
+    edited = raw_edited if isinstance(raw_edited, dict) else {}
     user_name, real_name = _author(message, users)
     reactions = _reactions(message)
     moment = ts_to_datetime(ts)
@@ -247,8 +263,8 @@ def message_row(
         "reply_count": reply_count if isinstance(reply_count, int) and reply_count >= 0 else 0,
         "reactions": reactions,
         "reaction_count": sum(reactions.values()),
-        "attachment_count": len(message.get("attachments") or []),
-        "file_count": len(message.get("files") or []),
+        "attachment_count": len(attachments or []),
+        "file_count": len(files or []),
         "permalink": permalink_for(workspace_url, channel.id, ts, thread_ts) or None,
         "edited_ts": edited.get("ts") if parse_ts(edited.get("ts")) else None,
         "edited_by": edited.get("user") if isinstance(edited.get("user"), str) else None,

@@ -49,9 +49,11 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
     if keywords:
         best = max(weights.keyword_weights.get(k.name, weights.keyword) for k in keywords)
         features["keyword:" + ",".join(k.name for k in keywords)] = best
-    for name, custom in weights.keyword_weights.items():
-        if name not in {k.name for k in keywords} and name.lower() in signals.text.lower():
-            features[f"custom_keyword:{name}"] = custom
+    if weights.keyword_weights:
+        found, lowered = {k.name for k in keywords}, signals.text.lower()
+        for name, custom in weights.keyword_weights.items():
+            if name not in found and name.lower() in lowered:
+                features[f"custom_keyword:{name}"] = custom
     if signals.date_mentions:
         features["date"] = weights.date
     if signals.broadcast_mention:

@@ -17,6 +17,22 @@ SPACES = re.compile(r"[ \t\u00a0]+")
 BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
+def fold_case(text: str) -> str:
+    r"""`text` lower-cased for cheap case-insensitive pre-checks, keeping its length.
+
+    Every character re.IGNORECASE matches to an ASCII letter becomes that lower-case letter, no
+    other character becomes an ASCII letter, and word characters, digits and spaces stay what they
+    are (test_text.py checks all of Unicode). So a pattern of lower-case ASCII letters, other
+    uncased characters, classes, \b, \d, \s and "." (no negated classes, upper-case escapes or
+    lookarounds) searched case-sensitively in the fold matches wherever it matches `text`
+    case-insensitively. str.lower() does all that but for three letters re.IGNORECASE also takes
+    for "i" or "s": dotted capital I (which lower() turns into two characters), dotless i, long s.
+    """
+    if text.isascii():
+        return text.lower()
+    return text.replace("\u0130", "i").lower().replace("\u0131", "i").replace("\u017f", "s")
+
+
 def normalize_text(
     text: str,
     mentions: Mapping[str, str] | None = None,
@@ -26,18 +42,29 @@ def normalize_text(
     emphasis markers, unescape entities, collapse whitespace. Links keep their label, or the URL."""
     mentions = mentions or {}
     channel_names = channel_names or {}
-    text = DATE_REF.sub(lambda m: m.group(1), text)
-    text = USER_REF.sub(lambda m: "@" + (m.group(2) or mentions.get(m.group(1), m.group(1))), text)
-    text = CHANNEL_REF.sub(
-        lambda m: "#" + (m.group(2) or channel_names.get(m.group(1), m.group(1))), text
-    )
-    text = SPECIAL_REF.sub(lambda m: "@" + m.group(1), text)
-    text = SUBTEAM_REF.sub(lambda m: m.group(1) or "@team", text)
-    text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    # Every markup pattern starts with "<": without one, each substitution below is a no-op.
+    if "<" in text:
+        text = DATE_REF.sub(lambda m: m.group(1), text)
+        text = USER_REF.sub(
+            lambda m: "@" + (m.group(2) or mentions.get(m.group(1), m.group(1))), text
+        )
+        text = CHANNEL_REF.sub(
+            lambda m: "#" + (m.group(2) or channel_names.get(m.group(1), m.group(1))), text
+        )
+        text = SPECIAL_REF.sub(lambda m: "@" + m.group(1), text)
+        text = SUBTEAM_REF.sub(lambda m: m.group(1) or "@team", text)
+        text = SLACK_LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = html.unescape(text)
-    text = EMOJI.sub(" ", text)
-    text = EMPHASIS.sub(lambda m: m.group(2), text)
-    lines = [SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    # The emoji pattern needs a ":", emphasis one of its markers: skip scans that cannot match.
+    if ":" in text:
+        text = EMOJI.sub(" ", text)
+    if "*" in text or "_" in text or "~" in text:
+        text = EMPHASIS.sub(lambda m: m.group(2), text)
+    # Only a run of two spaces, a tab or a no-break space changes; single spaces are kept as is.
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        lines = [SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    else:
+        lines = [line.strip() for line in text.splitlines()]
     return BLANK_LINES.sub("\n", "\n".join(lines)).strip()
 
 

@@ -1,7 +1,10 @@
 """The event vocabulary shared by scoring and extraction: keyword -> category and action."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from slack_events_dagster.domain.text import fold_case
 
 CATEGORIES = ("product", "risk", "process", "marketing", "org", "unknown")
 CATEGORY_PRIORITY = {name: rank for rank, name in enumerate(CATEGORIES, start=1)}
@@ -19,6 +22,93 @@ class EventKeyword:
 
 def _keyword(name: str, category: str, action: str, pattern: str) -> EventKeyword:
     return EventKeyword(name, category, action, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE))
+
+
+def _top_level_alternatives(source: str) -> list[str]:
+    """`source` split at each "|" that is not inside a group or a character class."""
+    parts: list[str] = []
+    depth, start, escaped, in_class = 0, 0, False, False
+    for index, char in enumerate(source):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            parts.append(source[start:index])
+            start = index + 1
+    return [*parts, source[start:]]
+
+
+def _folded_alternatives(pattern: re.Pattern[str]) -> list[str]:
+    r"""The alternatives of a case-insensitive `\b(?:a|b|...)\b` pattern, lower-cased.
+
+    Each matches fold_case(text) wherever it matched `text` ignoring case, because fold_case turns
+    every character an ASCII letter matches into that letter and keeps word characters, digits and
+    spaces. That covers literals, classes, \b, \d, \s, \w, ".", groups, alternation and
+    repetition; other escapes (\B, \W, \x41, ...), negated classes, "(?" other than "(?:" and
+    cased non-ASCII letters would break it and are refused.
+    """
+    source = pattern.pattern
+    words = source.removeprefix(r"\b(?:").removesuffix(r")\b")
+    unsupported = re.search(r"\\[^bdsw\W]|\[\^|\(\?(?!:)", words) or any(
+        not char.isascii() and char.lower() != char.upper() for char in words
+    )
+    if len(words) + 8 != len(source) or unsupported:
+        raise ValueError(f"not usable on folded text: {source!r}")
+    return _top_level_alternatives(words.lower())
+
+
+def _split_head(alternative: str) -> tuple[str | None, str]:
+    """(first character, rest) when every match of `alternative` starts with that character."""
+    head, tail = alternative[:1], alternative[1:]
+    if head.isalnum() and not tail.startswith(("?", "*", "+", "{")):
+        return head, tail
+    return None, alternative
+
+
+def _folded_union(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One case-sensitive pattern, to search in fold_case(text), that matches wherever one of the
+    case-insensitive `patterns` matches in `text`: when it finds nothing, none of them matches.
+    The alternatives are grouped by first character ("p(?:ostmortem|atch)"), so a position tries
+    one branch per letter instead of one per word."""
+    by_head: dict[str, list[str]] = {}
+    others: list[str] = []
+    for pattern in patterns:
+        for alternative in _folded_alternatives(pattern):
+            head, tail = _split_head(alternative)
+            if head is None:
+                others.append(tail)
+            else:
+                by_head.setdefault(head, []).append(tail)
+    branches = [f"{head}(?:{'|'.join(tails)})" for head, tails in sorted(by_head.items())]
+    return re.compile(rf"\b(?:{'|'.join(branches + others)})\b")
+
+
+def _by_first_character(
+    keywords: tuple["EventKeyword", ...],
+) -> tuple[
+    dict[str, tuple[tuple[int, "EventKeyword"], ...]], tuple[tuple[int, "EventKeyword"], ...]
+]:
+    """(rank, keyword) pairs that can match at a position, by the folded character there, and
+    those that can match whatever the character is."""
+    heads = [{_split_head(alt)[0] for alt in _folded_alternatives(k.pattern)} for k in keywords]
+    anywhere = tuple((rank, k) for rank, k in enumerate(keywords) if None in heads[rank])
+    chars = sorted(set().union(*heads) - {None})
+    by_char = {
+        char: tuple(
+            (rank, k)
+            for rank, k in enumerate(keywords)
+            if char in heads[rank] or None in heads[rank]
+        )
+        for char in chars
+    }
+    return by_char, anywhere
 
 
 # Order matters: the first keyword found in a sentence decides its category and action.
@@ -137,17 +227,37 @@ STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+# Case-insensitive scans are slow (no literal-prefix search); these find the places worth trying.
+_ANY_KEYWORD = _folded_union(keyword.pattern for keyword in EVENT_KEYWORDS)
+_ANY_STATUS = _folded_union(pattern for _, pattern in STATUS_PATTERNS)
+_KEYWORDS_STARTING_WITH, _KEYWORDS_STARTING_ANYHOW = _by_first_character(EVENT_KEYWORDS)
+_ALL_RANKS = frozenset(range(len(EVENT_KEYWORDS)))
+
+
 def find_keywords(text: str) -> list[EventKeyword]:
     """Event keywords present in `text`, the one written first first (ties: vocabulary order):
     "the launch moved because of the code freeze" is about the launch."""
+    folded = fold_case(text)
     found = []
-    for rank, keyword in enumerate(EVENT_KEYWORDS):
-        if match := keyword.pattern.search(text):
-            found.append((match.start(), rank, keyword))
+    pending = set(_ALL_RANKS)
+    position = 0
+    # A keyword's first match starts at the first position where its pattern matches. Every such
+    # position is one where _ANY_KEYWORD matches, and the keyword is listed for the character
+    # there, so trying those positions in order finds the same first match as a search would.
+    while pending and (hit := _ANY_KEYWORD.search(folded, position)) is not None:
+        start = hit.start()
+        for rank, keyword in _KEYWORDS_STARTING_WITH.get(folded[start], _KEYWORDS_STARTING_ANYHOW):
+            if rank in pending and keyword.pattern.match(text, start):
+                found.append((start, rank, keyword))
+                pending.discard(rank)
+        position = start + 1
     return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
 
 
 def detect_status(text: str) -> str:
+    """The first status (in STATUS_PATTERNS order) whose words appear, else "planned"."""
+    if _ANY_STATUS.search(fold_case(text)) is None:
+        return "planned"  # no status pattern matches anywhere
     for status, pattern in STATUS_PATTERNS:
         if pattern.search(text):
             return status

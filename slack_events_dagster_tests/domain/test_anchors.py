@@ -1,5 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from slack_events_dagster.domain import anchors
 from slack_events_dagster.domain.anchors import (
     Anchor,
     extract_anchors,
@@ -80,3 +83,50 @@ def test_anchor_kinds(text: str, expected: list[Anchor]) -> None:
 )
 def test_things_that_are_not_anchors(text: str) -> None:
     assert extract_anchors(text) == []
+
+
+def reference_links(text: str) -> list[str]:
+    """The definition the fast paths must keep: every pattern run over the whole text."""
+    found = [m.group(1) for m in anchors.SLACK_LINK.finditer(text)]
+    found += anchors.BARE_URL.findall(anchors.SLACK_LINK.sub(" ", text))
+    return list(dict.fromkeys(anchors.normalize_url.__wrapped__(url) for url in found))
+
+
+def reference_anchors(text: str) -> list[Anchor]:
+    found = {a for url in reference_links(text) for a in anchors._anchors_from_link(url)}
+    plain = anchors.BARE_URL.sub(" ", anchors.SLACK_LINK.sub(" ", text))
+    found |= {
+        Anchor("jira", key)
+        for key in anchors.JIRA_KEY.findall(plain)
+        if key.split("-")[0] not in anchors.NOT_JIRA_PROJECTS
+    }
+    found |= {
+        Anchor("github_issue", f"{slug.lower()}#{n}")
+        for slug, n in anchors.GITHUB_SHORT_REF.findall(plain)
+    }
+    found |= {Anchor("version", f"v{version}") for version in anchors.VERSION.findall(plain)}
+    return sorted(found)
+
+
+LINK_FRAGMENTS = [
+    *("<https://github.com/acme/api/pull/7|PR 7>", "https://github.com/acme/api/issues/8/"),
+    *("<https://x.io/a?utm_source=s&id=1>", "http://x.io/b.", "HTTP://x.io/c", "http", "<", ">"),
+    *("https://acme.zoom.us/j/1", "<mailto:a@b.c|mail>", "PAY-2231", "OPS-7", "SEV-2", "A-0"),
+    *("ABC-12-", "x/y#12", "acme/web#91", "#4", "v2.14.0", "v3.0", "v1", "vv2.0", "2.0", "-"),
+    *("https://x.io/PAY-9?v=v1.2", "|", "&amp;", "https://docs.google.com/document/d/Ab_1/edit"),
+    *("<https://a.io/?next=https://b.io|x>", "v12.3", "v10.0.1-rc.1", "JIRA-10"),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(st.sampled_from(LINK_FRAGMENTS), max_size=8),
+    separator=st.sampled_from([" ", "", ", ", "\n"]),
+)
+def test_link_and_anchor_fast_paths_agree_with_their_definitions(
+    parts: list[str], separator: str
+) -> None:
+    text = separator.join(parts)
+    assert extract_links(text) == reference_links(text)
+    assert extract_anchors(text) == reference_anchors(text)
+    assert extract_anchors(text, extract_links(text)) == reference_anchors(text)

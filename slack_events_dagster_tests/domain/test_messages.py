@@ -130,3 +130,14 @@ def test_users_fall_back_from_display_name_to_real_name() -> None:
 
 def test_permalink_needs_a_workspace_url() -> None:
     assert permalink_for(None, "C1", "1.000001", None) == ""
+
+
+def test_blocks_with_odd_types_or_children_are_skipped_not_fatal() -> None:
+    blocks = [
+        {"type": ["text"], "text": "list type"},
+        {"type": {"x": 1}, "elements": [{"type": "text", "text": "kept"}]},
+        {"type": "link", "url": "https://x.io", "text": ""},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*md*"}, "fields": [7, None]},
+        {"type": "text", "text": ["not", "a", "string"]},
+    ]
+    assert blocks_to_text(blocks) == "kept<https://x.io>*md*"

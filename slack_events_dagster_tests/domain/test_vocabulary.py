@@ -1,0 +1,124 @@
+"""The fast keyword and status lookups against the plain "search every pattern" definitions."""
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from slack_events_dagster.domain import vocabulary
+from slack_events_dagster.domain.text import fold_case
+from slack_events_dagster.domain.vocabulary import (
+    EVENT_KEYWORDS,
+    STATUS_PATTERNS,
+    EventKeyword,
+    detect_status,
+    find_keywords,
+)
+
+
+def reference_find_keywords(text: str) -> list[EventKeyword]:
+    """The definition: each keyword's first match, ordered by position, then vocabulary order."""
+    found = []
+    for rank, keyword in enumerate(EVENT_KEYWORDS):
+        if match := keyword.pattern.search(text):
+            found.append((match.start(), rank, keyword))
+    return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
+
+
+def reference_detect_status(text: str) -> str:
+    for status, pattern in STATUS_PATTERNS:
+        if pattern.search(text):
+            return status
+    return "planned"
+
+
+# Keyword and status words, their neighbours, and characters re.IGNORECASE treats specially.
+FRAGMENTS = [
+    *("release", "Releases", "RELEASING", "ga", "GA", "ships", "go-live", "goes out", "patch"),
+    *("deploy", "deployments", "→ prod", "→production", "canary", "incident", "incident review"),
+    *("p0 incident", "sev-2", "SEV 1", "sev2", "is down", "are broken", "design review", "retro"),
+    *("post-mortem", "postmortem", "rca", "root cause", "cve-2024-1234", "soc 2", "pen test"),
+    *("code freeze", "deploys are paused", "rolled back", "rollback", "rolling out", "reverted"),
+    *("a/b test", "1:1", "town hall", "kick-off", "kickoff", "office hours", "press release"),
+    *("launch", "beta opens", "migrate", "read-only", "deadline", "due", "sign-off", "by eod"),
+    *("webinar", "live stream", "meetup", "joins", "last day", "party", "planned for"),
+    *("cancelled", "called off", "postponed", "moved to", "resolved", "done", "is live"),
+    *("investigating", "deploying the fix now", "right now", "stuck", "confirmed", "final date"),
+    *("\u0130", "\u0131", "\u017f", "\u212a", "K", "S", "I", "é", "ß", "_", "-", "/", ":", "1"),
+    *("ſhipping", "releaſe", "\u212aick-off", "\u0130ncident", "ınc\u0131dent", "Frıday"),
+]
+
+
+@st.composite
+def texts(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(FRAGMENTS), max_size=10))
+    separators = draw(st.lists(st.sampled_from([" ", "", ", ", "\n", "."]), min_size=10))
+    text = "".join(part + sep for part, sep in zip(parts, separators, strict=False))
+    return draw(st.sampled_from([str.lower, str.upper, str.swapcase, str.title, str]))(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=texts())
+def test_find_keywords_and_detect_status_agree_with_their_definitions(text: str) -> None:
+    assert find_keywords(text) == reference_find_keywords(text)
+    assert detect_status(text) == reference_detect_status(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=texts())
+def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None:
+    """The pre-checks are necessary conditions: they match wherever a real pattern matches."""
+    folded = fold_case(text)
+    for keyword in EVENT_KEYWORDS:
+        for match in keyword.pattern.finditer(text):
+            assert vocabulary._ANY_KEYWORD.match(folded, match.start()), (keyword.name, text)
+            assert keyword in [
+                k
+                for _, k in vocabulary._KEYWORDS_STARTING_WITH.get(
+                    folded[match.start()], vocabulary._KEYWORDS_STARTING_ANYHOW
+                )
+            ]
+    for _, pattern in STATUS_PATTERNS:
+        for match in pattern.finditer(text):
+            assert vocabulary._ANY_STATUS.match(folded, match.start()), (pattern, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("press release for the launch", ["campaign", "release", "launch"]),
+        ("the launch moved because of the code freeze", ["launch", "freeze"]),
+        ("P0 INCIDENT, postmortem Friday", ["incident", "review"]),
+        ("\u0130NC\u0130DENT: ſhipping is \u017fTUCK", ["incident", "release"]),
+        ("\u212aick-off and 1:1 and ga", ["meeting", "release"]),
+        ("deploy → prod", ["deploy"]),
+        ("design review of the incident", ["review", "incident"]),
+        ("nothing to see here", []),
+    ],
+)
+def test_find_keywords_on_tricky_text(text: str, expected: list[str]) -> None:
+    assert [keyword.name for keyword in find_keywords(text)] == expected
+    assert find_keywords(text) == reference_find_keywords(text)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        *(r"\b(?:\S+)\b", r"\b(?:[^a]x)\b", r"\b(?:a(?!b))\b", r"\b(?:(?<=x)a)\b"),
+        *(r"\b(?:\x41)\b", r"\b(?:(?P<n>a))\b", r"\b(?:Élan)\b", "x"),
+    ],
+)
+def test_folded_union_refuses_patterns_it_cannot_reason_about(source: str) -> None:
+    with pytest.raises(ValueError, match="not usable on folded text"):
+        vocabulary._folded_union([re.compile(source, re.IGNORECASE)])
+
+
+def test_top_level_alternatives_ignore_nested_and_escaped_bars() -> None:
+    assert vocabulary._top_level_alternatives(r"a|(b|c)d|[|]x|\||e") == [
+        "a",
+        "(b|c)d",
+        "[|]x",
+        r"\|",
+        "e",
+    ]
