@@ -1,0 +1,325 @@
+"""Bulk paths between DataFrames and asset tables, column by column, stored exactly as
+SQLAlchemy would store them (its own bind and result processors), only faster.
+
+Writes go straight to the driver's bulk path inside the caller's transaction: `executemany` on
+SQLite, `COPY ... FROM STDIN` on PostgreSQL. Reads run one SELECT and cut its rows into
+DataFrames of at most `chunk_rows` rows, so a long range never has to fit in memory at once.
+"""
+
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Dialect,
+    Float,
+    Integer,
+    Table,
+    Text,
+    cast,
+    select,
+    type_coerce,
+)
+from sqlalchemy.sql import Select
+from sqlalchemy.types import NullType
+
+from slack_events_dagster.storage.schema import UTCDateTime
+
+DEFAULT_CHUNK_ROWS = 20_000
+# Rows converted at a time on the write path (bounds the converted copy held in memory).
+BLOCK_ROWS = 5_000
+# COPY's text format: backslash escapes for the characters that delimit rows and columns.
+_COPY_ESCAPES = (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"))
+_COPY_NULL = "\\N"
+
+
+def _plain(series: pd.Series) -> list[Any]:
+    """A column as Python values, pandas' missing markers (NaN, NaT, NA) turned into None."""
+    values = series.tolist()
+    if series.dtype != bool and series.dtype != "int64":
+        missing = series.isna().to_numpy()
+        if missing.any():
+            for index in np.flatnonzero(missing).tolist():
+                values[index] = None
+    return values
+
+
+def _utc_text(series: pd.Series) -> list[str | None]:
+    """A datetime64 column as UTC text `YYYY-MM-DD HH:MM:SS.ffffff` (SQLAlchemy's SQLite
+    format, and the first part of PostgreSQL's), vectorised; NaT as None."""
+    if series.dt.tz is None:
+        raise ValueError(f"column {series.name!r} holds naive timestamps: they must be tz-aware")
+    naive = series.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    result = [value.replace("T", " ", 1) for value in np.datetime_as_string(naive, unit="us")]
+    for index in np.flatnonzero(np.isnat(naive)).tolist():
+        result[index] = None
+    return result
+
+
+def _is_datetime64(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.DatetimeTZDtype) or series.dtype.kind == "M"
+
+
+def _aware(value: Any, name: str) -> Any:
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError(f"column {name!r} holds a naive timestamp {value!r}: must be tz-aware")
+    return value
+
+
+def _json_processor(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's JSON serialiser with the two most common values answered directly."""
+
+    def process(value: Any) -> Any:
+        if not value and type(value) in (dict, list):
+            return "{}" if type(value) is dict else "[]"  # what json.dumps gives
+        return processor(value)
+
+    return process
+
+
+def _as_driven(column: Column) -> Any:
+    """The column without SQLAlchemy's result processing; JSON as its text, parsed by us."""
+    if isinstance(column.type, JSON):
+        return type_coerce(cast(column, Text), NullType())
+    return type_coerce(column, NullType())
+
+
+def _json_loader(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's JSON deserialiser with empty containers answered directly (new objects)."""
+
+    def process(value: Any) -> Any:
+        if value == "{}":
+            return {}
+        if value == "[]":
+            return []
+        return processor(value)
+
+    return process
+
+
+def _python_kind(column_type: Any) -> type:
+    """What a column holds once bound: the COPY text conversion to use (JSON is bound to str)."""
+    if isinstance(column_type, UTCDateTime):
+        return datetime
+    if isinstance(column_type, Boolean):
+        return bool
+    if isinstance(column_type, Integer):
+        return int
+    if isinstance(column_type, Float):
+        return float
+    return str
+
+
+def _copy_field(values: list[Any], kind: type) -> list[str]:
+    """A column's values (of the column's Python `kind`, or None) as COPY text fields."""
+    if kind is bool:
+        texts = [_COPY_NULL if v is None else ("t" if v else "f") for v in values]
+    elif kind is float:
+        texts = [_COPY_NULL if v is None else repr(float(v)) for v in values]
+    elif kind is int:
+        texts = [_COPY_NULL if v is None else str(int(v)) for v in values]
+    elif kind is datetime:
+        texts = [_COPY_NULL if v is None else v.isoformat(sep=" ") for v in values]
+    else:
+        texts = [_COPY_NULL if v is None else v for v in values]
+        present = "".join(v for v in values if v is not None)
+        for special, escaped in _COPY_ESCAPES:  # backslash first
+            if special in present:
+                texts = [
+                    t.replace(special, escaped) if v is not None and special in t else t
+                    for t, v in zip(texts, values, strict=True)
+                ]
+    return texts
+
+
+class FrameWriter:
+    """Turns DataFrames into rows for one table's bulk insert on one dialect."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        self.table = table
+        self.dialect = dialect
+        self.names = [column.name for column in table.columns]
+        self._processors: list[Callable[[Any], Any] | None] = []
+        for column in table.columns:
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None and isinstance(column.type, JSON):
+                processor = _json_processor(processor)
+            self._processors.append(processor)
+        self._kinds = [_python_kind(column.type) for column in table.columns]
+        self._copy = dialect.name == "postgresql"
+
+    def check_columns(self, frame: pd.DataFrame) -> None:
+        """Fail loudly when the frame's columns do not match the table."""
+        missing = [name for name in self.names if name not in frame.columns]
+        extra = [name for name in frame.columns if name not in self.names]
+        if missing or extra:
+            raise ValueError(
+                f"Rows for table {self.table.name!r} do not match storage/schema.py: "
+                f"missing columns {missing}, unexpected columns {extra}"
+            )
+
+    def columns(self, frame: pd.DataFrame) -> list[list[Any]]:
+        """Every column as the bulk path takes it: driver values for SQLite's executemany, text
+        fields for PostgreSQL's COPY."""
+        self.check_columns(frame)
+        return [
+            self._column(frame[name], processor, kind)
+            for name, processor, kind in zip(self.names, self._processors, self._kinds, strict=True)
+        ]
+
+    def _column(
+        self, series: pd.Series, processor: Callable[[Any], Any] | None, kind: type
+    ) -> list[Any]:
+        is_datetime = kind is datetime
+        if is_datetime and _is_datetime64(series):
+            text = _utc_text(series)  # both dialects store UTC; PostgreSQL gets the offset
+            return [_COPY_NULL if t is None else t + "+00" for t in text] if self._copy else text
+        if series.dtype == bool:
+            if self._copy:
+                return np.where(series.to_numpy(), "t", "f").tolist()
+            return series.astype("int64").tolist()  # what SQLAlchemy's Boolean binds on SQLite
+        values = _plain(series)
+        if is_datetime:
+            values = [_aware(value, str(series.name)) for value in values]
+        if processor is not None:
+            values = [processor(value) for value in values]
+        return _copy_field(values, kind) if self._copy else values
+
+    def insert(self, connection: Connection, frames: Iterable[pd.DataFrame]) -> int:
+        """Insert the rows of every frame in the connection's current transaction, as one bulk
+        statement fed block by block: PostgreSQL stores a block while the next is converted."""
+        counter = [0]
+        blocks = self._blocks(frames, counter)
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            if self._copy:
+                lines = ("\n".join(map("\t".join, zip(*b, strict=True))) + "\n" for b in blocks)
+                stream = _TextStream(lines)
+                try:
+                    cursor.copy_expert(
+                        f"COPY {self.table.name} ({', '.join(self.names)}) FROM STDIN", stream
+                    )
+                except Exception:
+                    if stream.error is not None:  # the frames' producer failed: say so, not
+                        raise stream.error from None  # psycopg2's "error in .read() call"
+                    raise
+            else:
+                placeholders = ", ".join("?" for _ in self.names)
+                cursor.executemany(
+                    f"INSERT INTO {self.table.name} ({', '.join(self.names)}) "
+                    f"VALUES ({placeholders})",
+                    (row for block in blocks for row in zip(*block, strict=True)),
+                )
+        finally:
+            cursor.close()
+        return counter[0]
+
+    def _blocks(self, frames: Iterable[pd.DataFrame], counter: list[int]) -> Iterator[list]:
+        for frame in frames:
+            self.check_columns(frame)
+            for start in range(0, len(frame), BLOCK_ROWS):
+                block = frame.iloc[start : start + BLOCK_ROWS]
+                yield self.columns(block)
+                counter[0] += len(block)
+
+
+class _TextStream(io.TextIOBase):
+    """A read-only text file over an iterator of strings, for COPY FROM STDIN: data is produced
+    only as the driver asks for it."""
+
+    def __init__(self, pieces: Iterator[str]) -> None:
+        self._pieces = pieces
+        self._buffer = ""
+        self.error: BaseException | None = None  # what the producer raised (COPY is aborted)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        while size is None or size < 0 or len(self._buffer) < size:
+            try:
+                piece = next(self._pieces, None)
+            except BaseException as error:
+                self.error = error
+                raise
+            if piece is None:
+                break
+            self._buffer += piece
+        if size is None or size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+class FrameReader:
+    """Reads one table's rows back into DataFrames with the pipeline's dtypes."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        self.table = table
+        self.dialect = dialect
+        self.names = [column.name for column in table.columns]
+        self._columns = list(table.columns)
+        self._processors = []
+        for column in table.columns:
+            processor = None
+            if isinstance(column.type, JSON):  # psycopg2 would parse it; we read it as text
+                sqlalchemy_processor = column.type.dialect_impl(dialect).result_processor(
+                    dialect, None
+                )
+                processor = _json_loader(sqlalchemy_processor or json.loads)
+            elif not isinstance(column.type, Integer | Float | Boolean | UTCDateTime):
+                processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            self._processors.append(processor)
+
+    def select(self) -> Select:
+        """Every column, as the driver returns it (our processors run column-wise instead of
+        SQLAlchemy's per row); filters and ordering are the caller's."""
+        return select(*(_as_driven(column).label(column.name) for column in self._columns))
+
+    def frame(self, rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.names]
+        data = {
+            name: self._series(column, processor, values)
+            for name, column, processor, values in zip(
+                self.names, self._columns, self._processors, columns, strict=True
+            )
+        }
+        return pd.DataFrame(data, columns=self.names)
+
+    def _series(self, column: Any, processor: Callable | None, values: Sequence[Any]) -> pd.Series:
+        if isinstance(column.type, UTCDateTime):
+            # SQLite gives SQLAlchemy's UTC text, PostgreSQL aware datetimes.
+            return pd.to_datetime(pd.Series(values, dtype=object), format="ISO8601", utc=True)
+        if isinstance(column.type, Boolean):
+            if column.nullable:
+                return pd.Series([None if v is None else bool(v) for v in values], dtype=object)
+            return pd.Series([bool(value) for value in values], dtype=bool)
+        if isinstance(column.type, Integer) and not column.nullable:
+            return pd.Series(values, dtype="int64")
+        if isinstance(column.type, Float) and not column.nullable:
+            return pd.Series(values, dtype="float64")
+        if processor is not None:
+            values = [processor(value) for value in values]
+        return pd.Series(values, dtype=object)
+
+    def frames(
+        self, connection: Connection, statement: Select, chunk_rows: int = DEFAULT_CHUNK_ROWS
+    ) -> Iterator[pd.DataFrame]:
+        """The rows of `statement` (built on `select()`) as DataFrames of at most `chunk_rows`
+        rows, fetched from one server-side cursor."""
+        result = connection.execution_options(stream_results=True).execute(statement)
+        try:
+            while rows := result.fetchmany(chunk_rows):
+                yield self.frame(rows)
+        finally:
+            result.close()
