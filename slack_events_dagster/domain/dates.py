@@ -36,6 +36,9 @@ Conventions:
   calendar date wins if the two disagree.
 * Zone abbreviations map to DST-aware zones (CET/CEST -> Europe/Berlin, ET -> America/New_York,
   ...) because people keep writing "CET" in summer; "14:00 CET" in July is Berlin time.
+* Matched words are read through ``fold_case``, which folds the characters re.IGNORECASE
+  matches to ASCII letters (dotless i, dotted capital I, long s, Kelvin sign): "Friday" spelt
+  with a dotless i is Friday and "Sept 3" with a long s is September 3, as the patterns read them.
 * Left unparsed on purpose: month names without a day or year ("in May"), bare hours
   ("at 3"), recurring schedules. A cross-month range ("Nov 30 - Dec 2") gives two mentions.
 """
@@ -45,11 +48,13 @@ from __future__ import annotations
 import bisect
 import calendar
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_events_dagster.domain.text import fold_case
 
 __all__ = ["DateMention", "find_dates"]
 
@@ -228,6 +233,100 @@ _RECURRING_LEAD_RE = re.compile(r"\b(?:every|each)\s+$", _FLAGS)
 _IDIOM_LEAD_RE = re.compile(r"\bat\s+the\s+$", _FLAGS)
 _WEEKDAY_PREFIX_GAP_RE = re.compile(r"\s*,?\s*(?:the\s+)?", _FLAGS)
 
+# --------------------------------------------------------------------------- hints
+# Each pattern above starts with a lookbehind, so a scan tries every position of the text, and on
+# ordinary chat most of the time went to scans that found nothing. A hint is a short pattern found
+# in every match its matcher's handler accepts, so a matcher none of whose hints is in the text
+# cannot yield a candidate and its scan is skipped. Hints are searched case-sensitively in
+# fold_case(text), which finds whatever the same lower-case pattern finds case-insensitively.
+
+
+def _literal_union(words: Iterable[str]) -> re.Pattern[str]:
+    """A pattern that finds any of `words`, written as a trie ("m(?:ar|ay|on)") so each position
+    tries one branch per distinct letter instead of one per word: a fast "is one of them in it"."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, dict]) -> str:
+        if "" in node:  # a word ends here; a longer one in the text means this one is in it too
+            return ""
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return re.compile(pattern(trie))
+
+
+# ISO dates (2026-12-01) and US numbers (12/01) have a separator between two digits; a time the
+# handlers accept has minutes or am/pm when it has digits ("at 10" is no time).
+_SEPARATOR_HINT = re.compile(r"\d[-/]\d")
+_CLOCK_DIGIT_HINT = re.compile(r"\d(?::\d|\s*[ap]\.?m)")
+# Month and weekday names are whole words (so "market" and "github" hold none), and each
+# spelling starts with one of these three-letter words. The month-date hints are only searched
+# once _MONTH_HINT is found, so they can afford the leading \b that rules out "Kumar 2".
+_MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_HINT = re.compile(rf"{_MONTH}\b")
+_MONTH_DAY_HINT = re.compile(rf"\b{_MONTH}(?:\.\s*|\s+)\d")
+_DAY_MONTH_HINT = re.compile(rf"\d{_ORDINAL}\s+(?:of\s+)?{_MONTH}\b")
+_MONTH_YEAR_HINT = re.compile(rf"\b{_MONTH}\b\.?,?\s+(?:19|20)\d\d")
+_WEEKDAY_WORDS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_HINT = re.compile(rf"{_WEEKDAY}\b")
+_WEEK_HINT = re.compile("week")
+_QUARTER_WORDS = ("q1", "q2", "q3", "q4")
+_QUARTER_HINT = _literal_union(_QUARTER_WORDS)
+# Every _RELATIVE_RE match ends with one of these words ("in 2 days" has a hint of its own, as
+# "Monday" ends with "day" too).
+_RELATIVE_WORDS = (
+    *("today", "tonight", "tomorrow", "tmrw", "yesterday", "min", "hr", "hour", "week"),
+    *("month", "quarter", "year", "eow", "eom", "eoq", "eoy"),
+)
+_RELATIVE_HINT = re.compile(
+    r"(?:today|tonight|tomorrow|tmrw|yesterday|min(?:ute)?s?|h(?:ou)?rs?|weeks?|month|quarter"
+    r"|year|eo[wmqy])\b"
+)
+_DAYS_HINT = re.compile(r"\sdays?\b")
+# Times without digits: noon, midday, midnight or an end-of-business-day phrase (_EOD).
+_CLOCK_WORDS = ("noon", "midday", "midnight", "eod", "cob", "end", "close")
+_CLOCK_WORD_HINT = re.compile(r"noon|midday|midnight|eod|cob|end\s+of|close\s+of")
+# A range the handler accepts: a connector, then a complete clock reading (see _time_range).
+_RANGE_HINT = re.compile(
+    r"(?:-|\u2013|\u2014|to|until|till|and)\s*(?:\d{1,2}(?::\d|\s*[ap]\.?m)|noon|midday|midnight)"
+)
+
+# Broader hints, searched first: every match of a hint in _DIGIT_HINTS holds a match of
+# _ANY_DIGIT_HINT and every match of one in _WORD_HINTS holds a word of _ANY_WORD_HINT, so one
+# search that finds nothing rules out the whole tuple (most messages hold no hint at all).
+_DIGIT_HINTS = (_SEPARATOR_HINT, _CLOCK_DIGIT_HINT)
+_ANY_DIGIT_HINT = re.compile("|".join(hint.pattern for hint in _DIGIT_HINTS))
+_WORD_HINTS = (
+    *(_MONTH_HINT, _QUARTER_HINT, _WEEKDAY_HINT, _WEEK_HINT, _RELATIVE_HINT, _DAYS_HINT),
+    _CLOCK_WORD_HINT,
+)
+_ANY_WORD_HINT = _literal_union(
+    (*_MONTH_WORDS, *_WEEKDAY_WORDS, *_QUARTER_WORDS, *_RELATIVE_WORDS, "day", *_CLOCK_WORDS)
+)
+_MONTH_DATE_HINTS = (_MONTH_DAY_HINT, _DAY_MONTH_HINT, _MONTH_YEAR_HINT)
+
+
+def _present_hints(text: str) -> set[re.Pattern[str]]:
+    """The hints in `text`, each searched only once a broader hint it implies was found."""
+    folded = fold_case(text)
+    hints: tuple[re.Pattern[str], ...] = ()
+    if _ANY_DIGIT_HINT.search(folded):
+        hints += _DIGIT_HINTS
+    if _ANY_WORD_HINT.search(folded):
+        hints += _WORD_HINTS
+    found = {hint for hint in hints if hint.search(folded)}
+    if _MONTH_HINT in found:  # each of these holds a month name
+        found.update(hint for hint in _MONTH_DATE_HINTS if hint.search(folded))
+    if (_CLOCK_DIGIT_HINT in found or _CLOCK_WORD_HINT in found) and _RANGE_HINT.search(folded):
+        found.add(_RANGE_HINT)  # a range holds a clock reading
+    return found
+
+
 # --------------------------------------------------------------------------- internals
 
 
@@ -312,13 +411,13 @@ def _at(day: date, hour: int, minute: int, second: int, source: tzinfo, target: 
 
 
 def _month_number(name: str) -> int:
-    """Month number from any accepted spelling ("Sept", "december")."""
-    return _MONTH_NUMBERS[name[:3].lower()]
+    """Month number from any accepted spelling ("Sept", "december", "sept" with a long s)."""
+    return _MONTH_NUMBERS[fold_case(name[:3])]
 
 
 def _weekday_number(name: str) -> int:
-    """Weekday number (Monday=0) from any accepted spelling ("Thurs", "friday")."""
-    return _WEEKDAY_NUMBERS[name[:3].lower()]
+    """Weekday number (Monday=0) from any accepted spelling ("Thurs", "friday", "FRİDAY")."""
+    return _WEEKDAY_NUMBERS[fold_case(name[:3])]
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -468,11 +567,11 @@ def _quarter(match: re.Match[str], ctx: _Context) -> _Candidate | None:
 
 def _weekday(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     """Weekday names with an optional this/next/last qualifier."""
-    name, qualifier = match["wd"], (match["q"] or "").lower()
+    name, qualifier = match["wd"], fold_case(match["q"] or "")
     before = ctx.text[max(0, match.start() - 12) : match.start()]
     if _RECURRING_LEAD_RE.search(before):
         return None
-    is_abbreviation = not name.lower().endswith("day")
+    is_abbreviation = not fold_case(name).endswith("day")
     if (
         is_abbreviation
         and name[0].islower()
@@ -494,7 +593,7 @@ def _weekday(match: re.Match[str], ctx: _Context) -> _Candidate | None:
 def _weekday_of_week(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     """A weekday inside a named week ("Tuesday next week", "next week on Tuesday")."""
     name = match["wd1"] or match["wd2"]
-    qualifier = (match["q1"] or match["q2"]).lower()
+    qualifier = fold_case(match["q1"] or match["q2"])
     monday = _monday(ctx.today) + timedelta(days=7 if qualifier == "next" else 0)
     day = monday + timedelta(days=_weekday_number(name))
     return _Candidate(match.span(), day, "day", "relative")
@@ -510,8 +609,8 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     if match["n"]:
         return _in_n_units(match, ctx)
     if match["period"]:
-        shift = 1 if match["period_q"].lower() == "next" else 0
-        period = match["period"].lower()
+        shift = 1 if fold_case(match["period_q"]) == "next" else 0
+        period = fold_case(match["period"])
         if period == "week":
             day = _monday(today) + timedelta(days=7 * shift)
             return _Candidate(span, day, "week", "relative")
@@ -522,20 +621,20 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
         return _Candidate(span, first, "quarter", "relative", end_day=last)
     if match["end_abbr"]:
         unit = {"w": "week", "m": "month", "q": "quarter", "y": "year"}[
-            match["end_abbr"][2].lower()
+            fold_case(match["end_abbr"][2])
         ]
         shift = 0
     else:
-        unit = match["end_unit"].lower()
-        shift = 1 if (match["end_q"] or "").lower() == "next" else 0
+        unit = fold_case(match["end_unit"])
+        shift = 1 if fold_case(match["end_q"] or "") == "next" else 0
     return _Candidate(span, _end_of(unit, shift, today), "day", "relative")
 
 
 def _in_n_units(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     """In N minutes/hours/days/weeks; sub-day units are exact instants."""
-    raw = match["n"].lower()
+    raw = fold_case(match["n"])
     count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
-    unit = match["unit"].lower()
+    unit = fold_case(match["unit"])
     span = match.span()
     if unit.startswith(("min", "h")):
         delta = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
@@ -560,16 +659,17 @@ def _end_of(unit: str, shift: int, today: date) -> date:
 
 
 _DateHandler = Callable[[re.Match[str], _Context], _Candidate | None]
-_DATE_MATCHERS: tuple[tuple[re.Pattern[str], _DateHandler], ...] = (
-    (_ISO_RE, _iso),
-    (_MONTH_DAY_RE, _named_month_day),
-    (_DAY_MONTH_RE, _named_month_day),
-    (_MONTH_YEAR_RE, _month_year),
-    (_NUMERIC_RE, _numeric),
-    (_QUARTER_RE, _quarter),
-    (_WEEKDAY_RE, _weekday),
-    (_WEEKDAY_WEEK_RE, _weekday_of_week),
-    (_RELATIVE_RE, _relative),
+# (pattern, handler, hints): the scan runs when one of the hints is in the text.
+_DATE_MATCHERS: tuple[tuple[re.Pattern[str], _DateHandler, tuple[re.Pattern[str], ...]], ...] = (
+    (_ISO_RE, _iso, (_SEPARATOR_HINT,)),
+    (_MONTH_DAY_RE, _named_month_day, (_MONTH_DAY_HINT,)),
+    (_DAY_MONTH_RE, _named_month_day, (_DAY_MONTH_HINT,)),
+    (_MONTH_YEAR_RE, _month_year, (_MONTH_YEAR_HINT,)),
+    (_NUMERIC_RE, _numeric, (_SEPARATOR_HINT,)),
+    (_QUARTER_RE, _quarter, (_QUARTER_HINT,)),
+    (_WEEKDAY_RE, _weekday, (_WEEKDAY_HINT,)),
+    (_WEEKDAY_WEEK_RE, _weekday_of_week, (_WEEK_HINT,)),
+    (_RELATIVE_RE, _relative, (_RELATIVE_HINT, _DAYS_HINT)),
 )
 
 # --------------------------------------------------------------------------- time handlers
@@ -583,14 +683,14 @@ def _read_atom(match: re.Match[str], n: int) -> tuple[int, int, int, str | None,
     """
     word = match[f"w{n}"]
     if word:
-        return (0 if word.lower() == "midnight" else 12, 0, 0, None, True)
+        return (0 if fold_case(word) == "midnight" else 12, 0, 0, None, True)
     hour, minutes_text = int(match[f"h{n}"]), match[f"m{n}"]
     minute, second = int(minutes_text or 0), int(match[f"s{n}"] or 0)
     meridiem = match[f"ap{n}"]
     if minute > 59 or second > 59:
         return None
     if meridiem:
-        return (hour, minute, second, meridiem[0].lower(), True) if 1 <= hour <= 12 else None
+        return (hour, minute, second, fold_case(meridiem[0]), True) if 1 <= hour <= 12 else None
     if minutes_text is None:
         return (hour, 0, 0, None, False) if 1 <= hour <= 12 else None
     return (hour, minute, second, None, True) if hour <= 23 else None
@@ -618,14 +718,14 @@ def _single_time(match: re.Match[str], ctx: _Context) -> _TimeCandidate | None:
     span, zone = _time_span_and_zone(match)
     if match["eod"]:
         before = ctx.text[max(0, match.start() - 10) : match.start()]
-        if match["eod"].lower().startswith("end") and _IDIOM_LEAD_RE.search(before):
+        if fold_case(match["eod"]).startswith("end") and _IDIOM_LEAD_RE.search(before):
             return None  # "at the end of the day" is an idiom, not a deadline
         return _TimeCandidate(span, _Clock(_EOD_HOUR, 0, zone=zone))
     atom = _read_atom(match, 1)
     if atom is None or not atom[4]:
         return None
     hour, minute, second, meridiem, _ = atom
-    if match["w1"] and match["w1"].lower() == "midnight":
+    if match["w1"] and fold_case(match["w1"]) == "midnight":
         hour = 24  # a lone "midnight" closes the day it refers to
     return _TimeCandidate(span, _Clock(_to_24h(hour, meridiem), minute, second, zone=zone))
 
@@ -636,7 +736,7 @@ def _time_range(match: re.Match[str], ctx: _Context) -> _TimeCandidate | None:
     if first is None or second is None or not second[4]:
         return None
     end_hour = _to_24h(second[0], second[3])
-    if match["w2"] and match["w2"].lower() == "midnight":
+    if match["w2"] and fold_case(match["w2"]) == "midnight":
         end_hour = 24
     if first[4]:
         start_hour = _to_24h(first[0], first[3])
@@ -652,9 +752,9 @@ def _time_range(match: re.Match[str], ctx: _Context) -> _TimeCandidate | None:
 
 
 _TimeHandler = Callable[[re.Match[str], _Context], _TimeCandidate | None]
-_TIME_MATCHERS: tuple[tuple[re.Pattern[str], _TimeHandler], ...] = (
-    (_TIME_RE, _single_time),
-    (_TIME_RANGE_RE, _time_range),
+_TIME_MATCHERS: tuple[tuple[re.Pattern[str], _TimeHandler, tuple[re.Pattern[str], ...]], ...] = (
+    (_TIME_RE, _single_time, (_CLOCK_DIGIT_HINT, _CLOCK_WORD_HINT)),
+    (_TIME_RANGE_RE, _time_range, (_RANGE_HINT,)),
 )
 
 # --------------------------------------------------------------------------- assembly
@@ -796,21 +896,36 @@ def find_dates(text: str, reference: datetime, tz: str = "UTC") -> list[DateMent
     if reference.tzinfo is None or reference.utcoffset() is None:
         raise ValueError("reference must be a timezone-aware datetime")
     local_reference = reference.astimezone(zone)
+    hints = _present_hints(text)
+    if not hints:
+        return []
+    date_matchers = [
+        (p, handler) for p, handler, needs in _DATE_MATCHERS if not hints.isdisjoint(needs)
+    ]
+    time_matchers = [
+        (p, handler) for p, handler, needs in _TIME_MATCHERS if not hints.isdisjoint(needs)
+    ]
+    if not date_matchers and not time_matchers:
+        return []
     ctx = _Context(text, local_reference, local_reference.date(), zone)
-    blocked = [match.span() for match in _URL_RE.finditer(text)]
-
     date_candidates = [
         candidate
-        for pattern, handler in _DATE_MATCHERS
+        for pattern, handler in date_matchers
         for candidate in _scan(pattern, handler, ctx)
     ]
-    dates = _merge_weekday_prefixes(text, _select(date_candidates, blocked))
-
     time_candidates = [
         candidate
-        for pattern, handler in _TIME_MATCHERS
+        for pattern, handler in time_matchers
         for candidate in _scan(pattern, handler, ctx)
     ]
+    if not date_candidates and not time_candidates:
+        return []
+    blocked = (
+        [match.span() for match in _URL_RE.finditer(text)]
+        if "://" in text or "www." in fold_case(text)  # every _URL_RE match holds one of them
+        else []
+    )
+    dates = _merge_weekday_prefixes(text, _select(date_candidates, blocked))
     times = _select(time_candidates, blocked + [d.span for d in dates])
 
     separate = _attach_times(ctx, dates, times)

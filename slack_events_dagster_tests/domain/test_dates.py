@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
+from collections.abc import Callable
 from datetime import datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from slack_events_dagster.domain import dates
 from slack_events_dagster.domain.dates import DateMention, find_dates
+from slack_events_dagster.domain.text import fold_case
 
 UTC = ZoneInfo("UTC")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -604,3 +609,276 @@ def test_a_date_followed_by_a_colon_is_still_a_date() -> None:
     assert (mention.text, mention.start.date().isoformat()) == ("January 1st", "2027-01-01")
     (clock,) = find_dates("Nov 12:30", REF)  # but a clock time is not a day number
     assert clock.text == "12:30"
+
+
+def test_text_without_any_date_still_checks_zone_and_reference() -> None:
+    """The shortcut for text without date words must not skip the argument checks."""
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        find_dates("lunch anyone?", REF, "Mars/Olympus")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        find_dates("lunch anyone?", datetime(2026, 11, 25, 10, 0))
+
+
+# Date words in odd cases and spellings, characters re.IGNORECASE folds (dotless i, long s, Kelvin
+# sign), links, and near misses of every hint (bare numbers, "weekend", "Friday" for "day").
+HINT_FRAGMENTS = [
+    *FRAGMENTS,
+    *("Jan 5th", "5th of JANUARY", "Sept. 3", "december 2026", "Dec, 2026", "2026-Q3", "q4'27"),
+    *("Q2 2027", "sat", "on sat", "THURS", "this coming Monday", "Tuesday next week", "week"),
+    *("next week, on Wed", "weekend", "today", "TONIGHT", "tmrw", "day after tomorrow", "day"),
+    *("in 3 hrs", "in an HOUR", "in 10 min", "in one day", "EOM", "eoq", "end of the year"),
+    *("at the end of the day", "EOD", "COB", "cob", "close of business", "noon", "Midday"),
+    *("10", "10am", "10 A.M.", "14:00 UTC", "9:00 Europe/Berlin", "10-11am", "noon to 2pm"),
+    *("noon to midnight", "in a day", "Midnight\u2013noon"),
+    *("between 9 am and noon", "9 till 5pm", "until 17:00", "22:00\u201302:00", "2026/12/01"),
+    *("12/03/26", "8/12 pods", "www.example.com", "<https://x.io/1/2/3|link>", "http://a/5-6"),
+    *(
+        "\u0130",
+        "\u0131",
+        "\u017f",
+        "\u212a",
+        "\u017fept 3",
+        "\u017fat",
+        "\u212aeek",
+        "\u0663/\u0664",
+    ),
+]
+
+
+@st.composite
+def hint_texts(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(HINT_FRAGMENTS), max_size=12))
+    separators = draw(st.lists(st.sampled_from([" ", "", ", ", "\n", ". "]), min_size=12))
+    text = "".join(part + sep for part, sep in zip(parts, separators, strict=False))
+    return draw(st.sampled_from([str, str.upper, str.lower, str.swapcase, str.title]))(text)
+
+
+def _finds_something(pattern: re.Pattern[str], handler: object, ctx: dates._Context) -> bool:
+    """Whether a scan yields a candidate (or fails: then it must run, to fail as before)."""
+    try:
+        return next(dates._scan(pattern, handler, ctx), None) is not None  # type: ignore[arg-type]
+    except (KeyError, ValueError):
+        return True
+
+
+def assert_hints_are_necessary(text: str, tz: str) -> None:
+    """Skipping the scans without a hint cannot lose a mention: the hints are necessary."""
+    zone = ZoneInfo(tz)
+    local = REF.astimezone(zone)
+    ctx = dates._Context(text, local, local.date(), zone)
+    present = dates._present_hints(text)
+    for pattern, handler, hints in dates._DATE_MATCHERS + dates._TIME_MATCHERS:
+        if _finds_something(pattern, handler, ctx):
+            assert not present.isdisjoint(hints), (handler.__name__, text)
+    if dates._URL_RE.search(text):
+        assert "://" in text or "www." in fold_case(text)
+
+
+@pytest.mark.parametrize("fragment", HINT_FRAGMENTS)
+@pytest.mark.parametrize("case", [str, str.upper, str.title])
+def test_hints_are_present_wherever_a_scan_finds_a_fragment(
+    fragment: str, case: Callable[[str], str]
+) -> None:
+    assert_hints_are_necessary(case(f"see {fragment}, ok"), "UTC")
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=hint_texts(), tz=st.sampled_from(["UTC", "Europe/Amsterdam"]))
+def test_hints_are_present_wherever_a_scan_would_find_something(text: str, tz: str) -> None:
+    assert_hints_are_necessary(text, tz)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=hint_texts(), tz=st.sampled_from(["UTC", "Europe/Amsterdam", "America/New_York"]))
+def test_find_dates_with_hints_equals_scanning_everything(text: str, tz: str) -> None:
+    every_hint = {
+        hint for _, _, hints in dates._DATE_MATCHERS + dates._TIME_MATCHERS for hint in hints
+    }
+
+    def outcome() -> object:
+        try:
+            return find_dates(text, REF, tz)
+        except KeyError as error:  # a pre-existing failure must stay the same failure
+            return error
+
+    fast = outcome()
+    with mock.patch.object(dates, "_present_hints", lambda _: every_hint):
+        slow = outcome()
+    assert repr(fast) == repr(slow)
+
+
+def assert_grouped_search_finds_every_hint(text: str) -> None:
+    """A hint is searched only once a broader hint is found: each must imply that one."""
+    folded = fold_case(text)
+    every_hint = {*dates._DIGIT_HINTS, *dates._WORD_HINTS, *dates._MONTH_DATE_HINTS}
+    every_hint.add(dates._RANGE_HINT)
+    assert dates._present_hints(text) == {hint for hint in every_hint if hint.search(folded)}
+
+
+@pytest.mark.parametrize("fragment", HINT_FRAGMENTS)
+@pytest.mark.parametrize("case", [str, str.upper])
+def test_grouped_search_finds_every_hint_of_a_fragment(
+    fragment: str, case: Callable[[str], str]
+) -> None:
+    assert_grouped_search_finds_every_hint(case(f"see {fragment}, ok"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=hint_texts())
+def test_grouped_search_finds_every_hint_in_the_text(text: str) -> None:
+    assert_grouped_search_finds_every_hint(text)
+
+
+@given(
+    words=st.lists(st.text("abcmno", min_size=1, max_size=4), min_size=1, max_size=6),
+    text=st.text("abcmno -", max_size=20),
+)
+def test_literal_union_finds_a_word_exactly_when_one_is_in_the_text(
+    words: list[str], text: str
+) -> None:
+    found = dates._literal_union(words).search(text) is not None
+    assert found == any(word in text for word in words)
+
+
+# re.IGNORECASE lets dotless i, dotted capital I, long s and the Kelvin sign match "i", "s" and
+# "k" in the patterns; the words they spell must then be read like their ASCII spelling, not crash
+# with a KeyError or silently mean something else (midnight with a dotless i read as noon).
+FOLDED_CASES = [
+    ("Frıday", "Friday"),
+    ("FRİDAY", "FRIDAY"),
+    ("on frı at 3pm", "on fri at 3pm"),
+    ("on ſat", "on sat"),
+    ("ſunday", "Sunday"),
+    ("laſt Friday", "last Friday"),
+    ("ſept 3", "Sept 3"),
+    ("3 ſeptember", "3 September"),
+    ("ſep 2027", "Sep 2027"),
+    ("in ſix days", "in six days"),
+    ("in fıve weeks", "in five weeks"),
+    ("in nİne hours", "in nine hours"),
+    ("in 5 mıns", "in 5 mins"),
+    ("Friday at mıdnight", "Friday at midnight"),
+    ("noon to mİdnight", "noon to midnight"),
+    ("next wee\u212a", "next week"),
+]
+FOLDED_DATES = {
+    "Frıday": "2026-11-27T00:00:00+00:00",
+    "FRİDAY": "2026-11-27T00:00:00+00:00",
+    "on ſat": "2026-11-28T00:00:00+00:00",
+    "laſt Friday": "2026-11-20T00:00:00+00:00",
+    "ſept 3": "2026-09-03T00:00:00+00:00",
+    "in ſix days": "2026-12-01T00:00:00+00:00",
+    "in 5 mıns": "2026-11-25T10:05:00+00:00",
+    "Friday at mıdnight": "2026-11-28T00:00:00+00:00",
+}
+
+
+def resolved(text: str, tz: str = "UTC") -> list[tuple[str, str | None, str, str, tuple[int, int]]]:
+    """Mentions without their text, to compare spellings of the same words."""
+    return [(*summary(mention)[:4], mention.span) for mention in find_dates(text, REF, tz)]
+
+
+@pytest.mark.parametrize(("text", "ascii_text"), FOLDED_CASES)
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Amsterdam"])
+def test_letters_ignorecase_folds_read_like_their_ascii_spelling(
+    text: str, ascii_text: str, tz: str
+) -> None:
+    expected = resolved(ascii_text, tz)
+    assert expected
+    assert resolved(text, tz) == expected
+    if text in FOLDED_DATES and tz == "UTC":
+        assert [start for start, *_ in expected] == [FOLDED_DATES[text]]
+
+
+# Every spelling of the words looked up after a match, in a phrase that makes it a mention.
+LOOKED_UP_WORDS = [
+    *(f"{month} 3" for month in ("jan", "february", "march", "april", "may", "june", "july")),
+    *(f"3 {month}" for month in ("august", "sept", "september", "oct", "november", "dec")),
+    *(f"{month} 2027" for month in ("sep", "sept", "september", "aug", "june")),
+    *(f"on {weekday}" for weekday in ("mon", "tues", "wed", "thurs", "fri", "sat", "sun")),
+    *("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    *("this Friday", "next Friday", "last Friday", "this coming Friday", "Friday this week"),
+    *("next week on Tuesday", "this week", "next month", "next quarter", "end of this week"),
+    *("end of next month", "end of the quarter", "end of the year", "eow", "eom", "eoq", "eoy"),
+    *(f"in {n} days" for n in ("a", "one", "two", "three", "four", "five", "six", "seven")),
+    *(f"in {n} weeks" for n in ("eight", "nine", "ten", "eleven", "twelve")),
+    *("in 3 mins", "in 10 minutes", "in an hour", "in 2 hrs", "in six hours", "in a week"),
+    *("today", "tonight", "tomorrow", "tmrw", "yesterday", "day after tomorrow"),
+    *("noon", "midday", "midnight", "midnight-4am", "noon to midnight", "9 am till midnight"),
+    *("between 9 am and midday", "3pm", "3 P.M.", "10-11am", "EOD", "end of business day"),
+    *("close of business", "Friday at 10:00 am", "tomorrow at midnight"),
+]
+# Characters re.IGNORECASE matches to each ASCII letter in those words, keeping lower and upper
+# case apart (a lower-case weekday abbreviation is read differently from a capitalised one).
+IGNORECASE_TWINS = {"i": "\u0131\u0130", "I": "\u0130\u0131", "s": "\u017f", "k": "\u212a"}
+IGNORECASE_TWINS["K"] = "\u212a"
+
+
+def twin_spellings(text: str) -> list[str]:
+    """`text` with each foldable letter replaced in turn, and with all of them replaced."""
+    spellings = [
+        text[:index] + twin + text[index + 1 :]
+        for index, char in enumerate(text)
+        for twin in IGNORECASE_TWINS.get(char, "")
+    ]
+    for pick in (0, -1):
+        spellings.append("".join(IGNORECASE_TWINS.get(c, c)[pick] for c in text))
+    return spellings
+
+
+@pytest.mark.parametrize("text", LOOKED_UP_WORDS)
+@pytest.mark.parametrize("case", [str, str.upper, str.title])
+def test_every_ignorecase_spelling_of_a_looked_up_word_reads_like_ascii(
+    text: str, case: Callable[[str], str]
+) -> None:
+    ascii_text = case(text)
+    expected = resolved(ascii_text)
+    assert expected, ascii_text
+    for spelling in twin_spellings(ascii_text):
+        assert resolved(spelling) == expected, spelling
+
+
+FOLDABLE = "\u0130\u0131\u017f\u212a"
+SOUP_WORDS = [
+    *("jan", "sept", "September", "may", "Friday", "fri", "sat", "sun", "thurs", "mon", "tues"),
+    *("next", "last", "this", "on", "in", "six", "five", "nine", "an", "mins", "hours", "days"),
+    *("weeks", "week", "month", "noon", "midnight", "midday", "am", "pm", "at", "to", "and"),
+    *("between", "EOD", "end of the", "eom", "today", "CET", "IST", "Europe/Istanbul", "Q3"),
+    *("2026", "3", "12", "10:30", "3pm", "-", "/", ",", ".", "\n", " ", "2026-12-01", "12/03"),
+]
+
+
+@st.composite
+def foldable_texts(draw: st.DrawFn) -> str:
+    """Date words with letters swapped for their re.IGNORECASE twins, plus arbitrary text."""
+    parts = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(SOUP_WORDS),
+                st.sampled_from(FOLDABLE),
+                st.text(max_size=4),
+                st.text(alphabet="isk ISK0123456789:" + FOLDABLE, max_size=6),
+            ),
+            max_size=12,
+        )
+    )
+    separators = draw(st.lists(st.sampled_from([" ", "", ", ", "\n"]), min_size=12))
+    text = "".join(part + sep for part, sep in zip(parts, separators, strict=False))
+    text = draw(st.sampled_from([str, str.upper, str.lower, str.title]))(text)
+    swap = draw(st.lists(st.booleans(), min_size=len(text), max_size=len(text)))
+    return "".join(
+        draw(st.sampled_from(IGNORECASE_TWINS[c])) if s and c in IGNORECASE_TWINS else c
+        for c, s in zip(text, swap, strict=True)
+    )
+
+
+@example(text="Fr\u0131day", tz="UTC")
+@example(text="\u017fept 3", tz="UTC")
+@example(text="in \u017fix days", tz="UTC")
+@settings(max_examples=500, deadline=None)
+@given(text=foldable_texts(), tz=st.sampled_from(["UTC", "Europe/Amsterdam"]))
+def test_find_dates_never_raises_on_arbitrary_text(text: str, tz: str) -> None:
+    mentions = find_dates(text, REF, tz)
+    for mention in mentions:
+        assert mention.text == text[mention.span[0] : mention.span[1]]
+        assert mention.start.tzinfo == ZoneInfo(tz)
