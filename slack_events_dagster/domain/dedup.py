@@ -6,15 +6,17 @@ so the result does not depend on the order partitions were materialised in.
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.similarity import TitleBlock, TitleShape
 
 # Which anchor identifies an event best when a message carries several.
 ANCHOR_PRIORITY = {
@@ -180,66 +182,363 @@ def _dates_close(a: EventRecord, b: EventRecord, hours: float) -> bool:
     return abs((a.event_date - b.event_date).total_seconds()) <= hours * 3600
 
 
-def _versions_conflict(a: EventRecord, b: EventRecord) -> bool:
-    versions_a = {x for x in a.anchors if x.startswith("version:")}
-    versions_b = {x for x in b.anchors if x.startswith("version:")}
+def _version_sets_conflict(versions_a: frozenset[str], versions_b: frozenset[str]) -> bool:
     return bool(versions_a and versions_b and not versions_a & versions_b)
 
 
 Edge = tuple[int, str, str]  # (strength rank, earlier event id, later event id)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TITLE_BLOCK = 256  # events whose titles are compared with their date neighbours in one go
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+class MergeGraph:
+    """Candidate merges (edges) among a set of events that slides forward in time: events are
+    added in batches and the oldest announcements dropped, and only new pairs are compared.
+    An edge depends on its two events only, so the edges are the same whatever the batches.
+    Events get integer handles and edges live in arrays: a long look-back over a busy
+    workspace holds millions of edges."""
+
+    def __init__(self, rules: DedupRules = DedupRules()) -> None:
+        self.rules = rules
+        self.events: dict[str, EventRecord] = {}
+        self._handle: dict[str, int] = {}
+        self._record: list[EventRecord] = []  # by handle (handles are never reused)
+        self._message: list[int] = []  # by handle: the message, as a number
+        self._message_ids: dict[tuple[str, str], int] = {}
+        self._shape: dict[int, TitleShape] = {}
+        self._versions: dict[int, frozenset[str]] = {}
+        self._frequency: dict[str, int] = {}  # titles holding each word (orders the search)
+        self._by_key: dict[str, set[int]] = {}
+        self._by_anchor: dict[str, set[int]] = {}
+        # Edges: earlier handle, later handle (announcement order), strongest rank.
+        self._firsts = np.empty(0, dtype=np.int64)
+        self._laters = np.empty(0, dtype=np.int64)
+        self._ranks = np.empty(0, dtype=np.int8)
+        self._dated_micros = np.empty(0, dtype=np.int64)  # dated events by date
+        self._dated_handles = np.empty(0, dtype=np.int64)
+        self._merged: dict[tuple[str, ...], MergedEvent] = {}
+        self._view: _GraphView | None = None  # arrays for `clusters`, rebuilt after changes
+
+    def add(self, events: Iterable[EventRecord]) -> None:
+        """Add events (already known ids are ignored) and find their edges to every event."""
+        new = [e for e in {e.event_id: e for e in events}.values() if e.event_id not in self.events]
+        if not new:
+            return
+        self._view = None
+        for event in new:
+            for token in set(event.title.lower().split()):
+                self._frequency[token] = self._frequency.get(token, 0) + 1
+        handles = []
+        for event in new:
+            handle = len(self._record)
+            handles.append(handle)
+            self.events[event.event_id] = event
+            self._handle[event.event_id] = handle
+            self._record.append(event)
+            self._message.append(
+                self._message_ids.setdefault(event.message, len(self._message_ids))
+            )
+            self._shape[handle] = TitleShape.of(
+                event.title.lower(), self.rules.title_similarity, self._frequency
+            )
+            self._versions[handle] = frozenset(a for a in event.anchors if a.startswith("version:"))
+        found: list[tuple[np.ndarray, np.ndarray, int]] = []
+        pairs: list[tuple[int, int]] = []
+        for event, handle in zip(new, handles, strict=True):
+            members = self._by_key.setdefault(event.dedup_key, set())
+            pairs.extend((handle, other) for other in members)
+            members.add(handle)
+        found.append((*_as_arrays(pairs), 0))
+        pairs = []
+        for event, handle in zip(new, handles, strict=True):
+            for anchor in event.anchors:
+                if anchor.startswith(MERGING_ANCHOR_KINDS):
+                    members = self._by_anchor.setdefault(anchor, set())
+                    pairs.extend(
+                        (handle, other) for other in members if self._anchors_merge(handle, other)
+                    )
+                    members.add(handle)
+        found.append((*_as_arrays(pairs), 1))
+        self._index_dates(handles)
+        found.extend(self._title_links(set(handles)))
+        self._store(found)
+
+    def drop_announced_before(self, moment: datetime) -> None:
+        """Forget events announced before `moment` and their edges."""
+        gone = [self._handle[i] for i, e in self.events.items() if e.message_time < moment]
+        if not gone:
+            return
+        self._view = None
+        alive = np.ones(len(self._record), dtype=bool)
+        alive[gone] = False
+        keep = alive[self._firsts] & alive[self._laters]
+        self._firsts, self._laters, self._ranks = (
+            self._firsts[keep],
+            self._laters[keep],
+            self._ranks[keep],
+        )
+        keep = alive[self._dated_handles]
+        self._dated_micros, self._dated_handles = (
+            self._dated_micros[keep],
+            self._dated_handles[keep],
+        )
+        for handle in gone:
+            event = self._record[handle]
+            del self.events[event.event_id], self._handle[event.event_id]
+            del self._shape[handle], self._versions[handle]
+            _discard(self._by_key, event.dedup_key, handle)
+            for anchor in event.anchors:
+                _discard(self._by_anchor, anchor, handle)
+        self._merged.clear()  # bounded memory; clusters still alive are merged again once
+
+    def edges(self) -> list[Edge]:
+        """Every candidate merge, strongest first (as `candidate_edges` gives them)."""
+        ids = [event.event_id for event in self._record]
+        return sorted(
+            (rank, ids[first], ids[later])
+            for first, later, rank in zip(
+                self._firsts.tolist(), self._laters.tolist(), self._ranks.tolist(), strict=True
+            )
+        )
+
+    def _anchors_merge(self, a: int, b: int) -> bool:
+        first, later = sorted((self._record[a], self._record[b]), key=_announcement_order)
+        return first.category == later.category and (
+            _dates_close(first, later, self.rules.date_window_hours)
+            or later.status in RESCHEDULING_STATUSES
+            or first.event_date is None
+            or later.event_date is None
+        )
+
+    def _store(self, found: list[tuple[np.ndarray, np.ndarray, int]]) -> None:
+        """Add new edges (any orientation, possibly repeated): the same message never merges,
+        each pair is stored once, earlier event first, with its strongest rank."""
+        order = {h: _announcement_order(self._record[h]) for h in self._shape}
+        position = np.full(len(self._record), -1, dtype=np.int64)
+        for rank, handle in enumerate(sorted(order, key=order.__getitem__)):
+            position[handle] = rank
+        message = np.asarray(self._message, dtype=np.int64)
+        firsts = [self._firsts]
+        laters = [self._laters]
+        ranks = [self._ranks]
+        for a, b, rank in found:
+            keep = message[a] != message[b]
+            a, b = a[keep], b[keep]
+            swap = position[a] > position[b]
+            firsts.append(np.where(swap, b, a))
+            laters.append(np.where(swap, a, b))
+            ranks.append(np.full(len(a), rank, dtype=np.int8))
+        first, later, rank = np.concatenate(firsts), np.concatenate(laters), np.concatenate(ranks)
+        key = first * len(self._record) + later
+        by_strength = np.lexsort((rank, key))  # each pair's strongest rank first
+        _, unique = np.unique(key[by_strength], return_index=True)
+        chosen = by_strength[unique]
+        self._firsts, self._laters, self._ranks = first[chosen], later[chosen], rank[chosen]
+
+    def _index_dates(self, handles: list[int]) -> None:
+        dated = [h for h in handles if self._record[h].event_date is not None]
+        micros = np.array([_micros(self._record[h].event_date) for h in dated], dtype=np.int64)
+        all_micros = np.concatenate([self._dated_micros, micros])
+        all_handles = np.concatenate([self._dated_handles, np.asarray(dated, dtype=np.int64)])
+        order = np.lexsort((all_handles, all_micros))
+        self._dated_micros, self._dated_handles = all_micros[order], all_handles[order]
+
+    def _title_links(self, new: set[int]) -> list[tuple[np.ndarray, np.ndarray, int]]:
+        """Similar titles of events dated close together (rank 2): each new event against every
+        event dated within the window, a block of new events at a time (domain/similarity.py
+        finds the similar pairs without scoring every pair)."""
+        window = self.rules.date_window_hours * 3600
+        window_micros = int(np.ceil(window * 1_000_000))
+        dated = self._dated_handles.tolist()
+        titles = TitleBlock([self._shape[h] for h in dated], self.rules.title_similarity)
+        positions = [p for p, h in enumerate(dated) if h in new]
+        new_rank = np.full(len(dated), -1, dtype=np.int64)  # order among new events, else -1
+        new_rank[positions] = np.arange(len(positions))
+        dates = self._dated_micros
+        found = []
+        for start in range(0, len(positions), TITLE_BLOCK):
+            block = positions[start : start + TITLE_BLOCK]
+            low = int(np.searchsorted(dates, dates[block[0]] - window_micros))
+            high = int(np.searchsorted(dates, dates[block[-1]] + window_micros, "right"))
+            rows, columns = titles.pairs(block, low, high)
+            # The same float test as (later - earlier).total_seconds() > window; a pair of new
+            # events is taken from the earlier one's side only.
+            keep = (np.abs(dates[columns] - dates[rows]) / 1_000_000 <= window) & (rows != columns)
+            keep &= (new_rank[columns] < 0) | (new_rank[columns] > new_rank[rows])
+            rows, columns = rows[keep], columns[keep]
+            a, b = self._dated_handles[rows], self._dated_handles[columns]
+            versioned = (
+                np.array(
+                    [
+                        bool(self._versions[x]) and bool(self._versions[y])
+                        for x, y in zip(a.tolist(), b.tolist(), strict=True)
+                    ],
+                    dtype=bool,
+                )
+                if len(a)
+                else np.zeros(0, dtype=bool)
+            )
+            for index in np.flatnonzero(versioned).tolist():
+                # "deploy api v2.13.3" and "deploy worker v1.8.0" read alike
+                versioned[index] = _version_sets_conflict(
+                    self._versions[int(a[index])], self._versions[int(b[index])]
+                )
+            found.append((a[~versioned], b[~versioned], 2))
+        return found
+
+    def clusters(
+        self,
+        visible_from: datetime,
+        until: datetime,
+        announced_since: datetime,
+        include: Callable[[EventRecord], bool] | None = None,
+    ) -> list[MergedEvent]:
+        """What `cluster_events` gives for the events announced in [visible_from, until) that
+        `include` keeps, with `announced_since`: clusters holding an announcement of
+        [announced_since, until). Runs every hour of a digest range, so it works on arrays."""
+        view = self._view or self._build_view()
+        visible = (view.micros >= _micros(visible_from)) & (view.micros < _micros(until))
+        if include is not None:
+            if include not in view.included:
+                view.included[include] = np.array([include(e) for e in view.events], dtype=bool)
+            visible &= view.included[include]
+        seeds = np.flatnonzero(visible & (view.micros >= _micros(announced_since)))
+        if not len(seeds):
+            return []
+        chosen = visible[view.firsts] & visible[view.laters]
+        parent = list(range(len(view.events)))
+        shared = view.shared_messages
+        # Only messages with several events can clash: a root's set of them, once it merged.
+        clashes: dict[int, set[tuple[str, str]]] = {}
+        # The union-find loop is the hot path of a digest range (every hour, every edge), so
+        # root finding (with path halving) is written out instead of called.
+        for i, j in zip(view.firsts[chosen].tolist(), view.laters[chosen].tolist(), strict=True):
+            while parent[i] != i:
+                parent[i] = i = parent[parent[i]]
+            while parent[j] != j:
+                parent[j] = j = parent[parent[j]]
+            if i == j:
+                continue
+            held_i = clashes.get(i) or ({shared[i]} if shared[i] is not None else None)
+            held_j = clashes.get(j) or ({shared[j]} if shared[j] is not None else None)
+            if held_i and held_j and held_i & held_j:
+                continue  # would put two events of one message together
+            if i > j:
+                i, j, held_i, held_j = j, i, held_j, held_i
+            parent[j] = i
+            if held_i or held_j:
+                clashes[i] = (held_i or set()) | (held_j or set())
+        roots = np.array(parent)
+        while True:  # every index to its root, all at once
+            deeper = roots[roots]
+            if np.array_equal(deeper, roots):
+                break
+            roots = deeper
+        members = np.flatnonzero(visible & np.isin(roots, roots[seeds]))  # announcement order
+        groups: dict[int, list[EventRecord]] = {}
+        for i, r in zip(members.tolist(), roots[members].tolist(), strict=True):
+            groups.setdefault(r, []).append(view.events[i])
+        merged = []
+        for group in groups.values():
+            key = tuple(e.event_id for e in group)
+            if key not in self._merged:
+                self._merged[key] = _merge(group)
+            merged.append(self._merged[key])
+        return sorted(merged, key=lambda m: m.dedup_key)
+
+    def _build_view(self) -> "_GraphView":
+        live = sorted(self._shape, key=lambda h: _announcement_order(self._record[h]))
+        position = np.full(len(self._record), -1, dtype=np.int64)
+        position[live] = np.arange(len(live))
+        id_rank = np.full(len(self._record), -1, dtype=np.int64)
+        id_rank[sorted(live, key=lambda h: self._record[h].event_id)] = np.arange(len(live))
+        merge_order = np.lexsort((id_rank[self._laters], id_rank[self._firsts], self._ranks))
+        per_message: dict[int, int] = {}
+        for handle in live:
+            per_message[self._message[handle]] = per_message.get(self._message[handle], 0) + 1
+        events = [self._record[h] for h in live]
+        self._view = _GraphView(
+            events=events,
+            micros=np.array([_micros(e.message_time) for e in events], dtype=np.int64),
+            firsts=position[self._firsts[merge_order]],
+            laters=position[self._laters[merge_order]],
+            shared_messages=[
+                e.message if per_message[self._message[h]] > 1 else None
+                for e, h in zip(events, live, strict=True)
+            ],
+        )
+        return self._view
+
+
+@dataclass
+class _GraphView:
+    """The graph as arrays, rebuilt after events are added or dropped: events in announcement
+    order, their announcement times, and the edges (as positions) in merge order."""
+
+    events: list[EventRecord]
+    micros: np.ndarray
+    firsts: np.ndarray
+    laters: np.ndarray
+    shared_messages: list[tuple[str, str] | None]  # the message, when it has other events too
+    included: dict[Callable[[EventRecord], bool], np.ndarray] = field(default_factory=dict)
+
+
+def _as_arrays(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    if not pairs:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    array = np.asarray(pairs, dtype=np.int64)
+    return array[:, 0], array[:, 1]
+
+
+def _discard(index: dict[str, set[int]], key: str, handle: int) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(handle)
+        if not members:
+            del index[key]
 
 
 def candidate_edges(events: Iterable[EventRecord], rules: DedupRules = DedupRules()) -> list[Edge]:
     """Every candidate merge, strongest first: same key (0), shared anchor (1), similar title (2).
-    Each edge depends on its two events only, so the edges of a subset are the subset's edges:
-    a run computes them once and every hour's digest filters them."""
-    ordered = sorted({e.event_id: e for e in events}.values(), key=_announcement_order)
-    edges: dict[tuple[int, int], int] = {}
+    Each edge depends on its two events only, so the edges of a subset are the subset's edges."""
+    graph = MergeGraph(rules)
+    graph.add(events)
+    return graph.edges()
 
-    def add(i: int, j: int, rank: int) -> None:
-        if ordered[i].message == ordered[j].message:
-            return  # events from the same message never merge
-        pair = (min(i, j), max(i, j))
-        edges[pair] = min(rank, edges.get(pair, rank))
 
-    by_key: dict[str, list[int]] = {}
-    by_anchor: dict[str, list[int]] = {}
-    for index, event in enumerate(ordered):
-        by_key.setdefault(event.dedup_key, []).append(index)
-        for anchor in event.anchors:
-            if anchor.startswith(MERGING_ANCHOR_KINDS):
-                by_anchor.setdefault(anchor, []).append(index)
-    for members in by_key.values():
-        for a, i in enumerate(members):
-            for j in members[a + 1 :]:
-                add(i, j, 0)
-    for members in by_anchor.values():
-        for a, i in enumerate(members):
-            for j in members[a + 1 :]:
-                first, later = ordered[i], ordered[j]  # i < j: announced first
-                if first.category == later.category and (
-                    _dates_close(first, later, rules.date_window_hours)
-                    or later.status in RESCHEDULING_STATUSES
-                    or first.event_date is None
-                    or later.event_date is None
-                ):
-                    add(i, j, 1)
-    dated = sorted(
-        (i for i, e in enumerate(ordered) if e.event_date is not None),
-        key=lambda i: (ordered[i].event_date, ordered[i].event_id),
-    )
-    window = rules.date_window_hours * 3600
-    for position, i in enumerate(dated):
-        for j in dated[position + 1 :]:
-            if (ordered[j].event_date - ordered[i].event_date).total_seconds() > window:
-                break
-            if _versions_conflict(ordered[i], ordered[j]):
-                continue  # "deploy api v2.13.3" and "deploy worker v1.8.0" read alike
-            if title_similarity(ordered[i].title, ordered[j].title) >= rules.title_similarity:
-                add(i, j, 2)
-    return sorted(
-        (rank, ordered[i].event_id, ordered[j].event_id) for (i, j), rank in edges.items()
-    )
+def _union(
+    ids: list[str], edges: Iterable[Edge], events: Mapping[str, EventRecord]
+) -> list[list[EventRecord]]:
+    """Join the events (ids in announcement order) along the edges in the edges' order, never
+    putting two events of one message together; the groups, each in announcement order."""
+    index = {event_id: position for position, event_id in enumerate(ids)}
+    parent = list(range(len(ids)))
+    messages = [{events[event_id].message} for event_id in ids]
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for _, first_id, later_id in edges:
+        i, j = index.get(first_id), index.get(later_id)
+        if i is None or j is None:
+            continue  # an edge of a superset with an event outside this set
+        a, b = root(i), root(j)
+        if a == b or messages[a] & messages[b]:
+            continue
+        a, b = min(a, b), max(a, b)
+        parent[b] = a
+        messages[a] |= messages[b]
+    groups: dict[int, list[EventRecord]] = {}
+    for position, event_id in enumerate(ids):
+        groups.setdefault(root(position), []).append(events[event_id])
+    return list(groups.values())
 
 
 def cluster_events(
@@ -251,34 +550,15 @@ def cluster_events(
     """Merge announcements of the same event. A pure function of the *set* of events: inputs and
     candidate merges are put in a canonical order first, and two clusters never join when that
     would put two events of one message together. `edges` may be precomputed over a superset
-    (candidate_edges); `announced_since` skips building clusters last announced before it."""
-    ordered = sorted({e.event_id: e for e in events}.values(), key=_announcement_order)
-    index = {event.event_id: position for position, event in enumerate(ordered)}
-    parent = list(range(len(ordered)))
-    messages = [{event.message} for event in ordered]
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for _, first_id, later_id in candidate_edges(ordered, rules) if edges is None else edges:
-        i, j = index.get(first_id), index.get(later_id)
-        if i is None or j is None:
-            continue  # an edge of the superset with an event outside this set
-        a, b = root(i), root(j)
-        if a == b or messages[a] & messages[b]:
-            continue
-        a, b = min(a, b), max(a, b)
-        parent[b] = a
-        messages[a] |= messages[b]
-    groups: dict[int, list[EventRecord]] = {}
-    for position, event in enumerate(ordered):
-        groups.setdefault(root(position), []).append(event)
+    (candidate_edges); `announced_since` skips building clusters last announced before it.
+    (The digests asset gets the same result incrementally from MergeGraph.)"""
+    by_id = {e.event_id: e for e in events}
+    ordered = sorted(by_id.values(), key=_announcement_order)
+    edges = candidate_edges(ordered, rules) if edges is None else edges
+    groups = _union([e.event_id for e in ordered], edges, by_id)
     merged = (
         _merge(group)
-        for group in groups.values()
+        for group in groups
         if announced_since is None or group[-1].message_time >= announced_since
     )
     return sorted(merged, key=lambda m: m.dedup_key)
@@ -298,16 +578,12 @@ def _merge(group: list[EventRecord]) -> MergedEvent:
         and latest.event_date is not None
         and first_date.astimezone(zone).date() != latest.event_date.astimezone(zone).date()
     )
-    sources: list[Source] = []
-    links: list[str] = []
-    for event in group:
-        source = Source(
-            event.channel_id, event.channel_name, event.message_ts, event.message_time,
-            event.permalink,
-        )  # fmt: skip
-        if source not in sources:
-            sources.append(source)
-        links.extend(link for link in event.links if link not in links)
+    # dict.fromkeys: unique, first-seen order, without a quadratic membership scan.
+    sources = dict.fromkeys(
+        Source(e.channel_id, e.channel_name, e.message_ts, e.message_time, e.permalink)
+        for e in group
+    )
+    links = dict.fromkeys(link for event in group for link in event.links)
     return MergedEvent(
         dedup_key=min(e.dedup_key for e in group),
         title=best.title,
@@ -321,7 +597,7 @@ def _merge(group: list[EventRecord]) -> MergedEvent:
         first_announced=group[0].message_time,
         last_announced=group[-1].message_time,
         sources=tuple(sources),
-        links=tuple(links[:3]),
+        links=tuple(links)[:3],
         previous_date=first_date if moved else None,
         event_ids=tuple(e.event_id for e in group),
     )

@@ -80,11 +80,19 @@ def build_digest(
     too, so a moved date shows) merged into one line each, sorted by date, then category
     priority, then title; at most `max_events`."""
     relevant = [e for e in events if options.includes(e) and e.message_time < window_end]
-    merged = [
-        entry
-        for entry in cluster_events(relevant, options.dedup, edges, announced_since=window_start)
-        if entry.confidence >= options.min_confidence
-    ]
+    entries = cluster_events(relevant, options.dedup, edges, announced_since=window_start)
+    return digest_of(entries, window_start, window_end, options)
+
+
+def digest_of(
+    entries: Iterable[MergedEvent],
+    window_start: datetime,
+    window_end: datetime,
+    options: DigestOptions,
+) -> Digest:
+    """The digest of already merged entries (cluster_events or MergeGraph.clusters): confident
+    enough, sorted by date, then category priority, then title; at most `max_events`."""
+    merged = [entry for entry in entries if entry.confidence >= options.min_confidence]
     merged.sort(key=lambda entry: _digest_order(entry, options))
     return Digest(window_end, window_start, tuple(merged[: options.max_events]), len(merged))
 
