@@ -5,16 +5,16 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.domain.dedup import EventRecord, candidate_edges
+from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
 from slack_events_dagster.domain.digest import (
-    build_digest,
+    digest_of,
     entries_as_json,
     notification_text,
     render_blocks,
     render_markdown,
 )
 from slack_events_dagster.partitions import HOURLY, HOURLY_TABLE_ASSET, partition_keys
-from slack_events_dagster.resources.database import frame_records, rows_to_frame
+from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.settings import get_settings
@@ -25,6 +25,7 @@ from slack_events_dagster.storage.schema import digests as table
 # same events up to `deduplication.lookback_days` back (so a moved date shows as moved).
 WINDOW_HOURS = get_settings().digest.window_hours
 LOOKBACK_HOURS = max(WINDOW_HOURS, get_settings().deduplication.lookback_days * 24)
+CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time
 
 
 @dg.asset(
@@ -44,50 +45,58 @@ LOOKBACK_HOURS = max(WINDOW_HOURS, get_settings().deduplication.lookback_days * 
 )
 def digests(
     context: dg.AssetExecutionContext,
-    events: pd.DataFrame,
+    events: PartitionRows,
     pipeline: PipelineResource,
     publisher: DigestPublisherResource,
 ) -> pd.DataFrame:
     """Per target, for hour H: the events announced in the window ending at the end of H, each
     merged with every announcement of the same event (domain/dedup.py), sorted by date then
     category, as Markdown and Slack Block Kit, posted to Slack when due. An empty window gives
-    an explicit 'no events' digest."""
-    records = [EventRecord.from_row(row) for row in frame_records(events)]
-    # Candidate merges depend on pairs of events only: find them once for the whole run.
-    edges = candidate_edges(records, pipeline.dedup_rules)
+    an explicit 'no events' digest. Events are read a day at a time as the hours advance, and
+    only new pairs of events are compared (MergeGraph), so a long range stays cheap."""
     window, lookback = timedelta(hours=WINDOW_HOURS), timedelta(hours=LOOKBACK_HOURS)
-    rows, markdown, outcomes = [], "", []
-    for key in partition_keys(context):
-        hour = HOURLY.time_window_for_partition_key(key)
-        # Exactly this hour's look-back, so a range run equals hour-by-hour runs.
-        visible = [r for r in records if hour.end - lookback <= r.message_time < hour.end]
-        for target in pipeline.digest_targets:
-            options = pipeline.digest_options(target)
-            digest = build_digest(visible, hour.end - window, hour.end, options, edges)
-            markdown = render_markdown(digest, options.timezone)
-            blocks = render_blocks(digest, options.timezone)
-            if publisher.is_due(hour.end, options.timezone):
-                text = notification_text(digest, options.timezone)
-                outcomes.append(publisher.publish(hour.start, target.channel, text, blocks))
-                context.log.info(f"Digest {outcomes[-1].action} in {target.channel}")
-            rows.append(
-                {
-                    "partition_hour": hour.start,
-                    "target": target.channel,
-                    "window_start": digest.window_start,
-                    "window_end": digest.as_of,
-                    "event_count": len(digest.entries),
-                    "entries": entries_as_json(digest),
-                    "markdown": markdown,
-                    "blocks": blocks,
-                }
-            )
+    graph = MergeGraph(pipeline.dedup_rules)
+    targets = [(target, pipeline.digest_options(target)) for target in pipeline.digest_targets]
+    hours = [HOURLY.time_window_for_partition_key(key) for key in partition_keys(context)]
+    rows, markdown, outcomes, loaded = [], "", [], 0
+    read_until = hours[0].end - lookback if hours else None
+    for first in range(0, len(hours), CHUNK_HOURS):
+        chunk = hours[first : first + CHUNK_HOURS]
+        graph.drop_announced_before(chunk[0].end - lookback)
+        new = frame_records(events.read(read_until, chunk[-1].end))
+        graph.add(EventRecord.from_row(row) for row in new)
+        loaded, read_until = loaded + len(new), chunk[-1].end
+        for hour in chunk:
+            for target, options in targets:
+                entries = graph.clusters(
+                    hour.end - lookback, hour.end, hour.end - window, include=options.includes
+                )
+                digest = digest_of(entries, hour.end - window, hour.end, options)
+                markdown = render_markdown(digest, options.timezone)
+                blocks = render_blocks(digest, options.timezone)
+                if publisher.is_due(hour.end, options.timezone):
+                    text = notification_text(digest, options.timezone)
+                    outcomes.append(publisher.publish(hour.start, target.channel, text, blocks))
+                    context.log.info(f"Digest {outcomes[-1].action} in {target.channel}")
+                rows.append(
+                    {
+                        "partition_hour": hour.start,
+                        "target": target.channel,
+                        "window_start": digest.window_start,
+                        "window_end": digest.as_of,
+                        "event_count": len(digest.entries),
+                        "entries": entries_as_json(digest),
+                        "markdown": markdown,
+                        "blocks": blocks,
+                    }
+                )
+        context.log.info(f"Digests up to {chunk[-1].end:%Y-%m-%d %H:%M} built ({loaded} events)")
     frame = rows_to_frame(table, rows)
     context.add_output_metadata(
         {
             "digests": len(frame),
             "events_in_latest": int(frame["event_count"].iloc[-1]) if len(frame) else 0,
-            "events_loaded": len(records),
+            "events_loaded": loaded,
             "latest_digest": dg.MetadataValue.md(markdown),
             "slack_posted": sum(o.action == "posted" for o in outcomes),
             "slack_updated": sum(o.action == "updated" for o in outcomes),

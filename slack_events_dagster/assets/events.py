@@ -1,6 +1,8 @@
 """events: structured events extracted from the partition's candidates, with dedup keys."""
 
 from collections import Counter
+from collections.abc import Mapping
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -8,10 +10,10 @@ import pandas as pd
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dedup import dedup_key, event_id
 from slack_events_dagster.domain.llm import PROMPT_VERSION
-from slack_events_dagster.domain.rules import ExtractionInput
+from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.partitions import HOURLY_TABLE_ASSET
-from slack_events_dagster.resources.database import frame_records, rows_to_frame
-from slack_events_dagster.resources.extractor import ExtractorResource
+from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
+from slack_events_dagster.resources.extractor import ExtractionStats, ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.storage.schema import events as table
 
@@ -26,75 +28,48 @@ from slack_events_dagster.storage.schema import events as table
 )
 def events(
     context: dg.AssetExecutionContext,
-    event_candidates: pd.DataFrame,
+    event_candidates: PartitionRows,
     extractor: ExtractorResource,
     pipeline: PipelineResource,
 ) -> pd.DataFrame:
     """0..5 events per candidate: title, category, status, date resolved against the message time
     in the channel's time zone, confidence, links and anchors; exact duplicates within a message
-    (same dedup key) are dropped."""
-    candidates = frame_records(event_candidates)
-    inputs = [
-        ExtractionInput(
-            text=candidate["text_normalized"],
-            message_time=candidate["message_time"],
-            timezone=pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
-            anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
-            links=tuple(candidate["links"]),
-            broadcast="broadcast_mention" in candidate["features"],
-        )
-        for candidate in candidates
-    ]
-    context.log.info(f"Extracting events from {len(inputs)} candidates with {extractor.name}")
-    extracted_per_message, stats = extractor.extract_batch(inputs, log=context.log)
-    rows, categories = [], Counter()
-    duplicates = without_events = 0
-    for candidate, message, extracted in zip(
-        candidates, inputs, extracted_per_message, strict=True
-    ):
-        channel_id = candidate["channel_id"]
-        if not extracted:
-            without_events += 1
-        keys: set[str] = set()
-        for event in extracted:
-            key = dedup_key(
-                event.category, event.title, event.anchors, event.event_date, message.timezone
+    (same dedup key) are dropped. Candidates are read chunk by chunk."""
+    rows: list[dict[str, Any]] = []
+    categories: Counter[str] = Counter()
+    stats = ExtractionStats()
+    candidates_seen = duplicates = without_events = 0
+    context.log.info(f"Extracting events with {extractor.name}")
+    for chunk in event_candidates.chunks():
+        candidates = frame_records(chunk)
+        inputs = [
+            ExtractionInput(
+                text=candidate["text_normalized"],
+                message_time=candidate["message_time"],
+                timezone=pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
+                anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
+                links=tuple(candidate["links"]),
+                broadcast="broadcast_mention" in candidate["features"],
             )
-            if key in keys:
-                duplicates += 1
-                continue
-            keys.add(key)
-            categories[event.category] += 1
-            rows.append(
-                {
-                    "event_id": event_id(channel_id, candidate["ts"], len(keys) - 1),
-                    "partition_hour": candidate["partition_hour"],
-                    "channel_id": channel_id,
-                    "channel_name": candidate["channel_name"],
-                    "message_ts": candidate["ts"],
-                    "message_time": candidate["message_time"],
-                    "permalink": candidate["permalink"],
-                    "event_index": len(keys) - 1,
-                    "title": event.title,
-                    "category": event.category,
-                    "status": event.status,
-                    "event_date": event.event_date,
-                    "event_end": event.event_end,
-                    "date_precision": event.date_precision,
-                    "date_source": event.date_source,
-                    "event_timezone": message.timezone,
-                    "confidence": event.confidence,
-                    "summary": event.summary,
-                    "links": list(event.links),
-                    "anchors": [anchor.as_json() for anchor in event.anchors],
-                    "dedup_key": key,
-                    "extractor": event.extractor,
-                }
-            )
+            for candidate in candidates
+        ]
+        extracted_per_message, chunk_stats = extractor.extract_batch(inputs, log=context.log)
+        stats.add(chunk_stats)
+        candidates_seen += len(candidates)
+        for candidate, message, extracted in zip(
+            candidates, inputs, extracted_per_message, strict=True
+        ):
+            if not extracted:
+                without_events += 1
+            new_rows, dropped = _event_rows(candidate, message, extracted)
+            duplicates += dropped
+            categories.update(row["category"] for row in new_rows)
+            rows.extend(new_rows)
+        context.log.info(f"{candidates_seen} candidates -> {len(rows)} events so far")
     frame = rows_to_frame(table, rows)
     context.add_output_metadata(
         {
-            "candidates": len(event_candidates),
+            "candidates": candidates_seen,
             "events": len(frame),
             "events_by_category": dg.MetadataValue.json(dict(sorted(categories.items()))),
             "candidates_without_events": without_events,
@@ -116,3 +91,47 @@ def events(
             {"warning": "Daily LLM budget spent: some messages used the rules extractor"}
         )
     return frame
+
+
+def _event_rows(
+    candidate: Mapping[str, Any], message: ExtractionInput, extracted: list[ExtractedEvent]
+) -> tuple[list[dict[str, Any]], int]:
+    """The `events` rows of one candidate and how many exact duplicates (same key) it dropped."""
+    channel_id = candidate["channel_id"]
+    keys: set[str] = set()
+    rows, duplicates = [], 0
+    for event in extracted:
+        key = dedup_key(
+            event.category, event.title, event.anchors, event.event_date, message.timezone
+        )
+        if key in keys:
+            duplicates += 1
+            continue
+        keys.add(key)
+        rows.append(
+            {
+                "event_id": event_id(channel_id, candidate["ts"], len(keys) - 1),
+                "partition_hour": candidate["partition_hour"],
+                "channel_id": channel_id,
+                "channel_name": candidate["channel_name"],
+                "message_ts": candidate["ts"],
+                "message_time": candidate["message_time"],
+                "permalink": candidate["permalink"],
+                "event_index": len(keys) - 1,
+                "title": event.title,
+                "category": event.category,
+                "status": event.status,
+                "event_date": event.event_date,
+                "event_end": event.event_end,
+                "date_precision": event.date_precision,
+                "date_source": event.date_source,
+                "event_timezone": message.timezone,
+                "confidence": event.confidence,
+                "summary": event.summary,
+                "links": list(event.links),
+                "anchors": [anchor.as_json() for anchor in event.anchors],
+                "dedup_key": key,
+                "extractor": event.extractor,
+            }
+        )
+    return rows, duplicates

@@ -1,12 +1,17 @@
 """raw_slack_messages: every kept Slack message of the partition's hours, one row per message."""
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.partitions import HOURLY_TABLE_ASSET, partition_window
-from slack_events_dagster.resources.database import rows_to_frame
-from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.resources.database import FrameStream, rows_to_frame
+from slack_events_dagster.resources.slack import FetchResult, SlackResource
 from slack_events_dagster.storage.schema import raw_slack_messages as table
+
+FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long backfills
 
 
 @dg.asset(
@@ -17,38 +22,63 @@ from slack_events_dagster.storage.schema import raw_slack_messages as table
     kinds={"slack", "sql"},
     code_version="1",
 )
-def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> pd.DataFrame:
+def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> FrameStream:
     """Top-level messages and thread replies with ts in the partition's hours, with author names,
-    subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata."""
+    subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata.
+    Streamed: the IO manager stores each batch as it is read, so a long range never sits in
+    memory."""
     window = partition_window(context)
     context.log.info(f"Reading Slack messages for [{window.start}, {window.end})")
-    result = slack.fetch_messages(window.start, window.end, log=context.log)
-    frame = rows_to_frame(table, result.rows)
-    replies = int(frame["is_thread_reply"].sum()) if len(frame) else 0
-    metadata: dict[str, object] = {
-        "messages": len(frame),
-        "thread_replies": replies,
-        "top_level": len(frame) - replies,
-        "source": slack.source,
-        "channels": dg.MetadataValue.json(result.channels),
-        "files_read": result.files_read,
-        "skipped": result.skipped.total,
-        "skipped_by_reason": dg.MetadataValue.json(dict(sorted(result.skipped.counts.items()))),
-    }
-    if slack.source == "api":
-        api = result.api
-        metadata |= {
-            "api_calls": api.api_calls,
-            "api_calls_by_method": dg.MetadataValue.json(dict(sorted(api.calls_by_method.items()))),
-            "retries": api.retries,
-            "rate_limit_wait_seconds": round(api.rate_limit_wait_seconds, 3),
-            "replies_fetched": result.replies_fetched,
+    found = FetchResult()
+    batches = slack.message_batches(window.start, window.end, found, log=context.log)
+    counts = {"messages": 0, "thread_replies": 0}
+
+    def frames() -> Iterator[pd.DataFrame]:
+        for rows in _regroup(batches, FRAME_ROWS):
+            counts["messages"] += len(rows)
+            counts["thread_replies"] += sum(row["is_thread_reply"] for row in rows)
+            yield rows_to_frame(table, rows)
+        context.log.info(
+            f"{counts['messages']} messages ({counts['thread_replies']} replies) from "
+            f"{len(found.channels)} channels; skipped {found.skipped.total}"
+        )
+
+    def metadata() -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "messages": counts["messages"],
+            "thread_replies": counts["thread_replies"],
+            "top_level": counts["messages"] - counts["thread_replies"],
+            "source": slack.source,
+            "channels": dg.MetadataValue.json(found.channels),
+            "files_read": found.files_read,
+            "skipped": found.skipped.total,
+            "skipped_by_reason": dg.MetadataValue.json(dict(sorted(found.skipped.counts.items()))),
         }
-    if result.bad_files:
-        metadata["bad_files"] = dg.MetadataValue.json(result.bad_files)
-    context.add_output_metadata(metadata)
-    context.log.info(
-        f"{len(frame)} messages ({replies} replies) from {len(result.channels)} channels; "
-        f"skipped {result.skipped.total}"
-    )
-    return frame
+        if slack.source == "api":
+            api = found.api
+            result |= {
+                "api_calls": api.api_calls,
+                "api_calls_by_method": dg.MetadataValue.json(
+                    dict(sorted(api.calls_by_method.items()))
+                ),
+                "retries": api.retries,
+                "rate_limit_wait_seconds": round(api.rate_limit_wait_seconds, 3),
+                "replies_fetched": found.replies_fetched,
+            }
+        if found.bad_files:
+            result["bad_files"] = dg.MetadataValue.json(found.bad_files)
+        return result
+
+    return FrameStream(frames(), metadata)
+
+
+def _regroup(batches: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:
+    """Batches of any size into lists of about `size` rows (never splitting a batch)."""
+    pending: list[dict[str, Any]] = []
+    for batch in batches:
+        pending.extend(batch)
+        if len(pending) >= size:
+            yield pending
+            pending = []
+    if pending:
+        yield pending

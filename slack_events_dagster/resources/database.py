@@ -1,6 +1,8 @@
 """The database resource and the partition-aware SQL IO manager every asset is stored through."""
 
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from slack_events_dagster.settings import DatabaseSettings, PostgresSettings
 from slack_events_dagster.storage import engine as engines
+from slack_events_dagster.storage.bulk import DEFAULT_CHUNK_ROWS, FrameReader, FrameWriter
 from slack_events_dagster.storage.migrations import ensure_schema
 from slack_events_dagster.storage.schema import ASSET_TABLES, PARTITION_COLUMN, utc
 
@@ -89,30 +92,22 @@ class DatabaseResource(dg.ConfigurableResource):
         return engine
 
 
-def frame_to_rows(table: Table, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Records for `table`, failing loudly when the frame's columns do not match the schema."""
-    expected = [column.name for column in table.columns]
-    missing = [name for name in expected if name not in frame.columns]
-    extra = [name for name in frame.columns if name not in expected]
-    if missing or extra:
-        raise ValueError(
-            f"Rows for table {table.name!r} do not match storage/schema.py: "
-            f"missing columns {missing}, unexpected columns {extra}"
-        )
-    return frame_records(frame[expected])
-
-
 def _column_values(series: pd.Series) -> list[Any]:
     """One column as plain Python values, converted column-wise (much faster than per cell)."""
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
         return [None if value is pd.NaT else value for value in series.dt.to_pydatetime()]
-    values = series.astype(object)
-    return values.where(series.notna(), None).tolist()
+    values = series.tolist()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        missing = series.isna().to_numpy()
+        if missing.any():
+            for index in missing.nonzero()[0].tolist():
+                values[index] = None
+    return values
 
 
 def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain Python values (datetime, None), converted column by column (much faster
-    than per cell): for the database and for the pure domain functions."""
+    than per cell): what the pure domain functions take."""
     names = list(frame.columns)
     columns = [_column_values(frame[name]) for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
@@ -123,10 +118,81 @@ def rows_to_frame(table: Table, rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+@dataclass
+class FrameStream:
+    """An asset's rows as DataFrames produced one after another, so a long range never sits in
+    memory at once. The IO manager stores each frame as it arrives, all in one transaction, then
+    adds `metadata()` (counts known only at the end) to the materialization."""
+
+    frames: Iterable[pd.DataFrame]
+    metadata: Callable[[], Mapping[str, Any]] = dict
+
+
+class PartitionRows:
+    """An upstream table's rows for the partitions an input maps to, read only when asked: in
+    chunks (bounded memory on long backfills), for a sub-window, or whole."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        window: dg.TimeWindow | None,
+        empty: bool = False,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    ) -> None:
+        self.table = table
+        self.window = window
+        self._engine = engine
+        self._empty = empty
+        self._chunk_rows = chunk_rows
+        self._reader = FrameReader(table, engine.dialect)
+
+    def _where(self, statement: Any, start: datetime | None, end: datetime | None) -> Any:
+        column = self.table.c[PARTITION_COLUMN]
+        if self.window is not None:
+            start = max(utc(self.window.start), utc(start)) if start else utc(self.window.start)
+            end = min(utc(self.window.end), utc(end)) if end else utc(self.window.end)
+        if start is not None:
+            statement = statement.where(column >= start)
+        if end is not None:
+            statement = statement.where(column < end)
+        return statement
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        """Every row, oldest hour first, at most `chunk_rows` rows per DataFrame."""
+        if self._empty:
+            return
+        order = [self.table.c[PARTITION_COLUMN], *self.table.primary_key.columns]
+        statement = self._where(self._reader.select(), None, None).order_by(*order)
+        with self._engine.connect() as connection:
+            yield from self._reader.frames(connection, statement, self._chunk_rows)
+
+    def read(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
+        """The rows of the hours in [start, end) (default: all of them), in primary-key order."""
+        if self._empty:
+            return self._reader.frame([])
+        statement = self._where(self._reader.select(), start, end)
+        statement = statement.order_by(*self.table.primary_key.columns)
+        with self._engine.connect() as connection:
+            frames = list(self._reader.frames(connection, statement, self._chunk_rows))
+        return pd.concat(frames, ignore_index=True) if frames else self._reader.frame([])
+
+    def distinct(self, *names: str) -> list[tuple[Any, ...]]:
+        """The distinct values of these (plain) columns over the whole input, sorted."""
+        if self._empty:
+            return []
+        columns = [self.table.c[name] for name in names]
+        statement = self._where(select(*columns).distinct(), None, None).order_by(*columns)
+        with self._engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(statement)]
+
+
 class SqlIOManager(dg.ConfigurableIOManager):
-    """Stores each asset in its table; a partition (or range) is replaced in one transaction."""
+    """Stores each asset in its table; a partition (or range) is replaced in one transaction.
+    Inputs arrive as PartitionRows; outputs are a DataFrame or a FrameStream."""
 
     database: dg.ResourceDependency[DatabaseResource]
+    chunk_rows: int = DEFAULT_CHUNK_ROWS
 
     def _table(self, context: dg.OutputContext | dg.InputContext) -> Table:
         name = context.asset_key.path[-1]
@@ -134,56 +200,56 @@ class SqlIOManager(dg.ConfigurableIOManager):
             raise KeyError(f"No table for asset {name!r} in storage/schema.py")
         return ASSET_TABLES[name]
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | FrameStream) -> None:
         table = self._table(context)
-        rows = frame_to_rows(table, obj)
-        partition_column = table.c[PARTITION_COLUMN]
+        stream = obj if isinstance(obj, FrameStream) else FrameStream([obj])
         statement = delete(table)
         window: dg.TimeWindow | None = None
+        frames: Iterable[pd.DataFrame] = stream.frames
         if context.has_asset_partitions:
             window = context.asset_partitions_time_window
             start, end = utc(window.start), utc(window.end)
-            _check_rows_in_window(table.name, rows, start, end)
-            statement = statement.where(partition_column >= start, partition_column < end)
+            column = table.c[PARTITION_COLUMN]
+            statement = statement.where(column >= start, column < end)
+            frames = (_in_window(table.name, frame, start, end) for frame in stream.frames)
         engine = self.database.get_engine()
+        writer = FrameWriter(table, engine.dialect)
         with engine.begin() as connection:
             deleted = connection.execute(statement).rowcount
-            if rows:
-                connection.execute(table.insert(), rows)
+            inserted = writer.insert(connection, frames)
         metadata: dict[str, Any] = {
-            "dagster/row_count": len(rows),
+            "dagster/row_count": inserted,
             "dagster/table_name": table.name,
             "rows_replaced": max(deleted, 0),
             "database": self.database.description,
         }
         if window is not None:
             metadata["partition_hours"] = int((window.end - window.start).total_seconds() // 3600)
-        context.add_output_metadata(metadata)
+        context.add_output_metadata({**metadata, **stream.metadata()})
 
-    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+    def load_input(self, context: dg.InputContext) -> PartitionRows:
         table = self._table(context)
-        statement = select(table).order_by(*table.primary_key.columns)
-        if context.has_asset_partitions:
-            if not context.asset_partition_keys:
-                return rows_to_frame(table, [])
-            window = context.asset_partitions_time_window
-            partition_column = table.c[PARTITION_COLUMN]
-            statement = statement.where(
-                partition_column >= utc(window.start), partition_column < utc(window.end)
-            )
-        with self.database.get_engine().connect() as connection:
-            rows = [dict(row) for row in connection.execute(statement).mappings()]
-        return rows_to_frame(table, rows)
+        engine = self.database.get_engine()
+        if not context.has_asset_partitions:
+            return PartitionRows(engine, table, None, chunk_rows=self.chunk_rows)
+        if not context.asset_partition_keys:  # e.g. a look-back before the first partition
+            return PartitionRows(engine, table, None, empty=True, chunk_rows=self.chunk_rows)
+        window = context.asset_partitions_time_window
+        return PartitionRows(engine, table, window, chunk_rows=self.chunk_rows)
 
 
-def _check_rows_in_window(
-    table_name: str, rows: list[dict[str, Any]], start: datetime, end: datetime
-) -> None:
+def _in_window(
+    table_name: str, frame: pd.DataFrame, start: datetime, end: datetime
+) -> pd.DataFrame:
     """A row outside the partition would survive the next replacement: refuse to write it."""
-    for row in rows:
-        hour = row.get(PARTITION_COLUMN)
-        if hour is None or not start <= utc(hour) < end:
-            raise ValueError(
-                f"Row for {table_name!r} has {PARTITION_COLUMN}={hour} outside the partition "
-                f"window [{start.isoformat()}, {end.isoformat()}): the asset built a wrong row"
-            )
+    if PARTITION_COLUMN not in frame.columns or frame.empty:
+        return frame
+    hours = pd.to_datetime(frame[PARTITION_COLUMN], utc=True)
+    outside = hours.isna() | (hours < pd.Timestamp(start)) | (hours >= pd.Timestamp(end))
+    if outside.any():
+        hour = frame[PARTITION_COLUMN][outside].iloc[0]
+        raise ValueError(
+            f"Row for {table_name!r} has {PARTITION_COLUMN}={hour} outside the partition "
+            f"window [{start.isoformat()}, {end.isoformat()}): the asset built a wrong row"
+        )
+    return frame

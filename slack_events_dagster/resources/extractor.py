@@ -54,6 +54,18 @@ class ExtractionStats:
         for kind, count in counts.items():
             self.repairs[kind] = self.repairs.get(kind, 0) + count
 
+    def add(self, other: "ExtractionStats") -> None:
+        """Fold another batch's figures into these (a run extracts chunk by chunk)."""
+        self.llm_calls += other.llm_calls
+        self.cache_hits += other.cache_hits
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd += other.cost_usd
+        for reason, count in other.fallbacks.items():
+            self.fallbacks[reason] = self.fallbacks.get(reason, 0) + count
+        self.repaired(other.repairs)
+        self.budget_exhausted = self.budget_exhausted or other.budget_exhausted
+
 
 @dataclass
 class _Answer:

@@ -1,5 +1,7 @@
 """The `pipeline` resource: scoring, time zone and digest rules from config.yaml, per channel."""
 
+from dataclasses import dataclass
+
 import dagster as dg
 
 from slack_events_dagster.domain.dedup import DedupRules
@@ -27,6 +29,19 @@ class DigestTarget(dg.Config):
     max_events: int | None = None
     timezone: str | None = None
     category_priorities: dict[str, int] = {}
+
+
+@dataclass(frozen=True)
+class ChannelPolicy:
+    """One channel's scoring rules, resolved."""
+
+    timezone: str
+    threshold: float
+    weights: ScoreWeights
+    trusted_bots: frozenset[str]
+
+    def is_trusted_bot(self, *names: str | None) -> bool:
+        return any(name in self.trusted_bots for name in names if name)
 
 
 class PipelineResource(dg.ConfigurableResource):
@@ -60,6 +75,16 @@ class PipelineResource(dg.ConfigurableResource):
             if rules.name.lstrip("#") in (channel_id, channel_name):
                 return rules
         return None
+
+    def channel_policy(self, channel_id: str, channel_name: str) -> "ChannelPolicy":
+        """Everything scoring needs for one channel, resolved once (assets cache it per run)."""
+        rules = self.rules_for(channel_id, channel_name)
+        return ChannelPolicy(
+            timezone=self.timezone_for(channel_id, channel_name),
+            threshold=self.threshold_for(channel_id, channel_name),
+            weights=self.score_weights(channel_id, channel_name),
+            trusted_bots=frozenset(rules.trusted_bots) if rules else frozenset(),
+        )
 
     def threshold_for(self, channel_id: str, channel_name: str) -> float:
         rules = self.rules_for(channel_id, channel_name)

@@ -1,6 +1,6 @@
 """The `slack` resource: messages of a time window from a workspace export or the Web API."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +25,9 @@ from slack_events_dagster.settings import CHANNEL_ID, SlackSettings
 
 @dataclass
 class FetchResult:
-    rows: list[dict[str, Any]]
+    """What reading a window found: the rows (for `fetch_messages`) and the counts."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
     skipped: SkipCounter = field(default_factory=SkipCounter)
     bad_files: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
@@ -96,14 +98,25 @@ class SlackResource(dg.ConfigurableResource):
         return MessageFilter(frozenset(self.ignored_subtypes), self.include_bots)
 
     def fetch_messages(self, start: datetime, end: datetime, log: Any | None = None) -> FetchResult:
-        """Every kept message with start <= ts < end in the whitelisted channels."""
+        """Every kept message with start <= ts < end in the whitelisted channels, all at once."""
+        result = FetchResult()
+        for batch in self.message_batches(start, end, result, log):
+            result.rows.extend(batch)
+        return result.sorted()
+
+    def message_batches(
+        self, start: datetime, end: datetime, result: FetchResult, log: Any | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Kept messages with start <= ts < end, a batch per export day file (or API channel),
+        so a long window is never in memory at once; counts accumulate in `result`."""
         if self.source == "api":
-            return self._from_api(start, end, log)
-        return self._from_export(start, end, log)
+            return self._from_api(start, end, result, log)
+        return self._from_export(start, end, result, log)
 
     def _keep(
         self,
         result: FetchResult,
+        batch: list[dict[str, Any]],
         channel: SlackChannel,
         message: Any,
         users: Mapping[str, SlackUser],
@@ -112,18 +125,34 @@ class SlackResource(dg.ConfigurableResource):
         if row is None:
             result.skipped.add(reason or "unknown")
         else:
-            result.rows.append(row)
+            batch.append(row)
         return row
 
-    def _from_export(self, start: datetime, end: datetime, log: Any | None) -> FetchResult:
+    def _from_export(
+        self, start: datetime, end: datetime, result: FetchResult, log: Any | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        # Opened here, not in the generator, so a wrong path or channel fails right away.
         export = SlackExport(Path(self.export_path))
         channels = select_channels(export.channels(), self.channels)
         users = export.users()
-        result = FetchResult(rows=[], channels=[c.name for c in channels])
+        result.channels = [c.name for c in channels]
+        return self._export_batches(export, channels, users, start, end, result, log)
+
+    def _export_batches(
+        self,
+        export: SlackExport,
+        channels: list[SlackChannel],
+        users: Mapping[str, SlackUser],
+        start: datetime,
+        end: datetime,
+        result: FetchResult,
+        log: Any | None,
+    ) -> Iterator[list[dict[str, Any]]]:
         # Day files are named by date; read one extra day each side so the export's time zone
         # cannot hide a message, then keep exactly the window.
         first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
         for channel in channels:
+            kept = 0
             for relative in export.day_files(channel, first, last):
                 result.files_read += 1
                 try:
@@ -138,12 +167,17 @@ class SlackResource(dg.ConfigurableResource):
                     result.bad_files.append(f"{relative}: expected a JSON list of messages")
                     result.skipped.add("bad_file")
                     continue
+                batch: list[dict[str, Any]] = []
                 for message in payload:
                     ts = message.get("ts") if isinstance(message, dict) else None
                     if parse_ts(ts) is not None and not start <= ts_to_datetime(ts) < end:
                         continue  # another partition's message
-                    self._keep(result, channel, message, users)
-        return result.sorted()
+                    self._keep(result, batch, channel, message, users)
+                kept += len(batch)
+                if batch:
+                    yield batch
+            if log is not None and kept:
+                log.info(f"#{channel.name}: {kept} messages in the window")
 
     def _api_reader(self) -> SlackApiReader:
         if not self.bot_token:
@@ -176,11 +210,26 @@ class SlackResource(dg.ConfigurableResource):
         ]
         return select_channels(listed + extra, self.channels)
 
-    def _from_api(self, start: datetime, end: datetime, log: Any | None) -> FetchResult:
+    def _from_api(
+        self, start: datetime, end: datetime, result: FetchResult, log: Any | None
+    ) -> Iterator[list[dict[str, Any]]]:
+        # Authenticated and channels resolved here, not in the generator: bad tokens fail early.
         reader = self._api_reader()
         reader.check_auth()
         channels = self._api_channels(reader)
-        result = FetchResult(rows=[], channels=[c.name for c in channels])
+        result.channels = [c.name for c in channels]
+        result.api = reader.stats
+        return self._api_batches(reader, channels, start, end, result, log)
+
+    def _api_batches(
+        self,
+        reader: SlackApiReader,
+        channels: list[SlackChannel],
+        start: datetime,
+        end: datetime,
+        result: FetchResult,
+        log: Any | None,
+    ) -> Iterator[list[dict[str, Any]]]:
         for channel in channels:
             messages, replies = window_messages(
                 reader, channel, start, end, self.thread_lookback_days
@@ -189,8 +238,9 @@ class SlackResource(dg.ConfigurableResource):
             user_ids = {m["user"] for m in messages if isinstance(m.get("user"), str)}
             user_ids |= {uid for m in messages for uid in USER_MENTION.findall(m.get("text") or "")}
             users = {uid: user for uid in sorted(user_ids) if (user := reader.user(uid))}
+            batch: list[dict[str, Any]] = []
             for message in messages:
-                row = self._keep(result, channel, message, users)
+                row = self._keep(result, batch, channel, message, users)
                 if row is not None and row["permalink"] is None:
                     row["permalink"] = reader.permalink(channel.id, row["ts"])
             if log is not None:
@@ -198,5 +248,5 @@ class SlackResource(dg.ConfigurableResource):
                     f"#{channel.name}: {len(messages)} messages in the window "
                     f"({reader.stats.api_calls} API calls so far)"
                 )
-        result.api = reader.stats
-        return result.sorted()
+            if batch:
+                yield batch

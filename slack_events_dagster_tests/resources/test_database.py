@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from slack_events_dagster.partitions import HOURLY
-from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
+from slack_events_dagster.resources.database import DatabaseResource, FrameStream, SqlIOManager
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.engine import (
     DatabaseUnreachableError,
@@ -65,7 +65,7 @@ def _read(io: SqlIOManager, start: datetime, end: datetime) -> pd.DataFrame:
         asset_partitions_def=HOURLY,
         asset_partition_key_range=dg.PartitionKeyRange(_key(start), _key(end)),
     )
-    return io.load_input(context)
+    return io.load_input(context).read()
 
 
 def _count(settings: Settings) -> int:
@@ -166,3 +166,63 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_settings: Settings) 
     with get_engine(sqlite_settings.database).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar_one() == 30_000
+
+
+def _stream_context(start: datetime, end: datetime) -> dg.OutputContext:
+    return dg.build_output_context(
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        asset_partition_key_range=dg.PartitionKeyRange(_key(start), _key(end)),
+    )
+
+
+def test_a_stream_is_stored_as_it_comes_with_its_final_metadata(any_settings: Settings) -> None:
+    io = _io(any_settings)
+    hours = [HOUR + timedelta(hours=i) for i in range(3)]
+    produced: list[int] = []
+
+    def frames():
+        for hour in hours:
+            produced.append(len(produced))
+            yield _digest_rows(hour, ["a", "b"])
+
+    context = _stream_context(hours[0], hours[-1])
+    io.handle_output(context, FrameStream(frames(), lambda: {"frames": len(produced)}))
+    metadata = {key: value.value for key, value in context.get_logged_metadata().items()}
+    assert metadata["dagster/row_count"] == 6 and metadata["frames"] == 3
+    assert len(_read(io, hours[0], hours[-1])) == 6
+
+
+def test_a_stream_that_fails_halfway_leaves_the_previous_rows(any_settings: Settings) -> None:
+    """Each partition's rows are replaced in one transaction, however long the stream runs."""
+    io = _io(any_settings)
+    hours = [HOUR, HOUR + timedelta(hours=1)]
+    _write(io, pd.concat([_digest_rows(h, ["kept"]) for h in hours]), hours[0], hours[1])
+
+    def frames():
+        yield _digest_rows(hours[0], ["new"])
+        raise RuntimeError("the Slack API went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        io.handle_output(_stream_context(hours[0], hours[1]), FrameStream(frames()))
+    assert sorted(_read(io, hours[0], hours[1])["target"]) == ["kept", "kept"]
+
+
+def test_inputs_are_read_lazily_by_chunk_sub_window_and_distinct_values(
+    any_settings: Settings,
+) -> None:
+    io = SqlIOManager(database=DatabaseResource.from_settings(any_settings.database), chunk_rows=2)
+    hours = [HOUR + timedelta(hours=i) for i in range(3)]
+    _write(io, pd.concat([_digest_rows(h, ["a", "b"]) for h in hours]), hours[0], hours[-1])
+    context = dg.build_input_context(
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        asset_partition_key_range=dg.PartitionKeyRange(_key(hours[1]), _key(hours[2])),
+    )
+    rows = io.load_input(context)
+    chunks = list(rows.chunks())
+    assert [len(chunk) for chunk in chunks] == [2, 2]  # 4 rows of the 2 mapped hours, 2 at a time
+    assert [c["partition_hour"].iloc[0] for c in chunks] == [pd.Timestamp(h) for h in hours[1:]]
+    assert len(rows.read(hours[2], hours[2] + timedelta(hours=5))) == 2  # clipped to the input
+    assert rows.read(hours[0], hours[1]).empty  # before the input's window
+    assert rows.distinct("target") == [("a",), ("b",)]
