@@ -312,6 +312,12 @@ def test_instance_config_passes_dagsters_own_schema(tmp_path: Path) -> None:
 # The image
 
 
+def test_dagster_processes_store_run_events_in_batches(image: Image) -> None:
+    """A long range run writes one materialization event per hour and asset: batched, they are
+    one INSERT per batch on PostgreSQL storage instead of one transaction each."""
+    assert int(image.env["DAGSTER_EVENT_BATCH_SIZE"]) >= 100
+
+
 def test_image_holds_what_the_commands_need(
     services: dict[str, dict[str, Any]], image: Image, pyproject: dict[str, Any]
 ) -> None:

@@ -77,6 +77,7 @@ def app_environment(
             CONFIG_ENV_VAR: str(PROJECT_ROOT / "config.yaml"),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
             "PYTHONUNBUFFERED": "1",
+            "DAGSTER_EVENT_BATCH_SIZE": "1000",  # as the image sets it (Dockerfile ENV)
         }
     )
     return env
