@@ -10,7 +10,6 @@ the child's peak RSS, read with `resource.getrusage(RUSAGE_CHILDREN)`, to RESULT
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import json
 import resource
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -208,19 +206,16 @@ def _write_profile(profiler: Any, path: Path) -> None:
 
 
 def run_floor(task: dict[str, Any]) -> dict[str, Any]:
-    """raw_slack_messages rows written by SqlIOManager.handle_output and, as the floor, by one
-    driver-level bulk insert of the same rows (pre-serialised, no processing), on an empty table."""
+    """raw_slack_messages rows written by SqlIOManager.handle_output and, as the floor, by the
+    database's fastest bulk path with the rows already in driver form (no processing at all):
+    sqlite3 executemany of ready tuples, PostgreSQL COPY of a ready text buffer."""
     import dagster as dg
     from sqlalchemy import delete, text
 
     from slack_events_dagster.partitions import HOURLY
-    from slack_events_dagster.resources.database import (
-        SqlIOManager,
-        _check_rows_in_window,
-        frame_to_rows,
-        rows_to_frame,
-    )
+    from slack_events_dagster.resources.database import SqlIOManager, _in_window, rows_to_frame
     from slack_events_dagster.resources.slack import SlackResource
+    from slack_events_dagster.storage.bulk import FrameWriter
     from slack_events_dagster.storage.schema import raw_slack_messages as table
     from slack_events_dagster.storage.schema import utc
 
@@ -234,16 +229,15 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
         HOURLY.time_window_for_partition_key(key_range.end).end,
     )
     fetched = SlackResource.from_settings(settings.slack).fetch_messages(window.start, window.end)
-    frame = rows_to_frame(table, fetched.rows)
+    frame = rows_to_frame(table, fetched.rows)  # what the asset hands the IO manager
+    records = fetched.rows
     del fetched
     manager = SqlIOManager(database=database)
-
-    def context() -> Any:
-        return dg.build_output_context(
-            asset_key=dg.AssetKey("raw_slack_messages"),
-            asset_partitions_def=HOURLY,
-            asset_partition_key_range=key_range,
-        )
+    writer = FrameWriter(table, engine.dialect)
+    # Driver values (SQLite) or COPY text fields (PostgreSQL), made before the clock starts.
+    ready_rows = list(zip(*writer.columns(frame), strict=True))
+    ready_text = "" if is_sqlite else "".join("\t".join(row) + "\n" for row in ready_rows)
+    names = [column.name for column in table.columns]
 
     def empty_table() -> None:
         with engine.begin() as connection:
@@ -252,31 +246,32 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
             else:
                 connection.execute(text(f"TRUNCATE {table.name}"))
 
-    rows = frame_to_rows(table, frame)
-    columns = [column.name for column in table.columns]
-    params = [_native(row, columns, is_sqlite) for row in rows]
-    placeholders = ", ".join("?" if is_sqlite else "%s" for _ in columns)
-    insert_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
-
     def floor_insert() -> float:
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
             started = time.perf_counter()
             if is_sqlite:
-                cursor.executemany(insert_sql, params)
+                placeholders = ", ".join("?" for _ in names)
+                cursor.executemany(
+                    f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})",
+                    ready_rows,
+                )
             else:
-                from psycopg2.extras import execute_values
-
-                values_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES %s"
-                execute_values(cursor, values_sql, params, page_size=1000)
+                cursor.copy_expert(
+                    f"COPY {table.name} ({', '.join(names)}) FROM STDIN", io.StringIO(ready_text)
+                )
             raw.commit()
             return time.perf_counter() - started
         finally:
             raw.close()
 
     def io_manager_write() -> float:
-        output_context = context()
+        output_context = dg.build_output_context(
+            asset_key=dg.AssetKey("raw_slack_messages"),
+            asset_partitions_def=HOURLY,
+            asset_partition_key_range=key_range,
+        )
         started = time.perf_counter()
         manager.handle_output(output_context, frame)
         return time.perf_counter() - started
@@ -292,84 +287,41 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
     io_manager_write()
     replace_s = io_manager_write()  # the table holds the range: delete + insert, as a re-run does
 
-    # Where the IO manager's time goes (same functions it calls, timed one by one).
+    # Where the IO manager's time goes (the same functions it calls, timed one by one), and
+    # SQLAlchemy's executemany of the same rows (what the IO manager did before FrameWriter).
     started = time.perf_counter()
-    rows = frame_to_rows(table, frame)
-    to_rows_s = time.perf_counter() - started
+    writer.columns(frame)
+    convert_s = time.perf_counter() - started
     started = time.perf_counter()
-    _check_rows_in_window(table.name, rows, utc(window.start), utc(window.end))
+    _in_window(table.name, frame, utc(window.start), utc(window.end))
     check_s = time.perf_counter() - started
     empty_table()
     started = time.perf_counter()
     with engine.begin() as connection:
-        connection.execute(table.insert(), rows)
-    sqlalchemy_insert_s = time.perf_counter() - started
-
-    copy_s = None
-    if not is_sqlite:
-        empty_table()
-        copy_s = _copy_insert(engine, table.name, columns, params)
+        connection.execute(table.insert(), records)
+    sqlalchemy_s = time.perf_counter() - started
     empty_table()
 
     io_s, floor_s = median(io_times), median(floor_times)
     return {
         "status": "success",
-        "rows": len(rows),
+        "rows": len(frame),
         "repeat": repeat,
         "io_manager_s": round(io_s, 4),
         "io_manager_runs_s": [round(t, 4) for t in io_times],
         "io_manager_replace_s": round(replace_s, 4),
         "floor_s": round(floor_s, 4),
         "floor_runs_s": [round(t, 4) for t in floor_times],
-        "floor_method": "sqlite3 executemany" if is_sqlite else "psycopg2 execute_values(1000)",
+        "floor_method": "sqlite3 executemany" if is_sqlite else "COPY FROM STDIN",
         "ratio": round(floor_s / io_s, 3) if io_s else None,
-        "io_manager_rows_per_s": round(len(rows) / io_s) if io_s else None,
-        "floor_rows_per_s": round(len(rows) / floor_s) if floor_s else None,
+        "io_manager_rows_per_s": round(len(frame) / io_s) if io_s else None,
+        "floor_rows_per_s": round(len(frame) / floor_s) if floor_s else None,
         "breakdown_s": {
-            "frame_to_rows": round(to_rows_s, 4),
-            "check_rows_in_window": round(check_s, 4),
-            "sqlalchemy_insert": round(sqlalchemy_insert_s, 4),
-            "postgres_copy": round(copy_s, 4) if copy_s is not None else None,
+            "convert_columns": round(convert_s, 4),
+            "window_check": round(check_s, 4),
+            "sqlalchemy_executemany_of_row_dicts": round(sqlalchemy_s, 4),
         },
     }
-
-
-def _native(row: dict[str, Any], columns: list[str], is_sqlite: bool) -> tuple[Any, ...]:
-    """A row as the driver stores it: JSON text, UTC timestamps (SQLAlchemy's SQLite format)."""
-    values = []
-    for name in columns:
-        value = row[name]
-        if isinstance(value, dict | list):
-            value = json.dumps(value)
-        elif isinstance(value, datetime):
-            value = value.astimezone(UTC)
-            if is_sqlite:
-                value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-        elif isinstance(value, bool) and is_sqlite:
-            value = int(value)
-        values.append(value)
-    return tuple(values)
-
-
-def _copy_insert(engine: Any, table: str, columns: list[str], params: list[tuple]) -> float:
-    """PostgreSQL COPY FROM STDIN of the same rows (for reference: the fastest bulk path)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in params:
-        writer.writerow(["\\N" if value is None else value for value in row])
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        buffer.seek(0)
-        started = time.perf_counter()
-        cursor.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-            buffer,
-        )
-        raw.commit()
-        return time.perf_counter() - started
-    finally:
-        raw.close()
 
 
 # ------------------------------------------------------------------ synthetic export
