@@ -35,7 +35,7 @@ def events(
     """0..5 events per candidate: title, category, status, date resolved against the message time
     in the channel's time zone, confidence, links and anchors; exact duplicates within a message
     (same dedup key) are dropped. Candidates are read chunk by chunk."""
-    rows: list[dict[str, Any]] = []
+    frames: list[pd.DataFrame] = []  # a frame per chunk: far smaller than the rows' dicts
     categories: Counter[str] = Counter()
     stats = ExtractionStats()
     candidates_seen = duplicates = without_events = 0
@@ -56,6 +56,7 @@ def events(
         extracted_per_message, chunk_stats = extractor.extract_batch(inputs, log=context.log)
         stats.add(chunk_stats)
         candidates_seen += len(candidates)
+        rows: list[dict[str, Any]] = []
         for candidate, message, extracted in zip(
             candidates, inputs, extracted_per_message, strict=True
         ):
@@ -65,8 +66,9 @@ def events(
             duplicates += dropped
             categories.update(row["category"] for row in new_rows)
             rows.extend(new_rows)
-        context.log.info(f"{candidates_seen} candidates -> {len(rows)} events so far")
-    frame = rows_to_frame(table, rows)
+        frames.append(rows_to_frame(table, rows))
+        context.log.info(f"{candidates_seen} candidates -> {sum(map(len, frames))} events so far")
+    frame = pd.concat(frames, ignore_index=True) if frames else rows_to_frame(table, [])
     context.add_output_metadata(
         {
             "candidates": candidates_seen,

@@ -6,7 +6,7 @@ so the result does not depend on the order partitions were materialised in.
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,7 +74,7 @@ def event_id(channel_id: str, message_ts: str, index: int) -> str:
     return hashlib.sha256(f"{channel_id}|{message_ts}|{index}".encode()).hexdigest()[:32]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventRecord:
     """An extracted event as the digest sees it (one row of the `events` table)."""
 
@@ -124,7 +124,7 @@ class EventRecord:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     channel_id: str
     channel_name: str
@@ -133,7 +133,7 @@ class Source:
     permalink: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MergedEvent:
     """One digest line: every announcement of the same event, merged."""
 
@@ -215,12 +215,13 @@ class MergeGraph:
         self._by_key: dict[str, set[int]] = {}
         self._by_anchor: dict[str, set[int]] = {}
         # Edges: earlier handle, later handle (announcement order), strongest rank.
-        self._firsts = np.empty(0, dtype=np.int64)
-        self._laters = np.empty(0, dtype=np.int64)
+        self._firsts = np.empty(0, dtype=np.int32)
+        self._laters = np.empty(0, dtype=np.int32)
         self._ranks = np.empty(0, dtype=np.int8)
         self._dated_micros = np.empty(0, dtype=np.int64)  # dated events by date
         self._dated_handles = np.empty(0, dtype=np.int64)
-        self._merged: dict[tuple[str, ...], MergedEvent] = {}
+        # include filter -> the last clusters() call's merges, by member ids
+        self._merged: dict[Any, dict[tuple[str, ...], MergedEvent]] = {}
         self._view: _GraphView | None = None  # arrays for `clusters`, rebuilt after changes
 
     def add(self, events: Iterable[EventRecord]) -> None:
@@ -322,9 +323,7 @@ class MergeGraph:
         for rank, handle in enumerate(sorted(order, key=order.__getitem__)):
             position[handle] = rank
         message = np.asarray(self._message, dtype=np.int64)
-        firsts = [self._firsts]
-        laters = [self._laters]
-        ranks = [self._ranks]
+        firsts, laters, ranks = [], [], []
         for a, b, rank in found:
             keep = message[a] != message[b]
             a, b = a[keep], b[keep]
@@ -333,11 +332,15 @@ class MergeGraph:
             laters.append(np.where(swap, a, b))
             ranks.append(np.full(len(a), rank, dtype=np.int8))
         first, later, rank = np.concatenate(firsts), np.concatenate(laters), np.concatenate(ranks)
+        # A new edge has a new event, so it repeats no stored edge: only the new ones (the same
+        # pair found by key, anchor and title) need merging.
         key = first * len(self._record) + later
         by_strength = np.lexsort((rank, key))  # each pair's strongest rank first
         _, unique = np.unique(key[by_strength], return_index=True)
         chosen = by_strength[unique]
-        self._firsts, self._laters, self._ranks = first[chosen], later[chosen], rank[chosen]
+        self._firsts = np.concatenate([self._firsts, first[chosen].astype(np.int32)])
+        self._laters = np.concatenate([self._laters, later[chosen].astype(np.int32)])
+        self._ranks = np.concatenate([self._ranks, rank[chosen]])
 
     def _index_dates(self, handles: list[int]) -> None:
         dated = [h for h in handles if self._record[h].event_date is not None]
@@ -416,7 +419,7 @@ class MergeGraph:
         clashes: dict[int, set[tuple[str, str]]] = {}
         # The union-find loop is the hot path of a digest range (every hour, every edge), so
         # root finding (with path halving) is written out instead of called.
-        for i, j in zip(view.firsts[chosen].tolist(), view.laters[chosen].tolist(), strict=True):
+        for i, j in _pairs_in_slices(view.firsts[chosen], view.laters[chosen]):
             while parent[i] != i:
                 parent[i] = i = parent[parent[i]]
             while parent[j] != j:
@@ -442,13 +445,16 @@ class MergeGraph:
         groups: dict[int, list[EventRecord]] = {}
         for i, r in zip(members.tolist(), roots[members].tolist(), strict=True):
             groups.setdefault(r, []).append(view.events[i])
-        merged = []
+        # Clusters that did not change since the previous call (with this filter) are not merged
+        # again; only that call's merges are kept, as a cluster that grows every hour would
+        # otherwise pile up a copy per hour.
+        previous = self._merged.get(include, {})
+        merged: dict[tuple[str, ...], MergedEvent] = {}
         for group in groups.values():
             key = tuple(e.event_id for e in group)
-            if key not in self._merged:
-                self._merged[key] = _merge(group)
-            merged.append(self._merged[key])
-        return sorted(merged, key=lambda m: m.dedup_key)
+            merged[key] = previous.get(key) or _merge(group)
+        self._merged[include] = merged
+        return sorted(merged.values(), key=lambda m: m.dedup_key)
 
     def _build_view(self) -> "_GraphView":
         live = sorted(self._shape, key=lambda h: _announcement_order(self._record[h]))
@@ -464,8 +470,8 @@ class MergeGraph:
         self._view = _GraphView(
             events=events,
             micros=np.array([_micros(e.message_time) for e in events], dtype=np.int64),
-            firsts=position[self._firsts[merge_order]],
-            laters=position[self._laters[merge_order]],
+            firsts=position[self._firsts[merge_order]].astype(np.int32),
+            laters=position[self._laters[merge_order]].astype(np.int32),
             shared_messages=[
                 e.message if per_message[self._message[h]] > 1 else None
                 for e, h in zip(events, live, strict=True)
@@ -485,6 +491,18 @@ class _GraphView:
     laters: np.ndarray
     shared_messages: list[tuple[str, str] | None]  # the message, when it has other events too
     included: dict[Callable[[EventRecord], bool], np.ndarray] = field(default_factory=dict)
+
+
+def _pairs_in_slices(
+    firsts: np.ndarray, laters: np.ndarray, size: int = 65_536
+) -> Iterator[tuple[int, int]]:
+    """The pairs as Python ints, a slice at a time (millions of edges never become one list)."""
+    for start in range(0, len(firsts), size):
+        yield from zip(
+            firsts[start : start + size].tolist(),
+            laters[start : start + size].tolist(),
+            strict=True,
+        )
 
 
 def _as_arrays(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,8 @@ CATEGORY_UNICODE = {
     "org": "👥",
     "unknown": "📅",
 }
+# A line links its first announcements; the rest are counted (entries JSON keeps every source).
+SOURCES_SHOWN = 10
 STATUS_NOTE = {
     "postponed": "moved",
     "canceled": "canceled",
@@ -136,18 +138,23 @@ def format_when(entry: MergedEvent, timezone: str) -> str:
 
 def _sources_markdown(entry: MergedEvent) -> str:
     parts = []
-    for source in entry.sources:
+    for source in entry.sources[:SOURCES_SHOWN]:
         label = f"#{source.channel_name}"
         parts.append(f"[{label}]({source.permalink})" if source.permalink else label)
-    return ", ".join(parts)
+    return ", ".join(parts) + _more_sources(entry)
 
 
 def _sources_mrkdwn(entry: MergedEvent) -> str:
     parts = []
-    for source in entry.sources:
+    for source in entry.sources[:SOURCES_SHOWN]:
         label = f"#{source.channel_name}"
         parts.append(f"<{source.permalink}|{label}>" if source.permalink else label)
-    return ", ".join(parts)
+    return ", ".join(parts) + _more_sources(entry)
+
+
+def _more_sources(entry: MergedEvent) -> str:
+    hidden = len(entry.sources) - SOURCES_SHOWN
+    return f" and {hidden} more" if hidden > 0 else ""
 
 
 def _status_suffix(entry: MergedEvent) -> str:

@@ -22,6 +22,7 @@ Both need the words rapidfuzz sees, which are not always str.split()'s (see `_wo
 
 import bisect
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ from rapidfuzz import fuzz, process
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _SPACE_BIN, _OTHER_BIN = len(_ALPHABET), len(_ALPHABET) + 1
 _CAPS = np.array([12 if c in "etaoinsrldcu" else 6 for c in _ALPHABET] + [32, 32])
-_OFFSETS = np.concatenate([[0], np.cumsum(_CAPS)[:-1]])
 _WIDTH = int(_CAPS.sum())
+_UNARY_BIN = np.repeat(np.arange(len(_CAPS)), _CAPS)  # column -> its bin
+_UNARY_LEVEL = np.concatenate([np.arange(cap) for cap in _CAPS])  # column -> k
 _BIN_OF = {character: index for index, character in enumerate(_ALPHABET)} | {" ": _SPACE_BIN}
 COLUMN_SLICE = 4096  # titles compared with a block at once (bounds the pair matrices)
 _MARGIN = 1e-9  # float slack: a pair this close to a bound is scored, never skipped
@@ -55,38 +57,35 @@ def _words(title: str) -> frozenset[str]:
     return frozenset(title.split())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TitleShape:
-    """What the bounds need to know about one (lower-cased) title."""
+    """What the bounds need to know about one (lower-cased) title; kept small (a merge graph
+    holds one per event of its look-back): words are interned, counts are bytes."""
 
     title: str
     tokens: frozenset[str]
     length: int  # len(" ".join(sorted(tokens)))
-    counts: np.ndarray  # "character bin has >= k occurrences" indicators, uint8, _WIDTH wide
+    capped: bytes  # occurrences per character bin, up to the bin's cap
     overflow: int  # occurrences beyond the caps
-    prefix: frozenset[str]  # see `_prefix`
+    prefix: tuple[str, ...]  # see `_prefix`
 
     @classmethod
     def of(cls, title: str, threshold: float, frequency: Mapping[str, int]) -> "TitleShape":
         """`frequency` (how many titles hold each word) only orders the prefix: rare first."""
-        tokens = _words(title)
+        tokens = frozenset(map(sys.intern, _words(title)))  # words repeat across titles
         joined = " ".join(sorted(tokens))
         histogram = np.zeros(len(_CAPS), dtype=np.int64)
         for character, count in Counter(joined).items():
             histogram[_BIN_OF.get(character, _OTHER_BIN)] += count
         capped = np.minimum(histogram, _CAPS)
-        counts = np.zeros(_WIDTH, dtype=np.uint8)
-        for bin_index in np.flatnonzero(capped):
-            start = _OFFSETS[bin_index]
-            counts[start : start + capped[bin_index]] = 1
         overflow = int((histogram - capped).sum())
         prefix = _prefix(tokens, threshold, frequency)
-        return cls(title, tokens, len(joined), counts, overflow, prefix)
+        return cls(title, tokens, len(joined), capped.astype(np.uint8).tobytes(), overflow, prefix)
 
 
 def _prefix(
     tokens: frozenset[str], threshold: float, frequency: Mapping[str, int]
-) -> frozenset[str]:
+) -> tuple[str, ...]:
     """Words taken rarest first until the rest weigh too little to make r2 reach `threshold`:
     every shared set heavy enough holds one of them, whatever the order (rare words only keep
     the candidate lists short). A word weighs its length plus the space that joins it; the
@@ -100,7 +99,7 @@ def _prefix(
             break
         chosen.append(token)
         remaining -= len(token) + 1
-    return frozenset(chosen)
+    return tuple(chosen)
 
 
 class TitleBlock:
@@ -112,11 +111,11 @@ class TitleBlock:
         self.threshold = threshold
         self.lengths = np.array([s.length for s in self.shapes], dtype=np.float64)
         self.overflow = np.array([s.overflow for s in self.shapes], dtype=np.float64)
-        self.counts = (
-            np.stack([s.counts for s in self.shapes])
-            if self.shapes
-            else np.zeros((0, _WIDTH), dtype=np.uint8)
-        )
+        # "bin has more than k occurrences" indicators, _WIDTH per title: their dot product is
+        # the overlap of two capped histograms.
+        capped = np.frombuffer(b"".join(s.capped for s in self.shapes), dtype=np.uint8)
+        capped = capped.reshape(len(self.shapes), len(_CAPS))
+        self.counts = (capped[:, _UNARY_BIN] > _UNARY_LEVEL).astype(np.uint8)
         self._holding: dict[str, list[int]] = {}  # token -> positions of titles with it
         self._prefixed: dict[str, list[int]] = {}  # token -> positions with it in their prefix
         for position, shape in enumerate(self.shapes):

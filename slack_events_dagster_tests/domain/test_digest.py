@@ -99,3 +99,18 @@ def test_an_empty_window_says_so() -> None:
     markdown = render_markdown(digest, "UTC")
     assert "_No events announced in the 24 h before 23 Nov 12:00._" in markdown
     assert [b["type"] for b in render_blocks(digest, "UTC")] == ["header", "context"]
+
+
+def test_a_line_links_its_first_ten_sources_and_counts_the_rest() -> None:
+    """A line merging many announcements stays readable (and under Slack's 3,000 characters);
+    the stored entry keeps every source."""
+    events = [
+        _event("k", "Release v2", 1 + i / 100, channel_id=f"C{i}", channel_name=f"team-{i}")
+        for i in range(13)
+    ]
+    digest = build_digest(events, END - timedelta(hours=24), END, DigestOptions())
+    markdown = render_markdown(digest, "UTC")
+    section = render_blocks(digest, "UTC")[-1]["text"]["text"]
+    for text in (markdown, section):
+        assert text.count("#team-") == 10 and " and 3 more" in text
+    assert len(entries_as_json(digest)[0]["sources"]) == 13
