@@ -634,7 +634,7 @@ def print_report(report: dict[str, Any]) -> None:
                     f"  compute {_fmt(step['compute_s'], 2):>8}"
                     f"  write {_fmt(step['write_s'], 2):>6}"
                     f"  materialization events {_fmt(step['materialization_events_s'], 2):>6}"
-                    f"  [{step['status']}]"
+                    f"  peak RSS {_fmt(step.get('peak_rss_mb'), 0):>6} MB  [{step['status']}]"
                 )
     floor = report.get("floor", {})
     if floor:
@@ -663,6 +663,11 @@ def print_report(report: dict[str, Any]) -> None:
             f"{_fmt(rss.get('wall_s'))} s; generator peak {_fmt(rss.get('generator_peak_rss_mb'))}"
             " MB)"
         )
+        for name, step in rss.get("steps", {}).items():
+            print(
+                f"  {name:<20} peak {_fmt(step.get('peak_rss_mb'), 0):>6} MB"
+                f"  step {_fmt(step.get('step_s'))} s  [{step['status']}]"
+            )
     llm = report.get("openai")
     if llm:
         print(

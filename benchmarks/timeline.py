@@ -91,6 +91,20 @@ def _split(step: dict[str, Any]) -> dict[str, Any]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
 
 
+def step_windows(records: Iterable[Any]) -> dict[str, tuple[float, float | None]]:
+    """{step key: (STEP_START time, STEP_SUCCESS/FAILURE time or None)}."""
+    windows: dict[str, tuple[float, float | None]] = {}
+    for record in records:
+        kind = _kind(record)
+        if record.step_key is None:
+            continue
+        if kind == "STEP_START":
+            windows[record.step_key] = (record.timestamp, None)
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and record.step_key in windows:
+            windows[record.step_key] = (windows[record.step_key][0], record.timestamp)
+    return windows
+
+
 def stage_function_seconds(steps: dict[str, dict[str, Any]]) -> float:
     """Load + compute + write over every step: the time spent in the project's own code."""
     return sum(

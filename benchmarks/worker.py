@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,12 +114,47 @@ def _table_counts(database: Any) -> dict[str, int]:
         }
 
 
+class RssSampler:
+    """This process's resident set size every 0.2 s (a thread), to find each step's peak."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []  # (time.time(), MB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), _rss_mb()))
+            self._stop.wait(self.interval)
+
+    def peak_mb(self, start: float, end: float | None) -> float | None:
+        inside = [mb for at, mb in self.samples if start <= at <= (end or float("inf"))]
+        return round(max(inside), 1) if inside else None
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 # ------------------------------------------------------------------ e2e (also: empty, openai)
 
 
 def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
     """A single-run backfill of all four assets over [first, last], timed and split by stage."""
-    from benchmarks.timeline import run_overview, stage_function_seconds, step_times
+    from benchmarks.timeline import run_overview, stage_function_seconds, step_times, step_windows
     from slack_events_dagster_tests.helpers import materialize_range
 
     settings = _settings(task)
@@ -129,7 +165,8 @@ def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
 
         profiler = Profiler(interval=0.002)
     error = None
-    with _instance(task) as instance:
+    sampler = RssSampler()
+    with _instance(task) as instance, sampler:
         with _time_limit(task.get("timeout") or 0) as limit:
             wall_start = time.time()
             started = time.perf_counter()
@@ -152,6 +189,9 @@ def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
     if profiler is not None:
         _write_profile(profiler, Path(task["profile"]))
     steps = step_times(records)
+    for key, window in step_windows(records).items():
+        if key in steps:
+            steps[key]["peak_rss_mb"] = sampler.peak_mb(*window)
     stage_s = stage_function_seconds(steps)
     failure = _first_failure(records)
     return {
