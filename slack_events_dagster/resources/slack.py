@@ -22,6 +22,8 @@ from slack_events_dagster.resources.slack_api import ApiStats, SlackApiReader, w
 from slack_events_dagster.resources.slack_export import SlackExport, SlackSourceError
 from slack_events_dagster.settings import CHANNEL_ID, SlackSettings
 
+BATCH_ROWS = 5_000  # rows handed on at a time, however big a day file is
+
 
 @dataclass
 class FetchResult:
@@ -156,23 +158,23 @@ class SlackResource(dg.ConfigurableResource):
             for relative in export.day_files(channel, first, last):
                 result.files_read += 1
                 try:
-                    payload = export.read_json(relative)
+                    messages = export.read_messages(relative) or []
                 except ValueError as error:
                     result.bad_files.append(str(error))
                     result.skipped.add("bad_file")
                     if log is not None:
                         log.warning(f"Skipping unreadable export file: {error}")
                     continue
-                if not isinstance(payload, list):
-                    result.bad_files.append(f"{relative}: expected a JSON list of messages")
-                    result.skipped.add("bad_file")
-                    continue
                 batch: list[dict[str, Any]] = []
-                for message in payload:
+                for message in messages:
                     ts = message.get("ts") if isinstance(message, dict) else None
                     if parse_ts(ts) is not None and not start <= ts_to_datetime(ts) < end:
                         continue  # another partition's message
                     self._keep(result, batch, channel, message, users)
+                    if len(batch) >= BATCH_ROWS:
+                        kept += len(batch)
+                        yield batch
+                        batch = []
                 kept += len(batch)
                 if batch:
                     yield batch

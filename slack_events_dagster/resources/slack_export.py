@@ -1,6 +1,7 @@
 """Reading a Slack workspace export (a folder or a .zip) without interpreting the messages."""
 
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -8,6 +9,32 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from slack_events_dagster.domain.messages import SlackChannel, SlackUser, user_from_payload
+
+LARGE_FILE_BYTES = 8 * 1024 * 1024
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _array_items(text: str) -> Iterator[Any]:
+    """The items of the JSON array `text`, decoded one at a time (json.JSONDecodeError when it
+    is not exactly one array)."""
+    position = _SPACE.match(text, text.index("[") + 1).end()
+    if text.startswith("]", position):
+        position += 1
+    else:
+        while True:
+            item, position = _DECODER.raw_decode(text, position)
+            yield item
+            position = _SPACE.match(text, position).end()
+            if text.startswith(",", position):
+                position = _SPACE.match(text, position + 1).end()
+            elif text.startswith("]", position):
+                position += 1
+                break
+            else:
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+    if _SPACE.match(text, position).end() != len(text):
+        raise json.JSONDecodeError("Extra data", text, position)
 
 
 class SlackSourceError(RuntimeError):
@@ -61,6 +88,31 @@ class SlackExport:
             return json.loads(raw)
         except json.JSONDecodeError as error:
             raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
+
+    def read_messages(self, relative: str) -> list[Any] | Iterator[Any] | None:
+        """A day file's messages (None when absent); a ValueError naming the file when it is not
+        a JSON list. Files above LARGE_FILE_BYTES are checked whole, then decoded one message at
+        a time, so a 60 MB day file never exists as a parsed list (still all or nothing)."""
+        try:
+            raw = self._read_text(relative)
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{self._label(relative)}: not UTF-8 ({error})") from error
+        if raw is None:
+            return None
+        if len(raw) > LARGE_FILE_BYTES and raw.lstrip()[:1] == "[":
+            try:
+                for _ in _array_items(raw):  # validate first: a bad file yields nothing
+                    pass
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
+            return _array_items(raw)
+        try:
+            payload = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
+        if not isinstance(payload, list):
+            raise ValueError(f"{relative}: expected a JSON list of messages")
+        return payload
 
     def channels(self) -> list[SlackChannel]:
         try:
