@@ -210,7 +210,7 @@ class MergeGraph:
         self._message: list[int] = []  # by handle: the message, as a number
         self._message_ids: dict[tuple[str, str], int] = {}
         self._shape: dict[int, TitleShape] = {}
-        self._versions: dict[int, frozenset[str]] = {}
+        self._versions: dict[int, frozenset[str]] = {}  # only events naming versions
         self._frequency: dict[str, int] = {}  # titles holding each word (orders the search)
         self._by_key: dict[str, set[int]] = {}
         self._by_anchor: dict[str, set[int]] = {}
@@ -246,7 +246,9 @@ class MergeGraph:
             self._shape[handle] = TitleShape.of(
                 event.title.lower(), self.rules.title_similarity, self._frequency
             )
-            self._versions[handle] = frozenset(a for a in event.anchors if a.startswith("version:"))
+            versions = frozenset(a for a in event.anchors if a.startswith("version:"))
+            if versions:
+                self._versions[handle] = versions
         found: list[tuple[np.ndarray, np.ndarray, int]] = []
         pairs: list[tuple[int, int]] = []
         for event, handle in zip(new, handles, strict=True):
@@ -290,7 +292,8 @@ class MergeGraph:
         for handle in gone:
             event = self._record[handle]
             del self.events[event.event_id], self._handle[event.event_id]
-            del self._shape[handle], self._versions[handle]
+            del self._shape[handle]
+            self._versions.pop(handle, None)
             _discard(self._by_key, event.dedup_key, handle)
             for anchor in event.anchors:
                 _discard(self._by_anchor, anchor, handle)
@@ -362,6 +365,8 @@ class MergeGraph:
         new_rank = np.full(len(dated), -1, dtype=np.int64)  # order among new events, else -1
         new_rank[positions] = np.arange(len(positions))
         dates = self._dated_micros
+        named_versions = np.zeros(len(self._record), dtype=bool)
+        named_versions[list(self._versions)] = True
         found = []
         for start in range(0, len(positions), TITLE_BLOCK):
             block = positions[start : start + TITLE_BLOCK]
@@ -374,17 +379,7 @@ class MergeGraph:
             keep &= (new_rank[columns] < 0) | (new_rank[columns] > new_rank[rows])
             rows, columns = rows[keep], columns[keep]
             a, b = self._dated_handles[rows], self._dated_handles[columns]
-            versioned = (
-                np.array(
-                    [
-                        bool(self._versions[x]) and bool(self._versions[y])
-                        for x, y in zip(a.tolist(), b.tolist(), strict=True)
-                    ],
-                    dtype=bool,
-                )
-                if len(a)
-                else np.zeros(0, dtype=bool)
-            )
+            versioned = named_versions[a] & named_versions[b]
             for index in np.flatnonzero(versioned).tolist():
                 # "deploy api v2.13.3" and "deploy worker v1.8.0" read alike
                 versioned[index] = _version_sets_conflict(
@@ -458,11 +453,17 @@ class MergeGraph:
 
     def _build_view(self) -> "_GraphView":
         live = sorted(self._shape, key=lambda h: _announcement_order(self._record[h]))
-        position = np.full(len(self._record), -1, dtype=np.int64)
+        position = np.full(len(self._record), -1, dtype=np.int32)
         position[live] = np.arange(len(live))
-        id_rank = np.full(len(self._record), -1, dtype=np.int64)
+        id_rank = np.full(len(self._record), -1, dtype=np.int32)
         id_rank[sorted(live, key=lambda h: self._record[h].event_id)] = np.arange(len(live))
-        merge_order = np.lexsort((id_rank[self._laters], id_rank[self._firsts], self._ranks))
+        # Merge order: rank, then the earlier and the later event id, as one int64 key (millions
+        # of edges: one key array and one argsort instead of lexsort's three keys).
+        size = np.int64(max(len(live), 1))
+        key = (self._ranks.astype(np.int64) * size + id_rank[self._firsts]) * size
+        key += id_rank[self._laters]
+        merge_order = np.argsort(key, kind="stable")
+        del key
         per_message: dict[int, int] = {}
         for handle in live:
             per_message[self._message[handle]] = per_message.get(self._message[handle], 0) + 1
@@ -470,8 +471,8 @@ class MergeGraph:
         self._view = _GraphView(
             events=events,
             micros=np.array([_micros(e.message_time) for e in events], dtype=np.int64),
-            firsts=position[self._firsts[merge_order]].astype(np.int32),
-            laters=position[self._laters[merge_order]].astype(np.int32),
+            firsts=position[self._firsts[merge_order]],
+            laters=position[self._laters[merge_order]],
             shared_messages=[
                 e.message if per_message[self._message[h]] > 1 else None
                 for e, h in zip(events, live, strict=True)
