@@ -300,22 +300,29 @@ def measure_e2e(
     """SQLite runs are recorded as on a laptop (dagster.yaml: SQLite instance storage);
     PostgreSQL runs as in production (deploy/dagster.yaml: PostgreSQL storage, the image's
     DAGSTER_EVENT_BATCH_SIZE)."""
+    task = _e2e_task(database, export, spec, args.timeout, _database_env(database, pg))
+    if database == "postgres" and pg is not None:
+        task |= {"instance": "postgres", "instance_url": pg.url_for(pg.create_database())}
+        task["settings_env"] |= PRODUCTION_DAGSTER_ENV
+    return _with_throughput(runner.run(task), spec.messages)
+
+
+def _e2e_task(
+    label: str, export: Path, spec: SyntheticSpec, timeout: float, settings_env: dict[str, str]
+) -> dict[str, Any]:
+    """An end-to-end run over every hour of `spec`'s export."""
     first, last = spec.partition_range()
-    task: dict[str, Any] = {
+    return {
         "kind": "e2e",
-        "label": database,
+        "label": label,
         "export": str(export),
         "first": first,
         "last": last,
         "messages": spec.messages,
         "partitions": spec.days * 24,
-        "timeout": args.timeout,
-        "settings_env": _database_env(database, pg),
+        "timeout": timeout,
+        "settings_env": settings_env,
     }
-    if database == "postgres" and pg is not None:
-        task |= {"instance": "postgres", "instance_url": pg.url_for(pg.create_database())}
-        task["settings_env"] |= PRODUCTION_DAGSTER_ENV
-    return _with_throughput(runner.run(task), spec.messages)
 
 
 def _with_throughput(result: dict[str, Any], messages: int) -> dict[str, Any]:
@@ -459,19 +466,8 @@ def measure_rss(runner: Runner, workdir: Path, args) -> dict[str, Any]:
     spec = SyntheticSpec(args.rss_messages, args.days, args.channels, args.seed)
     export = workdir / "export-rss"
     generated = _generate(runner, export, spec, "rss")
-    first, last = spec.partition_range()
     result = runner.run(
-        {
-            "kind": "e2e",
-            "label": "rss",
-            "export": str(export),
-            "first": first,
-            "last": last,
-            "messages": spec.messages,
-            "partitions": spec.days * 24,
-            "timeout": args.rss_timeout,
-            "settings_env": {"DATABASE_TYPE": "sqlite"},
-        }
+        _e2e_task("rss", export, spec, args.rss_timeout, {"DATABASE_TYPE": "sqlite"})
     )
     shutil.rmtree(export, ignore_errors=True)
     result = _with_throughput(result, spec.messages)
@@ -482,21 +478,8 @@ def measure_rss(runner: Runner, workdir: Path, args) -> dict[str, Any]:
 
 
 def measure_profile(runner: Runner, export: Path, spec: SyntheticSpec, args) -> dict[str, Any]:
-    first, last = spec.partition_range()
-    result = runner.run(
-        {
-            "kind": "e2e",
-            "label": "profile",
-            "export": str(export),
-            "first": first,
-            "last": last,
-            "messages": spec.messages,
-            "partitions": spec.days * 24,
-            "timeout": args.timeout,
-            "profile": str(args.profile.absolute()),
-            "settings_env": {"DATABASE_TYPE": "sqlite"},
-        }
-    )
+    task = _e2e_task("profile", export, spec, args.timeout, {"DATABASE_TYPE": "sqlite"})
+    result = runner.run({**task, "profile": str(args.profile.absolute())})
     result["profile_files"] = [
         str(args.profile.absolute().with_suffix(s)) for s in (".html", ".txt")
     ]

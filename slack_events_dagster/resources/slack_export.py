@@ -3,7 +3,7 @@
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -78,41 +78,35 @@ class SlackExport:
 
     def read_json(self, relative: str) -> Any:
         """Parsed JSON, None when absent; a ValueError naming the file when it is malformed."""
-        try:
-            raw = self._read_text(relative)
-        except UnicodeDecodeError as error:
-            raise ValueError(f"{self._label(relative)}: not UTF-8 ({error})") from error
-        if raw is None:
-            return None
-        try:
-            return json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
+        raw = self._decoded(relative)
+        return None if raw is None else self._parsed(raw, relative, json.loads)
 
     def read_messages(self, relative: str) -> list[Any] | Iterator[Any] | None:
         """A day file's messages (None when absent); a ValueError naming the file when it is not
         a JSON list. Files above LARGE_FILE_BYTES are checked whole, then decoded one message at
         a time, so a 60 MB day file never exists as a parsed list (still all or nothing)."""
-        try:
-            raw = self._read_text(relative)
-        except UnicodeDecodeError as error:
-            raise ValueError(f"{self._label(relative)}: not UTF-8 ({error})") from error
+        raw = self._decoded(relative)
         if raw is None:
             return None
         if len(raw) > LARGE_FILE_BYTES and raw.lstrip()[:1] == "[":
-            try:
-                for _ in _array_items(raw):  # validate first: a bad file yields nothing
-                    pass
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
-            return _array_items(raw)
-        try:
-            payload = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
+            self._parsed(raw, relative, lambda text: all(True for _ in _array_items(text)))
+            return _array_items(raw)  # checked above: a bad file yields nothing
+        payload = self._parsed(raw, relative, json.loads)
         if not isinstance(payload, list):
             raise ValueError(f"{relative}: expected a JSON list of messages")
         return payload
+
+    def _decoded(self, relative: str) -> str | None:
+        try:
+            return self._read_text(relative)
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{self._label(relative)}: not UTF-8 ({error})") from error
+
+    def _parsed(self, raw: str, relative: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            return parse(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
 
     def channels(self) -> list[SlackChannel]:
         try:
