@@ -172,6 +172,9 @@ class FrameWriter:
         """Every column as the bulk path takes it: driver values for SQLite's executemany, text
         fields for PostgreSQL's COPY."""
         self.check_columns(frame)
+        return self._converted(frame)
+
+    def _converted(self, frame: pd.DataFrame) -> list[list[Any]]:
         return [
             self._column(frame[name], processor, kind)
             for name, processor, kind in zip(self.names, self._processors, self._kinds, strict=True)
@@ -229,7 +232,7 @@ class FrameWriter:
             self.check_columns(frame)
             for start in range(0, len(frame), BLOCK_ROWS):
                 block = frame.iloc[start : start + BLOCK_ROWS]
-                yield self.columns(block)
+                yield self._converted(block)
                 counter[0] += len(block)
 
 
@@ -239,26 +242,33 @@ class _TextStream(io.TextIOBase):
 
     def __init__(self, pieces: Iterator[str]) -> None:
         self._pieces = pieces
-        self._buffer = ""
+        self._piece = ""  # the piece being read, from self._at on
+        self._at = 0
         self.error: BaseException | None = None  # what the producer raised (COPY is aborted)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int | None = -1) -> str:
-        while size is None or size < 0 or len(self._buffer) < size:
-            try:
-                piece = next(self._pieces, None)
-            except BaseException as error:
-                self.error = error
-                raise
-            if piece is None:
-                break
-            self._buffer += piece
-        if size is None or size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
+        """Up to `size` characters (all that is left when negative); "" at the end."""
+        parts: list[str] = []
+        wanted = size if size is not None and size >= 0 else None
+        while wanted is None or wanted > 0:
+            if self._at >= len(self._piece):
+                try:
+                    piece = next(self._pieces, None)
+                except BaseException as error:
+                    self.error = error
+                    raise
+                if piece is None:
+                    break
+                self._piece, self._at = piece, 0
+            end = len(self._piece) if wanted is None else min(len(self._piece), self._at + wanted)
+            parts.append(self._piece[self._at : end])  # copies only what is returned
+            if wanted is not None:
+                wanted -= end - self._at
+            self._at = end
+        return "".join(parts)
 
 
 class FrameReader:
@@ -272,13 +282,10 @@ class FrameReader:
         self._processors = []
         for column in table.columns:
             processor = None
-            if isinstance(column.type, JSON):  # psycopg2 would parse it; we read it as text
-                sqlalchemy_processor = column.type.dialect_impl(dialect).result_processor(
-                    dialect, None
-                )
-                processor = _json_loader(sqlalchemy_processor or json.loads)
-            elif not isinstance(column.type, Integer | Float | Boolean | UTCDateTime):
+            if not isinstance(column.type, Integer | Float | Boolean | UTCDateTime):  # _series
                 processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+            if isinstance(column.type, JSON):  # psycopg2 would parse it; we read it as text
+                processor = _json_loader(processor or json.loads)
             self._processors.append(processor)
 
     def select(self) -> Select:

@@ -158,3 +158,19 @@ def test_naive_timestamps_are_refused(sqlite_settings: Settings) -> None:
     frame["event_date"] = [None, datetime(2026, 11, 26, 9)]  # no zone: ambiguous, never stored
     with pytest.raises(ValueError, match="tz-aware"), engine.begin() as connection:
         FrameWriter(events, engine.dialect).insert(connection, [frame])
+
+
+def test_the_copy_stream_returns_exactly_the_pieces_whatever_the_read_sizes() -> None:
+    """COPY reads the converted rows through this file object, a few kilobytes at a time."""
+    import random
+
+    from slack_events_dagster.storage.bulk import _TextStream
+
+    rng = random.Random(7)
+    for _ in range(500):
+        pieces = ["".join(rng.choices("ab\t\n", k=rng.randint(0, 20))) for _ in range(6)]
+        stream, read = _TextStream(iter(pieces)), []
+        while chunk := stream.read(rng.choice([1, 3, 8192, -1, None])):
+            read.append(chunk)
+        assert "".join(read) == "".join(pieces)
+        assert stream.read(5) == ""
