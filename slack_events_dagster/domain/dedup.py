@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from slack_events_dagster.domain.anchors import Anchor
-from slack_events_dagster.domain.similarity import TitleBlock, TitleShape
+from slack_events_dagster.domain.similarity import TitleBlock, TitleShape, pair_arrays, title_words
 
 # Which anchor identifies an event best when a message carries several.
 ANCHOR_PRIORITY = {
@@ -223,15 +223,16 @@ class MergeGraph:
         # include filter -> the last clusters() call's merges, by member ids
         self._merged: dict[Any, dict[tuple[str, ...], MergedEvent]] = {}
         self._view: _GraphView | None = None  # arrays for `clusters`, rebuilt after changes
+        self._ordering: tuple[list[int], np.ndarray] | None = None  # see _announcement_ranks
 
     def add(self, events: Iterable[EventRecord]) -> None:
         """Add events (already known ids are ignored) and find their edges to every event."""
         new = [e for e in {e.event_id: e for e in events}.values() if e.event_id not in self.events]
         if not new:
             return
-        self._view = None
+        self._view = self._ordering = None
         for event in new:
-            for token in set(event.title.lower().split()):
+            for token in title_words(event.title.lower()):  # the words TitleShape sees
                 self._frequency[token] = self._frequency.get(token, 0) + 1
         handles = []
         for event in new:
@@ -255,7 +256,7 @@ class MergeGraph:
             members = self._by_key.setdefault(event.dedup_key, set())
             pairs.extend((handle, other) for other in members)
             members.add(handle)
-        found.append((*_as_arrays(pairs), 0))
+        found.append((*pair_arrays(pairs), 0))
         pairs = []
         for event, handle in zip(new, handles, strict=True):
             for anchor in event.anchors:
@@ -265,7 +266,7 @@ class MergeGraph:
                         (handle, other) for other in members if self._anchors_merge(handle, other)
                     )
                     members.add(handle)
-        found.append((*_as_arrays(pairs), 1))
+        found.append((*pair_arrays(pairs), 1))
         self._index_dates(handles)
         found.extend(self._title_links(set(handles)))
         self._store(found)
@@ -275,7 +276,7 @@ class MergeGraph:
         gone = [self._handle[i] for i, e in self.events.items() if e.message_time < moment]
         if not gone:
             return
-        self._view = None
+        self._view = self._ordering = None
         alive = np.ones(len(self._record), dtype=bool)
         alive[gone] = False
         keep = alive[self._firsts] & alive[self._laters]
@@ -321,10 +322,7 @@ class MergeGraph:
     def _store(self, found: list[tuple[np.ndarray, np.ndarray, int]]) -> None:
         """Add new edges (any orientation, possibly repeated): the same message never merges,
         each pair is stored once, earlier event first, with its strongest rank."""
-        order = {h: _announcement_order(self._record[h]) for h in self._shape}
-        position = np.full(len(self._record), -1, dtype=np.int64)
-        for rank, handle in enumerate(sorted(order, key=order.__getitem__)):
-            position[handle] = rank
+        _, position = self._announcement_ranks()
         message = np.asarray(self._message, dtype=np.int64)
         firsts, laters, ranks = [], [], []
         for a, b, rank in found:
@@ -451,10 +449,18 @@ class MergeGraph:
         self._merged[include] = merged
         return sorted(merged.values(), key=lambda m: m.dedup_key)
 
+    def _announcement_ranks(self) -> tuple[list[int], np.ndarray]:
+        """The live handles in announcement order, and each handle's place in it (-1 once
+        dropped): sorted once per change of the events, for edges and for the view."""
+        if self._ordering is None:
+            live = sorted(self._shape, key=lambda h: _announcement_order(self._record[h]))
+            position = np.full(len(self._record), -1, dtype=np.int32)
+            position[live] = np.arange(len(live))
+            self._ordering = (live, position)
+        return self._ordering
+
     def _build_view(self) -> "_GraphView":
-        live = sorted(self._shape, key=lambda h: _announcement_order(self._record[h]))
-        position = np.full(len(self._record), -1, dtype=np.int32)
-        position[live] = np.arange(len(live))
+        live, position = self._announcement_ranks()
         id_rank = np.full(len(self._record), -1, dtype=np.int32)
         id_rank[sorted(live, key=lambda h: self._record[h].event_id)] = np.arange(len(live))
         # Merge order: rank, then the earlier and the later event id, as one int64 key (millions
@@ -504,13 +510,6 @@ def _pairs_in_slices(
             laters[start : start + size].tolist(),
             strict=True,
         )
-
-
-def _as_arrays(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    if not pairs:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    array = np.asarray(pairs, dtype=np.int64)
-    return array[:, 0], array[:, 1]
 
 
 def _discard(index: dict[str, set[int]], key: str, handle: int) -> None:

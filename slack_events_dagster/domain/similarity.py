@@ -17,7 +17,7 @@ removal leaves too little weight), so only titles holding a prefix word are cand
 differ exactly as those of X and Y do, and an indel distance is at least the histogram's L1
 distance, so r1 <= 2 * overlap(X, Y) / (len X + len Y), where overlap is the sum over characters
 of the smaller count: one matrix product over "count >= k" indicators gives it for a whole block.
-Both need the words rapidfuzz sees, which are not always str.split()'s (see `_words`).
+Both need the words rapidfuzz sees, which are not always str.split()'s (see `title_words`).
 """
 
 import bisect
@@ -50,7 +50,7 @@ _NARROW_KEPT = "".join(
 _NARROW_SPLIT = re.compile(f"[^\\S{re.escape(_NARROW_KEPT)}]+") if _NARROW_KEPT else None
 
 
-def _words(title: str) -> frozenset[str]:
+def title_words(title: str) -> frozenset[str]:
     """The (unique) words fuzz.token_set_ratio splits `title` into."""
     if _NARROW_SPLIT is not None and title and max(title) <= "\xff":
         return frozenset(word for word in _NARROW_SPLIT.split(title) if word)
@@ -72,7 +72,7 @@ class TitleShape:
     @classmethod
     def of(cls, title: str, threshold: float, frequency: Mapping[str, int]) -> "TitleShape":
         """`frequency` (how many titles hold each word) only orders the prefix: rare first."""
-        tokens = frozenset(map(sys.intern, _words(title)))  # words repeat across titles
+        tokens = frozenset(map(sys.intern, title_words(title)))  # words repeat across titles
         joined = " ".join(sorted(tokens))
         histogram = np.zeros(len(_CAPS), dtype=np.int64)
         for character, count in Counter(joined).items():
@@ -100,6 +100,14 @@ def _prefix(
         chosen.append(token)
         remaining -= len(token) + 1
     return tuple(chosen)
+
+
+def pair_arrays(pairs: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(first, second) pairs as two int64 arrays."""
+    if not pairs:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    array = np.asarray(pairs, dtype=np.int64)
+    return array[:, 0], array[:, 1]
 
 
 class TitleBlock:
@@ -133,11 +141,12 @@ class TitleBlock:
     def pairs(self, rows: Sequence[int], low: int, high: int) -> tuple[np.ndarray, np.ndarray]:
         """`similar` as two arrays (rows, columns); the columns are searched a slice at a time,
         so memory stays bounded however many titles the range holds."""
-        found: list[tuple[np.ndarray, np.ndarray]] = []
-        for start in range(low, high, COLUMN_SLICE):
-            found.append(self._slice_pairs(rows, start, min(high, start + COLUMN_SLICE)))
-        if not found or not rows:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        if not rows or high <= low:
+            return pair_arrays([])
+        found = [
+            self._slice_pairs(rows, start, min(high, start + COLUMN_SLICE))
+            for start in range(low, high, COLUMN_SLICE)
+        ]
         return (
             np.concatenate([found_rows for found_rows, _ in found]),
             np.concatenate([found_columns for _, found_columns in found]),
@@ -146,9 +155,6 @@ class TitleBlock:
     def _slice_pairs(
         self, rows: Sequence[int], low: int, high: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        empty = np.empty(0, dtype=np.int64)
-        if not rows or high <= low:
-            return empty, empty
         candidates = self._character_candidates(np.asarray(rows), low, high)
         sure: list[tuple[int, int]] = []
         for index, row in enumerate(rows):
@@ -162,14 +168,10 @@ class TitleBlock:
                     candidates[index, column - low] = True
                 elif decided:
                     sure.append((row, column))
-        sure_rows, sure_columns = (
-            (np.array([r for r, _ in sure], dtype=np.int64), np.array([c for _, c in sure]))
-            if sure
-            else (empty, empty)
-        )
+        sure_rows, sure_columns = pair_arrays(sure)
         row_index, column_index = np.nonzero(candidates)
         if not len(row_index):
-            return sure_rows, sure_columns.astype(np.int64)
+            return sure_rows, sure_columns
         rows_array = np.asarray(rows, dtype=np.int64)
         scores = process.cpdist(
             [self.shapes[rows[i]].title for i in row_index.tolist()],
@@ -182,7 +184,7 @@ class TitleBlock:
         passed = scores / 100.0 >= self.threshold  # exactly the test on a single pair's score
         return (
             np.concatenate([sure_rows, rows_array[row_index[passed]]]),
-            np.concatenate([sure_columns.astype(np.int64), low + column_index[passed]]),
+            np.concatenate([sure_columns, low + column_index[passed]]),
         )
 
     def _containment(self, first: TitleShape, second: TitleShape) -> bool | None:
