@@ -37,6 +37,12 @@ def _array_items(text: str) -> Iterator[Any]:
         raise json.JSONDecodeError("Extra data", text, position)
 
 
+def _check_array(text: str) -> None:
+    """Decode the whole array and keep nothing (json.JSONDecodeError when it is not one)."""
+    for _ in _array_items(text):
+        pass
+
+
 class SlackSourceError(RuntimeError):
     """The Slack source cannot be read; the message says which file or setting to fix."""
 
@@ -89,7 +95,7 @@ class SlackExport:
         if raw is None:
             return None
         if len(raw) > LARGE_FILE_BYTES and raw.lstrip()[:1] == "[":
-            self._parsed(raw, relative, lambda text: all(True for _ in _array_items(text)))
+            self._parsed(raw, relative, _check_array)
             return _array_items(raw)  # checked above: a bad file yields nothing
         payload = self._parsed(raw, relative, json.loads)
         if not isinstance(payload, list):
