@@ -77,6 +77,8 @@ def _split(step: dict[str, Any]) -> dict[str, Any]:
         "write_s": None,
         "materialization_events_s": None,
         "step_s": (end - start) if end is not None else None,
+        "started_at": start,  # epoch seconds: when the step ran (e.g. for RSS samples)
+        "ended_at": end,
     }
     if output is not None:
         result["compute_s"] = output - loaded
@@ -89,20 +91,6 @@ def _split(step: dict[str, Any]) -> dict[str, Any]:
     elif end is not None:
         result["compute_s"] = end - loaded  # failed (or interrupted) inside the asset function
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()}
-
-
-def step_windows(records: Iterable[Any]) -> dict[str, tuple[float, float | None]]:
-    """{step key: (STEP_START time, STEP_SUCCESS/FAILURE time or None)}."""
-    windows: dict[str, tuple[float, float | None]] = {}
-    for record in records:
-        kind = _kind(record)
-        if record.step_key is None:
-            continue
-        if kind == "STEP_START":
-            windows[record.step_key] = (record.timestamp, None)
-        elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and record.step_key in windows:
-            windows[record.step_key] = (windows[record.step_key][0], record.timestamp)
-    return windows
 
 
 def stage_function_seconds(steps: dict[str, dict[str, Any]]) -> float:

@@ -154,7 +154,7 @@ def _rss_mb() -> float:
 
 def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
     """A single-run backfill of all four assets over [first, last], timed and split by stage."""
-    from benchmarks.timeline import run_overview, stage_function_seconds, step_times, step_windows
+    from benchmarks.timeline import run_overview, stage_function_seconds, step_times
     from slack_events_dagster_tests.helpers import materialize_range
 
     settings = _settings(task)
@@ -189,9 +189,8 @@ def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
     if profiler is not None:
         _write_profile(profiler, Path(task["profile"]))
     steps = step_times(records)
-    for key, window in step_windows(records).items():
-        if key in steps:
-            steps[key]["peak_rss_mb"] = sampler.peak_mb(*window)
+    for step in steps.values():
+        step["peak_rss_mb"] = sampler.peak_mb(step["started_at"], step["ended_at"])
     stage_s = stage_function_seconds(steps)
     failure = _first_failure(records)
     return {
