@@ -41,7 +41,7 @@ CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests 
     },
     group_name="publish",
     kinds={"slack", "sql"},
-    code_version="2",
+    code_version="3",
 )
 def digests(
     context: dg.AssetExecutionContext,

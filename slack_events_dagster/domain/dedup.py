@@ -16,6 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.dates import find_dates
 from slack_events_dagster.domain.similarity import TitleBlock, TitleShape, pair_arrays, title_words
 
 # Which anchor identifies an event best when a message carries several.
@@ -36,6 +37,7 @@ STOPWORDS = frozenset(
     }
 )  # fmt: skip
 WORD = re.compile(r"[a-z0-9][a-z0-9.:\-]*")
+ANY_WORD = re.compile(r"[^\W_](?:[\w.:\-]*\w)?")  # any script: titles may be in any language
 
 
 def primary_anchor(anchors: Iterable[Anchor]) -> Anchor | None:
@@ -172,8 +174,45 @@ def _announcement_order(event: EventRecord) -> tuple:
 
 
 def title_similarity(first: str, second: str) -> float:
-    """0..1, insensitive to word order and to extra words on one side."""
-    return fuzz.token_set_ratio(first.lower(), second.lower()) / 100.0
+    """0..1, insensitive to word order; extra words on one side lower it, so a short generic
+    title ("Next update tomorrow") is not like every longer title that holds its words."""
+    if not title_words(first) or not title_words(second):
+        return 0.0  # rapidfuzz rates two wordless titles 100
+    return fuzz.token_sort_ratio(first.lower(), second.lower()) / 100.0
+
+
+def undated_title(title: str, announced: datetime, timezone: str) -> str:
+    """What a title says the event is, lower-cased, without its date and time phrases:
+    announcements of one event word the date differently, and dates are compared on their own."""
+    kept, position = [], 0
+    for mention in find_dates(title, announced, timezone):
+        start, end = mention.span
+        kept.append(title[position:start])
+        position = end
+    kept.append(title[position:])
+    return " ".join(kept).lower()
+
+
+def wordings_conflict(first: frozenset[str], second: frozenset[str], threshold: float) -> bool:
+    """Similar titles that still name different things: each holds words the other lacks, and
+    those words are not the same words spelt differently. Differing numbers never are (SEV1 and
+    SEV2, sprint 47 and 48), so templated announcements about different subjects stay apart."""
+    only_first, only_second = first - second, second - first
+    if not only_first or not only_second:
+        return False
+    if any(map(_has_digit, only_first)) and any(map(_has_digit, only_second)):
+        return True
+    differing = fuzz.ratio(" ".join(sorted(only_first)), " ".join(sorted(only_second)))
+    return differing / 100.0 < threshold
+
+
+def significant_words(text: str) -> frozenset[str]:
+    """Lower-case words of any script, without stopwords: what `wordings_conflict` compares."""
+    return frozenset(w for w in ANY_WORD.findall(text.lower()) if w not in STOPWORDS)
+
+
+def _has_digit(word: str) -> bool:
+    return any(character.isdigit() for character in word)
 
 
 def _dates_close(a: EventRecord, b: EventRecord, hours: float) -> bool:
@@ -211,7 +250,7 @@ class MergeGraph:
         self._message_ids: dict[tuple[str, str], int] = {}
         self._shape: dict[int, TitleShape] = {}
         self._versions: dict[int, frozenset[str]] = {}  # only events naming versions
-        self._frequency: dict[str, int] = {}  # titles holding each word (orders the search)
+        self._words: dict[int, frozenset[str]] = {}  # significant undated words, dated events
         self._by_key: dict[str, set[int]] = {}
         self._by_anchor: dict[str, set[int]] = {}
         # Edges: earlier handle, later handle (announcement order), strongest rank.
@@ -231,9 +270,6 @@ class MergeGraph:
         if not new:
             return
         self._view = self._ordering = None
-        for event in new:
-            for token in title_words(event.title.lower()):  # the words TitleShape sees
-                self._frequency[token] = self._frequency.get(token, 0) + 1
         handles = []
         for event in new:
             handle = len(self._record)
@@ -244,9 +280,10 @@ class MergeGraph:
             self._message.append(
                 self._message_ids.setdefault(event.message, len(self._message_ids))
             )
-            self._shape[handle] = TitleShape.of(
-                event.title.lower(), self.rules.title_similarity, self._frequency
-            )
+            wording = undated_title(event.title, event.message_time, event.event_timezone)
+            self._shape[handle] = TitleShape.of(wording)
+            if event.event_date is not None:  # only dated events merge on their titles
+                self._words[handle] = significant_words(wording)
             versions = frozenset(a for a in event.anchors if a.startswith("version:"))
             if versions:
                 self._versions[handle] = versions
@@ -295,6 +332,7 @@ class MergeGraph:
             del self.events[event.event_id], self._handle[event.event_id]
             del self._shape[handle]
             self._versions.pop(handle, None)
+            self._words.pop(handle, None)
             _discard(self._by_key, event.dedup_key, handle)
             for anchor in event.anchors:
                 _discard(self._by_anchor, anchor, handle)
@@ -363,8 +401,6 @@ class MergeGraph:
         new_rank = np.full(len(dated), -1, dtype=np.int64)  # order among new events, else -1
         new_rank[positions] = np.arange(len(positions))
         dates = self._dated_micros
-        named_versions = np.zeros(len(self._record), dtype=bool)
-        named_versions[list(self._versions)] = True
         found = []
         for start in range(0, len(positions), TITLE_BLOCK):
             block = positions[start : start + TITLE_BLOCK]
@@ -377,14 +413,20 @@ class MergeGraph:
             keep &= (new_rank[columns] < 0) | (new_rank[columns] > new_rank[rows])
             rows, columns = rows[keep], columns[keep]
             a, b = self._dated_handles[rows], self._dated_handles[columns]
-            versioned = named_versions[a] & named_versions[b]
-            for index in np.flatnonzero(versioned).tolist():
-                # "deploy api v2.13.3" and "deploy worker v1.8.0" read alike
-                versioned[index] = _version_sets_conflict(
-                    self._versions[int(a[index])], self._versions[int(b[index])]
-                )
-            found.append((a[~versioned], b[~versioned], 2))
+            apart = np.array(
+                [self._titles_apart(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True)],
+                dtype=bool,
+            )
+            found.append((a[~apart], b[~apart], 2))
         return found
+
+    def _titles_apart(self, a: int, b: int) -> bool:
+        """Alike titles that name different things: different versions ("deploy api v2.13.3"
+        and "deploy worker v1.8.0") or different words (`wordings_conflict`)."""
+        versions_a, versions_b = self._versions.get(a), self._versions.get(b)
+        if versions_a and versions_b and _version_sets_conflict(versions_a, versions_b):
+            return True
+        return wordings_conflict(self._words[a], self._words[b], self.rules.title_similarity)
 
     def clusters(
         self,
