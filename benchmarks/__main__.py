@@ -610,6 +610,15 @@ def print_report(report: dict[str, Any]) -> None:
         )
         for database, run in e2e.items():
             print(f"  {database}: Dagster instance storage {run.get('instance', '-')}")
+            lines = run.get("digest_lines")
+            if lines:
+                print(
+                    f"  {database}: {lines['lines']:,} digest lines, {lines['merged_lines']:,}"
+                    f" merging several announcements ({lines['lines_mixing_subjects']:,} of"
+                    f" different subjects), the largest merging {lines['largest_line']:,};"
+                    f" {lines['digests_with_a_line_over_20']} digests with a line merging more"
+                    " than 20"
+                )
         for database, run in e2e.items():
             for name, step in run.get("steps", {}).items():
                 print(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -92,6 +93,20 @@ FEATURES = tuple(
     for area in AREAS
     for thing in ("flow", "page", "dashboard", "api", "report", "settings")
 )
+# Every message names at most one subject; a digest line whose titles name two merged
+# announcements of different things.
+_SUBJECT = re.compile(
+    "|".join(re.escape(s) for s in sorted({*SERVICES, *FEATURES}, key=len, reverse=True)),
+    re.IGNORECASE,
+)
+
+
+def subject_of(title: str) -> str | None:
+    """The service or feature a title names, if any."""
+    match = _SUBJECT.search(title)
+    return match.group(0).lower() if match else None
+
+
 JIRA_PROJECTS = ("PAY", "PLAT", "OPS", "SEC", "MOB", "DATA", "LAUNCH")
 TEAMS = ("payments", "platform", "data", "growth", "mobile", "risk", "core", "infra", "web")
 TAILS = (

@@ -114,6 +114,36 @@ def _table_counts(database: Any) -> dict[str, int]:
         }
 
 
+def _digest_lines(database: Any) -> dict[str, int]:
+    """How many events each digest line merges, and how many lines merge announcements of
+    different subjects of the synthetic workspace (wrong merges: merges chained through generic
+    or templated titles show as lines of hundreds of events)."""
+    from sqlalchemy import select
+
+    from benchmarks.synthetic import subject_of
+    from slack_events_dagster.storage.schema import digests, events
+
+    with database.get_engine().connect() as connection:
+        subjects = {
+            event_id: subject_of(title)
+            for event_id, title in connection.execute(select(events.c.event_id, events.c.title))
+        }
+        per_digest = [
+            [entry["event_ids"] for entry in entries or ()]
+            for (entries,) in connection.execute(select(digests.c.entries))
+        ]
+    lines = [ids for digest in per_digest for ids in digest]
+    return {
+        "lines": len(lines),
+        "merged_lines": sum(len(ids) > 1 for ids in lines),
+        "lines_mixing_subjects": sum(len({subjects[i] for i in ids} - {None}) > 1 for ids in lines),
+        "largest_line": max(map(len, lines), default=0),
+        "digests_with_a_line_over_20": sum(
+            any(len(ids) > 20 for ids in digest) for digest in per_digest
+        ),
+    }
+
+
 class RssSampler:
     """This process's resident set size every 0.2 s (a thread), to find each step's peak."""
 
@@ -205,6 +235,7 @@ def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
         "overview": run_overview(records, wall_start, wall_end),
         "steps": steps,
         "rows": _table_counts(database),
+        "digest_lines": _digest_lines(database),
         "events_metadata": _events_metadata(records),
     }
 

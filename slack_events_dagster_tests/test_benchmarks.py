@@ -1,0 +1,39 @@
+"""`python -m benchmarks` (what `make bench` runs) keeps working: a tiny workspace, measured."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slack_events_dagster.settings import PROJECT_ROOT
+
+
+@pytest.mark.slow
+def test_the_benchmark_command_measures_a_small_workspace(tmp_path: Path) -> None:
+    report_path = tmp_path / "bench.json"
+    command = [
+        sys.executable, "-m", "benchmarks", "--messages", "600", "--days", "2",
+        "--channels", "3", "--databases", "sqlite", "--only", "e2e,floor",
+        "--floor-repeat", "1", "--json", str(report_path), "--workdir", str(tmp_path / "work"),
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(a) end-to-end single-run backfill" in result.stdout
+    report = json.loads(report_path.read_text())
+    export, run, floor = report["export"], report["e2e"]["sqlite"], report["floor"]["sqlite"]
+    assert export["messages"] == 600
+    assert run["status"] == "success" and run["partitions"] == 48
+    joins = export["kinds"]["channel_join"]  # skipped by the pipeline
+    assert run["rows"]["raw_slack_messages"] == 600 - joins
+    assert run["rows"]["digests"] == 48
+    assert 0 < run["rows"]["events"] <= run["rows"]["event_candidates"]
+    assert run["messages_per_s"] > 0 and run["stage_function_s"] < run["wall_s"]
+    assert set(run["steps"]) == {"raw_slack_messages", "event_candidates", "events", "digests"}
+    lines = run["digest_lines"]
+    assert lines["lines"] > 0 and lines["lines_mixing_subjects"] <= lines["merged_lines"]
+    assert floor["rows"] == 600 - joins and floor["ratio"] > 0
+    assert {t["name"] for t in report["targets"]} >= {"end-to-end SQLite messages/s"}
