@@ -234,9 +234,23 @@ _KEYWORDS_STARTING_WITH, _KEYWORDS_STARTING_ANYHOW = _by_first_character(EVENT_K
 _ALL_RANKS = frozenset(range(len(EVENT_KEYWORDS)))
 
 
+# A keyword that is part of a channel name ("moving this to #security") or of the name of a
+# service or team ("onboarding-service restarted", "release-bot") names a thing, not an event.
+_NAME_SUFFIX = re.compile(
+    r"-(?:api|apis|service|services|svc|worker|workers|bot|gateway|cluster|pipeline|dashboard"
+    r"|portal|sdk|db|database|queue|cache|proxy|app|team|squad|channel|repo|bucket)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_a_thing(text: str, start: int, end: int) -> bool:
+    return (start > 0 and text[start - 1] == "#") or _NAME_SUFFIX.match(text, end) is not None
+
+
 def find_keywords(text: str) -> list[EventKeyword]:
     """Event keywords present in `text`, the one written first first (ties: vocabulary order):
-    "the launch moved because of the code freeze" is about the launch."""
+    "the launch moved because of the code freeze" is about the launch. Keywords inside a channel
+    or service name ("#security", "onboarding-service") do not count."""
     folded = fold_case(text)
     found = []
     pending = set(_ALL_RANKS)
@@ -247,7 +261,9 @@ def find_keywords(text: str) -> list[EventKeyword]:
     while pending and (hit := _ANY_KEYWORD.search(folded, position)) is not None:
         start = hit.start()
         for rank, keyword in _KEYWORDS_STARTING_WITH.get(folded[start], _KEYWORDS_STARTING_ANYHOW):
-            if rank in pending and keyword.pattern.match(text, start):
+            if rank not in pending or (match := keyword.pattern.match(text, start)) is None:
+                continue
+            if not _names_a_thing(text, start, match.end()):
                 found.append((start, rank, keyword))
                 pending.discard(rank)
         position = start + 1

@@ -16,13 +16,34 @@ from slack_events_dagster.domain.vocabulary import (
     find_keywords,
 )
 
+NAME_SUFFIXES = (
+    "api", "apis", "service", "services", "svc", "worker", "workers", "bot", "gateway", "cluster",
+    "pipeline", "dashboard", "portal", "sdk", "db", "database", "queue", "cache", "proxy", "app",
+    "team", "squad", "channel", "repo", "bucket",
+)  # fmt: skip
+
+
+def _reference_names_a_thing(text: str, match: re.Match[str]) -> bool:
+    """After "#", or followed by "-<suffix>" ending a word: part of a channel or service name."""
+    after = text[match.end() :]
+    return text[: match.start()].endswith("#") or any(
+        fold_case(after).lower().startswith(f"-{suffix}")
+        and not re.match(r"\w", after[len(suffix) + 1 :])
+        for suffix in NAME_SUFFIXES
+    )
+
 
 def reference_find_keywords(text: str) -> list[EventKeyword]:
-    """The definition: each keyword's first match, ordered by position, then vocabulary order."""
+    """The definition: each keyword's first match that is not part of a channel or service name,
+    ordered by position, then vocabulary order."""
     found = []
     for rank, keyword in enumerate(EVENT_KEYWORDS):
-        if match := keyword.pattern.search(text):
-            found.append((match.start(), rank, keyword))
+        position = 0
+        while match := keyword.pattern.search(text, position):
+            if not _reference_names_a_thing(text, match):
+                found.append((match.start(), rank, keyword))
+                break
+            position = match.start() + 1
     return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
 
 
@@ -47,6 +68,8 @@ FRAGMENTS = [
     *("investigating", "deploying the fix now", "right now", "stuck", "confirmed", "final date"),
     *("\u0130", "\u0131", "\u017f", "\u212a", "K", "S", "I", "é", "ß", "_", "-", "/", ":", "1"),
     *("ſhipping", "releaſe", "\u212aick-off", "\u0130ncident", "ınc\u0131dent", "Frıday"),
+    *("#", "#security", "-service", "-bot", "-api", "-apis", "-team", "onboarding", "security"),
+    *("-\u017fervice", "-SVC", "-service_x", "-services"),
 ]
 
 
@@ -95,6 +118,12 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("deploy → prod", ["deploy"]),
         ("design review of the incident", ["review", "incident"]),
         ("nothing to see here", []),
+        # Channel and service names that hold a keyword name a thing, not an event.
+        ("moving the kyc-cluster question to #security", []),
+        ("yes, onboarding-service restarted around 16:30", []),
+        ("security-gateway deploy on Friday", ["deploy"]),
+        ("#incidents: outage of payments, security review later", ["incident", "security"]),
+        ("the release-bot release-notes go out", ["release"]),
     ],
 )
 def test_find_keywords_on_tricky_text(text: str, expected: list[str]) -> None:

@@ -21,11 +21,11 @@ from slack_events_dagster_tests.evaluation.scoring import (
 # Measured values rounded down to 0.05. The first measurement (before the extractor was tuned
 # on this set's failure kinds) was P 0.757, R 0.538, category 0.756, date 0.974, no-event 0.724.
 FLOORS: dict[str, float] = {
-    "precision": 0.90,  # measured 0.925
-    "recall": 0.85,  # measured 0.855
-    "category_accuracy": 0.85,  # measured 0.879
+    "precision": 0.90,  # measured 0.926
+    "recall": 0.85,  # measured 0.856
+    "category_accuracy": 0.85,  # measured 0.880
     "date_accuracy": 0.95,  # measured 0.968
-    "no_event_accuracy": 0.85,  # measured 0.879
+    "no_event_accuracy": 0.85,  # measured 0.883
 }
 MIN_ITEMS = 160
 MIN_NO_EVENT_ITEMS = 40
