@@ -174,7 +174,7 @@ class Postgres:
         else:
             from slack_events_dagster_tests.postgres16 import start_postgres16
 
-            self.server = start_postgres16(data_dir)
+            self.server = start_postgres16(data_dir, durable=True)  # fsync on, as in production
             self.url = make_url(self.server.url())
         self.admin = create_engine(self.url, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as connection:

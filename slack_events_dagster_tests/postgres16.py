@@ -72,8 +72,9 @@ def _open_parents(path: Path) -> None:
             parent.chmod(mode | 0o011)
 
 
-def start_postgres16(data_dir: Path, host: str = "127.0.0.1") -> Postgres16:
-    """initdb + pg_ctl start on a free TCP port; trust auth, user `postgres`."""
+def start_postgres16(data_dir: Path, host: str = "127.0.0.1", durable: bool = False) -> Postgres16:
+    """initdb + pg_ctl start on a free TCP port; trust auth, user `postgres`. Tests skip fsync
+    (throwaway data); `durable` keeps PostgreSQL's defaults, as in production (benchmarks)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     user = _system_user()
     if user is not None:
@@ -95,7 +96,9 @@ def start_postgres16(data_dir: Path, host: str = "127.0.0.1") -> Postgres16:
         ]
     )
     log = data_dir / "server.log"
-    options = f"-h {host} -p {port} -k {data_dir} -c fsync=off -c full_page_writes=off"
+    options = f"-h {host} -p {port} -k {data_dir}"
+    if not durable:
+        options += " -c fsync=off -c full_page_writes=off"
     try:
         _run_as_owner(
             [
