@@ -27,7 +27,7 @@ from slack_events_dagster.storage.schema import event_candidates as table
     **HOURLY_TABLE_ASSET,
     group_name="extract",
     kinds={"python", "sql"},
-    code_version="1",
+    code_version="2",
 )
 def event_candidates(
     context: dg.AssetExecutionContext,

@@ -98,10 +98,9 @@ class TitleBlock:
         so memory stays bounded however many titles the range holds."""
         if not len(rows) or high <= low:
             return pair_arrays([])
+        row_array = np.asarray(rows, dtype=np.int64)
         found = [
-            self._slice_pairs(
-                np.asarray(rows, dtype=np.int64), start, min(high, start + COLUMN_SLICE)
-            )
+            self._slice_pairs(row_array, start, min(high, start + COLUMN_SLICE))
             for start in range(low, high, COLUMN_SLICE)
         ]
         return (
