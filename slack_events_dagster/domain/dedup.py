@@ -19,15 +19,16 @@ from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import find_dates
 from slack_events_dagster.domain.similarity import TitleBlock, TitleShape, pair_arrays, title_words
 
-# Which anchor identifies an event best when a message carries several.
+# Which anchor identifies an event best when a message carries several. A bare version
+# ("v3.4.0") or a doc is shared by unrelated work (two services deployed as v3.4.0, one runbook
+# for many changes), so they identify nothing on their own: the title words, which hold the
+# version, do.
 ANCHOR_PRIORITY = {
     "jira": 0,
     "github_pr": 1,
     "github_issue": 2,
-    "version": 3,
-    "github_release": 4,
-    "doc": 5,
-    "github_commit": 6,
+    "github_release": 3,
+    "github_commit": 4,
 }
 STOPWORDS = frozenset(
     {

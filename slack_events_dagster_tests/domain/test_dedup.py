@@ -57,6 +57,17 @@ def test_key_changes_with_the_day_category_or_anchor() -> None:
     assert base != dedup_key("product", "x", [Anchor("jira", "PAY-2")], THURSDAY, "UTC")
 
 
+def test_a_shared_version_or_doc_alone_does_not_identify_an_event() -> None:
+    """deploybot posts "Deployed <service> <version> to prod"; two services can ship the same
+    version number on one day."""
+    same_version = [Anchor("version", "v3.4.0"), Anchor("doc", "gdoc:runbook")]
+    search = dedup_key("product", "Deployed search-dashboard v3.4.0", same_version, THURSDAY, "UTC")
+    ledger = dedup_key("product", "Deployed ledger-api v3.4.0", same_version, THURSDAY, "UTC")
+    assert search != ledger
+    cross_post = dedup_key("product", "deployed search-dashboard v3.4.0", [], THURSDAY, "UTC")
+    assert cross_post == search
+
+
 def test_without_anchors_the_title_words_identify_the_event() -> None:
     a = dedup_key("process", "Sprint 47 retro at 15:00", [], None, "UTC")
     b = dedup_key("process", "sprint 47 RETRO at 15:00!", [], None, "UTC")
