@@ -23,6 +23,7 @@ import pytest
 import yaml
 
 from slack_events_dagster.settings import PROJECT_ROOT
+from slack_events_dagster_tests.deploy.topology import dagster_database_settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -194,6 +195,10 @@ def test_initdb_creates_the_dagster_storage_database(services: dict[str, dict[st
     script = (PROJECT_ROOT / init[0]).read_text()
     database = _env(services["daemon"])["DAGSTER_POSTGRES_DB"]
     assert re.search(rf"CREATE DATABASE\s+\"?{database}\"?\s*;", script, re.IGNORECASE)
+    # Dagster's event writes skip the WAL flush; no other database is touched (the app data
+    # stays fully durable).
+    assert database == "dagster" and dagster_database_settings() == {"synchronous_commit": "off"}
+    assert re.findall(r"ALTER DATABASE\s+\"?(\w+)", script, re.IGNORECASE) == [database]
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)

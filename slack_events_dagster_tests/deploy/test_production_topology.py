@@ -28,6 +28,7 @@ from slack_events_dagster_tests.deploy.topology import (
     DEPLOY_DIR,
     Topology,
     app_environment,
+    apply_dagster_database_settings,
     console_script,
     graphql,
     http_json,
@@ -131,7 +132,8 @@ query ($schedule: ScheduleSelector!) {{
 
 @pytest.fixture
 def databases(postgres_server: str) -> Iterator[tuple[URL, URL]]:
-    """Two fresh databases on the PostgreSQL 16 test server: the app's and Dagster's storage."""
+    """Two fresh databases on the PostgreSQL 16 test server: the app's and Dagster's storage
+    (with the settings deploy/initdb.sql gives it)."""
     server = make_url(postgres_server)
     suffix = uuid.uuid4().hex[:10]
     names = (f"topology_app_{suffix}", f"topology_dagster_{suffix}")
@@ -139,6 +141,7 @@ def databases(postgres_server: str) -> Iterator[tuple[URL, URL]]:
     with admin.connect() as connection:
         for name in names:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
+        apply_dagster_database_settings(connection, names[1])
     try:
         yield server.set(database=names[0]), server.set(database=names[1])
     finally:
