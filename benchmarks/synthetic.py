@@ -93,8 +93,8 @@ FEATURES = tuple(
     for area in AREAS
     for thing in ("flow", "page", "dashboard", "api", "report", "settings")
 )
-# Every message names at most one subject; a digest line whose titles name two merged
-# announcements of different things.
+# Every announcement names at most one subject (a service or a feature), so a digest line whose
+# titles name two of them merged announcements of different things.
 _SUBJECT = re.compile(
     "|".join(re.escape(s) for s in sorted({*SERVICES, *FEATURES}, key=len, reverse=True)),
     re.IGNORECASE,
