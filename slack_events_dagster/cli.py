@@ -1,15 +1,22 @@
 """`slack-events`: demo, doctor and migrate, over the same settings and definitions as Dagster."""
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from slack_events_dagster.evaluation.labels import LabelError
+from slack_events_dagster.resources.extractor import ExtractorResource
+from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
+from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.resources.slack_export import SlackSourceError
 from slack_events_dagster.settings import Settings, SettingsError, get_settings
 from slack_events_dagster.storage import engine as engines
 from slack_events_dagster.storage.backup import BackupError
@@ -241,6 +248,58 @@ def restore_command(settings: Settings, backup_file: str, yes: bool) -> int:
     return 0
 
 
+def evaluate_command(
+    settings: Settings,
+    labels: list[Path],
+    export: Path,
+    extractor_type: str | None,
+    all_messages: bool,
+    examples: int,
+    json_path: Path | None,
+) -> int:
+    """Score an extractor on a hand-labelled export and print the metrics and failure kinds."""
+    from slack_events_dagster.definitions import build_resources
+    from slack_events_dagster.evaluation.labels import load_label_files
+    from slack_events_dagster.evaluation.measure import format_report, read_export_rows, replay
+
+    labelled = load_label_files(labels)
+    filter_ = SlackResource.from_settings(settings.slack).message_filter
+    rows, channel_names = read_export_rows(export, {m.channel for m in labelled}, filter_)
+    resources = build_resources(settings)
+    pipeline: PipelineResource = resources["pipeline"]  # type: ignore[assignment]
+    extractor: ExtractorResource = resources["extractor"]  # type: ignore[assignment]
+    if extractor_type is not None:
+        extractor = ExtractorResource.from_settings(
+            settings.model_copy(
+                update={"extractor": settings.extractor.model_copy(update={"type": extractor_type})}
+            ),
+            resources["database"],  # type: ignore[arg-type]
+        )
+    if extractor.type == "openai":
+        engine = engines.get_engine(settings.database)
+        ensure_schema(engine, migrate=settings.database.migrates_automatically)
+    # Initialised as Dagster would: OPENAI_API_KEY is read from the environment here.
+    with extractor.process_config_and_initialize_cm() as live:
+        print(
+            f"Evaluating {live.name} on {len(labelled)} labelled messages of {export}",
+            file=sys.stderr,
+        )
+        report = replay(
+            labelled,
+            rows,
+            channel_names,
+            pipeline.channel_policy,
+            lambda inputs: live.extract_batch(inputs)[0],
+            all_messages=all_messages,
+        )
+    print(format_report(report, examples=examples))
+    if json_path is not None:
+        json_path.write_text(
+            json.dumps({"counts": report.counts(), "metrics": report.metrics()}, indent=2) + "\n"
+        )
+    return 0
+
+
 COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
 
 
@@ -263,6 +322,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = commands.add_parser("restore", help="replace the configured database with a backup")
     load.add_argument("backup_file")
     load.add_argument("--yes", action="store_true", help="confirm replacing the data")
+    score = commands.add_parser(
+        "evaluate", help="score an extractor on a hand-labelled Slack export (README: Evaluate)"
+    )
+    score.add_argument(
+        "--labels", required=True, nargs="+", type=Path, help="JSONL labels files or folders"
+    )
+    score.add_argument("--export", required=True, type=Path, help="the Slack export they label")
+    score.add_argument("--extractor", choices=["rules", "openai"], help="default: config.yaml")
+    score.add_argument(
+        "--all-messages",
+        action="store_true",
+        help="send every message to the extractor, not only those that pass scoring",
+    )
+    score.add_argument("--examples", type=int, default=3, help="examples shown per failure kind")
+    score.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate-data":
@@ -272,6 +346,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return digest(settings, args.channel, args.as_of, args.post)
         if args.command == "backup":
             return backup_command(settings, args.output)
+        if args.command == "evaluate":
+            return evaluate_command(
+                settings,
+                args.labels,
+                args.export,
+                args.extractor,
+                args.all_messages,
+                args.examples,
+                args.json,
+            )
         if args.command == "restore":
             return restore_command(settings, args.backup_file, args.yes)
         return COMMANDS[args.command](settings)
@@ -282,6 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         DigestPublishError,
         TransferError,
         BackupError,
+        LabelError,
+        SlackSourceError,
         ValueError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)

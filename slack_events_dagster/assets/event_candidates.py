@@ -1,6 +1,5 @@
 """event_candidates: messages that score at or above their channel's threshold, with the why."""
 
-import dataclasses
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -8,10 +7,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.domain.anchors import extract_anchors, extract_links
-from slack_events_dagster.domain.dates import find_dates
-from slack_events_dagster.domain.scoring import MessageSignals, score_message
-from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text
+from slack_events_dagster.domain.candidates import candidate_row, parent_context
 from slack_events_dagster.partitions import HOURLY_TABLE_ASSET
 from slack_events_dagster.resources.database import (
     FrameStream,
@@ -19,7 +15,7 @@ from slack_events_dagster.resources.database import (
     frame_records,
     rows_to_frame,
 )
-from slack_events_dagster.resources.pipeline import ChannelPolicy, PipelineResource
+from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.storage.schema import event_candidates as table
 
 
@@ -27,7 +23,7 @@ from slack_events_dagster.storage.schema import event_candidates as table
     **HOURLY_TABLE_ASSET,
     group_name="extract",
     kinds={"python", "sql"},
-    code_version="2",
+    code_version="3",
 )
 def event_candidates(
     context: dg.AssetExecutionContext,
@@ -47,11 +43,17 @@ def event_candidates(
     def frames() -> Iterator[pd.DataFrame]:
         for messages in raw_slack_messages.chunks():
             rows = []
-            for message in frame_records(messages):
+            records = frame_records(messages)
+            parents = _thread_parents(records, raw_slack_messages)
+            for message in records:
                 channel = (message["channel_id"], message["channel_name"])
                 if channel not in policies:  # renamed mid-range: the rows hold both names
                     policies[channel] = pipeline.channel_policy(*channel)
-                row = _candidate(message, policies[channel], channel_names)
+                parent = parents.get((message["channel_id"], message["thread_ts"]))
+                context_text = (
+                    parent_context(parent, channel_names) if message["is_thread_reply"] else None
+                )
+                row = candidate_row(message, policies[channel], channel_names, context_text)
                 if row is None:
                     below[message["channel_name"]] += 1
                 else:
@@ -73,52 +75,17 @@ def event_candidates(
     return FrameStream(frames(), metadata)
 
 
-def _candidate(
-    message: Mapping[str, Any], policy: ChannelPolicy, channel_names: Mapping[str, str]
-) -> dict[str, Any] | None:
-    """The candidate row for a message, or None when it scores below its channel's threshold."""
-    raw_text = message["text"] or ""
-    text = normalize_text(raw_text, message["mentions"], channel_names)
-    links = extract_links(raw_text)
-    anchors = extract_anchors(raw_text, links)
-    signals = MessageSignals(
-        text=text,
-        date_mentions=0,
-        broadcast_mention=has_broadcast_mention(raw_text),
-        reply_count=int(message["reply_count"]),
-        reaction_count=int(message["reaction_count"]),
-        anchor_count=len(anchors),
-        link_count=len(links),
-        attachment_count=int(message["attachment_count"]) + int(message["file_count"]),
-        is_bot=bool(message["is_bot"]),
-        trusted_bot=policy.is_trusted_bot(
-            message["bot_id"], message["user_name"], message["user_id"]
-        ),
-    )
-    weights, threshold = policy.weights, policy.threshold
-    score, features = score_message(signals, weights)
-    # Dates only add their points: a message below the threshold even with them is skipped
-    # without parsing dates (the costliest feature), and the result is the same.
-    if score + max(weights.date, 0.0) + 1e-6 < threshold:
-        return None
-    dates = len(find_dates(text, message["message_time"], policy.timezone))
-    if dates:
-        score, features = score_message(dataclasses.replace(signals, date_mentions=dates), weights)
-    if score < threshold:
-        return None
-    return {
-        "channel_id": message["channel_id"],
-        "ts": message["ts"],
-        "partition_hour": message["partition_hour"],
-        "message_time": message["message_time"],
-        "channel_name": message["channel_name"],
-        "user_name": message["user_name"],
-        "thread_ts": message["thread_ts"],
-        "permalink": message["permalink"],
-        "text_normalized": text,
-        "links": links,
-        "anchors": [anchor.as_json() for anchor in anchors],
-        "score": score,
-        "threshold": threshold,
-        "features": features,
+def _thread_parents(
+    records: list[dict[str, Any]], raw_slack_messages: PartitionRows
+) -> Mapping[tuple[str, str], Mapping[str, Any]]:
+    """The thread parents of the replies among `records`, from this chunk or, when the parent
+    was posted in an earlier hour, from the stored messages."""
+    here = {(r["channel_id"], r["ts"]): r for r in records}
+    wanted = {
+        (r["channel_id"], r["thread_ts"])
+        for r in records
+        if r["is_thread_reply"] and r["thread_ts"]
     }
+    missing = wanted - here.keys()
+    stored = raw_slack_messages.by_key(missing, "text", "mentions") if missing else {}
+    return {**{key: here[key] for key in wanted & here.keys()}, **stored}

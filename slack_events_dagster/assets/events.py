@@ -50,6 +50,7 @@ def events(
                 anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
                 links=tuple(candidate["links"]),
                 broadcast="broadcast_mention" in candidate["features"],
+                thread_parent=candidate["thread_parent_text"],
             )
             for candidate in candidates
         ]

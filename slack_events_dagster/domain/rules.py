@@ -41,6 +41,7 @@ class ExtractionInput:
     anchors: tuple[Anchor, ...] = ()
     links: tuple[str, ...] = ()
     broadcast: bool = False
+    thread_parent: str | None = None  # a reply's thread parent (normalised), read as context
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class MessageSignals:
     attachment_count: int
     is_bot: bool
     trusted_bot: bool
+    thread_parent: str = ""  # a reply's thread parent, normalised; "" for other messages
 
 
 def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float, dict[str, float]]:
@@ -73,3 +74,16 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
     if len(signals.text.strip()) < weights.min_length:
         features["too_short"] = weights.too_short
     return round(sum(features.values()), 3), features
+
+
+@dataclass(frozen=True)
+class ChannelPolicy:
+    """One channel's scoring rules, resolved."""
+
+    timezone: str
+    threshold: float
+    weights: ScoreWeights
+    trusted_bots: frozenset[str]
+
+    def is_trusted_bot(self, *names: str | None) -> bool:
+        return any(name in self.trusted_bots for name in names if name)

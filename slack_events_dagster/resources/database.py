@@ -9,7 +9,7 @@ from typing import Any, Literal
 import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
-from sqlalchemy import Engine, Table, delete, select
+from sqlalchemy import Engine, Table, delete, select, tuple_
 from sqlalchemy.exc import OperationalError
 
 from slack_events_dagster.settings import DatabaseSettings, PostgresSettings
@@ -20,6 +20,8 @@ from slack_events_dagster.storage.schema import ASSET_TABLES, PARTITION_COLUMN, 
 
 _ready: set[str] = set()
 _ready_lock = threading.Lock()
+
+KEY_LOOKUP_CHUNK = 500
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -176,6 +178,28 @@ class PartitionRows:
         with self._engine.connect() as connection:
             frames = list(self._reader.frames(connection, statement, self._chunk_rows))
         return pd.concat(frames, ignore_index=True) if frames else self._reader.frame([])
+
+    def by_key(
+        self, keys: Iterable[tuple[Any, ...]], *names: str
+    ) -> dict[tuple[Any, ...], dict[str, Any]]:
+        """Rows by primary key, inside the input's window or not (a thread reply's parent may
+        sit in an earlier partition), as {key: {column: value}} for the columns `names`."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        key_columns = list(self.table.primary_key.columns)
+        columns = [self.table.c[name] for name in names]
+        found: dict[tuple[Any, ...], dict[str, Any]] = {}
+        with self._engine.connect() as connection:
+            for start in range(0, len(wanted), KEY_LOOKUP_CHUNK):
+                chunk = wanted[start : start + KEY_LOOKUP_CHUNK]
+                statement = select(*key_columns, *columns).where(tuple_(*key_columns).in_(chunk))
+                for row in connection.execute(statement):
+                    values = tuple(row)
+                    found[values[: len(key_columns)]] = dict(
+                        zip(names, values[len(key_columns) :], strict=True)
+                    )
+        return found
 
     def distinct(self, *names: str) -> list[tuple[Any, ...]]:
         """The distinct values of these (plain) columns over the whole input, sorted."""

@@ -1,12 +1,10 @@
 """The `pipeline` resource: scoring, time zone and digest rules from config.yaml, per channel."""
 
-from dataclasses import dataclass
-
 import dagster as dg
 
 from slack_events_dagster.domain.dedup import DedupRules
 from slack_events_dagster.domain.digest import DigestOptions
-from slack_events_dagster.domain.scoring import ScoreWeights
+from slack_events_dagster.domain.scoring import ChannelPolicy, ScoreWeights
 from slack_events_dagster.settings import Settings
 
 
@@ -29,19 +27,6 @@ class DigestTarget(dg.Config):
     max_events: int | None = None
     timezone: str | None = None
     category_priorities: dict[str, int] = {}
-
-
-@dataclass(frozen=True)
-class ChannelPolicy:
-    """One channel's scoring rules, resolved."""
-
-    timezone: str
-    threshold: float
-    weights: ScoreWeights
-    trusted_bots: frozenset[str]
-
-    def is_trusted_bot(self, *names: str | None) -> bool:
-        return any(name in self.trusted_bots for name in names if name)
 
 
 class PipelineResource(dg.ConfigurableResource):

@@ -84,6 +84,7 @@ event_candidates = Table(
     Column("channel_name", String(255), nullable=False),
     Column("user_name", String(255)),
     Column("thread_ts", String(32)),
+    Column("thread_parent_text", Text, comment="a reply's thread parent, read as its context"),
     Column("permalink", Text),
     Column("text_normalized", Text, nullable=False),
     Column("links", JSON, nullable=False),

@@ -68,7 +68,7 @@ def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Setti
     engine = get_engine(sqlite_settings.database)
     assert current_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == "003"
+    assert current_revision(engine) == "004"
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)

@@ -1,0 +1,84 @@
+"""A stored message to its `event_candidates` row: normalised text, anchors, links and score.
+
+One function for the asset and for `slack-events evaluate`, so what is measured is what runs.
+A thread reply is read with its thread parent: "By the end of May." only announces something
+next to the parent that names the release.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from slack_events_dagster.domain.anchors import extract_anchors, extract_links
+from slack_events_dagster.domain.dates import find_dates
+from slack_events_dagster.domain.scoring import ChannelPolicy, MessageSignals, score_message
+from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text
+
+MAX_PARENT_CHARS = 1000
+
+
+def parent_context(
+    parent: Mapping[str, Any] | None, channel_names: Mapping[str, str]
+) -> str | None:
+    """The normalised text of a reply's thread parent (cut to MAX_PARENT_CHARS), or None."""
+    if not parent or not parent.get("text"):
+        return None
+    text = normalize_text(parent["text"], parent.get("mentions") or {}, channel_names)
+    return text[:MAX_PARENT_CHARS] or None
+
+
+def candidate_row(
+    message: Mapping[str, Any],
+    policy: ChannelPolicy,
+    channel_names: Mapping[str, str],
+    thread_parent: str | None = None,
+) -> dict[str, Any] | None:
+    """The candidate row for a `raw_slack_messages` row, or None when it scores below its
+    channel's threshold. `thread_parent` is the normalised text of the reply's thread parent."""
+    raw_text = message["text"] or ""
+    text = normalize_text(raw_text, message["mentions"], channel_names)
+    links = extract_links(raw_text)
+    anchors = extract_anchors(raw_text, links)
+    signals = MessageSignals(
+        text=text,
+        date_mentions=0,
+        broadcast_mention=has_broadcast_mention(raw_text),
+        reply_count=int(message["reply_count"]),
+        reaction_count=int(message["reaction_count"]),
+        anchor_count=len(anchors),
+        link_count=len(links),
+        attachment_count=int(message["attachment_count"]) + int(message["file_count"]),
+        is_bot=bool(message["is_bot"]),
+        trusted_bot=policy.is_trusted_bot(
+            message["bot_id"], message["user_name"], message["user_id"]
+        ),
+        thread_parent=thread_parent or "",
+    )
+    weights, threshold = policy.weights, policy.threshold
+    score, features = score_message(signals, weights)
+    # Dates only add their points: a message below the threshold even with them is skipped
+    # without parsing dates (the costliest feature), and the result is the same.
+    if score + max(weights.date, 0.0) + 1e-6 < threshold:
+        return None
+    dates = len(find_dates(text, message["message_time"], policy.timezone))
+    if dates:
+        score, features = score_message(dataclasses.replace(signals, date_mentions=dates), weights)
+    if score < threshold:
+        return None
+    return {
+        "channel_id": message["channel_id"],
+        "ts": message["ts"],
+        "partition_hour": message["partition_hour"],
+        "message_time": message["message_time"],
+        "channel_name": message["channel_name"],
+        "user_name": message["user_name"],
+        "thread_ts": message["thread_ts"],
+        "thread_parent_text": thread_parent,
+        "permalink": message["permalink"],
+        "text_normalized": text,
+        "links": links,
+        "anchors": [anchor.as_json() for anchor in anchors],
+        "score": score,
+        "threshold": threshold,
+        "features": features,
+    }

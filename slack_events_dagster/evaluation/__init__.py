@@ -1,0 +1,1 @@
+"""Measure extraction on a hand-labelled Slack export: `slack-events evaluate`."""
