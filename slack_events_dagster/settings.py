@@ -99,6 +99,9 @@ class ScoringSettings(_Section):
 
     threshold: float = 10.0
     keyword: float = 10.0
+    parent_keyword: float = 10.0
+    event_link: float = 10.0
+    event_channel: float = 4.0
     date: float = 6.0
     broadcast_mention: float = 8.0
     replies: float = 5.0

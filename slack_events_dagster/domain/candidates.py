@@ -12,7 +12,7 @@ from typing import Any
 from slack_events_dagster.domain.anchors import extract_anchors, extract_links
 from slack_events_dagster.domain.dates import find_dates
 from slack_events_dagster.domain.scoring import ChannelPolicy, MessageSignals, score_message
-from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text
+from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text, strip_code
 
 MAX_PARENT_CHARS = 1000
 
@@ -37,10 +37,11 @@ def candidate_row(
     channel's threshold. `thread_parent` is the normalised text of the reply's thread parent."""
     raw_text = message["text"] or ""
     text = normalize_text(raw_text, message["mentions"], channel_names)
+    readable = strip_code(text)
     links = extract_links(raw_text)
     anchors = extract_anchors(raw_text, links)
     signals = MessageSignals(
-        text=text,
+        text=readable,
         date_mentions=0,
         broadcast_mention=has_broadcast_mention(raw_text),
         reply_count=int(message["reply_count"]),
@@ -53,6 +54,8 @@ def candidate_row(
             message["bot_id"], message["user_name"], message["user_id"]
         ),
         thread_parent=thread_parent or "",
+        channel_name=message["channel_name"] or "",
+        links=tuple(links),
     )
     weights, threshold = policy.weights, policy.threshold
     score, features = score_message(signals, weights)
@@ -60,7 +63,7 @@ def candidate_row(
     # without parsing dates (the costliest feature), and the result is the same.
     if score + max(weights.date, 0.0) + 1e-6 < threshold:
         return None
-    dates = len(find_dates(text, message["message_time"], policy.timezone))
+    dates = len(find_dates(readable, message["message_time"], policy.timezone))
     if dates:
         score, features = score_message(dataclasses.replace(signals, date_mentions=dates), weights)
     if score < threshold:

@@ -7,9 +7,15 @@ from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
-from slack_events_dagster.domain.vocabulary import EventKeyword, detect_status, find_keywords
+from slack_events_dagster.domain.text import strip_code
+from slack_events_dagster.domain.vocabulary import (
+    EventKeyword,
+    detect_status,
+    find_keywords,
+    is_help_talk,
+)
 
-MAX_TITLE_CHARS = 140
+MAX_TITLE_CHARS = 80  # what fits on a calendar line
 MAX_SUMMARY_CHARS = 320
 MAX_LINKS = 3
 SENTENCE_BREAK = re.compile(r"\n+|\s*•\s*|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
@@ -18,16 +24,49 @@ CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+(?:and|then|while)\s+")
 STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
 PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 LEADING_NOISE = re.compile(
-    r"^(?:[\s\-–—•*>:|,.!]+|(?:@here|@channel|@everyone|heads[- ]up|reminder|fyi|psa|note|update"
-    r"|quick update|friendly reminder|important|announcement|hey(?: all| team| folks| everyone)?"
-    r"|hi(?: all| team| folks| everyone)?|all|team|folks)\b[\s:,!\-–—]*)+",
+    r"^(?:[\s\-–—•*>:|,.!]+|(?:@here|@channel|@everyone|@[\w.\-]+(?: [A-Z][\w.\-]*)?,?"
+    r"|heads[- ]up|reminder|fyi|psa|note|update|quick update|friendly reminder|important"
+    r"|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news|big news|news"
+    r"|hey(?: all| team| folks| everyone| everybody| y'all)?|hello(?: all| everyone| folks)?"
+    r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone)\b[\s:,!\-–—]*)+",
     re.IGNORECASE,
+)
+# After the thing is named, the rest of a long sentence is detail: "…, please …", "… here: link".
+TRAILING_NOISE = re.compile(
+    r"(?:[\s:,;\-–—]+(?:here|details|link|info|more info|see|via|at|on|in)?[\s:]*)+$",
+    re.IGNORECASE,
+)
+SUBJECT_NOISE = re.compile(
+    r"^(?:(?:releas\w*|shipp?\w*|hotfix|patch|new|version|tagged|announcing|introducing|the|our"
+    r"|we|just|today|is|are)\s+)+",
+    re.IGNORECASE,
+)
+RELEASE_SUBJECT = re.compile(
+    r"(?P<subject>(?:[A-Z@][\w.+\-]*\s+|[\w.+]+-[\w.+\-]+\s+){0,3})"
+    r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha|b|a)\.?\d*)?)\b"
 )
 URL = re.compile(r"https?://\S+")
 SPACES = re.compile(r"\s+")
 PRECISION_RANK = {"datetime": 0, "day": 1, "week": 2, "month": 3, "quarter": 4}
 # An event reported as done or under way happened when the message was posted.
 HAPPENING_NOW = frozenset({"completed", "started", "rolled_back"})
+# Words that date an event by the message itself: it is on now, about to start, or just out.
+NOW_MARKERS = re.compile(
+    r"\b(?:(?:starting|starts|started|is on|are on|open|opens|live|happening|available|out)"
+    r" now|now (?:open|live|available|out|on|starting)|right away|asap|as soon as possible"
+    r"|(?:starting|starts|begins|back) (?:in|soon|shortly|today|tonight)|in (?:a|~|about )?"
+    r"(?:few|couple of|\d+) ?min(?:ute)?s?|in (?:an|one|half an) hour|has (?:started|begun)"
+    r"|(?:is|are) (?:now )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
+    r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
+    re.IGNORECASE,
+)
+# Talk about something that already happened: its minutes, recording or photos, or "ago".
+PAST_TALK = re.compile(
+    r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
+    r"|slides|photos|pictures|notes) (?:from|of|for)|was (?:great|fun|awesome|amazing|released)"
+    r"|were released|went well|thanks for (?:the|joining|coming|attending))\b",
+    re.IGNORECASE,
+)
 SEVERITY = re.compile(r"\bsev ?-?([1-3])\b|\b(p[0-1])\b", re.IGNORECASE)
 
 
@@ -86,6 +125,8 @@ def _not_an_upcoming_event(
     if start.astimezone(zone).date() < message.message_time.astimezone(zone).date():
         return True
     sentence = draft.sentence
+    if PAST_TALK.search(sentence):
+        return True
     return (
         draft.keyword.category == "product"
         and STAGING_ONLY.search(sentence) is not None
@@ -97,17 +138,27 @@ def split_sentences(text: str) -> list[str]:
     return [part.strip() for part in SENTENCE_BREAK.split(text) if part and part.strip()]
 
 
-def make_title(sentence: str) -> str:
-    """A headline from a sentence: no greeting prefix, no URLs, at most 140 characters."""
+def make_title(sentence: str, action: str | None = None) -> str:
+    """A calendar line from a sentence: no greeting, mention or URL, at most 80 characters. A
+    release names its subject and version ("OLake Go v0.7.2 release") when the sentence does."""
     title = URL.sub("", sentence)
     title = LEADING_NOISE.sub("", title)
     title = SPACES.sub(" ", title).strip(" :-–—,;")
+    if action == "Release" and (found := RELEASE_SUBJECT.search(title)):
+        subject = SUBJECT_NOISE.sub("", found.group("subject")).strip()
+        if subject and not LEADING_NOISE.fullmatch(subject + " "):
+            return f"{subject} {found.group('version')} release"
+    title = TRAILING_NOISE.sub("", title)
     if not title:
         title = SPACES.sub(" ", sentence).strip()
     title = title[0].upper() + title[1:] if title else title
     if len(title) > MAX_TITLE_CHARS:
         cut = title[: MAX_TITLE_CHARS - 1]
-        cut = cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut
+        for mark in (": ", " - ", " – ", ", ", "; ", " ("):
+            head = cut.split(mark, 1)[0]
+            if len(head) >= 25 and mark in cut:
+                return head.rstrip(" ,;:-")
+        cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
 
@@ -150,11 +201,11 @@ def _clauses(sentence: str, message: ExtractionInput) -> list[tuple[str, list[Da
 
 
 def _segment_drafts(
-    sentence: str, message: ExtractionInput, previous: _Draft | None
+    sentence: str, message: ExtractionInput, previous: _Draft | None, help_talk: bool
 ) -> tuple[list[_Draft], list[DateMention]]:
     """Drafts for one sentence, and its dates when it holds no event of its own."""
     dates = sorted(find_dates(sentence, message.message_time, message.timezone), key=_specificity)
-    keywords = find_keywords(sentence)
+    keywords = find_keywords(sentence, help_talk)
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
     if not keywords:
@@ -166,24 +217,43 @@ def _segment_drafts(
         return [_Draft(sentence, keywords[0], dates)], []
     drafts = []
     for text, clause_dates in _clauses(sentence, message):
-        clause_keywords = find_keywords(text)
+        clause_keywords = find_keywords(text, help_talk)
         drafts.append(_Draft(text, clause_keywords[0] if clause_keywords else keywords[0],
                              clause_dates))  # fmt: skip
     return drafts, []
+
+
+def _reply_to_parent(
+    message: ExtractionInput, dates: list[DateMention], help_talk: bool
+) -> list[_Draft]:
+    """A thread reply that only gives a date ("By the end of May.") dates the event its parent
+    names: one draft titled from the parent's first sentence with an event keyword."""
+    if message.text.rstrip().endswith("?"):
+        return []
+    for sentence in split_sentences(strip_code(message.thread_parent or "")):
+        keywords = find_keywords(sentence, help_talk)
+        if keywords and not sentence.rstrip().endswith("?"):
+            return [_Draft(sentence, keywords[0], sorted(dates, key=_specificity))]
+    return []
 
 
 def extract_events(message: ExtractionInput, max_events: int = 5) -> list[ExtractedEvent]:
     """Events announced in one message, each with its own date; deterministic for equal input."""
     drafts: list[_Draft] = []
     loose_dates: list[DateMention] = []
-    for sentence in split_sentences(message.text):
-        new, dates = _segment_drafts(sentence, message, drafts[-1] if drafts else None)
+    text = strip_code(message.text)
+    help_talk = is_help_talk(text)
+    for sentence in split_sentences(text):
+        new, dates = _segment_drafts(sentence, message, drafts[-1] if drafts else None, help_talk)
         if new:
             drafts.extend(new)
         elif dates and drafts and not drafts[-1].dates:
             drafts[-1].dates.extend(dates)  # "Release v2 next week. It starts Thursday 10:00."
         else:
             loose_dates.extend(dates)
+    if not drafts and loose_dates and message.thread_parent:
+        drafts = _reply_to_parent(message, loose_dates, help_talk)
+        loose_dates = []
     if not drafts:
         return []
     for draft in drafts:
@@ -202,7 +272,11 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         status = detect_status(draft.sentence)
         if date is not None:
             start, end, precision, source = date.start, date.end, date.precision, date.source
-        elif draft.keyword.category == "risk" or status in HAPPENING_NOW:
+        elif (
+            draft.keyword.category == "risk"
+            or status in HAPPENING_NOW
+            or NOW_MARKERS.search(draft.sentence)
+        ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"
         else:
             continue  # an undated plan ("we should launch it at some point") is not an event
@@ -211,7 +285,7 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         severity = SEVERITY.search(draft.sentence)
         events.append(
             ExtractedEvent(
-                title=make_title(draft.sentence),
+                title=make_title(draft.sentence, draft.keyword.action),
                 category=draft.keyword.category,
                 action=draft.keyword.action,
                 status=status,

@@ -1,9 +1,23 @@
 """Which messages deserve extraction: a weighted, explainable feature score per message."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from slack_events_dagster.domain.vocabulary import find_keywords
+
+# Pages that exist to announce an event: meetup and ticketing sites, event, CFP and webinar paths.
+EVENT_LINK = re.compile(
+    r"meetup\.com/|eventbrite\.|lu\.ma/|hopin\.com|sessionize\.com|/events?/|/webinars?/"
+    r"|/cfp\b|/conference|/summit|/hackathon|/meetup|/register\b|/registration",
+    re.IGNORECASE,
+)
+# Channels whose names say they carry announcements or events.
+EVENT_CHANNEL = re.compile(
+    r"announce|release|event|meetup|incident|deploy|conference|webinar|office-hours|"
+    r"-days?\b|outreach|status",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -11,6 +25,9 @@ class ScoreWeights:
     """Points per feature (DOMAIN.md's numbers, plus a date feature); per channel overridable."""
 
     keyword: float = 10.0
+    parent_keyword: float = 10.0  # a dated reply to a thread whose parent names an event
+    event_link: float = 10.0  # a link to an event page (meetup, registration, CFP)
+    event_channel: float = 4.0  # posted in a channel named for announcements or events
     date: float = 6.0
     broadcast_mention: float = 8.0
     replies: float = 5.0
@@ -41,6 +58,8 @@ class MessageSignals:
     is_bot: bool
     trusted_bot: bool
     thread_parent: str = ""  # a reply's thread parent, normalised; "" for other messages
+    channel_name: str = ""
+    links: tuple[str, ...] = ()
 
 
 def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float, dict[str, float]]:
@@ -57,6 +76,12 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
                 features[f"custom_keyword:{name}"] = custom
     if signals.date_mentions:
         features["date"] = weights.date
+        if not keywords and signals.thread_parent and find_keywords(signals.thread_parent):
+            features["parent_keyword"] = weights.parent_keyword
+    if any(EVENT_LINK.search(link) for link in signals.links):
+        features["event_link"] = weights.event_link
+    if EVENT_CHANNEL.search(signals.channel_name):
+        features["event_channel"] = weights.event_channel
     if signals.broadcast_mention:
         features["broadcast_mention"] = weights.broadcast_mention
     if signals.reply_count >= 1:

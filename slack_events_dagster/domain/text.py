@@ -71,3 +71,24 @@ def normalize_text(
 def has_broadcast_mention(text: str) -> bool:
     """`@channel`, `@here` or `@everyone` in raw Slack text."""
     return SPECIAL_REF.search(text) is not None
+
+
+CODE_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
+# Lines of a log or a stack trace pasted without a fence: a timestamp or a level first, a frame,
+# a JSON object, a shell prompt.
+LOG_LINE = re.compile(
+    r"^\s*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL)\b"
+    r"|at [\w.$<>]+\(|Traceback |File \"|Caused by:|[{\[]\"|\$ |>>> "
+    r"|\w+(?:\.\w+)+(?:Error|Exception)\b)",
+    re.MULTILINE,
+)
+
+
+def strip_code(text: str) -> str:
+    """`text` without fenced code blocks and pasted log, trace or JSON lines: code announces
+    nothing, whatever words ("release", "failed", "2026-08-09T09:34") it holds."""
+    if "```" in text:
+        text = CODE_FENCE.sub("\n", text)
+    if LOG_LINE.search(text) is None:
+        return text
+    return "\n".join(line for line in text.split("\n") if not LOG_LINE.match(line))

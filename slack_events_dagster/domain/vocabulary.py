@@ -18,10 +18,15 @@ class EventKeyword:
     category: str
     action: str
     pattern: re.Pattern[str]
+    weak: bool = False
 
 
-def _keyword(name: str, category: str, action: str, pattern: str) -> EventKeyword:
-    return EventKeyword(name, category, action, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE))
+def _keyword(
+    name: str, category: str, action: str, pattern: str, weak: bool = False
+) -> EventKeyword:
+    return EventKeyword(
+        name, category, action, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), weak
+    )
 
 
 def _top_level_alternatives(source: str) -> list[str]:
@@ -112,6 +117,8 @@ def _by_first_character(
 
 
 # Order matters: the first keyword found in a sentence decides its category and action.
+# A weak keyword is a word ordinary talk uses too ("stuck", "certificate", "upgrade"): it counts
+# only outside help talk (see HELP_TALK), where people describe their own problem.
 EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
     # Reviews of incidents are meetings, so they come before the incident words.
     _keyword(
@@ -127,33 +134,50 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Incident",
         r"incident|outage|sev ?-?[1-3]|p[0-1] incident"
         r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are) down|down for"
-        r"|failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
         r"|pagerduty|paging",
     ),
-    _keyword("rca", "risk", "RCA", r"rca|root cause"),
+    _keyword(
+        "incident_symptom",
+        "risk",
+        "Incident",
+        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)",
+        weak=True,
+    ),
+    _keyword("rca", "risk", "RCA", r"rca|root cause", weak=True),
     _keyword(
         "security",
         "risk",
         "Security",
-        r"security|vulnerabilit(?:y|ies)|cve-\d{4}-\d+"
-        r"|pen ?test|compliance|audit(?:ors?)?|soc ?2|gdpr|pci|expires|certificate"
-        r"|tokens? rotate|rotation of|rotate",
+        r"security (?:advisory|release|patch|fix|update|incident)|vulnerabilit(?:y|ies)"
+        r"|cve-\d{4}-\d+|pen ?test|soc ?2|gdpr|pci",
+    ),
+    _keyword(
+        "security_routine",
+        "risk",
+        "Security",
+        r"security|compliance|audit(?:ors?)?|expires|certificate|tokens? rotate|rotation of|rotate",
+        weak=True,
     ),
     _keyword(
         "maintenance",
         "risk",
         "Maintenance",
-        r"maintenance(?: window)?|failover|game ?day"
-        r"|drill|upgrade window",
+        r"maintenance(?: window)?|failover|game ?day|drill|upgrade window",
+        weak=True,
     ),
     _keyword("freeze", "process", "Deadline", r"code freeze|freeze|deploys are paused"),
-    _keyword("rollback", "product", "Rollback", r"roll(?:ed|ing)? ?back|reverted"),
+    _keyword("rollback", "product", "Rollback", r"roll(?:ed|ing)? ?back|reverted", weak=True),
     _keyword(
         "release",
         "product",
         "Release",
         r"releas(?:e|ed|es|ing)|ships?|shipping|go-?live"
-        r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA",
+        r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA"
+        r"|tagged|release candidate|new version|(?:fixed|included|available) in (?:\w+ )?v?\d+\.\d+"
+        r"|v?\d+(?:\.\d+)+[\w.-]*,? (?:is|are|has been|have been|was) (?:now |just )?"
+        r"(?:out|up|live|available|tagged|published)"
+        r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images) (?:are|is) "
+        r"(?:now )?(?:up|out|live|available|published)",
     ),
     _keyword(
         "deploy",
@@ -161,29 +185,44 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Deploy",
         r"deploy(?:s|ed|ing|ment|ments)?|canary"
         r"|→\s*prod(?:uction)?",
+        weak=True,
     ),
-    _keyword("launch", "product", "Launch", r"launch(?:es|ed|ing)?|beta opens|opens to"),
+    _keyword(
+        "launch",
+        "product",
+        "Launch",
+        r"launch(?:es|ed|ing)?|beta opens|opens to|announcing|introducing|unveil(?:s|ed|ing)?"
+        r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived",
+    ),
     _keyword(
         "migration",
         "product",
         "Migration",
-        r"migrat(?:e|es|ed|ing|ion)|cutover|upgrade"
+        r"migrat(?:e|es|ed|ing|ion)|cutover"
         r"|removed on|deprecat(?:ed|ion)|sunset|switched off|shut down|read-only",
+        weak=True,
     ),
-    _keyword("ab_test", "product", "A/B Test", r"a/b test|experiment"),
+    _keyword("upgrade", "product", "Migration", r"upgrade", weak=True),
+    _keyword("ab_test", "product", "A/B Test", r"a/b test|experiment", weak=True),
     _keyword(
         "deadline",
         "process",
         "Deadline",
-        r"deadline|due|sign-?off|closes|submissions? close"
-        r"|rsvp by|by (?:eod|cob)",
+        r"deadline|due|sign-?off|closes|submissions? close|rsvp by|by (?:eod|cob)"
+        r"|calls? for (?:papers|proposals|abstracts|submissions|applications|talks|speakers"
+        r"|participation|contributions|presentations|posters)|cfps?"
+        r"|registrations? (?:opens?|closes?|ends?|is open|is now open|deadline)"
+        r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
+        r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
+        r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird",
     ),
     _keyword(
         "meeting",
         "process",
         "Meeting",
-        r"meeting|all-hands|all hands|town ?hall|kick-?off"
-        r"|planning|demo day|standup|offsite|sync|1:1|workshop|office hours",
+        r"meeting|all-hands|all hands|town ?hall|kick-?off|meets"
+        r"|planning|demo day|standup|offsite|sync|1:1|office hours?|community call"
+        r"|working group|study group|book club|co-?working(?: session)?|q&a|ama|ask me anything",
     ),
     _keyword(
         "policy",
@@ -192,22 +231,42 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"policy|on-?call rotation|new process|office is closed"
         r"|holiday",
     ),
-    _keyword("webinar", "marketing", "Webinar", r"webinar|livestream|live stream"),
+    _keyword(
+        "webinar",
+        "marketing",
+        "Webinar",
+        r"webinar|livestream|live stream|live-stream|premiere|fireside chat|panel discussion",
+    ),
+    _keyword(
+        "community_event",
+        "marketing",
+        "Event",
+        r"conference|meetup|meet-up|summit|hackathon|dev ?days?|workshop|tutorials?"
+        r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
+        r"|save the date|join us|see you there|rsvp|registration|register (?:here|now)"
+        r"|tickets",
+    ),
     _keyword(
         "campaign",
         "marketing",
         "Campaign",
         r"campaign|press release|blog post|newsletter"
-        r"|conference|meetup|announcement|booth|talk (?:got )?accepted|product hunt",
+        r"|announcement|booth|talk (?:got )?accepted|product hunt",
     ),
     _keyword(
         "org",
         "org",
         "Org change",
-        r"joins|joining us|last day|new hire|onboarding|reorg"
+        r"joins|joining us|last day|new hire|onboarding|reorg|joined the team|joining the team"
+        r"|latest addition|welcome to the team"
         r"|promoted|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
-    _keyword("scheduled", "unknown", "Other", r"scheduled|rescheduled|postponed|planned for"),
+    _keyword(
+        "scheduled",
+        "unknown",
+        "Other",
+        r"scheduled|rescheduled|postponed|planned for|happening|takes place|will be held",
+    ),
 )
 
 STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -243,14 +302,57 @@ _NAME_SUFFIX = re.compile(
 )
 
 
-def _names_a_thing(text: str, start: int, end: int) -> bool:
-    return (start > 0 and text[start - 1] == "#") or _NAME_SUFFIX.match(text, end) is not None
+# The same words in ordinary talk, checked around a keyword's match: a path or branch name
+# ("release-1.6", "/releases/tag/"), "due to", a negation ("not yet released") and a condition
+# ("after 3.6.0 is released") announce nothing.
+_PATH_BEFORE = frozenset("/_.-")
+_PATH_AFTER = re.compile(r"[/_]|-\d|\.[a-z]", re.IGNORECASE)
+_FALSE_FRIEND_AFTER = {"due": re.compile(r"\s+to\b", re.IGNORECASE)}
+_NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
+_CONDITIONAL = re.compile(
+    r"\b(?:after|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
+    r"(?:is|are|gets?|was|were|has been|have been)\s+$",
+    re.IGNORECASE,
+)
+_LOOK_BEHIND = 48
+
+# Someone describing their own problem: the words of a help request or a log, not an announcement.
+HELP_TALK = re.compile(
+    r"\b(?:I(?:'m| am) (?:facing|getting|seeing|trying|having|running|using|stuck|not able)"
+    r"|I (?:tried|try|get|got|see|saw|have|had|need|want|wanted|was|can't|cannot|couldn't"
+    r"|don't|noticed|followed|upgraded|installed)"
+    r"|we(?:'re| are) (?:facing|getting|trying|having|stuck|not able)"
+    r"|we (?:tried|need|can't|cannot|couldn't|noticed)"
+    r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
+    r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
+    r"|getting this|facing (?:an |this |the )?issue)\b",
+    re.IGNORECASE,
+)
 
 
-def find_keywords(text: str) -> list[EventKeyword]:
+def is_help_talk(text: str) -> bool:
+    """Whether `text` reads as someone's own problem (a help request, an error report)."""
+    return HELP_TALK.search(text) is not None
+
+
+def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") -> bool:
+    """A keyword inside a name, a path, a negation or a condition announces nothing."""
+    if (start > 0 and text[start - 1] == "#") or _NAME_SUFFIX.match(text, end) is not None:
+        return True
+    if (start > 0 and text[start - 1] in _PATH_BEFORE) or _PATH_AFTER.match(text, end):
+        return True
+    friend = _FALSE_FRIEND_AFTER.get(text[start:end].lower())
+    if friend is not None and friend.match(text, end):
+        return True
+    before = text[max(0, start - _LOOK_BEHIND) : start]
+    return _NEGATED.search(before) is not None or _CONDITIONAL.search(before) is not None
+
+
+def find_keywords(text: str, help_talk: bool | None = None) -> list[EventKeyword]:
     """Event keywords present in `text`, the one written first first (ties: vocabulary order):
-    "the launch moved because of the code freeze" is about the launch. Keywords inside a channel
-    or service name ("#security", "onboarding-service") do not count."""
+    "the launch moved because of the code freeze" is about the launch. Keywords inside a channel,
+    service, branch or path name, negated or in a condition do not count, nor do weak keywords
+    in help talk (`help_talk`: of the whole message; by default, of `text`)."""
     folded = fold_case(text)
     found = []
     pending = set(_ALL_RANKS)
@@ -263,7 +365,13 @@ def find_keywords(text: str) -> list[EventKeyword]:
         for rank, keyword in _KEYWORDS_STARTING_WITH.get(folded[start], _KEYWORDS_STARTING_ANYHOW):
             if rank not in pending or (match := keyword.pattern.match(text, start)) is None:
                 continue
-            if not _names_a_thing(text, start, match.end()):
+            if keyword.weak:
+                if help_talk is None:
+                    help_talk = is_help_talk(text)
+                if help_talk:
+                    pending.discard(rank)
+                    continue
+            if not _not_an_event_use(text, start, match.end(), keyword):
                 found.append((start, rank, keyword))
                 pending.discard(rank)
         position = start + 1

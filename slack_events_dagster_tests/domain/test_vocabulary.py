@@ -34,13 +34,19 @@ def _reference_names_a_thing(text: str, match: re.Match[str]) -> bool:
 
 
 def reference_find_keywords(text: str) -> list[EventKeyword]:
-    """The definition: each keyword's first match that is not part of a channel or service name,
-    ordered by position, then vocabulary order."""
+    """The definition: each keyword's first match that is not part of a channel or service name
+    (nor a path, negation or condition), ordered by position, then vocabulary order; weak
+    keywords never in help talk."""
     found = []
+    help_talk = vocabulary.is_help_talk(text)
     for rank, keyword in enumerate(EVENT_KEYWORDS):
+        if keyword.weak and help_talk:
+            continue
         position = 0
         while match := keyword.pattern.search(text, position):
-            if not _reference_names_a_thing(text, match):
+            if not _reference_names_a_thing(text, match) and not vocabulary._not_an_event_use(
+                text, match.start(), match.end(), keyword
+            ):
                 found.append((match.start(), rank, keyword))
                 break
             position = match.start() + 1
@@ -113,7 +119,7 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("press release for the launch", ["campaign", "release", "launch"]),
         ("the launch moved because of the code freeze", ["launch", "freeze"]),
         ("P0 INCIDENT, postmortem Friday", ["incident", "review"]),
-        ("\u0130NC\u0130DENT: ſhipping is \u017fTUCK", ["incident", "release"]),
+        ("\u0130NC\u0130DENT: ſhipping is \u017fTUCK", ["incident", "release", "incident_symptom"]),
         ("\u212aick-off and 1:1 and ga", ["meeting", "release"]),
         ("deploy → prod", ["deploy"]),
         ("design review of the incident", ["review", "incident"]),
@@ -122,7 +128,16 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("moving the kyc-cluster question to #security", []),
         ("yes, onboarding-service restarted around 16:30", []),
         ("security-gateway deploy on Friday", ["deploy"]),
-        ("#incidents: outage of payments, security review later", ["incident", "security"]),
+        ("#incidents: outage of payments, security review later", ["incident", "security_routine"]),
+        # A path or branch, a negation, a condition or "due to" announce nothing.
+        ("merged into release-1.6 and /releases/tag/v1", []),
+        ("1.4 is not yet released", []),
+        ("pick 3.7.0 after 3.6.0 is released", []),
+        ("slow due to the load", []),
+        # Weak keywords do not count in help talk; strong ones do.
+        ("I'm getting an error, the job is stuck", []),
+        ("the ingestion job is stuck for all tenants", ["incident_symptom"]),
+        ("I'm seeing an outage", ["incident"]),
         ("the release-bot release-notes go out", ["release"]),
     ],
 )
