@@ -260,11 +260,9 @@ def evaluate_command(
     """Score an extractor on a hand-labelled export and print the metrics and failure kinds."""
     from slack_events_dagster.definitions import build_resources
     from slack_events_dagster.evaluation.labels import load_label_files
-    from slack_events_dagster.evaluation.measure import format_report, read_export_rows, replay
+    from slack_events_dagster.evaluation.measure import evaluate_export, format_report
 
     labelled = load_label_files(labels)
-    filter_ = SlackResource.from_settings(settings.slack).message_filter
-    rows, channel_names = read_export_rows(export, {m.channel for m in labelled}, filter_)
     resources = build_resources(settings)
     pipeline: PipelineResource = resources["pipeline"]  # type: ignore[assignment]
     extractor: ExtractorResource = resources["extractor"]  # type: ignore[assignment]
@@ -284,10 +282,10 @@ def evaluate_command(
             f"Evaluating {live.name} on {len(labelled)} labelled messages of {export}",
             file=sys.stderr,
         )
-        report = replay(
+        report = evaluate_export(
             labelled,
-            rows,
-            channel_names,
+            export,
+            SlackResource.from_settings(settings.slack).message_filter,
             pipeline.channel_policy,
             lambda inputs: live.extract_batch(inputs)[0],
             all_messages=all_messages,

@@ -24,7 +24,7 @@ from slack_events_dagster.storage.schema import events as table
     # Caps concurrent LLM steps across runs: `dagster instance concurrency set llm 1`
     pool="llm",
     kinds={"python", "sql"},
-    code_version=f"3-prompt-{PROMPT_VERSION}",
+    code_version=f"4-prompt-{PROMPT_VERSION}",
 )
 def events(
     context: dg.AssetExecutionContext,

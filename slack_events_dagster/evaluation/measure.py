@@ -16,7 +16,7 @@ from typing import Any
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.candidates import candidate_row, parent_context
-from slack_events_dagster.domain.messages import MessageFilter, message_row, ts_to_datetime
+from slack_events_dagster.domain.messages import MessageFilter, message_row
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.domain.scoring import ChannelPolicy
 from slack_events_dagster.evaluation.labels import LabelledEvent, LabelledMessage
@@ -240,6 +240,24 @@ def replay(
     return report
 
 
+def evaluate_export(
+    labels: Sequence[LabelledMessage],
+    export: Path,
+    message_filter: MessageFilter,
+    policy_for: PolicyFor,
+    extract: Extract,
+    all_messages: bool = False,
+) -> Report:
+    """Read the export the labels describe and replay them (see `replay`)."""
+    rows, channel_names = read_export_rows(export, {m.channel for m in labels}, message_filter)
+    return replay(labels, rows, channel_names, policy_for, extract, all_messages)
+
+
+def combine(reports: Sequence[Report]) -> Report:
+    """One report over several exports' labelled messages."""
+    return Report([outcome for report in reports for outcome in report.outcomes])
+
+
 def _forced_candidate(
     row: Mapping[str, Any], policy: ChannelPolicy, context: str | None
 ) -> dict[str, Any]:
@@ -261,10 +279,6 @@ def _extraction_input(candidate: Mapping[str, Any], policy: ChannelPolicy) -> Ex
         broadcast="broadcast_mention" in candidate["features"],
         thread_parent=candidate["thread_parent_text"],
     )
-
-
-def message_day(ts: str) -> date:
-    return ts_to_datetime(ts).date()
 
 
 # --------------------------------------------------------------------------- the printed report
@@ -321,4 +335,5 @@ def _snippet(outcome: Outcome, width: int = 90) -> str:
 
 
 def kinds_count(groups: list[tuple[str, Outcome]]) -> Counter[str]:
+    """How many misses or false alarms of each kind."""
     return Counter(kind for kind, _ in groups)

@@ -1,0 +1,70 @@
+"""A thread reply is read with its parent, even when the parent sits in an earlier partition."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from slack_events_dagster_tests.conftest import make_settings
+from slack_events_dagster_tests.helpers import materialize_range, table_rows
+
+PARENT_TS = "1796203200.000100"  # 2026-12-02 09:20 UTC
+REPLY_TS = "1796214000.000200"  # 2026-12-02 12:20 UTC, three partitions later
+
+
+def _export(root: Path) -> Path:
+    export = root / "export"
+    (export / "releases").mkdir(parents=True)
+    (export / "channels.json").write_text(json.dumps([{"id": "C0REL", "name": "releases"}]))
+    (export / "users.json").write_text(
+        json.dumps([{"id": "U1", "name": "ana", "profile": {"display_name": "ana"}}])
+    )
+    messages = [
+        {
+            "type": "message",
+            "user": "U1",
+            "ts": PARENT_TS,
+            "text": "The ledger 5.0 release is coming, date to be confirmed",
+            "reply_count": 1,
+            "thread_ts": PARENT_TS,
+        },
+        {
+            "type": "message",
+            "user": "U1",
+            "ts": REPLY_TS,
+            "thread_ts": PARENT_TS,
+            "text": "Confirmed: December 15.",
+        },
+    ]
+    (export / "releases" / "2026-12-02.json").write_text(json.dumps(messages))
+    return export
+
+
+def test_a_reply_dates_the_event_its_parent_names_across_partitions(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        SLACK_EXPORT_PATH=str(_export(tmp_path)),
+        PARTITIONS_START="2026-12-01-00:00",
+    )
+    materialize_range(settings, "2026-12-02-09:00")
+    materialize_range(settings, "2026-12-02-12:00")  # the parent is not in this run's input
+
+    (reply,) = [c for c in table_rows(settings, "event_candidates") if c["ts"] == REPLY_TS]
+    assert reply["thread_parent_text"] == "The ledger 5.0 release is coming, date to be confirmed"
+    assert reply["features"].get("parent_keyword") == 10.0
+
+    (event,) = [e for e in table_rows(settings, "events") if e["message_ts"] == REPLY_TS]
+    assert event["category"] == "product"
+    assert event["event_date"].astimezone(UTC).date() == datetime(2026, 12, 15).date()
+    assert "ledger 5.0" in event["title"].lower()
+
+
+def test_a_reply_without_its_parent_stored_is_read_alone(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        SLACK_EXPORT_PATH=str(_export(tmp_path)),
+        PARTITIONS_START="2026-12-01-00:00",
+    )
+    materialize_range(settings, "2026-12-02-12:00")  # the parent's hour was never ingested
+    candidates = [c for c in table_rows(settings, "event_candidates") if c["ts"] == REPLY_TS]
+    assert all(c["thread_parent_text"] is None for c in candidates)
+    assert not [e for e in table_rows(settings, "events") if e["message_ts"] == REPLY_TS]
