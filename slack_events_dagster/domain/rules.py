@@ -223,12 +223,23 @@ def _segment_drafts(
     return drafts, []
 
 
+def _undated_words(text: str, dates: list[DateMention]) -> list[str]:
+    """The words of a text outside its date phrases (a one-sentence text: dates' spans apply)."""
+    kept, position = [], 0
+    for mention in sorted(dates, key=lambda m: m.span):
+        kept.append(text[position : mention.span[0]])
+        position = mention.span[1]
+    kept.append(text[position:])
+    return re.findall(r"[A-Za-z][\w'-]*", " ".join(kept))
+
+
 def _reply_to_parent(
     message: ExtractionInput, dates: list[DateMention], help_talk: bool
 ) -> list[_Draft]:
     """A thread reply that only gives a date ("By the end of May.") dates the event its parent
-    names: one draft titled from the parent's first sentence with an event keyword."""
-    if message.text.rstrip().endswith("?"):
+    names: one draft titled from the parent's first sentence with an event keyword. A longer
+    reply ("QA plan is in PAY-1, regression run starts Wednesday") dates something else."""
+    if message.text.rstrip().endswith("?") or len(_undated_words(message.text, dates)) > 4:
         return []
     for sentence in split_sentences(strip_code(message.thread_parent or "")):
         keywords = find_keywords(sentence, help_talk)

@@ -105,11 +105,11 @@ def test_a_rescheduled_launch_shows_once_with_the_new_date(sqlite_settings: Sett
         for row in table_rows(sqlite_settings, "digests")
     }
     morning = digests["2026-11-24-08:00"]
-    (launch,) = [e for e in morning["entries"] if "LAUNCH-88" in e["title"]]
+    (launch,) = [e for e in morning["entries"] if LAUNCH_MOVED in {s["ts"] for s in e["sources"]}]
     assert launch["event_date"].startswith("2026-12-03")
     assert launch["previous_date"].startswith("2026-12-01")
     assert {s["ts"] for s in launch["sources"]} == {LAUNCH_PLANNED, LAUNCH_MOVED}
-    (line,) = [ln for ln in morning["markdown"].splitlines() if "LAUNCH-88" in ln]
+    (line,) = [ln for ln in morning["markdown"].splitlines() if launch["title"] in ln]
     assert "**Thu 03 Dec**" in line and "_(moved from Tue 01 Dec)_" in line
     # Every digest line is its own cluster: no event shows twice.
     for row in digests.values():
