@@ -72,7 +72,7 @@ def test_migrate_then_doctor_on_postgres16(tmp_path: Path, postgres_env: dict[st
     assert _cli(tmp_path, "migrate", **postgres_env).returncode == 0
     after = _cli(tmp_path, "doctor", **postgres_env)
     assert after.returncode == 0, after.stdout
-    assert "revision 003 (head 003, up to date)" in after.stdout
+    assert "revision 004 (head 004, up to date)" in after.stdout
 
 
 @pytest.mark.slow
@@ -118,7 +118,7 @@ def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None
     )
     shown = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:00")
     assert shown.returncode == 0, shown.stderr[-2000:]
-    assert stored in shown.stdout and "LAUNCH-88" in stored
+    assert stored in shown.stdout and "checkout redesign launch" in stored
 
     with SlackEmulator(SAMPLE_EXPORT, token=SLACK_TEST_TOKEN) as slack:
         env = {"SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "SLACK_API_BASE_URL": slack.base_url}

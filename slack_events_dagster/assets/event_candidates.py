@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.domain.candidates import candidate_row, parent_context
-from slack_events_dagster.partitions import HOURLY_TABLE_ASSET
+from slack_events_dagster.partitions import HOURLY_TABLE_ASSET, partition_window
 from slack_events_dagster.resources.database import (
     FrameStream,
     PartitionRows,
@@ -16,11 +16,26 @@ from slack_events_dagster.resources.database import (
     rows_to_frame,
 )
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.settings import get_settings
 from slack_events_dagster.storage.schema import event_candidates as table
+
+# A thread reply is read with its parent, which may have been posted up to the Slack look-back
+# earlier: the input covers those hours too (the partition mapping puts the dependency in the
+# asset graph, so a backfill ingests them first), and only the run's own hours are scored.
+THREAD_LOOKBACK_HOURS = get_settings().slack.thread_lookback_days * 24
 
 
 @dg.asset(
     **HOURLY_TABLE_ASSET,
+    ins={
+        "raw_slack_messages": dg.AssetIn(
+            partition_mapping=dg.TimeWindowPartitionMapping(
+                start_offset=-THREAD_LOOKBACK_HOURS,
+                end_offset=0,
+                allow_nonexistent_upstream_partitions=True,
+            )
+        )
+    },
     group_name="extract",
     kinds={"python", "sql"},
     code_version="3",
@@ -41,7 +56,8 @@ def event_candidates(
     kept, below, scored = Counter(), Counter(), [0]
 
     def frames() -> Iterator[pd.DataFrame]:
-        for messages in raw_slack_messages.chunks():
+        window = partition_window(context)
+        for messages in raw_slack_messages.chunks(window.start, window.end):
             rows = []
             records = frame_records(messages)
             parents = _thread_parents(records, raw_slack_messages)

@@ -160,12 +160,15 @@ class PartitionRows:
             statement = statement.where(column < end)
         return statement
 
-    def chunks(self) -> Iterator[pd.DataFrame]:
-        """Every row, oldest hour first, at most `chunk_rows` rows per DataFrame."""
+    def chunks(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """Every row of the hours in [start, end) (default: all of them), oldest hour first, at
+        most `chunk_rows` rows per DataFrame."""
         if self._empty:
             return
         order = [self.table.c[PARTITION_COLUMN], *self.table.primary_key.columns]
-        statement = self._where(self._reader.select(), None, None).order_by(*order)
+        statement = self._where(self._reader.select(), start, end).order_by(*order)
         with self._engine.connect() as connection:
             yield from self._reader.frames(connection, statement, self._chunk_rows)
 
@@ -182,8 +185,9 @@ class PartitionRows:
     def by_key(
         self, keys: Iterable[tuple[Any, ...]], *names: str
     ) -> dict[tuple[Any, ...], dict[str, Any]]:
-        """Rows by primary key, inside the input's window or not (a thread reply's parent may
-        sit in an earlier partition), as {key: {column: value}} for the columns `names`."""
+        """Rows by primary key within the input's hours (which a look-back partition mapping may
+        widen: a thread reply's parent sits in an earlier partition), as {key: {column: value}}
+        for the columns `names`."""
         wanted = sorted(set(keys))
         if not wanted:
             return {}
@@ -193,7 +197,11 @@ class PartitionRows:
         with self._engine.connect() as connection:
             for start in range(0, len(wanted), KEY_LOOKUP_CHUNK):
                 chunk = wanted[start : start + KEY_LOOKUP_CHUNK]
-                statement = select(*key_columns, *columns).where(tuple_(*key_columns).in_(chunk))
+                statement = self._where(
+                    select(*key_columns, *columns).where(tuple_(*key_columns).in_(chunk)),
+                    None,
+                    None,
+                )
                 for row in connection.execute(statement):
                     values = tuple(row)
                     found[values[: len(key_columns)]] = dict(

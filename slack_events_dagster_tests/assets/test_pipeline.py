@@ -119,7 +119,8 @@ def test_a_rescheduled_launch_shows_once_with_the_new_date(sqlite_settings: Sett
 
 def test_reverse_hour_order_backfill_gives_byte_identical_digests(tmp_path) -> None:
     """Hour by hour from the newest to the oldest (upstream stages first, as an asset backfill
-    orders them), against one single-run backfill of the same hours."""
+    orders them: candidates read the look-back of messages for thread parents, digests the
+    look-back of events), against one single-run backfill of the same hours."""
     import dagster as dg
 
     from slack_events_dagster.assets import ALL_ASSETS
@@ -135,9 +136,12 @@ def test_reverse_hour_order_backfill_gives_byte_identical_digests(tmp_path) -> N
     reverse = make_settings(tmp_path / "reverse")
     resources = build_resources(reverse)
     upstream = [a for a in ALL_ASSETS if a.key.to_user_string() != "digests"]
+    raw_asset = next(a for a in ALL_ASSETS if a.key.to_user_string() == "raw_slack_messages")
     digests_asset = next(a for a in ALL_ASSETS if a.key.to_user_string() == "digests")
     for hour in reversed(hours):
-        dg.materialize(upstream, resources=resources, partition_key=hour)
+        dg.materialize([raw_asset], resources=resources, partition_key=hour)
+    for hour in reversed(hours):
+        dg.materialize(upstream, selection=upstream[1:], resources=resources, partition_key=hour)
     for hour in reversed(hours):
         dg.materialize(
             [*upstream, digests_asset], selection=[digests_asset], resources=resources,

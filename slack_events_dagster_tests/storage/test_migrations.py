@@ -48,6 +48,7 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
     assert "Running upgrade  -> 001, Initial schema" in upgrade.stderr
     assert "Running upgrade 001 -> 002, LLM response cache and usage ledger" in upgrade.stderr
     assert "Running upgrade 002 -> 003, Slack digest posts" in upgrade.stderr
+    assert "Running upgrade 003 -> 004, Candidates keep their thread parent" in upgrade.stderr
 
     engine = get_engine(make_settings(tmp_path, **postgres_env).database)
     inspector = inspect(engine)
