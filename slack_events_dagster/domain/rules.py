@@ -210,7 +210,13 @@ def _segment_drafts(
         return [], []  # a question ("who is on release duty next week?") announces nothing
     if not keywords:
         # "• Dec 10 - checkout 3.5" under a dated item: another item of the same list
-        if dates and previous is not None and previous.dates and dates[0].span[0] <= 3:
+        if (
+            dates
+            and previous is not None
+            and previous.dates
+            and dates[0].span[0] <= 3
+            and dates[0].start.date() != previous.dates[0].start.date()
+        ):
             return [_Draft(sentence, previous.keyword, dates)], []
         return [], dates
     if len({d.start.date() for d in dates}) < 2:
@@ -267,19 +273,22 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         loose_dates = []
     if not drafts:
         return []
-    for draft in drafts:
-        if not draft.dates and len(loose_dates) == 1:
-            draft.dates.append(loose_dates[0])
+    if not drafts[0].dates and len(loose_dates) == 1:
+        drafts[0].dates.append(loose_dates[0])
 
     events: list[ExtractedEvent] = []
-    seen: set[tuple[str, datetime | None]] = set()
+    seen: set[tuple[str, object]] = set()
     summary = _truncate(message.text, MAX_SUMMARY_CHARS)
     for draft in drafts:
         date = draft.dates[0] if draft.dates else None
-        key = (draft.keyword.action, date.start if date else None)
+        # Once the message has an event, a sentence without a date of its own is a detail of it
+        # ("Meetup sign-up is helpful"), and another of the same kind on the same day is that
+        # event told again ("See you in one hour … Wednesday, June 28, 4pm UTC").
+        if date is None and events:
+            continue
+        key = (draft.keyword.category, date.start.date() if date else None)
         if key in seen:
             continue
-        seen.add(key)
         status = detect_status(draft.sentence)
         if date is not None:
             start, end, precision, source = date.start, date.end, date.precision, date.source
@@ -315,6 +324,7 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
                 else None,
             )
         )
+        seen.add(key)
         if len(events) == max_events:
             break
     return events
