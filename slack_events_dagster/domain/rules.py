@@ -1,7 +1,7 @@
 """The deterministic rules extractor: sentences with an event keyword become events (0..5)."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +9,8 @@ from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
 from slack_events_dagster.domain.text import strip_code
 from slack_events_dagster.domain.vocabulary import (
+    EVENT_LINK,
+    UNDATED_ANNOUNCEMENT,
     EventKeyword,
     detect_status,
     find_keywords,
@@ -56,8 +58,15 @@ NOW_MARKERS = re.compile(
     r" now|now (?:open|live|available|out|on|starting)|right away|asap|as soon as possible"
     r"|(?:starting|starts|begins|back) (?:in|soon|shortly|today|tonight)|in (?:a|~|about )?"
     r"(?:few|couple of|\d+) ?min(?:ute)?s?|in (?:an|one|half an) hour|has (?:started|begun)"
-    r"|(?:is|are) (?:now )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
+    r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
+    r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
     r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
+    re.IGNORECASE,
+)
+# A mention that gives a time of day and nothing else ("10:00-11:00 UTC", "5:30 pm").
+TIME_ONLY = re.compile(
+    r"^[\d:\s\-–—]*\d(?:\s*[ap]\.?m\.?)?(?:\s*[-–—]\s*[\d:.]+(?:\s*[ap]\.?m\.?)?)?"
+    r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
 )
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
@@ -118,11 +127,13 @@ def _specificity(mention: DateMention) -> tuple[int, int, int]:
 
 
 def _not_an_upcoming_event(
-    draft: _Draft, start: datetime, status: str, message: ExtractionInput
+    draft: _Draft, start: datetime | None, status: str, message: ExtractionInput
 ) -> bool:
     """Past news ("the release yesterday") and staging-only deploys are not digest material."""
     zone = ZoneInfo(message.timezone)
-    if start.astimezone(zone).date() < message.message_time.astimezone(zone).date():
+    if start is not None and (
+        start.astimezone(zone).date() < message.message_time.astimezone(zone).date()
+    ):
         return True
     sentence = draft.sentence
     if PAST_TALK.search(sentence):
@@ -239,6 +250,30 @@ def _undated_words(text: str, dates: list[DateMention]) -> list[str]:
     return re.findall(r"[A-Za-z][\w'-]*", " ".join(kept))
 
 
+def _announces_undated(draft: _Draft, message: ExtractionInput, help_talk: bool) -> bool:
+    """A community event or deadline announced before its date is in the text ("the next data
+    jam is posted!", "save the date: <event page>"): still an event, dated unknown. Only for a
+    top-level message that is no help request."""
+    if message.thread_parent is not None or help_talk:
+        return False
+    if draft.keyword.category not in ("marketing", "process"):
+        return False
+    return UNDATED_ANNOUNCEMENT.search(draft.sentence) is not None or any(
+        EVENT_LINK.search(link) for link in message.links
+    )
+
+
+def _on_day(time: DateMention, day: DateMention) -> DateMention:
+    """A time-only mention moved to the day an earlier line of the message named."""
+    local_day = day.start.date()
+
+    def moved(moment: datetime) -> datetime:
+        return moment.replace(year=local_day.year, month=local_day.month, day=local_day.day)
+
+    end = moved(time.end) if time.end is not None and time.end.date() == time.start.date() else None
+    return replace(time, start=moved(time.start), end=end, source=day.source)
+
+
 def _reply_to_parent(
     message: ExtractionInput, dates: list[DateMention], help_talk: bool
 ) -> list[_Draft]:
@@ -277,10 +312,17 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         drafts[0].dates.append(loose_dates[0])
 
     events: list[ExtractedEvent] = []
+    dated = any(draft.dates for draft in drafts) or bool(loose_dates)  # then no undated event
     seen: set[tuple[str, object]] = set()
     summary = _truncate(message.text, MAX_SUMMARY_CHARS)
+    last_day: DateMention | None = None
     for draft in drafts:
         date = draft.dates[0] if draft.dates else None
+        only_times = all(TIME_ONLY.match(mention.text) for mention in draft.dates)
+        if date is not None and last_day is not None and only_times:
+            date = _on_day(date, last_day)  # "EMEA/APAC, 10:00-11:00 UTC" under "Thursday March 9"
+        elif date is not None and not only_times:
+            last_day = date
         # Once the message has an event, a sentence without a date of its own is a detail of it
         # ("Meetup sign-up is helpful"), and another of the same kind on the same day is that
         # event told again ("See you in one hour … Wednesday, June 28, 4pm UTC").
@@ -298,6 +340,8 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
             or NOW_MARKERS.search(draft.sentence)
         ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"
+        elif not dated and _announces_undated(draft, message, help_talk):
+            start, end, precision, source = None, None, None, "unknown"
         else:
             continue  # an undated plan ("we should launch it at some point") is not an event
         if _not_an_upcoming_event(draft, start, status, message):

@@ -4,14 +4,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slack_events_dagster.domain.vocabulary import find_keywords
+from slack_events_dagster.domain.vocabulary import EVENT_LINK, find_keywords
 
-# Pages that exist to announce an event: meetup and ticketing sites, event, CFP and webinar paths.
-EVENT_LINK = re.compile(
-    r"meetup\.com/|eventbrite\.|lu\.ma/|hopin\.com|sessionize\.com|/events?/|/webinars?/"
-    r"|/cfp\b|/conference|/summit|/hackathon|/meetup|/register\b|/registration",
-    re.IGNORECASE,
-)
 # Channels whose names say they carry announcements or events.
 EVENT_CHANNEL = re.compile(
     r"announce|release|event|meetup|incident|deploy|conference|webinar|office-hours|"

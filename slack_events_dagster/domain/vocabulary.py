@@ -269,6 +269,23 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
     ),
 )
 
+# Pages that exist to announce an event: meetup and ticketing sites, event, CFP and webinar paths.
+EVENT_LINK = re.compile(
+    r"meetup\.com/|eventbrite\.|lu\.ma/|hopin\.com|sessionize\.com|/events?/|/webinars?/"
+    r"|/cfp\b|/conference|/summit|/hackathon|/meetup|/register\b|/registration",
+    re.IGNORECASE,
+)
+
+# Words that announce an event even before its date is known ("the next data jam is posted!",
+# "save the date", "registration is open").
+UNDATED_ANNOUNCEMENT = re.compile(
+    r"\b(?:posted|announced|announcing|scheduled|save the date|registration (?:is )?(?:now )?open"
+    r"|join us|coming up|upcoming|next (?:meetup|event|call|meeting|session|workshop|webinar)"
+    r"|invite you|sign up|register|rsvp|tickets|call for)\b",
+    re.IGNORECASE,
+)
+
+
 STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (status, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE))
     for status, pattern in (
