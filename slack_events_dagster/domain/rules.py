@@ -72,10 +72,24 @@ TIME_ONLY = re.compile(
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
-    r"|slides|photos|pictures|notes) (?:from|of|for)|was (?:great|fun|awesome|amazing|released)"
-    r"|were released|went well|thanks for (?:the|joining|coming|attending))\b",
+    r"|slides|photos|pictures|notes|resources|videos?) (?:from|of|for)|was (?:great|fun|awesome"
+    r"|amazing|released)|were released|went well|thanks for (?:the|joining|coming|attending)"
+    r"|(?:minutes|slides|recordings?|videos?|photos|pictures) (?:are|is) (?:now )?(?:up|available"
+    r"|live|posted|online)|there (?:was|were)|had a (?:great|good|fun) time|visited)\b",
     re.IGNORECASE,
 )
+# Someone's own plans around an event ("I'll try to join the office hour today", "sorry I can't
+# make it to the data jam"): talk about the event, not its announcement. Organisers' words ("I'm
+# giving a talk tomorrow", "I'll host") are not caught: their verbs are not listed.
+PERSONAL_PLAN = re.compile(
+    r"\b(?:I|I'm|I am|I'll|I will|I've|I was|I'd|I would)\b[^.!?]{0,40}?\b(?:join|joining|make it"
+    r"|attend|attending|go to|going to|be at|watch|hear|chat|miss|missed|can't|cannot|won't"
+    r"|try|hope|made a post|waited|closed|needing|need|started)\b"
+    r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could)\b",
+    re.IGNORECASE,
+)
+# A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
+SUPPOSITION = re.compile(r"^\W*(?:if|unless|whether)\b", re.IGNORECASE)
 SEVERITY = re.compile(r"\bsev ?-?([1-3])\b|\b(p[0-1])\b", re.IGNORECASE)
 
 
@@ -136,7 +150,9 @@ def _not_an_upcoming_event(
     ):
         return True
     sentence = draft.sentence
-    if PAST_TALK.search(sentence):
+    if PAST_TALK.search(sentence) or PERSONAL_PLAN.search(sentence):
+        return True
+    if SUPPOSITION.match(sentence):
         return True
     return (
         draft.keyword.category == "product"

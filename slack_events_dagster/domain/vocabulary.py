@@ -328,7 +328,8 @@ _FALSE_FRIEND_AFTER = {"due": re.compile(r"\s+to\b", re.IGNORECASE)}
 _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
 _CONDITIONAL = re.compile(
     r"\b(?:after|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
-    r"(?:is|are|gets?|was|were|has been|have been)\s+$",
+    r"(?:is|are|gets?|was|were|has been|have been)\s+$"
+    r"|\b(?:after|when|whenever|once|if|unless)\s+(?:the\s+|a\s+|this\s+|our\s+|your\s+)?$",
     re.IGNORECASE,
 )
 _LOOK_BEHIND = 48
@@ -338,8 +339,10 @@ HELP_TALK = re.compile(
     r"\b(?:I(?:'m| am) (?:facing|getting|seeing|trying|having|running|using|stuck|not able)"
     r"|I (?:tried|try|get|got|see|saw|have|had|need|want|wanted|was|can't|cannot|couldn't"
     r"|don't|noticed|followed|upgraded|installed)"
-    r"|we(?:'re| are) (?:facing|getting|trying|having|stuck|not able)"
-    r"|we (?:tried|need|can't|cannot|couldn't|noticed)"
+    r"|we(?:'re| are) (?:facing|getting|trying|having|stuck|not able|running into|seeing)"
+    r"|we (?:tried|need|can't|cannot|couldn't|noticed)|unable to|hitting|hit a wall|ran into"
+    r"|running into|wanted to (?:check|ask|know)|wondering|can someone|could someone"
+    r"|you can (?:follow|try|check|use|go to|set|configure|change|upgrade|refer)"
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
     r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue)\b",
