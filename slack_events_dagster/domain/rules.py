@@ -89,7 +89,9 @@ PERSONAL_PLAN = re.compile(
     re.IGNORECASE,
 )
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
-SUPPOSITION = re.compile(r"^\W*(?:if|unless|whether)\b", re.IGNORECASE)
+SUPPOSITION = re.compile(
+    r"^\W*(?:(?:also|and|but|so|oh|btw)\W+)?(?:if|unless|whether)\b", re.IGNORECASE
+)
 SEVERITY = re.compile(r"\bsev ?-?([1-3])\b|\b(p[0-1])\b", re.IGNORECASE)
 
 
@@ -274,8 +276,9 @@ def _announces_undated(draft: _Draft, message: ExtractionInput, help_talk: bool)
         return False
     if draft.keyword.category not in ("marketing", "process"):
         return False
-    return UNDATED_ANNOUNCEMENT.search(draft.sentence) is not None or any(
-        EVENT_LINK.search(link) for link in message.links
+    sentence = draft.sentence
+    return (
+        UNDATED_ANNOUNCEMENT.search(sentence) is not None or EVENT_LINK.search(sentence) is not None
     )
 
 
@@ -356,7 +359,7 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
             or NOW_MARKERS.search(draft.sentence)
         ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"
-        elif not dated and _announces_undated(draft, message, help_talk):
+        elif not events and not dated and _announces_undated(draft, message, help_talk):
             start, end, precision, source = None, None, None, "unknown"
         else:
             continue  # an undated plan ("we should launch it at some point") is not an event
