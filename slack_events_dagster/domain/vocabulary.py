@@ -244,7 +244,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"conference|meetup|meet-up|summit|hackathon|dev ?days?|workshop|tutorials?"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
-        r"|(?:this|upcoming|next|in-person|virtual|online|hybrid|free|community) event|event details"
+        r"|(?:this|upcoming|next|in-person|virtual|online|hybrid|free|community) event"
+        r"|event details"
         r"|save the date|join us|see you there|rsvp|registration|register (?:here|now)"
         r"|tickets",
     ),
