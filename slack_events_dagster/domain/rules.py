@@ -60,6 +60,7 @@ NOW_MARKERS = re.compile(
     r"(?:few|couple of|\d+) ?min(?:ute)?s?|in (?:an|one|half an) hour|has (?:started|begun)"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
+    r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
     re.IGNORECASE,
 )
@@ -72,7 +73,7 @@ TIME_ONLY = re.compile(
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
-    r"|slides|photos|pictures|notes|resources|videos?) (?:from|of|for)|was (?:great|fun|awesome"
+    r"|slides|photos|pictures|notes) (?:from|of|for)|resources from|was (?:great|fun|awesome"
     r"|amazing|released)|were released|went well|thanks for (?:the|joining|coming|attending)"
     r"|(?:minutes|slides|recordings?|videos?|photos|pictures) (?:are|is) (?:now )?(?:up|available"
     r"|live|posted|online)|there (?:was|were)|had a (?:great|good|fun) time|visited)\b",
@@ -84,7 +85,7 @@ PAST_TALK = re.compile(
 PERSONAL_PLAN = re.compile(
     r"\b(?:I|I'm|I am|I'll|I will|I've|I was|I'd|I would)\b[^.!?]{0,40}?\b(?:join|joining|make it"
     r"|attend|attending|go to|going to|be at|watch|hear|chat|miss|missed|can't|cannot|won't"
-    r"|try|hope|made a post|waited|closed|needing|need|started)\b"
+    r"|try|hope|made a post|waited|closed|needing|need|started)\b|\b(?:I'm|I am) (?:at|in|off)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could)\b",
     re.IGNORECASE,
 )
@@ -152,10 +153,21 @@ def _not_an_upcoming_event(
     ):
         return True
     sentence = draft.sentence
-    if PAST_TALK.search(sentence) or PERSONAL_PLAN.search(sentence):
+    if PAST_TALK.search(sentence):
         return True
-    if SUPPOSITION.match(sentence):
+    # Personal plans and suppositions that come before the event's name are about it: "I'll try
+    # to join the office hour", "If anyone has a lightning talk …" (not "the office hours are on
+    # Oct 17 as I will be at a conference", "If you mentor, join us at the next Dev Day").
+    named = draft.keyword.pattern.search(sentence)
+    at = named.start() if named else len(sentence)
+    personal = PERSONAL_PLAN.search(sentence)
+    if personal is not None and personal.start() < at:
         return True
+    supposed = SUPPOSITION.match(sentence)
+    if supposed is not None:
+        comma = sentence.find(",", supposed.end())
+        if comma < 0 or at < comma:
+            return True
     return (
         draft.keyword.category == "product"
         and STAGING_ONLY.search(sentence) is not None
@@ -303,7 +315,7 @@ def _reply_to_parent(
         return []
     for sentence in split_sentences(strip_code(message.thread_parent or "")):
         keywords = find_keywords(sentence, help_talk)
-        if keywords and not sentence.rstrip().endswith("?"):
+        if keywords:  # often a question: "When is 1.3 released?" / "By the end of May."
             return [_Draft(sentence, keywords[0], sorted(dates, key=_specificity))]
     return []
 
@@ -340,6 +352,8 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         only_times = all(TIME_ONLY.match(mention.text) for mention in draft.dates)
         if date is not None and last_day is not None and only_times:
             date = _on_day(date, last_day)  # "EMEA/APAC, 10:00-11:00 UTC" under "Thursday March 9"
+            if any(e.event_date and e.event_date.date() == date.start.date() for e in events):
+                continue  # the time of an event already found, not another event
         elif date is not None and not only_times:
             last_day = date
         # Once the message has an event, a sentence without a date of its own is a detail of it

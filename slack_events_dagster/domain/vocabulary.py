@@ -221,9 +221,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "process",
         "Meeting",
         r"meeting|all-hands|all hands|town ?hall|kick-?off|meets"
-        r"|planning|demo day|standup|offsite|sync|1:1|office hours?|community call"
+        r"|planning|demo day|standup|offsite|1:1|office hours?|community call"
         r"|working group|study group|book club|co-?working(?: session)?|q&a|ama|ask me anything",
     ),
+    _keyword("sync", "process", "Meeting", r"sync", weak=True),  # a meeting, or a data sync
     _keyword(
         "policy",
         "process",

@@ -122,3 +122,92 @@ def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
         "Then rest!",
         "Next line",
     ]
+
+
+# --------------------------------------------------------------------------- real-traffic kinds
+# Invented messages of each kind of failure that real community workspaces showed (issue #12).
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Tagged v3.2.0!", "product"),  # release shorthand, no "release"
+        ("quux 2.4.0 is out, thanks to everyone who tested it", "product"),
+        ("wheels for 0.9.1 are up on PyPI", "product"),
+        ("I'll release 1.2.2 ASAP", "product"),  # imminent, no date: means now
+        ("we can release rc1 now", "product"),
+        ("Announcing frobnicate v0.2: a faster parser", "product"),
+        ("We are live! Come say hi in the stream", "product"),
+        ("Community call starting in a few minutes: https://zoom.example/j/1", "process"),
+        ("Office hour on now, drop in with your questions", "process"),
+    ],
+)
+def test_things_happening_now_are_dated_by_the_message(text: str, category: str) -> None:
+    (event,) = _extract(text)
+    assert event.category == category
+    assert event.date_source == "message_time"
+    assert event.event_date == WEDNESDAY
+
+
+def test_a_deadline_needs_no_word_deadline() -> None:
+    (event,) = _extract("You can submit talk proposals until 2026-12-31 via the form.")
+    assert event.category == "process"
+    assert event.event_date is not None and event.event_date.date().isoformat() == "2026-12-31"
+
+
+def test_an_announced_community_event_without_a_date_is_an_undated_event() -> None:
+    (event,) = _extract("Save the date: PyData Springfield! https://example.org/events/pydata")
+    assert event.category == "marketing"
+    assert event.event_date is None and event.date_source == "unknown"
+    # ... but only when something announces it: a mention in passing is no event.
+    assert _extract("the meetup was fun, same venue as usual") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "merged into release-1.6 and cherry-picked, see /releases/tag/v1.6.0",
+        "1.5 is not yet released, sorry",
+        "pick 3.7.0 when 3.6.0 is released",
+        "latency is up due to the load test",
+        "```\n2026-11-24T10:00:01Z ERROR deploy failed: release pipeline stuck\n```",
+        "Hi team, I'm getting an error since I upgraded, the sync keeps failing and is stuck",
+        "I'll try to join the office hour today",
+        "Sorry I can't make it to the meetup tomorrow",
+        "If anyone has a lightning talk for Monday, let me know",
+        "Minutes from the working group meeting are up: https://example.org/minutes",
+    ],
+)
+def test_ordinary_talk_with_event_words_announces_nothing(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_a_time_on_its_own_line_takes_the_day_of_the_header_above_it() -> None:
+    (event,) = _extract(
+        "Contributor office hours, Thursday December 3\nJoin us to talk about your first patch\n"
+        "EMEA, 10:00-11:00 UTC: https://example.org/events/1"
+    )
+    assert event.event_date is not None and event.event_date.date().isoformat() == "2026-12-03"
+
+
+def test_a_short_dated_reply_takes_its_parents_event_and_a_long_one_does_not() -> None:
+    parent = "When is the ledger 5.0 release going out?"
+    (event,) = _extract("By Dec 15.", thread_parent=parent)
+    assert event.category == "product" and "ledger 5.0" in event.title.lower()
+    assert event.event_date is not None and event.event_date.date().isoformat() == "2026-12-15"
+    assert (
+        _extract("QA plan is in PAY-1, the regression run starts Wednesday", thread_parent=parent)
+        == []
+    )
+
+
+def test_calendar_titles_drop_lead_ins_and_name_the_release() -> None:
+    assert make_title("Yes, and the merchant email goes out 12/03 at 09:00 UTC") == (
+        "The merchant email goes out 12/03 at 09:00 UTC"
+    )
+    assert make_title("OLake Go v0.7.2 Released", "Release") == "OLake Go v0.7.2 release"
+    assert make_title("Release payments-api v2.15.0 is planned for Thursday", "Release") == (
+        "payments-api v2.15.0 release"
+    )
+    long = make_title("Conference " + "very " * 30 + "big")
+    assert len(long) <= 80
