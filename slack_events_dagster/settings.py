@@ -142,6 +142,9 @@ class LLMSettings(_Section):
     concurrency: int = Field(default=4, ge=1, le=64)
     max_retries: int = Field(default=3, ge=0, le=10)
     timeout_seconds: float = Field(default=60.0, gt=0)
+    # Omitted from requests when unset: some current small models accept only their default.
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_input_chars: int = Field(default=4000, ge=100, le=200_000)  # longer messages are cut
     api_key_set: bool = False  # the key itself never enters Settings: EnvVar resolves it
 
 
@@ -276,6 +279,8 @@ ENV_OVERRIDES: dict[str, str] = {
     "LLM_DAILY_BUDGET_USD": "llm.daily_budget_usd",
     "LLM_CONCURRENCY": "llm.concurrency",
     "LLM_MAX_RETRIES": "llm.max_retries",
+    "LLM_TEMPERATURE": "llm.temperature",
+    "LLM_MAX_INPUT_CHARS": "llm.max_input_chars",
     "PARTITIONS_START": "partitions.start",
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",

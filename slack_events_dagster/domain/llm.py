@@ -22,7 +22,8 @@ from slack_events_dagster.domain.rules import (
 )
 from slack_events_dagster.domain.vocabulary import CATEGORIES
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v2"
+MAX_PARENT_CHARS = 1000
 MAX_EVENTS = 5
 STATUSES = (
     "planned",
@@ -86,21 +87,35 @@ def system_prompt() -> str:
     return resources.files("slack_events_dagster.prompts").joinpath(name).read_text("utf-8")
 
 
-def user_payload(message: ExtractionInput) -> str:
-    """The message as JSON data, so its text cannot pose as instructions."""
-    return json.dumps(
-        {
-            "message_time": message.message_time.isoformat(),
-            "channel_timezone": message.timezone,
-            "message": message.text,
-        },
-        ensure_ascii=False,
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def user_payload(message: ExtractionInput, max_input_chars: int = 4000) -> str:
+    """The message as JSON data, so its text cannot pose as instructions; cut to
+    `max_input_chars`, with a reply's thread parent as context."""
+    payload: dict[str, str] = {
+        "message_time": message.message_time.isoformat(),
+        "channel_timezone": message.timezone,
+        "message": _cut(message.text, max_input_chars),
+    }
+    if message.thread_parent:
+        payload["thread_parent"] = _cut(
+            message.thread_parent, min(MAX_PARENT_CHARS, max_input_chars)
+        )
+    return json.dumps(payload, ensure_ascii=False)
+
+
+def cache_key(
+    model: str,
+    message: ExtractionInput,
+    max_input_chars: int = 4000,
+    temperature: float | None = None,
+) -> str:
+    """Prompt version + model + sampling + everything the answer depends on."""
+    material = "\x1f".join(
+        (PROMPT_VERSION, model, repr(temperature), user_payload(message, max_input_chars))
     )
-
-
-def cache_key(model: str, message: ExtractionInput) -> str:
-    """Prompt version + model + everything the answer depends on."""
-    material = "\x1f".join((PROMPT_VERSION, model, user_payload(message)))
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

@@ -91,6 +91,8 @@ class ExtractorResource(dg.ConfigurableResource):
     concurrency: int = 4
     max_retries: int = 3
     timeout_seconds: float = 60.0
+    temperature: float | None = None  # omitted when unset
+    max_input_chars: int = 4000
 
     @classmethod
     def from_settings(cls, settings: Settings, database: DatabaseResource) -> "ExtractorResource":
@@ -192,15 +194,16 @@ class ExtractorResource(dg.ConfigurableResource):
             pass  # the same message was answered by a concurrent run: either answer is fine
 
     def _ask(self, client: openai.OpenAI, message: ExtractionInput) -> _Answer:
+        sampling = {} if self.temperature is None else {"temperature": self.temperature}
         try:
             response = client.chat.completions.create(
                 model=self.model,
                 messages=[
                     {"role": "system", "content": system_prompt()},
-                    {"role": "user", "content": user_payload(message)},
+                    {"role": "user", "content": user_payload(message, self.max_input_chars)},
                 ],
                 response_format=RESPONSE_FORMAT,  # type: ignore[arg-type]
-                temperature=0,
+                **sampling,  # type: ignore[arg-type]
             )
         except openai.APIError as error:
             return _Answer(None, error=type(error).__name__)
@@ -226,7 +229,7 @@ class ExtractorResource(dg.ConfigurableResource):
     def _extract_with_llm(
         self, messages: list[ExtractionInput], stats: ExtractionStats, log: Any | None
     ) -> list[list[ExtractedEvent]]:
-        keys = [cache_key(self.model, m) for m in messages]
+        keys = [cache_key(self.model, m, self.max_input_chars, self.temperature) for m in messages]
         cached = self._cached(sorted(set(keys)))
         results: list[list[ExtractedEvent] | None] = [None] * len(messages)
         pending: list[int] = []  # indexes that need a model answer

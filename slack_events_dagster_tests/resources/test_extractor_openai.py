@@ -91,7 +91,7 @@ def test_valid_answers_become_events_and_the_second_run_costs_nothing(
     request = llm.requests[0]
     assert request["response_format"]["type"] == "json_schema"
     assert request["response_format"]["json_schema"]["strict"] is True
-    assert request["temperature"] == 0
+    assert "temperature" not in request  # unset: the model's default (some accept no other)
 
     before = dump_tables(settings)
     llm.reset()
@@ -238,3 +238,23 @@ def test_events_run_in_the_llm_pool_and_version_with_the_prompt() -> None:
     assert events.op.pool == "llm"
     assert raw_slack_messages.op.pool == "slack_api"
     assert events.code_versions_by_key[dg.AssetKey("events")].endswith(f"-prompt-{PROMPT_VERSION}")
+
+
+def test_temperature_truncation_and_thread_parent_reach_the_model(tmp_path: Path, llm) -> None:
+    """llm.temperature is sent when set, long messages are cut to llm.max_input_chars, and a
+    reply carries its thread parent as context; changing either setting asks the model again."""
+    settings = _settings(tmp_path, llm, LLM_TEMPERATURE="0.2", LLM_MAX_INPUT_CHARS="100")
+    materialize_range(settings, HOUR)
+    payloads = [_message(request) for request in llm.requests]
+    assert payloads and all(request["temperature"] == 0.2 for request in llm.requests)
+    assert all(len(payload["message"]) <= 100 for payload in payloads)
+    assert any(payload["message"].endswith("…") for payload in payloads)
+    replies = [payload for payload in payloads if "thread_parent" in payload]
+    assert replies and all("v2.14.0" in payload["thread_parent"] for payload in replies)
+
+    llm.reset()
+    materialize_range(settings, HOUR)
+    assert llm.request_count() == 0  # same settings: all from the cache
+    wider = _settings(tmp_path, llm, LLM_TEMPERATURE="0.2", LLM_MAX_INPUT_CHARS="4000")
+    materialize_range(wider, HOUR)
+    assert llm.request_count() > 0  # the cut changed what the model sees: asked again
