@@ -105,3 +105,60 @@ def test_labels_are_validated_line_by_line(tmp_path: Path, line: str, message: s
     path.write_text(line + "\n")
     with pytest.raises(LabelError, match=message):
         load_labels(path)
+
+
+def test_evaluate_measures_the_llm_path_through_the_openai_client(tmp_path: Path) -> None:
+    """--extractor openai runs the extractor resource against an OpenAI-compatible server."""
+    from slack_events_dagster.emulators.openai import OpenAIEmulator
+
+    def model(request: dict[str, object]) -> str:
+        message = json.loads(request["messages"][-1]["content"])  # type: ignore[index]
+        if "v2.13.2" not in message["message"]:
+            return json.dumps({"events": []})
+        event = {
+            "title": "payments-api v2.13.2 release",
+            "category": "product",
+            "status": "planned",
+            "date": "2026-11-19",
+            "time": "08:30",
+            "end_date": None,
+            "end_time": None,
+            "timezone": "UTC",
+            "confidence": 0.9,
+            "summary": "payments-api v2.13.2 goes out on Thursday.",
+        }
+        return json.dumps({"events": [event]})
+
+    labels = _write_labels(
+        tmp_path / "mine.jsonl",
+        [
+            {"channel": "releases", "ts": "1794989560.695890", "events": [RELEASE]},
+            {"channel": "releases", "ts": "1794992730.251898", "events": []},
+        ],
+    )
+    with OpenAIEmulator(model, api_key="sk-local") as llm:
+        result = subprocess.run(
+            [
+                sys.executable, "-m", "slack_events_dagster.cli", "evaluate", "--labels",
+                str(labels), "--export", str(SAMPLE_EXPORT), "--extractor", "openai",
+                "--all-messages", "--json", str(tmp_path / "figures.json"),
+            ],
+            cwd=tmp_path,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+                "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+                "OPENAI_API_KEY": "sk-local",
+                "OPENAI_BASE_URL": llm.base_url,
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert llm.request_count() == 2  # --all-messages: "thanks!" is asked too
+    assert "Evaluating openai:gpt-4o-mini on 2 labelled messages" in result.stderr
+    figures = json.loads((tmp_path / "figures.json").read_text())["metrics"]
+    assert figures["message_recall"] == 1.0 and figures["message_precision"] == 1.0
+    assert figures["date_accuracy"] == 1.0
+    assert "sk-local" not in result.stdout + result.stderr
