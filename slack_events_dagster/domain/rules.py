@@ -27,10 +27,25 @@ STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
 PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 LEADING_NOISE = re.compile(
     r"^(?:[\s\-–—•*>:|,.!]+|(?:@here|@channel|@everyone|@[\w.\-]+(?: [A-Z][\w.\-]*)?,?"
-    r"|heads[- ]up|reminder|fyi|psa|note|update|quick update|friendly reminder|important"
-    r"|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news|big news|news"
+    r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
+    r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
+    r"|big news|news|new event|upcoming event|save the date|please join|join(?: us)?(?: for| at"
+    r"| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
+    r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
     r"|hey(?: all| team| folks| everyone| everybody| y'all)?|hello(?: all| everyone| folks)?"
     r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone)\b[\s:,!\-–—]*)+",
+    re.IGNORECASE,
+)
+EMOJI_CODE = re.compile(r":[a-z0-9_+\-']*[a-z][a-z0-9_+\-']*:", re.IGNORECASE)
+# Words left dangling once the date phrase is gone: "Code freeze starts (Monday Dec 7)".
+TRAILING_CONNECTORS = re.compile(
+    r"(?:[\s,@\-–—:]+(?:is|are|will be|starts?|starting|begins?|on|at|from|until|till|by"
+    r"|for|due|scheduled|planned|happening|this|next|the|to|in|of|and|\|)?)+\s*$",
+    re.IGNORECASE,
+)
+MEETING_WORDS = re.compile(
+    r"\b(?:meeting|meets|call|hours?|sync|standup|stand-up|session|review|retro|kick-?off"
+    r"|all-hands|town ?hall|planning|q&a|ama|offsite|1:1|club|demo|office)\b",
     re.IGNORECASE,
 )
 # After the thing is named, the rest of a long sentence is detail: "…, please …", "… here: link".
@@ -41,6 +56,20 @@ TRAILING_NOISE = re.compile(
 SUBJECT_NOISE = re.compile(
     r"^(?:(?:releas\w*|shipp?\w*|hotfix|patch|new|version|tagged|announcing|introducing|the|our"
     r"|we|just|today|is|are)\s+)+",
+    re.IGNORECASE,
+)
+# "we have released olake version 0.7.3", "tagged quux 2.0.1": the released thing, any case.
+RELEASED_THING = re.compile(
+    r"\b(?:releas(?:ed|ing)|published|tagged|shipped|cut)\s+(?:the\s+|a\s+|new\s+)?"
+    r"(?P<subject>[A-Za-z][\w.+\-]*(?:\s+[A-Za-z][\w.+\-]*)?)\s+(?:version\s+)?"
+    r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha)\.?\d*)?)\b",
+    re.IGNORECASE,
+)
+# "quux 2.4.0 is out": the thing, its version, then the news.
+OUT_THING = re.compile(
+    r"(?P<subject>\b[A-Za-z][\w.+\-]*)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*),?\s+"
+    r"(?:is|are|has been|have been|was)\s+(?:now\s+|just\s+|finally\s+|officially\s+)?"
+    r"(?:out|up|live|available|released|tagged|published)\b",
     re.IGNORECASE,
 )
 RELEASE_SUBJECT = re.compile(
@@ -179,19 +208,36 @@ def split_sentences(text: str) -> list[str]:
     return [part.strip() for part in SENTENCE_BREAK.split(text) if part and part.strip()]
 
 
-def make_title(sentence: str, action: str | None = None) -> str:
-    """A calendar line from a sentence: no greeting, mention or URL, at most 80 characters. A
-    release names its subject and version ("OLake Go v0.7.2 release") when the sentence does."""
-    title = URL.sub("", sentence)
-    title = LEADING_NOISE.sub("", title)
-    title = SPACES.sub(" ", title).strip(" :-–—,;")
+def make_title(
+    sentence: str, action: str | None = None, dates: tuple[DateMention, ...] = ()
+) -> str:
+    """A calendar line from a sentence: no greeting, invitation, mention, emoji, URL or date
+    phrase (the date is shown beside it), at most 80 characters. A release names its subject and
+    version ("OLake Go v0.7.2 release"); a meeting says it is one."""
+    title = sentence
+    for mention in sorted(dates, key=lambda m: m.span, reverse=True):
+        start, end = mention.span
+        if title[start:end] == mention.text:  # spans of this very sentence only
+            title = f"{title[:start]} {title[end:]}"
+    title = EMOJI_CODE.sub(" ", URL.sub("", title))
+    title = LEADING_NOISE.sub("", SPACES.sub(" ", title).strip())
+    title = SPACES.sub(" ", title).strip(" :-–—,;()")
+    if action == "Release" and (found := OUT_THING.search(title)):
+        return f"{found.group('subject')} {found.group('version')} release"
+    if action == "Release" and (found := RELEASED_THING.search(title)):
+        subject = re.sub(r"\s+version$", "", found.group("subject"), flags=re.IGNORECASE)
+        return f"{subject} {found.group('version')} release"
     if action == "Release" and (found := RELEASE_SUBJECT.search(title)):
         subject = SUBJECT_NOISE.sub("", found.group("subject")).strip()
         if subject and not LEADING_NOISE.fullmatch(subject + " "):
             return f"{subject} {found.group('version')} release"
-    title = TRAILING_NOISE.sub("", title)
+        if len(title) <= len(found.group(0)) + 12:  # "Tagged v3.2.0!": the version is the news
+            return f"{found.group('version')} release"
+    title = TRAILING_NOISE.sub("", TRAILING_CONNECTORS.sub("", title))
     if not title:
-        title = SPACES.sub(" ", sentence).strip()
+        title = SPACES.sub(" ", URL.sub("", sentence)).strip() or sentence.strip()
+    if action == "Meeting" and not MEETING_WORDS.search(title):
+        title += " meeting"  # "R Contribution Working Group" -> "... meeting"
     title = title[0].upper() + title[1:] if title else title
     if len(title) > MAX_TITLE_CHARS:
         cut = title[: MAX_TITLE_CHARS - 1]
@@ -382,7 +428,7 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         severity = SEVERITY.search(draft.sentence)
         events.append(
             ExtractedEvent(
-                title=make_title(draft.sentence, draft.keyword.action),
+                title=make_title(draft.sentence, draft.keyword.action, tuple(draft.dates)),
                 category=draft.keyword.category,
                 action=draft.keyword.action,
                 status=status,
