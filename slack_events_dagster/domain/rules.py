@@ -29,13 +29,21 @@ LEADING_NOISE = re.compile(
     r"^(?:[\s\-–—•*>:|,.!]+|(?:@here|@channel|@everyone|@[\w.\-]+(?: [A-Z][\w.\-]*)?,?"
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
-    r"|big news|news|new event|upcoming event|save the date|please join|join(?: us)?(?: for| at"
-    r"| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
+    r"|big news|news|new event|upcoming event|next|save the date|please join"
+    r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
     r"|hey(?: all| team| folks| everyone| everybody| y'all)?|hello(?: all| everyone| folks)?"
     r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone)\b[\s:,!\-–—]*)+",
     re.IGNORECASE,
 )
+# How the message said it was on: true when posted, wrong in a calendar ("office hour on now").
+LIVE_STATUS = re.compile(
+    r"\b(?:(?:is |are )?(?:starting|on|open|live|happening|here|up)(?: about)? now|starting"
+    r"(?: in)? (?:a few|a couple of|~?\d+|about \d+) ?min(?:ute)?s?|starting soon|in ~?\d+"
+    r" ?min(?:ute)?s?|(?:is |are )?starting(?: shortly)?|has (?:started|begun)|already)\b[!.]*",
+    re.IGNORECASE,
+)
+STRAY_PUNCTUATION = re.compile(r"\s+([,.;:!?)])|\(\s*\)")
 EMOJI_CODE = re.compile(r":[a-z0-9_+\-']*[a-z][a-z0-9_+\-']*:", re.IGNORECASE)
 # Words left dangling once the date phrase is gone: "Code freeze starts (Monday Dec 7)".
 TRAILING_CONNECTORS = re.compile(
@@ -215,10 +223,19 @@ def make_title(
     phrase (the date is shown beside it), at most 80 characters. A release names its subject and
     version ("OLake Go v0.7.2 release"); a meeting says it is one."""
     title = sentence
-    for mention in sorted(dates, key=lambda m: m.span, reverse=True):
+    own = sorted(
+        (m for m in dates if sentence[m.span[0] : m.span[1]] == m.text), key=lambda m: m.span
+    )
+    kept, position = "", 0
+    for mention in own:  # the title ends where a date begins, once it has a subject
         start, end = mention.span
-        if title[start:end] == mention.text:  # spans of this very sentence only
-            title = f"{title[:start]} {title[end:]}"
+        kept += title[position:start]
+        position = end
+        if len(re.findall(r"[A-Za-z]\w*", kept)) >= 2:
+            break
+    else:
+        kept += title[position:]
+    title = kept
     title = EMOJI_CODE.sub(" ", URL.sub("", title))
     title = LEADING_NOISE.sub("", SPACES.sub(" ", title).strip())
     title = SPACES.sub(" ", title).strip(" :-–—,;()")
@@ -233,12 +250,16 @@ def make_title(
             return f"{subject} {found.group('version')} release"
         if len(title) <= len(found.group(0)) + 12:  # "Tagged v3.2.0!": the version is the news
             return f"{found.group('version')} release"
+    title = LIVE_STATUS.sub(" ", title)
+    title = SPACES.sub(" ", STRAY_PUNCTUATION.sub(r"\1", title)).strip(" :-–—,;(")
     title = TRAILING_NOISE.sub("", TRAILING_CONNECTORS.sub("", title))
     if not title:
         title = SPACES.sub(" ", URL.sub("", sentence)).strip() or sentence.strip()
     if action == "Meeting" and not MEETING_WORDS.search(title):
         title += " meeting"  # "R Contribution Working Group" -> "... meeting"
-    title = title[0].upper() + title[1:] if title else title
+    first = title.split(" ", 1)[0]
+    if first.islower():  # "payments-api ships" -> "Payments-api ships", but "rOpenSci" stays
+        title = title[0].upper() + title[1:]
     if len(title) > MAX_TITLE_CHARS:
         cut = title[: MAX_TITLE_CHARS - 1]
         for mark in (": ", " - ", " – ", ", ", "; ", " ("):
@@ -248,6 +269,28 @@ def make_title(
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
+
+
+GENERIC_TITLE = re.compile(
+    r"^(?:(?:the|a|an|registration|application|applications|submission|submissions|early bird"
+    r"|abstract|proposal|final|last|new|first|second|online|in-person)\s+)*(?:deadline|deadlines"
+    r"|register|registration|meeting|event|session|call|release|launch|deploy|post|reminder"
+    r"|update|office hours?)$",
+    re.IGNORECASE,
+)
+
+
+def _with_subject(title: str, text: str) -> str:
+    """A title that names no subject ("Registration deadline") takes the message's first line
+    as one ("R Dev Day @ Imperial: registration deadline")."""
+    if not GENERIC_TITLE.match(title):
+        return title
+    first_line = next((line for line in split_sentences(text) if line.strip()), "")
+    headline = make_title(first_line)
+    if not headline or headline.lower() == title.lower() or GENERIC_TITLE.match(headline):
+        return title
+    combined = f"{headline}: {title[0].lower() + title[1:]}"
+    return combined if len(combined) <= MAX_TITLE_CHARS else title
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -306,7 +349,10 @@ def _segment_drafts(
         ):
             return [_Draft(sentence, previous.keyword, dates)], []
         return [], dates
-    if len({d.start.date() for d in dates}) < 2:
+    # "Next week: community call, Wednesday Dec 2 at 15:00" is one event: the coarse date (a
+    # week, a month) only frames the precise one.
+    precise = [d for d in dates if d.precision in ("datetime", "day")] or dates
+    if len({d.start.date() for d in precise}) < 2:
         return [_Draft(sentence, keywords[0], dates)], []
     drafts = []
     for text, clause_dates in _clauses(sentence, message):
@@ -428,7 +474,9 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         severity = SEVERITY.search(draft.sentence)
         events.append(
             ExtractedEvent(
-                title=make_title(draft.sentence, draft.keyword.action, tuple(draft.dates)),
+                title=_with_subject(
+                    make_title(draft.sentence, draft.keyword.action, tuple(draft.dates)), text
+                ),
                 category=draft.keyword.category,
                 action=draft.keyword.action,
                 status=status,
