@@ -286,9 +286,15 @@ def _with_subject(title: str, text: str) -> str:
     if not GENERIC_TITLE.match(title):
         return title
     first_line = next((line for line in split_sentences(text) if line.strip()), "")
-    headline = make_title(first_line)
-    if not headline or headline.lower() == title.lower() or GENERIC_TITLE.match(headline):
-        return title
+    headline = make_title(first_line).rstrip("!.? ")
+    if (
+        not headline
+        or title.lower().rstrip(".!") in headline.lower()
+        or GENERIC_TITLE.match(headline)
+        or NOW_MARKERS.search(headline)
+        or len(re.findall(r"[A-Za-z]\w*", headline)) > 8
+    ):
+        return title  # no better subject: a chatty or live first line would only add noise
     combined = f"{headline}: {title[0].lower() + title[1:]}"
     return combined if len(combined) <= MAX_TITLE_CHARS else title
 
