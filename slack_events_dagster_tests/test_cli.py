@@ -36,7 +36,7 @@ def test_demo_prints_a_digest_with_real_events_from_the_sample(tmp_path: Path) -
     out = result.stdout
     assert "Materialising partitions 2026-11-18-00:00 .. 2026-11-24-23:00 in one run" in out
     assert "## Upcoming events — as of Tue 24 Nov 2026" in out
-    assert "checkout redesign launch moved to December 3rd" in out
+    assert "**Thu 03 Dec** — The checkout redesign launch moved _(moved from Tue 01 Dec)_" in out
     assert "_(moved from Tue 01 Dec)_" in out
     assert "make dev" in out
     digest_lines = [line for line in out.splitlines() if line.startswith("- ")]

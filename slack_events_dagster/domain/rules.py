@@ -255,6 +255,9 @@ def make_title(
     title = TRAILING_NOISE.sub("", TRAILING_CONNECTORS.sub("", title))
     if not title:
         title = SPACES.sub(" ", URL.sub("", sentence)).strip() or sentence.strip()
+    if title.count("(") > title.count(")"):  # "to prod (rollback" -> "to prod"
+        head = title[: title.rfind("(")].rstrip(" ,;:-")
+        title = head if len(head.split()) >= 2 else title.replace("(", "")
     if action == "Meeting" and not MEETING_WORDS.search(title):
         title += " meeting"  # "R Contribution Working Group" -> "... meeting"
     first = title.split(" ", 1)[0]
