@@ -103,7 +103,8 @@ NOW_MARKERS = re.compile(
 )
 # A mention that gives a time of day and nothing else ("10:00-11:00 UTC", "5:30 pm").
 TIME_ONLY = re.compile(
-    r"^[\d:\s\-–—]*\d(?:\s*[ap]\.?m\.?)?(?:\s*[-–—]\s*[\d:.]+(?:\s*[ap]\.?m\.?)?)?"
+    r"^(?:\d{1,2}:\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)"
+    r"(?:\s*[-–—]\s*(?:\d{1,2}:\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?|\d{1,2}))?"
     r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
 )
@@ -123,7 +124,8 @@ PERSONAL_PLAN = re.compile(
     r"\b(?:I|I'm|I am|I'll|I will|I've|I was|I'd|I would)\b[^.!?]{0,40}?\b(?:join|joining|make it"
     r"|attend|attending|go to|going to|be at|watch|hear|chat|miss|missed|can't|cannot|won't"
     r"|try|hope|made a post|waited|closed|needing|need|started)\b|\b(?:I'm|I am) (?:at|in|off)\b"
-    r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could)\b",
+    r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
+    r"|(?:could|might|would|should) (?:\w+ )?(?:set up|have|hold|organi[sz]e|try|postpone))\b",
     re.IGNORECASE,
 )
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
@@ -229,10 +231,15 @@ def make_title(
     kept, position = "", 0
     for mention in own:  # the title ends where a date begins, once it has a subject
         start, end = mention.span
-        kept += title[position:start]
-        position = end
-        if len(re.findall(r"[A-Za-z]\w*", kept)) >= 2:
+        words = len(re.findall(r"[A-Za-z]\w*", kept + title[position:start]))
+        if words >= 2:
+            kept += title[position:start]
             break
+        if words == 1:  # "Cancelling today's 1:1s": the date is part of the wording
+            kept += title[position:]
+            break
+        kept += title[position:start]  # a leading date ("Next week: …") goes
+        position = end
     else:
         kept += title[position:]
     title = kept
@@ -339,11 +346,21 @@ def _clauses(sentence: str, message: ExtractionInput) -> list[tuple[str, list[Da
     return groups
 
 
+def _times_on_their_day(dates: list[DateMention]) -> list[DateMention]:
+    """A sentence with one day and times apart from it ("LOI deadline (12 p.m. EST): January
+    21"): the times are on that day, not on the message's."""
+    days = [d for d in dates if d.precision in ("datetime", "day") and not TIME_ONLY.match(d.text)]
+    if len({d.start.date() for d in days}) != 1:
+        return list(dates)
+    return [_on_day(d, days[0]) if TIME_ONLY.match(d.text) else d for d in dates]
+
+
 def _segment_drafts(
     sentence: str, message: ExtractionInput, previous: _Draft | None, help_talk: bool
 ) -> tuple[list[_Draft], list[DateMention]]:
     """Drafts for one sentence, and its dates when it holds no event of its own."""
-    dates = sorted(find_dates(sentence, message.message_time, message.timezone), key=_specificity)
+    dates = _times_on_their_day(find_dates(sentence, message.message_time, message.timezone))
+    dates.sort(key=_specificity)
     keywords = find_keywords(sentence, help_talk)
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing

@@ -328,7 +328,13 @@ _NAME_SUFFIX = re.compile(
 # ("after 3.6.0 is released") announce nothing.
 _PATH_BEFORE = frozenset("/_.-")
 _PATH_AFTER = re.compile(r"[/_]|-\d|\.[a-z]", re.IGNORECASE)
-_FALSE_FRIEND_AFTER = {"due": re.compile(r"\s+to\b", re.IGNORECASE)}
+_FALSE_FRIEND_AFTER = {
+    "due": re.compile(r"\s+to\b", re.IGNORECASE),
+    # "Tagged Yanina and Maëlle on the issue", "tagged you": people are tagged, not releases.
+    "tagged": re.compile(
+        r"\s+(?:@|(?:you|me|him|her|them|someone|people|everyone)\b|[A-Z]\w+ (?:and|on|in)\b)"
+    ),
+}
 _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
 _CONDITIONAL = re.compile(
     r"\b(?:after|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
