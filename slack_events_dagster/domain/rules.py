@@ -3,12 +3,14 @@
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
 from slack_events_dagster.domain.text import strip_code
 from slack_events_dagster.domain.vocabulary import (
+    EVENT_KEYWORDS,
     EVENT_LINK,
     UNDATED_ANNOUNCEMENT,
     EventKeyword,
@@ -91,15 +93,21 @@ PRECISION_RANK = {"datetime": 0, "day": 1, "week": 2, "month": 3, "quarter": 4}
 HAPPENING_NOW = frozenset({"completed", "started", "rolled_back"})
 # Words that date an event by the message itself: it is on now, about to start, or just out.
 NOW_MARKERS = re.compile(
-    r"\b(?:(?:starting|starts|started|is on|are on|open|opens|live|happening|available|out)"
+    r"\b(?:(?:starting|starts|started|is on|are on|open|opens|live|happening|available|out"
+    r"|meeting)"
     r" now|now (?:open|live|available|out|on|starting)|right away|asap|as soon as possible"
-    r"|(?:starting|starts|begins|back) (?:in|soon|shortly|today|tonight)|in (?:a|~|about )?"
-    r"(?:few|couple of|\d+) ?min(?:ute)?s?|in (?:an|one|half an) hour|has (?:started|begun)"
+    r"|(?:starting|starts|start|begins|back) (?:in|soon|shortly|today|tonight|a few)"
+    r"|in (?:a |~|about )?(?:few|couple of|\d+) ?min(?:ute)?s?|in (?:about )?(?:an|one|half an)"
+    r" hour|has (?:started|begun)|(?:is|are) starting|under ?way"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
     re.IGNORECASE,
+)
+COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
+GENERIC_PAGE_PARTS = frozenset(
+    {"events", "event", "e", "register", "registration", "tickets", "community", "meetup"}
 )
 # A mention that gives a time of day and nothing else ("10:00-11:00 UTC", "5:30 pm").
 TIME_ONLY = re.compile(
@@ -423,6 +431,29 @@ def _on_day(time: DateMention, day: DateMention) -> DateMention:
     return replace(time, start=moved(time.start), end=end, source=day.source)
 
 
+def _event_page(message: ExtractionInput, text: str, dates: list[DateMention]) -> list[_Draft]:
+    """A post that is little more than a link to an event page (a meetup, a ticket or
+    registration page): an announcement of that event, titled from the page's address."""
+    pages = [link for link in message.links if EVENT_LINK.search(link)]
+    if not pages or len(re.findall(r"[A-Za-z]\w*", URL.sub("", text))) > 8:
+        return []
+    name = _page_name(pages[0])
+    if not name:
+        return []
+    return [_Draft(f"{name} {pages[0]}", COMMUNITY_EVENT, sorted(dates, key=_specificity))]
+
+
+def _page_name(url: str) -> str:
+    """The event's name from its page's address: '…/Houston-Data-Visualization-Meetup/events/1'
+    -> 'Houston Data Visualization Meetup', '…/intro-to-python-tickets-123' -> 'Intro to python'."""
+    path = [part for part in urlsplit(url).path.split("/") if part]
+    for part in reversed(path):
+        words = re.sub(r"[-_]+", " ", re.sub(r"-tickets?-\d+$|\.\w+$", "", part)).strip()
+        if re.search(r"[A-Za-z]{3}", words) and words.lower() not in GENERIC_PAGE_PARTS:
+            return words[0].upper() + words[1:]
+    return ""
+
+
 def _reply_to_parent(
     message: ExtractionInput, dates: list[DateMention], help_talk: bool
 ) -> list[_Draft]:
@@ -455,10 +486,13 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
     if not drafts and loose_dates and message.thread_parent:
         drafts = _reply_to_parent(message, loose_dates, help_talk)
         loose_dates = []
+    if not drafts and not help_talk and message.thread_parent is None:
+        drafts = _event_page(message, text, loose_dates)
     if not drafts:
         return []
-    if not drafts[0].dates and len(loose_dates) == 1:
-        drafts[0].dates.append(loose_dates[0])
+    if not drafts[0].dates and loose_dates:
+        # "Upcoming event: <title>" then its details: the event is on the details' first date
+        drafts[0].dates.append(sorted(loose_dates, key=_specificity)[0])
 
     events: list[ExtractedEvent] = []
     dated = any(draft.dates for draft in drafts) or bool(loose_dates)  # then no undated event

@@ -211,3 +211,29 @@ def test_calendar_titles_drop_lead_ins_and_name_the_release() -> None:
     )
     long = make_title("Conference " + "very " * 30 + "big")
     assert len(long) <= 80
+
+
+def test_a_bare_event_page_link_is_an_undated_event_named_from_the_address() -> None:
+    (event,) = _extract(
+        "https://www.meetup.com/springfield-data-meetup/events/123456/",
+        links=("https://www.meetup.com/springfield-data-meetup/events/123456",),
+    )
+    assert event.title == "Springfield data meetup"
+    assert event.category == "marketing" and event.event_date is None
+    # a link with a paragraph around it is judged by its words, not by the link
+    chat = "great talk at " + "the very long sentence about other things " * 2
+    assert _extract(chat, links=("https://www.meetup.com/x/events/1",)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RCWG meeting starting a few minutes: https://zoom.example/j/2",
+        "The working group is meeting now!",
+        "Data jam under way",
+    ],
+)
+def test_more_ways_of_saying_it_is_on_now(text: str) -> None:
+    (event,) = _extract(text)
+    assert event.event_date is not None
+    assert abs((event.event_date - WEDNESDAY).total_seconds()) <= 3600
