@@ -6,6 +6,8 @@ neither works the Postgres tests fail; they never skip.
 """
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,18 +47,25 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     """A SQLAlchemy URL (psycopg2) of a PostgreSQL 16 server's maintenance database."""
     external = os.environ.get(EXTERNAL_URL_VAR)
     if external:
         yield str(make_url(external).set(drivername="postgresql+psycopg2"))
         return
+    # Not under pytest's basetemp: another pytest run on this machine resets that folder's
+    # permissions, and the server (running as the postgres user) would lose its data directory.
+    root = Path(tempfile.mkdtemp(prefix="slack-events-pg16-"))
     try:
-        server: Postgres16 = start_postgres16(tmp_path_factory.mktemp("postgres16") / "data")
+        server: Postgres16 = start_postgres16(root / "data")
     except Exception as error:
+        shutil.rmtree(root, ignore_errors=True)
         pytest.fail(f"Could not start PostgreSQL 16 from the pgserver wheel: {error}")
-    yield server.url()
-    server.stop()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
