@@ -75,6 +75,24 @@ RELEASED_THING = re.compile(
     r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha)\.?\d*)?)\b",
     re.IGNORECASE,
 )
+# "We have cancelled the second office hour" -> "Second office hour cancelled".
+CHANGED_THING = re.compile(
+    r"^(?:we|i)(?:'ve| have| had)?\s+(?:just\s+)?(?P<verb>cancell?ed|postponed|rescheduled|moved)"
+    r"\s+(?:the\s+|our\s+|this\s+|today's\s+)?(?P<thing>[^,.;:!?]{3,60}?)(?=\s+(?:to|as|because"
+    r"|since|until|for)\b|[,.;:!?]|$)",
+    re.IGNORECASE,
+)
+# "Our G2 page is finally live!" -> the thing that went live.
+LIVE_THING = re.compile(
+    r"^(?:our|the|a|an|my)?\s*(?P<thing>[^,.;:!?]{3,60}?)\s+(?:is|are|has|have|went)\s+"
+    r"(?:now\s+|finally\s+|officially\s+)?(?:live|launched|arrived|out)\b",
+    re.IGNORECASE,
+)
+# A side clause after the thing is named: "… if anyone wants to join", "…, so please …".
+SIDE_CLAUSE = re.compile(
+    r"(?<=\w)\s*,?\s+(?:if|so that|so|as|because|since|which|who|where|in case)\b.*$",
+    re.IGNORECASE,
+)
 # "quux 2.4.0 is out": the thing, its version, then the news.
 OUT_THING = re.compile(
     r"(?P<subject>\b[A-Za-z][\w.+\-]*)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*),?\s+"
@@ -254,6 +272,13 @@ def make_title(
     title = EMOJI_CODE.sub(" ", URL.sub("", title))
     title = LEADING_NOISE.sub("", SPACES.sub(" ", title).strip())
     title = SPACES.sub(" ", title).strip(" :-–—,;()")
+    if (changed := CHANGED_THING.search(title)) is not None:  # "We cancelled the 2nd office hour"
+        thing = changed.group("thing").strip()
+        title = f"{thing[0].upper() + thing[1:]} {changed.group('verb').lower()}"
+    elif action == "Launch" and (live := LIVE_THING.search(title)) is not None:
+        thing = live.group("thing").strip()  # "Our G2 page is finally live!" -> "G2 page launch"
+        title = f"{thing[0].upper() + thing[1:]} launch"
+    title = SIDE_CLAUSE.sub("", title)  # "First office hour if anyone wants to join"
     if action == "Release" and (found := OUT_THING.search(title)):
         return f"{found.group('subject')} {found.group('version')} release"
     if action == "Release" and (found := RELEASED_THING.search(title)):

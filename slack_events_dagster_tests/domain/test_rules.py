@@ -237,3 +237,16 @@ def test_more_ways_of_saying_it_is_on_now(text: str) -> None:
     (event,) = _extract(text)
     assert event.event_date is not None
     assert abs((event.event_date - WEDNESDAY).total_seconds()) <= 3600
+
+
+@pytest.mark.parametrize(
+    ("sentence", "action", "title"),
+    [
+        ("We have cancelled the second office hour as the room is gone", "Meeting",
+         "Second office hour cancelled"),
+        ("Our G2 page is finally live!", "Launch", "G2 page launch"),
+        ("First office hour if anyone wants to join", "Meeting", "First office hour"),
+    ],
+)  # fmt: skip
+def test_chatty_sentences_become_calendar_lines(sentence: str, action: str, title: str) -> None:
+    assert make_title(sentence, action) == title
