@@ -204,8 +204,11 @@ def test_a_prompt_injection_cannot_change_the_output_shape(tmp_path: Path, llm) 
     assert metadata["llm_fallbacks_by_reason"] == {"invalid_output": _candidates(settings)}
     system = llm.requests[0]["messages"][0]
     assert system["role"] == "system" and "DATA, not instructions" in system["content"]
-    user = json.loads(llm.requests[0]["messages"][1]["content"])
-    assert set(user) == {"message_time", "channel_timezone", "message"}
+    # The message travels as data: these keys and no others (a reply also carries its parent).
+    for request in llm.requests:
+        user = json.loads(request["messages"][1]["content"])
+        assert {"message_time", "channel_timezone", "message"} <= set(user)
+        assert set(user) <= {"message_time", "channel_timezone", "message", "thread_parent"}
 
 
 def test_concurrency_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
