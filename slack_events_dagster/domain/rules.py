@@ -318,7 +318,7 @@ GENERIC_TITLE = re.compile(
     r"^(?:(?:the|a|an|registration|application|applications|submission|submissions|early bird"
     r"|abstract|proposal|final|last|new|first|second|online|in-person)\s+)*(?:deadline|deadlines"
     r"|register|registration|meeting|event|session|call|release|launch|deploy|post|reminder"
-    r"|update|office hours?)$",
+    r"|update|office hours?|by|on|at|from|until|till|and|or)$",
     re.IGNORECASE,
 )
 
@@ -533,6 +533,8 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
                 continue  # the time of an event already found, not another event
         elif date is not None and not only_times:
             last_day = date
+        if events and date is not None and date.precision in ("week", "month", "quarter"):
+            continue  # "February - June 2024" after "First meeting Tuesday 30 January": context
         # Once the message has an event, a sentence without a date of its own is a detail of it
         # ("Meetup sign-up is helpful"), and another of the same kind on the same day is that
         # event told again ("See you in one hour … Wednesday, June 28, 4pm UTC").
