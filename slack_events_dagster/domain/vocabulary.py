@@ -173,7 +173,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Release",
         r"releas(?:e|ed|es|ing)|ships?|shipping|go-?live"
         r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA"
-        r"|tagged|release candidate|new version|(?:fixed|included|available) in (?:\w+ )?v?\d+\.\d+"
+        r"|tagged|release candidate|new version"
+        r"|(?:fixed|included|available)(?: \w+){0,2} in (?:\w+ ){0,2}(?:version )?v?\d+\.\d+"
         r"|v?\d+(?:\.\d+)+[\w.-]*,? (?:is|are|has been|have been|was) (?:now |just )?"
         r"(?:out|up|live|available|tagged|published)"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images) (?:are|is) "
@@ -246,7 +247,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
         r"|(?:this|upcoming|next|in-person|virtual|online|hybrid|free|community) event"
-        r"|event details"
+        r"|event details|(?:community|weekly|this week's|today's) poll|poll (?:day|time|#\d+)"
+        r"|reporting live"
         r"|save the date|join us|see you there|rsvp|registration|register (?:here|now)"
         r"|tickets",
     ),

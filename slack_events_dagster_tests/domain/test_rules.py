@@ -140,6 +140,8 @@ def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
         ("We are live! Come say hi in the stream", "product"),
         ("Community call starting in a few minutes: https://zoom.example/j/1", "process"),
         ("Office hour on now, drop in with your questions", "process"),
+        ("Hi @ana, we fixed this in quux v0.8.2, please try that version", "product"),
+        ("Community poll day is here, vote in the thread", "marketing"),
     ],
 )
 def test_things_happening_now_are_dated_by_the_message(text: str, category: str) -> None:
