@@ -60,16 +60,17 @@ def event_candidates(
         for messages in raw_slack_messages.chunks(window.start, window.end):
             rows = []
             records = frame_records(messages)
-            parents = _thread_parents(records, raw_slack_messages)
+            parents = _thread_parents(records, raw_slack_messages, channel_names)
             for message in records:
                 channel = (message["channel_id"], message["channel_name"])
                 if channel not in policies:  # renamed mid-range: the rows hold both names
                     policies[channel] = pipeline.channel_policy(*channel)
-                parent = parents.get((message["channel_id"], message["thread_ts"]))
-                context_text = (
-                    parent_context(parent, channel_names) if message["is_thread_reply"] else None
+                parent = (
+                    parents.get((message["channel_id"], message["thread_ts"]))
+                    if message["is_thread_reply"]
+                    else None
                 )
-                row = candidate_row(message, policies[channel], channel_names, context_text)
+                row = candidate_row(message, policies[channel], channel_names, parent)
                 if row is None:
                     below[message["channel_name"]] += 1
                 else:
@@ -92,10 +93,13 @@ def event_candidates(
 
 
 def _thread_parents(
-    records: list[dict[str, Any]], raw_slack_messages: PartitionRows
-) -> Mapping[tuple[str, str], Mapping[str, Any]]:
-    """The thread parents of the replies among `records`, from this chunk or, when the parent
-    was posted in an earlier hour, from the stored messages."""
+    records: list[dict[str, Any]],
+    raw_slack_messages: PartitionRows,
+    channel_names: Mapping[str, str],
+) -> dict[tuple[str, str], str | None]:
+    """The normalised text of the thread parents of the replies among `records` (once per
+    parent, however many replies it has), from this chunk or, when the parent was posted in an
+    earlier hour, from the stored messages."""
     here = {(r["channel_id"], r["ts"]): r for r in records}
     wanted = {
         (r["channel_id"], r["thread_ts"])
@@ -104,4 +108,5 @@ def _thread_parents(
     }
     missing = wanted - here.keys()
     stored = raw_slack_messages.by_key(missing, "text", "mentions") if missing else {}
-    return {**{key: here[key] for key in wanted & here.keys()}, **stored}
+    parents = {**{key: here[key] for key in wanted & here.keys()}, **stored}
+    return {key: parent_context(row, channel_names) for key, row in parents.items()}

@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.candidates import extraction_input
 from slack_events_dagster.domain.dedup import dedup_key, event_id
 from slack_events_dagster.domain.llm import PROMPT_VERSION
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
@@ -43,14 +43,9 @@ def events(
     for chunk in event_candidates.chunks():
         candidates = frame_records(chunk)
         inputs = [
-            ExtractionInput(
-                text=candidate["text_normalized"],
-                message_time=candidate["message_time"],
-                timezone=pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
-                anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
-                links=tuple(candidate["links"]),
-                broadcast="broadcast_mention" in candidate["features"],
-                thread_parent=candidate["thread_parent_text"],
+            extraction_input(
+                candidate,
+                pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
             )
             for candidate in candidates
         ]

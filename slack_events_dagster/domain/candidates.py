@@ -9,8 +9,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from slack_events_dagster.domain.anchors import extract_anchors, extract_links
+from slack_events_dagster.domain.anchors import Anchor, extract_anchors, extract_links
 from slack_events_dagster.domain.dates import find_dates
+from slack_events_dagster.domain.rules import ExtractionInput
 from slack_events_dagster.domain.scoring import ChannelPolicy, MessageSignals, score_message
 from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text, strip_code
 
@@ -85,3 +86,16 @@ def candidate_row(
         "threshold": threshold,
         "features": features,
     }
+
+
+def extraction_input(candidate: Mapping[str, Any], timezone: str) -> ExtractionInput:
+    """What the extractor sees of an `event_candidates` row, in its channel's time zone."""
+    return ExtractionInput(
+        text=candidate["text_normalized"],
+        message_time=candidate["message_time"],
+        timezone=timezone,
+        anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
+        links=tuple(candidate["links"]),
+        broadcast="broadcast_mention" in candidate["features"],
+        thread_parent=candidate["thread_parent_text"],
+    )

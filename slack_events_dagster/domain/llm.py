@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_events_dagster.domain.anchors import Anchor
+from slack_events_dagster.domain.candidates import MAX_PARENT_CHARS
 from slack_events_dagster.domain.rules import (
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
@@ -23,7 +24,6 @@ from slack_events_dagster.domain.rules import (
 from slack_events_dagster.domain.vocabulary import CATEGORIES
 
 PROMPT_VERSION = "v2"
-MAX_PARENT_CHARS = 1000
 MAX_EVENTS = 5
 STATUSES = (
     "planned",

@@ -14,8 +14,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from slack_events_dagster.domain.anchors import Anchor
-from slack_events_dagster.domain.candidates import candidate_row, parent_context
+from slack_events_dagster.domain.candidates import (
+    candidate_row,
+    extraction_input,
+    parent_context,
+)
 from slack_events_dagster.domain.messages import MessageFilter, message_row
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.domain.scoring import ChannelPolicy
@@ -218,7 +221,7 @@ def replay(
         scored = candidate if candidate is not None else _forced_candidate(row, policy, context)
         prepared.append((label, scored, candidate is not None, bool(row["is_thread_reply"])))
         if candidate is not None or all_messages:
-            inputs.append(_extraction_input(scored, policy))
+            inputs.append(extraction_input(scored, policy.timezone))
     extracted = iter(extract(inputs)) if inputs else iter(())
     report = Report()
     for label, scored, is_candidate, is_reply in prepared:
@@ -266,19 +269,6 @@ def _forced_candidate(
     candidate = candidate_row(row, forced, {}, context)
     assert candidate is not None
     return candidate
-
-
-def _extraction_input(candidate: Mapping[str, Any], policy: ChannelPolicy) -> ExtractionInput:
-    """What the `events` asset builds from a candidate row."""
-    return ExtractionInput(
-        text=candidate["text_normalized"],
-        message_time=candidate["message_time"],
-        timezone=policy.timezone,
-        anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
-        links=tuple(candidate["links"]),
-        broadcast="broadcast_mention" in candidate["features"],
-        thread_parent=candidate["thread_parent_text"],
-    )
 
 
 # --------------------------------------------------------------------------- the printed report
