@@ -422,13 +422,11 @@ def _segment_drafts(
 
 
 def _undated_words(text: str, dates: list[DateMention]) -> list[str]:
-    """The words of a text outside its date phrases (a one-sentence text: dates' spans apply)."""
-    kept, position = [], 0
-    for mention in sorted(dates, key=lambda m: m.span):
-        kept.append(text[position : mention.span[0]])
-        position = mention.span[1]
-    kept.append(text[position:])
-    return re.findall(r"[A-Za-z][\w'-]*", " ".join(kept))
+    """The words of a text outside its date phrases. The mentions were found sentence by
+    sentence, so each is taken out by its text, not by a span into `text`."""
+    for mention in dates:
+        text = text.replace(mention.text, " ", 1)
+    return re.findall(r"[A-Za-z][\w'-]*", text)
 
 
 def _announces_undated(draft: _Draft, message: ExtractionInput, help_talk: bool) -> bool:

@@ -7,7 +7,6 @@ follow shared/LABELLING.md; misses and false alarms are grouped by kind so a per
 kind of failure to fix.
 """
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -38,7 +37,6 @@ class Outcome:
     ingested: bool  # the export reader kept it (not a skipped subtype, not missing)
     is_reply: bool
     candidate: bool
-    score: float | None
     predicted: tuple[ExtractedEvent, ...]
     pairs: tuple[tuple[int, int], ...]  # (labelled index, predicted index)
 
@@ -181,10 +179,11 @@ def read_export_rows(
             f"The labels name channels the export at {export_path} does not have: "
             f"{', '.join(sorted(missing))}. Check --export"
         )
+    names = {c.id: c.name for c in channels}
     covered = export.covered_days()
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     if covered is None:
-        return rows, {c.id: c.name for c in channels}
+        return rows, names
     for channel in channels:
         if channel.name not in channel_names:
             continue
@@ -193,7 +192,7 @@ def read_export_rows(
                 row, _ = message_row(channel, message, users, message_filter)
                 if row is not None:
                     rows[(channel.name, row["ts"])] = row
-    return rows, {c.id: c.name for c in channels}
+    return rows, names
 
 
 def replay(
@@ -218,7 +217,7 @@ def replay(
         parent = rows.get((label.channel, row["thread_ts"])) if row["is_thread_reply"] else None
         context = parent_context(parent, channel_names) if parent else None
         candidate = candidate_row(row, policy, channel_names, context)
-        scored = candidate if candidate is not None else _forced_candidate(row, policy, context)
+        scored = candidate or _forced_candidate(row, policy, channel_names, context)
         prepared.append((label, scored, candidate is not None, bool(row["is_thread_reply"])))
         if candidate is not None or all_messages:
             inputs.append(extraction_input(scored, policy.timezone))
@@ -235,7 +234,6 @@ def replay(
                 ingested=scored is not None,
                 is_reply=is_reply,
                 candidate=is_candidate,
-                score=scored["score"] if scored and is_candidate else None,
                 predicted=predicted,
                 pairs=tuple(match_events(label.events, predicted)),
             )
@@ -262,11 +260,14 @@ def combine(reports: Sequence[Report]) -> Report:
 
 
 def _forced_candidate(
-    row: Mapping[str, Any], policy: ChannelPolicy, context: str | None
+    row: Mapping[str, Any],
+    policy: ChannelPolicy,
+    channel_names: Mapping[str, str],
+    context: str | None,
 ) -> dict[str, Any]:
     """The candidate row a message would have with no threshold (for reports and --all)."""
     forced = ChannelPolicy(policy.timezone, float("-inf"), policy.weights, policy.trusted_bots)
-    candidate = candidate_row(row, forced, {}, context)
+    candidate = candidate_row(row, forced, channel_names, context)
     assert candidate is not None
     return candidate
 
@@ -322,8 +323,3 @@ def format_report(report: Report, examples: int = 3, now: datetime | None = None
 def _snippet(outcome: Outcome, width: int = 90) -> str:
     text = " ".join(outcome.text.split())
     return repr(text[:width] + ("…" if len(text) > width else ""))
-
-
-def kinds_count(groups: list[tuple[str, Outcome]]) -> Counter[str]:
-    """How many misses or false alarms of each kind."""
-    return Counter(kind for kind, _ in groups)
