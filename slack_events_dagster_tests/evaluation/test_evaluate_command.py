@@ -25,7 +25,7 @@ def _write_labels(path: Path, lines: list[dict[str, object]]) -> Path:
     return path
 
 
-def _evaluate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _evaluate(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "slack_events_dagster.cli", "evaluate", *args],
         cwd=tmp_path,
@@ -33,6 +33,7 @@ def _evaluate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
             "PATH": "/usr/bin:/bin",
             "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
             "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+            **env,
         },
         capture_output=True,
         text=True,
@@ -137,23 +138,12 @@ def test_evaluate_measures_the_llm_path_through_the_openai_client(tmp_path: Path
         ],
     )
     with OpenAIEmulator(model, api_key="sk-local") as llm:
-        result = subprocess.run(
-            [
-                sys.executable, "-m", "slack_events_dagster.cli", "evaluate", "--labels",
-                str(labels), "--export", str(SAMPLE_EXPORT), "--extractor", "openai",
-                "--all-messages", "--json", str(tmp_path / "figures.json"),
-            ],
-            cwd=tmp_path,
-            env={
-                "PATH": "/usr/bin:/bin",
-                "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
-                "SQLITE_PATH": str(tmp_path / "slack_events.db"),
-                "OPENAI_API_KEY": "sk-local",
-                "OPENAI_BASE_URL": llm.base_url,
-            },
-            capture_output=True,
-            text=True,
-            timeout=300,
+        result = _evaluate(
+            tmp_path,
+            "--labels", str(labels), "--export", str(SAMPLE_EXPORT), "--extractor", "openai",
+            "--all-messages", "--json", str(tmp_path / "figures.json"),
+            OPENAI_API_KEY="sk-local",
+            OPENAI_BASE_URL=llm.base_url,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr[-3000:]
         assert llm.request_count() == 2  # --all-messages: "thanks!" is asked too
