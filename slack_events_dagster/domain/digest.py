@@ -110,29 +110,37 @@ def _digest_order(entry: MergedEvent, options: DigestOptions) -> tuple:
     )
 
 
-def format_when(entry: MergedEvent, timezone: str) -> str:
-    """'Thu 26 Nov 14:00 UTC', 'Sat 28 Nov', a range, or 'date TBD'."""
+def _day(moment: datetime, current_year: int | None) -> str:
+    """'Sat 28 Nov', with the year when it is not the digest's own ('Sat 28 Nov 2099')."""
+    text = f"{moment:%a %d %b}"
+    return text if moment.year == current_year else f"{text} {moment:%Y}"
+
+
+def format_when(entry: MergedEvent, timezone: str, current_year: int | None = None) -> str:
+    """'Thu 26 Nov 14:00 UTC', 'Sat 28 Nov', a range, or 'date TBD'; dates outside
+    `current_year` (the digest's as-of year; None: always) carry their year."""
     if entry.event_date is None:
         return "date TBD"
     if entry.date_precision in ("day", "week", "month", "quarter"):
         zone = ZoneInfo(entry.event_timezone)
         start = entry.event_date.astimezone(zone)
         text = {
-            "week": f"week of {start:%a %d %b}",
+            "week": f"week of {_day(start, current_year)}",
             "month": f"{start:%B %Y}",
             "quarter": f"Q{(start.month - 1) // 3 + 1} {start:%Y}",
-        }.get(entry.date_precision or "", f"{start:%a %d %b}")
+        }.get(entry.date_precision or "", _day(start, current_year))
         if entry.event_end is not None and entry.date_precision == "day":
             end = entry.event_end.astimezone(zone)
             if end.date() != start.date():
-                text += f" – {end:%a %d %b}"
+                text += f" – {_day(end, current_year)}"
         return text
     zone = ZoneInfo(timezone)
     start = entry.event_date.astimezone(zone)
-    text = f"{start:%a %d %b %H:%M}"
+    text = f"{_day(start, current_year)} {start:%H:%M}"
     if entry.event_end is not None:
         end = entry.event_end.astimezone(zone)
-        text += f"–{end:%H:%M}" if end.date() == start.date() else f" – {end:%a %d %b %H:%M}"
+        same_day = end.date() == start.date()
+        text += f"–{end:%H:%M}" if same_day else f" – {_day(end, current_year)} {end:%H:%M}"
     return f"{text} {start.tzname()}"
 
 
@@ -157,12 +165,17 @@ def _more_sources(entry: MergedEvent) -> str:
     return f" and {hidden} more" if hidden > 0 else ""
 
 
-def _status_suffix(entry: MergedEvent) -> str:
+def _status_suffix(entry: MergedEvent, current_year: int | None = None) -> str:
     if entry.previous_date is not None:
-        zone = ZoneInfo(entry.event_timezone)
-        return f" _(moved from {entry.previous_date.astimezone(zone):%a %d %b})_"
+        previous = entry.previous_date.astimezone(ZoneInfo(entry.event_timezone))
+        return f" _(moved from {_day(previous, current_year)})_"
     note = STATUS_NOTE.get(entry.status)
     return f" _({note})_" if note else ""
+
+
+def _current_year(digest: Digest, timezone: str) -> int:
+    """The year the digest is 'as of', where it is read: other years are written out."""
+    return digest.as_of.astimezone(ZoneInfo(timezone)).year
 
 
 def _heading(digest: Digest, timezone: str) -> tuple[str, str]:
@@ -183,10 +196,12 @@ def _heading(digest: Digest, timezone: str) -> tuple[str, str]:
 def render_markdown(digest: Digest, timezone: str) -> str:
     title, subtitle = _heading(digest, timezone)
     lines = [f"## {title}", "", f"_{subtitle}_", ""]
+    year = _current_year(digest, timezone)
     for entry in digest.entries:
         lines.append(
-            f"- {CATEGORY_UNICODE.get(entry.category, '📅')} **{format_when(entry, timezone)}** — "
-            f"{entry.title}{_status_suffix(entry)} · {_sources_markdown(entry)}"
+            f"- {CATEGORY_UNICODE.get(entry.category, '📅')} "
+            f"**{format_when(entry, timezone, year)}** — "
+            f"{entry.title}{_status_suffix(entry, year)} · {_sources_markdown(entry)}"
         )
     return "\n".join(lines).rstrip() + "\n"
 
@@ -206,10 +221,12 @@ def render_blocks(digest: Digest, timezone: str) -> list[dict[str, Any]]:
     ]
     if digest.entries:
         blocks.append({"type": "divider"})
+    year = _current_year(digest, timezone)
     for entry in digest.entries:
         text = (
-            f"{CATEGORY_EMOJI.get(entry.category, ':calendar:')} *{format_when(entry, timezone)}*"
-            f"{_status_suffix(entry)}\n{entry.title}\n{_sources_mrkdwn(entry)}"
+            f"{CATEGORY_EMOJI.get(entry.category, ':calendar:')} "
+            f"*{format_when(entry, timezone, year)}*"
+            f"{_status_suffix(entry, year)}\n{entry.title}\n{_sources_mrkdwn(entry)}"
         )
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
     return blocks

@@ -1,9 +1,11 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from slack_events_dagster.domain.dedup import EventRecord
 from slack_events_dagster.domain.digest import (
     DigestOptions,
     build_digest,
+    digest_of,
     entries_as_json,
     render_blocks,
     render_markdown,
@@ -114,3 +116,32 @@ def test_a_line_links_its_first_ten_sources_and_counts_the_rest() -> None:
     for text in (markdown, section):
         assert text.count("#team-") == 10 and " and 3 more" in text
     assert len(entries_as_json(digest)[0]["sources"]) == 13
+
+
+def test_dates_outside_the_as_of_year_show_their_year() -> None:
+    """A far-future (or past) event is never mistaken for one this year: only dates in the
+    digest's own year leave the year out, in Markdown and in Block Kit alike."""
+    events = [
+        _event("y", "This year", 1),
+        _event("n", "Next year", 1, event_date=datetime(2027, 1, 5, 9, tzinfo=UTC)),
+        _event(
+            "f",
+            "Far future",
+            1,
+            date_precision="day",
+            event_date=datetime(2099, 1, 1, tzinfo=UTC),
+            event_end=datetime(2099, 1, 3, tzinfo=UTC),
+        ),
+        _event("w", "Week", 1, date_precision="week", event_date=datetime(2028, 3, 6, tzinfo=UTC)),
+    ]
+    digest = build_digest(events, END - timedelta(hours=24), END, DigestOptions())
+    markdown = render_markdown(digest, "UTC")
+    blocks = "\n".join(b["text"]["text"] for b in render_blocks(digest, "UTC")[3:])
+    for text in (markdown, blocks):
+        assert "Thu 26 Nov 14:00 UTC" in text
+        assert "Tue 05 Jan 2027 09:00 UTC" in text
+        assert "Thu 01 Jan 2099 – Sat 03 Jan 2099" in text
+        assert "week of Mon 06 Mar 2028" in text
+    moved = replace(digest.entries[0], previous_date=datetime(2025, 12, 1, tzinfo=UTC))
+    digest = digest_of([moved], END - timedelta(hours=24), END, DigestOptions())
+    assert "_(moved from Mon 01 Dec 2025)_" in render_markdown(digest, "UTC")
