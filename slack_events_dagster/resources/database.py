@@ -1,15 +1,18 @@
 """The database resource and the partition-aware SQL IO manager every asset is stored through."""
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import dagster as dg
 import pandas as pd
 from pydantic import PrivateAttr
-from sqlalchemy import Engine, Table, delete, select, tuple_
+from sqlalchemy import Connection, Engine, Table, delete, select, text, tuple_
 from sqlalchemy.exc import OperationalError
 
 from slack_events_dagster.settings import DatabaseSettings, PostgresSettings
@@ -22,6 +25,11 @@ _ready: set[str] = set()
 _ready_lock = threading.Lock()
 
 KEY_LOOKUP_CHUNK = 500
+# PostgreSQL: a write locks its table's hours one by one up to this many; a longer range locks
+# the whole table instead (each advisory lock takes a slot in the server's shared lock table).
+MAX_LOCKED_HOURS = 168
+# A dropped PostgreSQL connection is retried once, after this pause (a restart takes seconds).
+RETRY_PAUSE_SECONDS = 2.0
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -128,6 +136,9 @@ class FrameStream:
 
     frames: Iterable[pd.DataFrame]
     metadata: Callable[[], Mapping[str, Any]] = dict
+    # Replace only the window's rows whose column holds one of these values, e.g.
+    # {"channel_id": the channels read}: other channels' stored rows stay. None: the whole window.
+    replaces: Mapping[str, Sequence[Any]] | None = None
 
 
 class PartitionRows:
@@ -141,13 +152,35 @@ class PartitionRows:
         window: dg.TimeWindow | None,
         empty: bool = False,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        database: DatabaseSettings | None = None,
     ) -> None:
         self.table = table
         self.window = window
         self._engine = engine
+        self._database = database
         self._empty = empty
         self._chunk_rows = chunk_rows
         self._reader = FrameReader(table, engine.dialect)
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A pooled connection (checked alive first); connecting is retried once after a dropped
+        connection, and a lost server ends in an error that names it and what to do."""
+        try:
+            connection = _connect_with_one_retry(self._engine)
+        except Exception as error:
+            raise self._lost(error) from error
+        try:
+            yield connection
+        except Exception as error:
+            raise self._lost(error) from error
+        finally:
+            connection.close()
+
+    def _lost(self, error: Exception) -> Exception:
+        if self._database is None or not engines.is_disconnect(self._engine, error):
+            return error
+        return engines.connection_lost_error(self._database, error, f"reading {self.table.name}")
 
     def _where(self, statement: Any, start: datetime | None, end: datetime | None) -> Any:
         column = self.table.c[PARTITION_COLUMN]
@@ -169,7 +202,7 @@ class PartitionRows:
             return
         order = [self.table.c[PARTITION_COLUMN], *self.table.primary_key.columns]
         statement = self._where(self._reader.select(), start, end).order_by(*order)
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             yield from self._reader.frames(connection, statement, self._chunk_rows)
 
     def read(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
@@ -178,7 +211,7 @@ class PartitionRows:
             return self._reader.frame([])
         statement = self._where(self._reader.select(), start, end)
         statement = statement.order_by(*self.table.primary_key.columns)
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             frames = list(self._reader.frames(connection, statement, self._chunk_rows))
         return pd.concat(frames, ignore_index=True) if frames else self._reader.frame([])
 
@@ -194,7 +227,7 @@ class PartitionRows:
         key_columns = list(self.table.primary_key.columns)
         columns = [self.table.c[name] for name in names]
         found: dict[tuple[Any, ...], dict[str, Any]] = {}
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             for start in range(0, len(wanted), KEY_LOOKUP_CHUNK):
                 chunk = wanted[start : start + KEY_LOOKUP_CHUNK]
                 statement = self._where(
@@ -215,7 +248,7 @@ class PartitionRows:
             return []
         columns = [self.table.c[name] for name in names]
         statement = self._where(select(*columns).distinct(), None, None).order_by(*columns)
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             return [tuple(row) for row in connection.execute(statement)]
 
 
@@ -235,20 +268,27 @@ class SqlIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | FrameStream) -> None:
         table = self._table(context)
         stream = obj if isinstance(obj, FrameStream) else FrameStream([obj])
-        statement = delete(table)
-        window: dg.TimeWindow | None = None
-        frames: Iterable[pd.DataFrame] = stream.frames
-        if context.has_asset_partitions:
-            window = context.asset_partitions_time_window
-            start, end = utc(window.start), utc(window.end)
-            column = table.c[PARTITION_COLUMN]
-            statement = statement.where(column >= start, column < end)
-            frames = (_in_window(table.name, frame, start, end) for frame in stream.frames)
+        window = context.asset_partitions_time_window if context.has_asset_partitions else None
         engine = self.database.get_engine()
-        writer = FrameWriter(table, engine.dialect)
-        with engine.begin() as connection:
-            deleted = connection.execute(statement).rowcount
-            inserted = writer.insert(connection, frames)
+        started = [False]  # a stream's frames can be read once: retried only if none was read
+        doing = f"storing {table.name}" + (f" for {_hours_text(window)}" if window else "")
+        for attempt in (1, 2):
+            try:
+                deleted, inserted = self._replace(context, engine, table, window, stream, started)
+                break
+            except Exception as error:
+                if not engines.is_disconnect(engine, error):
+                    raise
+                if attempt == 2 or (started[0] and isinstance(obj, FrameStream)):
+                    retried = " (after one retry)" if attempt == 2 else ""
+                    raise engines.connection_lost_error(
+                        self.database.settings, error, doing + retried
+                    ) from error
+                context.log.warning(
+                    f"Connection to {self.database.description} dropped while {doing}; "
+                    f"retrying once in {RETRY_PAUSE_SECONDS:g} s"
+                )
+                time.sleep(RETRY_PAUSE_SECONDS)
         metadata: dict[str, Any] = {
             "dagster/row_count": inserted,
             "dagster/table_name": table.name,
@@ -256,18 +296,142 @@ class SqlIOManager(dg.ConfigurableIOManager):
             "database": self.database.description,
         }
         if window is not None:
-            metadata["partition_hours"] = int((window.end - window.start).total_seconds() // 3600)
+            metadata["partition_hours"] = _hour_count(window)
+        if stream.replaces is not None:
+            metadata["replaced_only"] = dg.MetadataValue.json(
+                {name: sorted(values) for name, values in stream.replaces.items()}
+            )
         context.add_output_metadata({**metadata, **stream.metadata()})
+
+    def _replace(
+        self,
+        context: dg.OutputContext,
+        engine: Engine,
+        table: Table,
+        window: dg.TimeWindow | None,
+        stream: FrameStream,
+        started: list[bool],
+    ) -> tuple[int, int]:
+        """Delete the window's rows (those in `stream.replaces` only, when given) and insert the
+        stream's, in one transaction that first waits for every other writer of these hours."""
+        statement = delete(table)
+        frames: Iterable[pd.DataFrame] = _marking_started(stream.frames, started)
+        if window is not None:
+            start, end = utc(window.start), utc(window.end)
+            column = table.c[PARTITION_COLUMN]
+            statement = statement.where(column >= start, column < end)
+            frames = (_in_window(table.name, frame, start, end) for frame in frames)
+        if stream.replaces is not None:
+            scope = {name: list(values) for name, values in stream.replaces.items()}
+            for name, values in scope.items():
+                statement = statement.where(table.c[name].in_(values))
+            frames = (_in_scope(table.name, frame, scope) for frame in frames)
+        writer = FrameWriter(table, engine.dialect)
+        with engine.begin() as connection:
+            try:
+                _lock_hours(connection, table, window, context.log)
+                deleted = connection.execute(statement).rowcount
+                inserted = writer.insert(connection, frames)
+            except Exception as error:
+                if engines.is_disconnect(engine, error):
+                    connection.invalidate()  # never hand a dead connection back to the pool
+                raise
+        return deleted, inserted
 
     def load_input(self, context: dg.InputContext) -> PartitionRows:
         table = self._table(context)
         engine = self.database.get_engine()
+        settings = self.database.settings
         if not context.has_asset_partitions:
-            return PartitionRows(engine, table, None, chunk_rows=self.chunk_rows)
+            return PartitionRows(engine, table, None, chunk_rows=self.chunk_rows, database=settings)
         if not context.asset_partition_keys:  # e.g. a look-back before the first partition
             return PartitionRows(engine, table, None, empty=True, chunk_rows=self.chunk_rows)
         window = context.asset_partitions_time_window
-        return PartitionRows(engine, table, window, chunk_rows=self.chunk_rows)
+        return PartitionRows(engine, table, window, chunk_rows=self.chunk_rows, database=settings)
+
+
+def _connect_with_one_retry(engine: Engine) -> Connection:
+    """engine.connect(), once more after a pause if the connection dropped or was refused."""
+    try:
+        return engine.connect()
+    except Exception as error:
+        if not engines.is_disconnect(engine, error):
+            raise
+    time.sleep(RETRY_PAUSE_SECONDS)
+    return engine.connect()
+
+
+def _marking_started(frames: Iterable[pd.DataFrame], started: list[bool]) -> Iterator[pd.DataFrame]:
+    for frame in frames:
+        started[0] = True
+        yield frame
+
+
+def _hour_count(window: dg.TimeWindow) -> int:
+    return int((window.end - window.start).total_seconds() // 3600)
+
+
+def _hours_text(window: dg.TimeWindow) -> str:
+    last = utc(window.end) - timedelta(hours=1)
+    first = utc(window.start)
+    if first >= last:
+        return f"hour {first:%Y-%m-%d %H:00} UTC"
+    return f"hours {first:%Y-%m-%d %H:00}..{last:%Y-%m-%d %H:00} UTC ({_hour_count(window)} h)"
+
+
+def _lock_key(table: Table) -> int:
+    """A stable 31-bit number for the table: the first key of its advisory locks."""
+    return zlib.crc32(table.name.encode()) & 0x7FFFFFFF
+
+
+def _lock_hours(
+    connection: Connection, table: Table, window: dg.TimeWindow | None, log: Any
+) -> None:
+    """PostgreSQL: wait until no other transaction writes any of the window's hours of `table`,
+    and hold them until this one ends (transaction-level advisory locks, released on commit or
+    rollback). Hours are locked oldest first, so overlapping windows queue instead of
+    deadlocking; each run holds the table's shared lock meanwhile. A window longer than
+    MAX_LOCKED_HOURS (or none) takes the table's exclusive lock instead. SQLite needs none of
+    this: it admits one writer at a time (and waits up to its busy timeout)."""
+    if connection.dialect.name != "postgresql":
+        return
+    key = _lock_key(table)
+    if window is None or _hour_count(window) > MAX_LOCKED_HOURS:
+        what = f"all of {table.name} ({_hours_text(window) if window else 'unpartitioned'})"
+        locks = [("pg_advisory_xact_lock", (key,))]
+    else:
+        what = f"{table.name} {_hours_text(window)}"
+        first_hour = int(utc(window.start).timestamp() // 3600)
+        hours = range(first_hour, first_hour + _hour_count(window))
+        locks = [("pg_advisory_xact_lock_shared", (key,))]
+        locks += [("pg_advisory_xact_lock", (key, hour)) for hour in hours]
+    waited_since: float | None = None
+    for function, keys in locks:
+        names = ", ".join(f":k{index}" for index in range(len(keys)))
+        params = {f"k{index}": value for index, value in enumerate(keys)}
+        try_function = function.replace("pg_advisory", "pg_try_advisory", 1)
+        if connection.execute(text(f"select {try_function}({names})"), params).scalar():
+            continue
+        if waited_since is None:
+            waited_since = time.monotonic()
+            log.info(f"Waiting for {what} held by another run (overlapping runs take turns)")
+        connection.execute(text(f"select {function}({names})"), params)
+    if waited_since is not None:
+        log.info(f"Got {what} after {time.monotonic() - waited_since:.1f} s of waiting")
+
+
+def _in_scope(table_name: str, frame: pd.DataFrame, scope: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """Only rows inside what is replaced may be written (another row would collide with, or
+    survive next to, a stored one)."""
+    for name, values in scope.items():
+        if name in frame.columns and not frame.empty:
+            outside = ~frame[name].isin(values)
+            if outside.any():
+                raise ValueError(
+                    f"Row for {table_name!r} has {name}={frame[name][outside].iloc[0]!r}, not "
+                    f"among the {len(values)} values being replaced: the asset built a wrong row"
+                )
+    return frame
 
 
 def _in_window(

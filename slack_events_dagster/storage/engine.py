@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from slack_events_dagster.settings import DatabaseSettings
 
@@ -100,6 +100,41 @@ def unreachable_error(database: DatabaseSettings, error: Exception) -> DatabaseU
     return DatabaseUnreachableError(
         f"Cannot reach PostgreSQL at {pg.host}:{pg.port} as user {pg.user!r}, database "
         f"{pg.database!r} ({reason}). Is it running? Try: pg_isready -h {pg.host} -p {pg.port}"
+    )
+
+
+def is_disconnect(engine: Engine, error: BaseException) -> bool:
+    """Whether `error` means the connection to PostgreSQL was lost or could not be made (not a
+    query's own failure such as a deadlock or a constraint): a SQLAlchemy error or a raw driver
+    error (the bulk COPY path talks to psycopg2 directly). SQLite has no connection to lose."""
+    if engine.dialect.name != "postgresql":
+        return False
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        error = error.orig
+    dbapi = engine.dialect.dbapi
+    if dbapi is None or not isinstance(error, dbapi.Error):
+        return False
+    if engine.dialect.is_disconnect(error, None, None):
+        return True
+    # Refused or failed connects are client-side errors: no SQLSTATE from a server.
+    return isinstance(error, dbapi.OperationalError) and getattr(error, "pgcode", None) is None
+
+
+def connection_lost_error(
+    database: DatabaseSettings, error: BaseException, doing: str
+) -> DatabaseUnreachableError:
+    """A lost or refused PostgreSQL connection while `doing` something: where, what was kept,
+    and what to do."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    detail = f" ({reason[0]})" if reason else ""
+    pg = database.postgres
+    return DatabaseUnreachableError(
+        f"Lost the connection to PostgreSQL at {pg.host}:{pg.port} (database {pg.database!r}) "
+        f"while {doing}{detail}; the transaction was rolled back, so nothing of it was stored. "
+        f"Check the server (pg_isready -h {pg.host} -p {pg.port}) and re-run the failed "
+        "partitions once it answers."
     )
 
 

@@ -1,0 +1,101 @@
+"""Overlapping range runs at the same time: they wait for each other per table and hour, and all
+succeed with the tables a single sequential run leaves."""
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from slack_events_dagster.settings import Settings
+from slack_events_dagster.storage.schema import ASSET_TABLES
+from slack_events_dagster_tests.conftest import make_settings
+from slack_events_dagster_tests.helpers import materialize_range, table_rows
+
+DAY_HOURS = [f"2026-11-{day}-{hour:02d}:00" for day in (21, 22, 23) for hour in range(24)]
+# Four runs of 36 hours, each overlapping the next by 24: 72 hours in all.
+RANGES = [(DAY_HOURS[start], DAY_HOURS[start + 35]) for start in (0, 12, 24, 36)]
+
+
+Outcome = dg.ExecuteInProcessResult | BaseException
+
+
+def _run_at_once(settings: Settings) -> tuple[list[Outcome], list[str]]:
+    """The four ranges in four threads, started together: each thread's result (or error), and
+    every message the runs logged."""
+    results: list[Outcome] = [RuntimeError("did not run")] * len(RANGES)
+    instances = [dg.DagsterInstance.ephemeral() for _ in RANGES]
+    barrier = threading.Barrier(len(RANGES))
+
+    def run(index: int, first: str, last: str) -> None:
+        barrier.wait()
+        try:
+            results[index] = materialize_range(
+                settings, first, last, instance=instances[index], raise_on_error=False
+            )
+        except BaseException as error:  # reported by _assert_all_succeeded
+            results[index] = error
+
+    threads = [
+        threading.Thread(target=run, args=(index, first, last))
+        for index, (first, last) in enumerate(RANGES)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    messages = [
+        entry.user_message
+        for instance, result in zip(instances, results, strict=True)
+        if isinstance(result, dg.ExecuteInProcessResult)
+        for entry in instance.all_logs(result.run_id)
+    ]
+    return results, messages
+
+
+def _assert_all_succeeded(results: list[Outcome]) -> None:
+    for (first, last), result in zip(RANGES, results, strict=True):
+        assert not isinstance(result, BaseException), f"{first}..{last}: {result!r}"
+        failures = [
+            event.event_specific_data.error.to_string()
+            for event in result.get_step_failure_events()
+        ]
+        assert result.success, f"{first}..{last} failed: {failures}"
+
+
+def _tables(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    """Every stored row, except that a digest is compared by its key only: what a digest's
+    24-hour look-back found depends on which run stored those events first (the digests
+    check flags a digest whose window gained events since)."""
+    tables = {name: table_rows(settings, name) for name in ASSET_TABLES}
+    tables["digests"] = [
+        {"partition_hour": row["partition_hour"], "target": row["target"]}
+        for row in tables["digests"]
+    ]
+    return tables
+
+
+def _one_sequential_run(tmp_path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The tables after one run over the whole 72 hours (SQLite: same rows as PostgreSQL)."""
+    settings = make_settings(tmp_path / "sequential")
+    materialize_range(settings, DAY_HOURS[0], DAY_HOURS[-1])
+    return _tables(settings)
+
+
+@pytest.mark.postgres
+def test_four_overlapping_runs_on_postgres_take_turns_and_all_succeed(
+    postgres_settings: Settings, tmp_path: Path
+) -> None:
+    results, messages = _run_at_once(postgres_settings)
+    _assert_all_succeeded(results)
+    assert any("held by another run" in message for message in messages)
+    assert _tables(postgres_settings) == _one_sequential_run(tmp_path)
+
+
+def test_four_overlapping_runs_on_sqlite_all_succeed(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    results, _ = _run_at_once(sqlite_settings)
+    _assert_all_succeeded(results)
+    assert _tables(sqlite_settings) == _one_sequential_run(tmp_path)
