@@ -12,7 +12,15 @@ slack_events_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+# An hourly run that is still going after an hour has a dead or stuck worker (the local run launcher
+# cannot tell): with run monitoring on (dagster.yaml), the daemon then marks it failed instead of
+# leaving it STARTED forever.
+HOURLY_RUN_MAX_SECONDS = 3600
+
 # Five minutes past each hour, for the hour just completed, so late Slack writes have settled.
 slack_events_hourly = dg.build_schedule_from_partitioned_job(
-    slack_events_job, minute_of_hour=5, name="slack_events_hourly"
+    slack_events_job,
+    minute_of_hour=5,
+    name="slack_events_hourly",
+    tags={"dagster/max_runtime": str(HOURLY_RUN_MAX_SECONDS)},
 )

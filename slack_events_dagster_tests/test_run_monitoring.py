@@ -1,0 +1,110 @@
+"""Killed runs do not stay STARTED forever: both instance files turn run monitoring on, and the
+daemon's monitoring pass fails a run whose worker is gone once its maximum runtime is over."""
+
+import logging
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.events import DagsterEvent, DagsterEventType
+from dagster._core.test_utils import create_run_for_test, create_test_daemon_workspace_context
+from dagster._core.workspace.load_target import EmptyWorkspaceTarget
+from dagster._daemon.monitoring.run_monitoring import execute_run_monitoring_iteration
+
+from slack_events_dagster.definitions import defs
+from slack_events_dagster.jobs import HOURLY_RUN_MAX_SECONDS
+from slack_events_dagster.settings import PROJECT_ROOT
+
+DAY = 24 * 3600
+
+
+def _instance(dagster_yaml: Path, home: Path) -> dg.DagsterInstance:
+    home.mkdir(exist_ok=True)
+    shutil.copy(dagster_yaml, home / "dagster.yaml")
+    return dg.DagsterInstance.from_config(str(home))
+
+
+@pytest.fixture
+def local_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
+    with _instance(PROJECT_ROOT / "dagster.yaml", tmp_path / "dagster_home") as instance:
+        yield instance
+
+
+def _assert_monitoring_catches_dead_workers(instance: dg.DagsterInstance) -> None:
+    assert instance.run_monitoring_enabled
+    assert instance.run_monitoring_start_timeout_seconds == 180
+    assert instance.run_monitoring_cancel_timeout_seconds == 180
+    # The local launcher cannot see a dead worker: the maximum runtime is what ends its run.
+    assert not instance.run_launcher.supports_check_run_worker_health
+    assert instance.run_monitoring_max_resume_run_attempts == 0
+    assert instance.run_monitoring_max_runtime_seconds == DAY
+
+
+def test_local_instance_turns_run_monitoring_on(local_instance: dg.DagsterInstance) -> None:
+    _assert_monitoring_catches_dead_workers(local_instance)
+
+
+def test_production_instance_turns_run_monitoring_on(
+    tmp_path: Path, postgres_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy/dagster.yaml verbatim, on real PostgreSQL 16 storage."""
+    for name, value in postgres_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("POSTGRES_PASSWORD", postgres_env.get("POSTGRES_PASSWORD", "unused"))
+    monkeypatch.setenv("DAGSTER_POSTGRES_DB", postgres_env["POSTGRES_DATABASE"])
+    with _instance(PROJECT_ROOT / "deploy" / "dagster.yaml", tmp_path / "home") as instance:
+        _assert_monitoring_catches_dead_workers(instance)
+
+
+def test_the_hourly_schedule_gives_its_runs_an_hour() -> None:
+    schedule = defs.resolve_schedule_def("slack_events_hourly")
+    context = dg.build_schedule_context(scheduled_execution_time=None)
+    (request,) = schedule.evaluate_tick(context).run_requests
+    assert request.tags["dagster/max_runtime"] == str(HOURLY_RUN_MAX_SECONDS)
+
+
+def _started_run(instance: dg.DagsterInstance, seconds_ago: float) -> str:
+    """A run that started `seconds_ago` whose worker is gone (killed): nothing reports for it."""
+    run = create_run_for_test(instance, job_name="slack_events_job")
+    start = DagsterEvent(DagsterEventType.RUN_START.value, job_name="slack_events_job")
+    instance.report_dagster_event(start, run.run_id, timestamp=time.time() - seconds_ago)
+    return run.run_id
+
+
+def test_a_run_whose_worker_died_is_failed_by_the_monitoring_pass(
+    local_instance: dg.DagsterInstance,
+) -> None:
+    killed = _started_run(local_instance, seconds_ago=DAY + 60)
+    recent = _started_run(local_instance, seconds_ago=60)
+    with create_test_daemon_workspace_context(EmptyWorkspaceTarget(), local_instance) as workspace:
+        list(execute_run_monitoring_iteration(workspace, logging.getLogger("run_monitoring")))
+    assert local_instance.get_run_by_id(killed).status == dg.DagsterRunStatus.FAILURE
+    assert local_instance.get_run_by_id(recent).status == dg.DagsterRunStatus.STARTED
+
+
+def test_the_documented_cleanup_without_a_daemon_fails_a_stuck_run(tmp_path: Path) -> None:
+    """README "Runs stuck in STARTED": the one-liner, run as written, against DAGSTER_HOME."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    (command,) = [line for line in readme.splitlines() if "report_run_failed" in line]
+    home = tmp_path / "dagster_home"
+    with _instance(PROJECT_ROOT / "dagster.yaml", home) as instance:
+        stuck = _started_run(instance, seconds_ago=60)
+        shell = command.replace(".venv/bin/python", shlex.quote(sys.executable))
+        shell = shell.replace("RUN_ID", stuck)
+        finished = subprocess.run(
+            shell,
+            shell=True,
+            env={**os.environ, "DAGSTER_HOME": str(home)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert instance.get_run_by_id(stuck).status == dg.DagsterRunStatus.FAILURE
