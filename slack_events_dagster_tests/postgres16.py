@@ -23,6 +23,12 @@ class Postgres16:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg2://{self.user}@{self.host}:{self.port}/{database}"
 
+    def restart(self) -> None:
+        """Restart the server (same port and options): every open connection is dropped."""
+        log = str(self.data_dir / "server.log")
+        pg_ctl = [str(_bin("pg_ctl")), "-D", str(self.data_dir), "-l", log]
+        _run_as_owner([*pg_ctl, "-m", "fast", "-w", "-t", "60", "restart"])
+
     def stop(self) -> None:
         """Stop the server; a server that is already gone (its folder removed) is fine."""
         if (self.data_dir / "postmaster.pid").exists():

@@ -28,8 +28,8 @@ KEY_LOOKUP_CHUNK = 500
 # PostgreSQL: a write locks its table's hours one by one up to this many; a longer range locks
 # the whole table instead (each advisory lock takes a slot in the server's shared lock table).
 MAX_LOCKED_HOURS = 168
-# A dropped PostgreSQL connection is retried once, after this pause (a restart takes seconds).
-RETRY_PAUSE_SECONDS = 2.0
+# A dropped PostgreSQL connection is retried once, when the server answers again within this.
+RECONNECT_WAIT_SECONDS = 30.0
 
 
 class DatabaseResource(dg.ConfigurableResource):
@@ -153,11 +153,13 @@ class PartitionRows:
         empty: bool = False,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         database: DatabaseSettings | None = None,
+        reconnect_wait_seconds: float = RECONNECT_WAIT_SECONDS,
     ) -> None:
         self.table = table
         self.window = window
         self._engine = engine
         self._database = database
+        self._reconnect_wait_seconds = reconnect_wait_seconds
         self._empty = empty
         self._chunk_rows = chunk_rows
         self._reader = FrameReader(table, engine.dialect)
@@ -167,7 +169,7 @@ class PartitionRows:
         """A pooled connection (checked alive first); connecting is retried once after a dropped
         connection, and a lost server ends in an error that names it and what to do."""
         try:
-            connection = _connect_with_one_retry(self._engine)
+            connection = _connect_with_one_retry(self._engine, self._reconnect_wait_seconds)
         except Exception as error:
             raise self._lost(error) from error
         try:
@@ -258,6 +260,7 @@ class SqlIOManager(dg.ConfigurableIOManager):
 
     database: dg.ResourceDependency[DatabaseResource]
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+    reconnect_wait_seconds: float = RECONNECT_WAIT_SECONDS
 
     def _table(self, context: dg.OutputContext | dg.InputContext) -> Table:
         name = context.asset_key.path[-1]
@@ -285,10 +288,11 @@ class SqlIOManager(dg.ConfigurableIOManager):
                         self.database.settings, error, doing + retried
                     ) from error
                 context.log.warning(
-                    f"Connection to {self.database.description} dropped while {doing}; "
-                    f"retrying once in {RETRY_PAUSE_SECONDS:g} s"
+                    f"Connection to {self.database.description} dropped while {doing}: "
+                    f"retrying once when it answers (waiting up to "
+                    f"{self.reconnect_wait_seconds:g} s)"
                 )
-                time.sleep(RETRY_PAUSE_SECONDS)
+                engines.wait_until_reachable(engine, self.reconnect_wait_seconds)
         metadata: dict[str, Any] = {
             "dagster/row_count": inserted,
             "dagster/table_name": table.name,
@@ -341,23 +345,29 @@ class SqlIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> PartitionRows:
         table = self._table(context)
         engine = self.database.get_engine()
-        settings = self.database.settings
+        options = {
+            "chunk_rows": self.chunk_rows,
+            "database": self.database.settings,
+            "reconnect_wait_seconds": self.reconnect_wait_seconds,
+        }
         if not context.has_asset_partitions:
-            return PartitionRows(engine, table, None, chunk_rows=self.chunk_rows, database=settings)
+            return PartitionRows(engine, table, None, **options)
         if not context.asset_partition_keys:  # e.g. a look-back before the first partition
-            return PartitionRows(engine, table, None, empty=True, chunk_rows=self.chunk_rows)
+            return PartitionRows(engine, table, None, empty=True, **options)
         window = context.asset_partitions_time_window
-        return PartitionRows(engine, table, window, chunk_rows=self.chunk_rows, database=settings)
+        return PartitionRows(engine, table, window, **options)
 
 
-def _connect_with_one_retry(engine: Engine) -> Connection:
-    """engine.connect(), once more after a pause if the connection dropped or was refused."""
+def _connect_with_one_retry(engine: Engine, wait_seconds: float) -> Connection:
+    """engine.connect(), once more if the connection dropped or was refused and the server
+    answers again within `wait_seconds`."""
     try:
         return engine.connect()
     except Exception as error:
         if not engines.is_disconnect(engine, error):
             raise
-    time.sleep(RETRY_PAUSE_SECONDS)
+        if not engines.wait_until_reachable(engine, wait_seconds):
+            raise
     return engine.connect()
 
 
@@ -379,7 +389,7 @@ def _hours_text(window: dg.TimeWindow) -> str:
     return f"hours {first:%Y-%m-%d %H:00}..{last:%Y-%m-%d %H:00} UTC ({_hour_count(window)} h)"
 
 
-def _lock_key(table: Table) -> int:
+def table_lock_key(table: Table) -> int:
     """A stable 31-bit number for the table: the first key of its advisory locks."""
     return zlib.crc32(table.name.encode()) & 0x7FFFFFFF
 
@@ -395,7 +405,7 @@ def _lock_hours(
     this: it admits one writer at a time (and waits up to its busy timeout)."""
     if connection.dialect.name != "postgresql":
         return
-    key = _lock_key(table)
+    key = table_lock_key(table)
     if window is None or _hour_count(window) > MAX_LOCKED_HOURS:
         what = f"all of {table.name} ({_hours_text(window) if window else 'unpartitioned'})"
         locks = [("pg_advisory_xact_lock", (key,))]

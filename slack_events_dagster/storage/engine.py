@@ -1,6 +1,7 @@
 """Engines for SQLite and PostgreSQL, and errors that say how to fix an unreachable database."""
 
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -120,6 +121,22 @@ def is_disconnect(engine: Engine, error: BaseException) -> bool:
         return True
     # Refused or failed connects are client-side errors: no SQLSTATE from a server.
     return isinstance(error, dbapi.OperationalError) and getattr(error, "pgcode", None) is None
+
+
+def wait_until_reachable(engine: Engine, seconds: float) -> bool:
+    """After a dropped connection: poll until the server accepts one again (a restart takes a
+    few seconds), for at most `seconds`. Whether it did."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with engine.connect():
+                return True
+        except Exception as error:
+            if not is_disconnect(engine, error):
+                raise
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
 
 
 def connection_lost_error(
