@@ -64,6 +64,8 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
                 "retries": api.retries,
                 "rate_limit_wait_seconds": round(api.rate_limit_wait_seconds, 3),
                 "replies_fetched": found.replies_fetched,
+                "thread_parents_scanned": found.thread_parents_scanned,
+                "threads_polled": found.threads_polled,
             }
         if found.bad_files:
             result["bad_files"] = dg.MetadataValue.json(found.bad_files)

@@ -35,7 +35,9 @@ from slack_events_dagster.resources.slack_export import SlackExport
 
 DEFAULT_TOKEN = "xoxb-emulator-token"
 DEFAULT_WORKSPACE_URL = "https://acme-demo.slack.com"
-FAULT_KINDS = frozenset({"rate_limited", "server_error", "slow", "error"})
+# "hang": accept the request and never answer (until the emulator stops, or for `delay` seconds
+# when given), then drop the connection, as a dead proxy or a black-holed route does.
+FAULT_KINDS = frozenset({"rate_limited", "server_error", "slow", "error", "hang"})
 BOT_USER_ID = "U0EMULATOR"
 BOT_ID = "B0EMULATOR"
 BOT_USER_NAME = "slack-events"
@@ -154,6 +156,7 @@ class SlackEmulator(LocalHTTPService):
         self.workspace_url = workspace_url.rstrip("/")
         super().__init__(host, port)
         self._lock = threading.RLock()
+        self._stopping = threading.Event()  # releases requests held by a "hang" fault
         self._faults: list[_Fault] = []
         self._calls: list[tuple[str, dict[str, str]]] = []
         self._removed_from: set[str] = set()
@@ -210,6 +213,15 @@ class SlackEmulator(LocalHTTPService):
         return teams.most_common(1)[0][0] if teams else "T0EMULATOR"
 
     # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> SlackEmulator:
+        self._stopping.clear()
+        return super().start()
+
+    def stop(self) -> None:
+        """Also lets go of requests a "hang" fault is holding."""
+        self._stopping.set()
+        super().stop()
 
     @property
     def base_url(self) -> str:
@@ -343,6 +355,9 @@ class SlackEmulator(LocalHTTPService):
                     body,
                     self.headers.get("Authorization", ""),
                 )
+                if reply is None:  # a "hang" fault: no answer at all
+                    self.close_connection = True
+                    return
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -385,7 +400,9 @@ class SlackEmulator(LocalHTTPService):
             params.update({key: values[-1] for key, values in form.items()})
         return params
 
-    def _respond(self, path: str, content_type: str, body: bytes, authorization: str) -> _Reply:
+    def _respond(
+        self, path: str, content_type: str, body: bytes, authorization: str
+    ) -> _Reply | None:
         """One request: log it, apply a fault if one matches, check the token, answer."""
         url = urlsplit(path)
         if not url.path.startswith("/api/"):
@@ -420,6 +437,9 @@ class SlackEmulator(LocalHTTPService):
                         "provided": "channels:read,users:read",
                     }
                 return _json_reply({"ok": False, "error": fault.error, **extra})
+            if fault.kind == "hang":
+                self._stopping.wait(fault.delay or None)
+                return None
             time.sleep(fault.delay)  # "slow": then answer normally
 
         handler = self._handlers.get(method)

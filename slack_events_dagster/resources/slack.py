@@ -9,7 +9,6 @@ from typing import Any, Literal
 import dagster as dg
 
 from slack_events_dagster.domain.messages import (
-    USER_MENTION,
     MessageFilter,
     SkipCounter,
     SlackChannel,
@@ -35,6 +34,8 @@ class FetchResult:
     channels: list[str] = field(default_factory=list)
     files_read: int = 0
     replies_fetched: int = 0
+    thread_parents_scanned: int = 0
+    threads_polled: int = 0
     api: ApiStats = field(default_factory=ApiStats)
 
     def sorted(self) -> "FetchResult":
@@ -74,6 +75,7 @@ class SlackResource(dg.ConfigurableResource):
     bot_token: str | None = None  # EnvVar("SLACK_BOT_TOKEN"): never a literal in run config
     base_url: str | None = None  # SLACK_API_BASE_URL, for proxies and the local emulator
     thread_lookback_days: int = 7
+    thread_registry_days: int = 90
     page_size: int = 200
     max_retries: int = 5
     retry_backoff_seconds: float = 1.0
@@ -85,8 +87,8 @@ class SlackResource(dg.ConfigurableResource):
         tuning = slack.model_dump(
             include={
                 "source", "channels", "include_bots", "ignored_subtypes", "workspace_url",
-                "base_url", "thread_lookback_days", "page_size", "max_retries",
-                "retry_backoff_seconds", "request_timeout_seconds",
+                "base_url", "thread_lookback_days", "thread_registry_days", "page_size",
+                "max_retries", "retry_backoff_seconds", "request_timeout_seconds",
             }
         )  # fmt: skip
         return cls(
@@ -212,6 +214,17 @@ class SlackResource(dg.ConfigurableResource):
         ]
         return select_channels(listed + extra, self.channels)
 
+    def _referenced_users(self, channel: SlackChannel, messages: list[dict]) -> set[str]:
+        """Every user id the rows will name (author, mentions in text and Block Kit), taken from
+        the rows themselves so API mode looks up exactly what an export's users.json gives."""
+        found: set[str] = set()
+        for message in messages:
+            row, _ = message_row(channel, message, {}, self.message_filter)
+            if row is not None:
+                found |= {row["user_id"]} if row["user_id"] else set()
+                found |= set(row["mentions"])
+        return found
+
     def _from_api(
         self, start: datetime, end: datetime, result: FetchResult, log: Any | None
     ) -> Iterator[list[dict[str, Any]]]:
@@ -233,13 +246,20 @@ class SlackResource(dg.ConfigurableResource):
         log: Any | None,
     ) -> Iterator[list[dict[str, Any]]]:
         for channel in channels:
-            messages, replies = window_messages(
-                reader, channel, start, end, self.thread_lookback_days
+            read = window_messages(
+                reader,
+                channel,
+                start,
+                end,
+                self.thread_lookback_days,
+                self.thread_registry_days,
             )
-            result.replies_fetched += replies
-            user_ids = {m["user"] for m in messages if isinstance(m.get("user"), str)}
-            user_ids |= {uid for m in messages for uid in USER_MENTION.findall(m.get("text") or "")}
-            users = {uid: user for uid in sorted(user_ids) if (user := reader.user(uid))}
+            messages = read.messages
+            result.replies_fetched += read.replies_fetched
+            result.thread_parents_scanned += read.parents_scanned
+            result.threads_polled += read.threads_polled
+            user_ids = sorted(self._referenced_users(channel, messages))
+            users = {uid: user for uid in user_ids if (user := reader.user(uid))}
             batch: list[dict[str, Any]] = []
             for message in messages:
                 row = self._keep(result, batch, channel, message, users)

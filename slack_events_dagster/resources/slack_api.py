@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -126,6 +127,14 @@ def _ts_param(value: Decimal) -> str:
     return f"{value:.6f}"
 
 
+def _without_credentials(url: str) -> str:
+    """A URL safe to show: a user:password@ part (a proxying base URL's) is dropped."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def describe_error(error: SlackApiError, doing: str) -> SlackSourceError:
     """A SlackApiError turned into a message that says what to do (never includes the token)."""
     response = error.response
@@ -155,6 +164,8 @@ class SlackApiReader:
         page_size: int = PAGE_SIZE,
     ) -> None:
         self.page_size = page_size
+        self.max_retries = max_retries
+        self.timeout_seconds = timeout_seconds
         self.stats = ApiStats()
         handlers: list[RetryHandler] = [
             _CountingRateLimitHandler(self.stats, max_retries),
@@ -173,7 +184,25 @@ class SlackApiReader:
             response = getattr(self.client, method)(**params)
         except SlackApiError as error:
             raise describe_error(error, doing) from None
+        except OSError as error:  # refused, timed out, DNS, TLS: after slack_sdk's retries
+            raise self.unreachable(error, doing) from error
         return response.data  # type: ignore[return-value]
+
+    def unreachable(self, error: OSError, doing: str) -> SlackSourceError:
+        """A connection failure that outlived every retry, with what to check."""
+        reason = getattr(error, "reason", None) or error
+        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
+            what = f"no answer within slack.request_timeout_seconds ({self.timeout_seconds} s)"
+        else:
+            what = f"{type(reason).__name__}: {reason}"
+        return SlackSourceError(
+            f"Could not reach the Slack API at {_without_credentials(self.client.base_url)} "
+            f"while {doing} "
+            f"({what}, after {self.max_retries} retries). Check the network and any proxy "
+            "(HTTPS_PROXY), that SLACK_API_BASE_URL (slack.base_url) is unset for slack.com or "
+            "points at a server that answers, and raise slack.request_timeout_seconds "
+            "(SLACK_REQUEST_TIMEOUT_SECONDS) if Slack is merely slow."
+        )
 
     def check_auth(self) -> dict[str, Any]:
         """auth.test: fail fast with advice when the token is wrong."""
@@ -284,6 +313,8 @@ class SlackApiReader:
                 if error.response.get("error") not in ("user_not_found", "users_not_found"):
                     raise describe_error(error, f"looking up user {user_id}") from None
                 self._users[user_id] = None
+            except OSError as error:
+                raise self.unreachable(error, f"looking up user {user_id}") from error
         return self._users[user_id]
 
     def permalink(self, channel_id: str, ts: str) -> str | None:
@@ -300,29 +331,46 @@ class SlackApiReader:
         return self._permalinks[key] or None
 
 
+@dataclass
+class WindowRead:
+    """One channel's messages of a window, and what finding their threads cost."""
+
+    messages: list[dict] = field(default_factory=list)
+    replies_fetched: int = 0
+    parents_scanned: int = 0  # top-level messages before the window read from history
+    threads_polled: int = 0  # conversations.replies threads (one or more calls each)
+
+
 def window_messages(
     reader: SlackApiReader,
     channel: SlackChannel,
     start: datetime,
     end: datetime,
     thread_lookback_days: int,
-) -> tuple[list[dict], int]:
+    thread_registry_days: int = 0,
+) -> WindowRead:
     """Every message of `channel` with start <= ts < end: top-level ones from history, replies
-    from the threads whose parent is in the window or up to `thread_lookback_days` before it and
-    whose latest reply is not older than the window. Returns (messages, replies fetched)."""
+    from the threads whose parent is in the window or up to max(`thread_lookback_days`,
+    `thread_registry_days`) before it and whose latest reply is not older than the window.
+
+    The registry window only costs history pages (top-level messages of those days, `page_size`
+    a call): a thread is polled with conversations.replies only when its latest reply is in or
+    after the window, so quiet old threads cost nothing."""
     oldest, latest = datetime_to_ts(start), datetime_to_ts(end)
-    lookback = datetime_to_ts(start - timedelta(days=thread_lookback_days))
-    parents = reader.history(channel, lookback, latest)
+    days_back = max(thread_lookback_days, thread_registry_days)
+    parents = reader.history(channel, datetime_to_ts(start - timedelta(days=days_back)), latest)
     by_ts: dict[str, dict] = {m["ts"]: m for m in parents if oldest <= Decimal(m["ts"]) < latest}
-    reply_total = 0
+    read = WindowRead(parents_scanned=len(parents) - len(by_ts))
     for parent in parents:
         if not parent.get("reply_count") or parent.get("thread_ts") not in (None, parent["ts"]):
             continue
         latest_reply = parse_ts(parent.get("latest_reply"))
         if Decimal(parent["ts"]) < oldest and latest_reply is not None and latest_reply < oldest:
             continue  # an older thread with no activity in the window
+        read.threads_polled += 1
         for reply in reader.replies(channel, parent["ts"], oldest, latest):
             if reply["ts"] not in by_ts:  # a broadcast reply is also in the history
-                reply_total += 1
+                read.replies_fetched += 1
             by_ts[reply["ts"]] = reply
-    return sorted(by_ts.values(), key=lambda m: Decimal(m["ts"])), reply_total
+    read.messages = sorted(by_ts.values(), key=lambda m: Decimal(m["ts"]))
+    return read

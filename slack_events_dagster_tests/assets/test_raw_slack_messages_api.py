@@ -1,6 +1,9 @@
 """raw_slack_messages through the real slack_sdk client against the local Slack emulator."""
 
 import json
+import shutil
+import socket
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -8,8 +11,9 @@ import dagster as dg
 import pytest
 
 from slack_events_dagster.domain.messages import datetime_to_ts
+from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import Settings
-from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
+from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN, make_settings
 from slack_events_dagster_tests.helpers import (
     dump_tables,
     failure_text,
@@ -68,8 +72,6 @@ def test_hour_by_hour_threads_spanning_partitions_land_in_their_own_hour(
 def test_hour_boundaries_are_exact_to_the_microsecond(
     tmp_path: Path, api_env: dict[str, str], slack_emulator
 ) -> None:
-    from datetime import UTC, datetime
-
     hour = datetime(2026, 11, 22, 3, tzinfo=UTC)  # a quiet Sunday night hour
     at_start = f"{datetime_to_ts(hour):.6f}"
     at_end = f"{datetime_to_ts(hour.replace(hour=4)):.6f}"
@@ -217,3 +219,121 @@ def test_unknown_and_deleted_users_do_not_fail_the_run(
     assert names["1795428000.000200"] == "oli"  # deleted (U0A1USR0011): display name kept
     users_info = [p["user"] for m, p in slack_emulator.calls if m == "users.info"]
     assert len(users_info) == len(set(users_info))  # cached per run
+
+
+def _poll_export(tmp_path: Path) -> tuple[Path, str]:
+    """The sample export plus a poll whose voters are named only in its Block Kit blocks."""
+    export = tmp_path / "poll_export"
+    shutil.copytree(SAMPLE_EXPORT, export)
+    ts = f"{datetime_to_ts(datetime(2026, 11, 22, 3, 15, tzinfo=UTC)):.6f}"
+    poll = {
+        "type": "message",
+        "user": "U0A1USR0001",
+        "ts": ts,
+        "text": "Poll: which day for the release retro?",
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": "*Which day for the retro?*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "`Tue` <@U0A1USR0003>"}},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "`Wed` <@U0A1USR0004> <@U0A1USR0009>"}],
+            },
+        ],
+    }
+    (export / "releases" / "2026-11-22.json").write_text(json.dumps([poll], indent=4))
+    return export, ts
+
+
+def test_users_named_only_in_blocks_get_their_names_as_in_export_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export_path, ts = _poll_export(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TEST_TOKEN)
+    with SlackEmulator(export_path, token=SLACK_TEST_TOKEN) as emulator:
+        api = make_settings(
+            tmp_path / "api",
+            SLACK_SOURCE="api",
+            SLACK_BOT_TOKEN=SLACK_TEST_TOKEN,
+            SLACK_API_BASE_URL=emulator.base_url,
+            SLACK_EXPORT_PATH=str(export_path),
+        )
+        assert materialize_range(api, "2026-11-22-03:00").success
+        looked_up = {p["user"] for m, p in emulator.calls if m == "users.info"}
+    export = make_settings(tmp_path / "export", SLACK_EXPORT_PATH=str(export_path))
+    materialize_range(export, "2026-11-22-03:00")
+    poll = next(r for r in _raw(api) if r["ts"] == ts)
+    assert poll["mentions"] == {"U0A1USR0003": "priya", "U0A1USR0004": "lukas.b",
+                                "U0A1USR0009": "emma"}  # fmt: skip
+    assert {"U0A1USR0003", "U0A1USR0004", "U0A1USR0009"} <= looked_up
+    assert dump_tables(api) == dump_tables(export)
+
+
+def _last_full_hour() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
+def test_a_reply_to_a_20_day_old_thread_is_ingested_in_its_hour(
+    tmp_path: Path, api_env: dict[str, str], slack_emulator
+) -> None:
+    from datetime import timedelta
+
+    hour = _last_full_hour()
+    parent_ts = f"{datetime_to_ts(hour - timedelta(days=20)):.6f}"
+    reply_ts = f"{datetime_to_ts(hour + timedelta(minutes=30)):.6f}"
+    slack_emulator.add_message(
+        RELEASES,
+        {"type": "message", "user": "U0A1USR0002", "text": "Who owns v2.4?", "ts": parent_ts},
+    )
+    slack_emulator.add_message(
+        RELEASES,
+        {"type": "message", "user": "U0A1USR0003", "text": "Still me", "ts": reply_ts,
+         "thread_ts": parent_ts, "parent_user_id": "U0A1USR0002"},
+    )  # fmt: skip
+    key = hour.strftime("%Y-%m-%d-%H:00")
+
+    lookback_only = _api(tmp_path / "week", api_env, SLACK_THREAD_REGISTRY_DAYS="7")
+    assert materialize_range(lookback_only, key).success
+    assert reply_ts not in {r["ts"] for r in _raw(lookback_only)}  # the old behaviour
+
+    api = _api(tmp_path, api_env)  # the default registry window
+    result = materialize_range(api, key)
+    assert {r["ts"]: r["thread_ts"] for r in _raw(api)}[reply_ts] == parent_ts
+    metadata = result.asset_materializations_for_node("raw_slack_messages")[0].metadata
+    assert metadata["thread_parents_scanned"].value >= 1  # the cost, reported
+    assert metadata["threads_polled"].value == 1
+    assert metadata["api_calls_by_method"].value["conversations.replies"] == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_refused_connection_says_what_to_check(tmp_path: Path, api_env: dict[str, str]) -> None:
+    base_url = f"http://127.0.0.1:{_closed_port()}/api/"
+    env = {**api_env, "SLACK_API_BASE_URL": base_url, "SLACK_MAX_RETRIES": "1"}
+    result = materialize_range(
+        make_settings(tmp_path, **env), "2026-11-20-13:00", raise_on_error=False
+    )
+    assert not result.success
+    text = failure_text(result)
+    assert f"Could not reach the Slack API at {base_url}" in text
+    assert "ConnectionRefusedError" in text and "after 1 retries" in text
+    for advice in ("proxy", "SLACK_API_BASE_URL", "slack.request_timeout_seconds"):
+        assert advice in text
+    assert SLACK_TEST_TOKEN not in text
+
+
+def test_a_slack_that_never_answers_times_out_with_advice(
+    tmp_path: Path, api_env: dict[str, str], slack_emulator
+) -> None:
+    slack_emulator.add_fault("conversations.history", "hang", times=-1)
+    api = _api(tmp_path, api_env, SLACK_MAX_RETRIES="1", SLACK_REQUEST_TIMEOUT_SECONDS="1")
+    result = materialize_range(api, "2026-11-20-13:00", raise_on_error=False)
+    assert not result.success
+    text = failure_text(result)
+    assert "while reading #" in text
+    assert "no answer within slack.request_timeout_seconds (1 s)" in text
+    assert "SLACK_REQUEST_TIMEOUT_SECONDS" in text
+    assert slack_emulator.call_count("conversations.history") == 2  # slack_sdk retried once

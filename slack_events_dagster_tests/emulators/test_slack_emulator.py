@@ -294,6 +294,22 @@ def test_slow_fault_delays_the_answer(fresh: SlackEmulator) -> None:
         _client(fresh, timeout=0.2).auth_test()
 
 
+def test_hang_fault_never_answers_and_stop_releases_it(tmp_path: Path) -> None:
+    with SlackEmulator(EXPORT, token=TOKEN) as hanging:
+        hanging.add_fault("auth.test", "hang")
+        with pytest.raises(TimeoutError):
+            _client(hanging, timeout=0.5).auth_test()
+        assert _client(hanging).auth_test()["ok"] is True  # only the one request hung
+        hanging.add_fault("auth.test", "hang", delay=0.1)  # then the connection is dropped
+        with pytest.raises(OSError):
+            _client(hanging, timeout=PATIENCE_SECONDS).auth_test()
+        hanging.add_fault("*", "hang", times=-1)
+        with pytest.raises(TimeoutError):
+            _client(hanging, timeout=0.5).conversations_list()
+        assert hanging.call_count("auth.test") == 3
+    assert hanging._stopping.is_set()  # stop() let go of the request still held
+
+
 def test_remove_bot_from_channel(fresh: SlackEmulator) -> None:
     client = _client(fresh)
     fresh.remove_bot_from(ENG)
