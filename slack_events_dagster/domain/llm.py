@@ -7,6 +7,7 @@ shape of what reaches the events table.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from importlib import resources
@@ -25,6 +26,12 @@ from slack_events_dagster.domain.vocabulary import CATEGORIES
 
 PROMPT_VERSION = "v2"
 MAX_EVENTS = 5
+MAX_YEARS_AHEAD = 2  # a later date needs its year written in the message
+# A standalone four-digit number: not part of a version ("v2030.1"), an id or a longer number.
+_YEAR = re.compile(r"(?<![\w.])(\d{4})(?!\w|\.\d)")
+# Worst-case prompt tokens: byte-level BPE tokens are at least one UTF-8 byte each, plus the
+# chat format's few tokens per message.
+PROMPT_OVERHEAD_TOKENS = 64
 STATUSES = (
     "planned",
     "confirmed",
@@ -125,18 +132,61 @@ def cost_usd(
     return (prompt_tokens * input_per_million + completion_tokens * output_per_million) / 1e6
 
 
+def max_prompt_tokens(system: str, user: str) -> int:
+    """An upper bound of a request's prompt tokens: its UTF-8 bytes (each token is at least one
+    byte), the output schema (structured outputs send it along) and the chat format's overhead."""
+    schema = json.dumps(RESPONSE_FORMAT, separators=(",", ":"))
+    return sum(len(part.encode("utf-8")) for part in (system, user, schema)) + (
+        PROMPT_OVERHEAD_TOKENS
+    )
+
+
+def stated_years(message: ExtractionInput) -> frozenset[int]:
+    """Four-digit numbers written in the message or its thread parent (candidate years)."""
+    text = message.text + "\n" + (message.thread_parent or "")
+    return frozenset(int(year) for year in _YEAR.findall(text))
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def implausible_date(
+    event_day: date, message_day: date, years_in_text: frozenset[int]
+) -> str | None:
+    """Why a model's event date cannot be right, or None: events are upcoming or ongoing, so a
+    day before the message's (same zone) is dropped, and so is a day more than MAX_YEARS_AHEAD
+    years later unless the message writes that year. Same-day times that have passed are kept
+    ("the CFP closed at noon today")."""
+    if event_day < message_day:
+        return "date_before_message"
+    if (
+        event_day > _years_later(message_day, MAX_YEARS_AHEAD)
+        and event_day.year not in years_in_text
+    ):
+        return f"date_over_{MAX_YEARS_AHEAD}_years_ahead"
+    return None
+
+
 class InvalidLLMOutput(ValueError):
     """The answer is unusable as a whole (not JSON, or not {"events": [...]})."""
 
 
 @dataclass
 class Repairs:
-    """What validation had to fix or drop, by kind, for run metadata."""
+    """What validation had to fix, and which events it dropped, by kind, for run metadata."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def add(self, kind: str) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def drop(self, reason: str) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + 1
 
 
 def _zone(value: Any, fallback: str, repairs: Repairs) -> str:
@@ -186,7 +236,9 @@ def parse_events(
     links: tuple[str, ...],
     extractor: str = "llm",
 ) -> tuple[list[ExtractedEvent], Repairs]:
-    """Validate and repair a model answer into events; InvalidLLMOutput when it is unusable."""
+    """Validate and repair a model answer into at most MAX_EVENTS events; InvalidLLMOutput when
+    it is unusable. Events dated implausibly for the message (implausible_date) are dropped and
+    counted before the cap, so injected ones cannot crowd out the real ones."""
     try:
         payload = json.loads(content)
     except (json.JSONDecodeError, TypeError) as error:
@@ -194,12 +246,9 @@ def parse_events(
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise InvalidLLMOutput('expected an object {"events": [...]}')
     repairs = Repairs()
-    items = payload["events"]
-    if len(items) > MAX_EVENTS:
-        repairs.add("too_many_events")
-        items = items[:MAX_EVENTS]
+    years_in_text = stated_years(message)
     events: list[ExtractedEvent] = []
-    for item in items:
+    for item in payload["events"]:  # as many as max_output_tokens allowed; capped when valid
         if not isinstance(item, dict):
             repairs.add("event_not_an_object")
             continue
@@ -224,6 +273,12 @@ def parse_events(
             confidence = min(max(float(confidence), 0.0), 1.0)
         zone = _zone(item.get("timezone"), message.timezone, repairs)
         start, has_time = _local_moment(item.get("date"), item.get("time"), zone, repairs)
+        if start is not None:
+            message_day = message.message_time.astimezone(start.tzinfo).date()
+            rejection = implausible_date(start.date(), message_day, years_in_text)
+            if rejection is not None:
+                repairs.drop(rejection)
+                continue
         end = None
         if item.get("end_date") or item.get("end_time"):
             end_day = item.get("end_date") or item.get("date")
@@ -250,4 +305,6 @@ def parse_events(
                 extractor=extractor,
             )
         )
-    return events, repairs
+    if len(events) > MAX_EVENTS:
+        repairs.add("too_many_events")
+    return events[:MAX_EVENTS], repairs
