@@ -71,7 +71,8 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
             result["bad_files"] = dg.MetadataValue.json(found.bad_files)
         return result
 
-    return FrameStream(frames(), metadata)
+    # Replace only the channels read: narrowing slack.channels keeps the others' stored history.
+    return FrameStream(frames(), metadata, replaces={"channel_id": found.channel_ids})
 
 
 def _regroup(batches: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:

@@ -32,6 +32,7 @@ class FetchResult:
     skipped: SkipCounter = field(default_factory=SkipCounter)
     bad_files: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    channel_ids: list[str] = field(default_factory=list)
     files_read: int = 0
     replies_fetched: int = 0
     thread_parents_scanned: int = 0
@@ -140,6 +141,7 @@ class SlackResource(dg.ConfigurableResource):
         channels = select_channels(export.channels(), self.channels)
         users = export.users()
         result.channels = [c.name for c in channels]
+        result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace
         return self._export_batches(export, channels, users, start, end, result, log)
 
     def _export_batches(
@@ -233,6 +235,7 @@ class SlackResource(dg.ConfigurableResource):
         reader.check_auth()
         channels = self._api_channels(reader)
         result.channels = [c.name for c in channels]
+        result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace
         result.api = reader.stats
         return self._api_batches(reader, channels, start, end, result, log)
 

@@ -18,6 +18,7 @@ from slack_events_dagster.storage.engine import (
 )
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
+from slack_events_dagster_tests.helpers import dump_tables, materialize_range, table_rows
 
 HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -226,3 +227,41 @@ def test_inputs_are_read_lazily_by_chunk_sub_window_and_distinct_values(
     assert len(rows.read(hours[2], hours[2] + timedelta(hours=5))) == 2  # clipped to the input
     assert rows.read(hours[0], hours[1]).empty  # before the input's window
     assert rows.distinct("target") == [("a",), ("b",)]
+
+
+def test_a_narrower_channel_whitelist_keeps_the_other_channels_history(
+    any_settings: Settings,
+) -> None:
+    """Re-running hours with SLACK_CHANNELS=#releases replaces only #releases' raw rows: the other
+    channels' messages of those hours stay, and so does everything computed from them."""
+    first, last = "2026-11-23-00:00", "2026-11-23-12:00"
+    materialize_range(any_settings, first, last)
+    before = dump_tables(any_settings)
+    stored = table_rows(any_settings, "raw_slack_messages")
+    assert len({row["channel_name"] for row in stored}) >= 3
+    releases = {row["channel_id"] for row in stored if row["channel_name"] == "releases"}
+
+    narrowed = any_settings.model_copy(
+        update={"slack": any_settings.slack.model_copy(update={"channels": ["#releases"]})}
+    )
+    result = materialize_range(narrowed, first, last)
+    raw = result.asset_materializations_for_node("raw_slack_messages")[0].metadata
+    assert raw["replaced_only"].value == {"channel_id": sorted(releases)}
+    assert raw["rows_replaced"].value == raw["dagster/row_count"].value > 0
+    assert dump_tables(any_settings) == before
+
+
+def test_a_scoped_stream_replaces_only_its_values_and_refuses_rows_outside(
+    any_settings: Settings,
+) -> None:
+    io = _io(any_settings)
+    _write(io, _digest_rows(HOUR, ["a", "b"]), HOUR)
+    scoped = FrameStream([_digest_rows(HOUR, ["a"], marker="v2")], replaces={"target": ["a"]})
+    metadata = _write(io, scoped, HOUR)
+    assert metadata["rows_replaced"] == 1
+    stored = _read(io, HOUR, HOUR)
+    assert stored["markdown"].tolist() == ["# v2", "# v1"]
+    outside = FrameStream([_digest_rows(HOUR, ["b"], marker="v3")], replaces={"target": ["a"]})
+    with pytest.raises(ValueError, match="target='b', not among the 1 values being replaced"):
+        _write(io, outside, HOUR)
+    assert _read(io, HOUR, HOUR)["markdown"].tolist() == ["# v2", "# v1"]
