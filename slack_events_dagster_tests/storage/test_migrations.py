@@ -49,6 +49,7 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
     assert "Running upgrade 001 -> 002, LLM response cache and usage ledger" in upgrade.stderr
     assert "Running upgrade 002 -> 003, Slack digest posts" in upgrade.stderr
     assert "Running upgrade 003 -> 004, Candidates keep their thread parent" in upgrade.stderr
+    assert "Running upgrade 004 -> 005, Wider user ids and model names" in upgrade.stderr
 
     engine = get_engine(make_settings(tmp_path, **postgres_env).database)
     inspector = inspect(engine)
@@ -69,7 +70,7 @@ def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Setti
     engine = get_engine(sqlite_settings.database)
     assert current_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == "004"
+    assert current_revision(engine) == "005"
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), metadata)
