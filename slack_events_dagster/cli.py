@@ -129,6 +129,12 @@ def migrate(settings: Settings) -> int:
         ensure_schema(engine, migrate=True)
     except SchemaOutOfDateError as error:
         print(error, file=sys.stderr)
+    if settings.extractor.type == "openai":  # one free call (models.list); the key is not shown
+        from slack_events_dagster.resources.extractor import check_openai_key
+
+        key_ok, line = check_openai_key(settings.llm)
+        print(f"llm:           {line}")
+        ok = ok and key_ok
         return 1
     print(f"{engines.describe(settings.database)} is at revision {current_revision(engine)}")
     return 0

@@ -148,7 +148,27 @@ class LLMSettings(_Section):
     # Omitted from requests when unset: some current small models accept only their default.
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_input_chars: int = Field(default=4000, ge=100, le=200_000)  # longer messages are cut
+    # Sent as max_completion_tokens: bounds each call's worst-case cost, reserved in the budget.
+    max_output_tokens: int = Field(default=2048, ge=256, le=100_000)
     api_key_set: bool = False  # the key itself never enters Settings: EnvVar resolves it
+
+    @field_validator("model")
+    @classmethod
+    def _fits_the_events_table(cls, value: str) -> str:
+        from slack_events_dagster.storage.schema import events, llm_cache, llm_usage
+
+        longest = min(  # events.extractor stores "openai:<model>"
+            events.c.extractor.type.length - len("openai:"),
+            llm_cache.c.model.type.length,
+            llm_usage.c.model.type.length,
+        )
+        if not value.strip() or len(value) > longest:
+            raise ValueError(
+                f"the model name must be 1 to {longest} characters (it is {len(value)}), the "
+                "width of the database's model columns (events.extractor holds 'openai:<model>'); "
+                "set OPENAI_MODEL / llm.model to the model's id"
+            )
+        return value
 
 
 class DigestTargetSettings(_Section):
@@ -279,6 +299,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SLACK_MAX_RETRIES": "slack.max_retries",
     "SLACK_RETRY_BACKOFF_SECONDS": "slack.retry_backoff_seconds",
     "EXTRACTOR": "extractor.type",
+    "EXTRACTOR_MAX_EVENTS_PER_MESSAGE": "extractor.max_events_per_message",
     "OPENAI_BASE_URL": "llm.base_url",
     "OPENAI_MODEL": "llm.model",
     "LLM_DAILY_BUDGET_USD": "llm.daily_budget_usd",
@@ -286,6 +307,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "LLM_MAX_RETRIES": "llm.max_retries",
     "LLM_TEMPERATURE": "llm.temperature",
     "LLM_MAX_INPUT_CHARS": "llm.max_input_chars",
+    "LLM_MAX_OUTPUT_TOKENS": "llm.max_output_tokens",
     "PARTITIONS_START": "partitions.start",
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",

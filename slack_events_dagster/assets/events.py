@@ -82,12 +82,24 @@ def events(
             "llm_fallbacks_by_reason": dg.MetadataValue.json(dict(sorted(stats.fallbacks.items()))),
             "llm_repairs": dg.MetadataValue.json(dict(sorted(stats.repairs.items()))),
             "llm_budget_exhausted": stats.budget_exhausted,
+            "llm_auth_failed": stats.auth_failed,
+            "llm_events_dropped": sum(stats.dropped.values()),
+            "llm_events_dropped_by_reason": dg.MetadataValue.json(
+                dict(sorted(stats.dropped.items()))
+            ),
         }
     )
-    if stats.budget_exhausted:
-        context.add_output_metadata(
-            {"warning": "Daily LLM budget spent: some messages used the rules extractor"}
+    warnings = []
+    if stats.auth_failed:  # the budget's warning is logged by the extractor as it runs out
+        warnings.append(
+            "The LLM endpoint rejected OPENAI_API_KEY (401): messages used the rules extractor; "
+            "set the right key and check it with `slack-events doctor`"
         )
+        context.log.warning(warnings[-1])
+    if stats.budget_exhausted:
+        warnings.append("Daily LLM budget spent: some messages used the rules extractor")
+    if warnings:
+        context.add_output_metadata({"warning": " | ".join(warnings)})
     return frame
 
 

@@ -31,7 +31,7 @@ Responder = Callable[[dict[str, Any]], str | dict[str, Any]]
 
 DEFAULT_API_KEY = "sk-emulator"
 DEFAULT_MODELS = ("gpt-4o-mini",)
-FAULT_KINDS = frozenset({"rate_limited", "server_error", "timeout", "content"})
+FAULT_KINDS = frozenset({"rate_limited", "server_error", "timeout", "content", "body"})
 _EMPTY_EVENTS = json.dumps({"events": []})
 
 
@@ -42,6 +42,7 @@ class _Fault:
     retry_after: float
     delay: float
     content: str
+    content_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,13 @@ class OpenAIEmulator(LocalHTTPService):
         retry_after: float = 0.0,
         delay: float = 0.0,
         content: str = "",
+        content_type: str = "application/json",
     ) -> None:
-        """Makes the next `times` chat completions (-1: all) fail, stall or answer `content`."""
+        """Makes the next `times` chat completions (-1: all) fail, stall or answer `content`.
+
+        `content` is the assistant message's text; with kind "body" it is the whole HTTP 200
+        response body instead (served as `content_type`), e.g. a proxy's HTML page or JSON
+        that is not a chat completion."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
         if times == 0 or times < -1:
@@ -155,7 +161,7 @@ class OpenAIEmulator(LocalHTTPService):
         if retry_after < 0 or delay < 0:
             raise ValueError("retry_after and delay must be >= 0 seconds")
         with self._lock:
-            self._faults.append(_Fault(kind, times, retry_after, delay, content))
+            self._faults.append(_Fault(kind, times, retry_after, delay, content, content_type))
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -335,6 +341,9 @@ class OpenAIEmulator(LocalHTTPService):
                 "server_error",
                 None,
             )
+        if fault is not None and fault.kind == "body":
+            body = fault.content.encode("utf-8")
+            return _Reply(200, {"Content-Type": fault.content_type}, body)
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.delay)
         if self.latency:
@@ -354,7 +363,8 @@ class OpenAIEmulator(LocalHTTPService):
         return _json_reply(self._completion(request, str(result)))
 
     def _completion(self, request: dict[str, Any], content: str) -> dict[str, Any]:
-        """A `chat.completion` object with one assistant choice and approximate usage."""
+        """A `chat.completion` object with one assistant choice and approximate usage; content
+        over `max_completion_tokens` (or `max_tokens`) is cut, finish_reason "length"."""
         with self._lock:
             self._completions += 1
             number = self._completions
@@ -362,6 +372,10 @@ class OpenAIEmulator(LocalHTTPService):
             _content_text(m.get("content")) for m in request["messages"] if isinstance(m, dict)
         )
         prompt_tokens, completion_tokens = _approx_tokens(prompt), _approx_tokens(content)
+        limit = request.get("max_completion_tokens") or request.get("max_tokens")
+        finish_reason = "stop"
+        if isinstance(limit, int) and limit > 0 and completion_tokens > limit:
+            content, completion_tokens, finish_reason = content[: limit * 4], limit, "length"
         return {
             "id": f"chatcmpl-emu-{number}",
             "object": "chat.completion",
@@ -371,7 +385,7 @@ class OpenAIEmulator(LocalHTTPService):
                 {
                     "index": 0,
                     "message": {"role": "assistant", "content": content, "refusal": None},
-                    "finish_reason": "stop",
+                    "finish_reason": finish_reason,
                     "logprobs": None,
                 }
             ],

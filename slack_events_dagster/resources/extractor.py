@@ -1,11 +1,15 @@
 """The `extractor` resource: candidate messages to events, by rules or by an OpenAI-compatible LLM.
 
 The LLM path never loses a message: a cached answer costs nothing, and an answer that cannot be
-had (budget spent, API failure after retries, garbage output) falls back to the rules extractor
-for that message, counted by reason in the run metadata.
+had (budget spent, API failure after retries, a rejected key, an HTTP body that is not a chat
+completion, garbage output) falls back to the rules extractor for that message, counted by reason
+in the run metadata. Before each call its worst-case cost is reserved in the usage ledger, so
+concurrent calls and runs never spend past the daily budget; the answer settles it to the actual.
 """
 
+import os
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,7 +17,7 @@ from typing import Any, Literal
 
 import dagster as dg
 import openai
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from slack_events_dagster.domain.llm import (
@@ -22,16 +26,25 @@ from slack_events_dagster.domain.llm import (
     InvalidLLMOutput,
     cache_key,
     cost_usd,
+    max_prompt_tokens,
     parse_events,
     system_prompt,
     user_payload,
 )
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput, extract_events
 from slack_events_dagster.resources.database import DatabaseResource
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import LLMSettings, Settings
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
 
 CACHE_LOOKUP_CHUNK = 500
+AUTH_FAILED = "AuthenticationError"
+MALFORMED_RESPONSE = "malformed_response"
+# PostgreSQL advisory lock serialising budget reservations (crc32 of the table, like the others).
+_LEDGER_LOCK_KEY = zlib.crc32(llm_usage.name.encode()) & 0x7FFFFFFF
+
+
+class _OverBudget(Exception):
+    """A reservation would take the day's ledger past the budget (rolled back)."""
 
 
 @dataclass
@@ -45,7 +58,9 @@ class ExtractionStats:
     cost_usd: float = 0.0
     fallbacks: dict[str, int] = field(default_factory=dict)
     repairs: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)  # events dropped, by reason
     budget_exhausted: bool = False
+    auth_failed: bool = False
 
     def fallback(self, reason: str) -> None:
         self.fallbacks[reason] = self.fallbacks.get(reason, 0) + 1
@@ -53,6 +68,10 @@ class ExtractionStats:
     def repaired(self, counts: dict[str, int]) -> None:
         for kind, count in counts.items():
             self.repairs[kind] = self.repairs.get(kind, 0) + count
+
+    def dropped_events(self, counts: dict[str, int]) -> None:
+        for reason, count in counts.items():
+            self.dropped[reason] = self.dropped.get(reason, 0) + count
 
     def add(self, other: "ExtractionStats") -> None:
         """Fold another batch's figures into these (a run extracts chunk by chunk)."""
@@ -64,7 +83,9 @@ class ExtractionStats:
         for reason, count in other.fallbacks.items():
             self.fallbacks[reason] = self.fallbacks.get(reason, 0) + count
         self.repaired(other.repairs)
+        self.dropped_events(other.dropped)
         self.budget_exhausted = self.budget_exhausted or other.budget_exhausted
+        self.auth_failed = self.auth_failed or other.auth_failed
 
 
 @dataclass
@@ -93,6 +114,7 @@ class ExtractorResource(dg.ConfigurableResource):
     timeout_seconds: float = 60.0
     temperature: float | None = None  # omitted when unset
     max_input_chars: int = 4000
+    max_output_tokens: int = 2048  # sent as max_completion_tokens; bounds the reserved cost
 
     @classmethod
     def from_settings(cls, settings: Settings, database: DatabaseResource) -> "ExtractorResource":
@@ -152,31 +174,76 @@ class ExtractorResource(dg.ConfigurableResource):
         return found
 
     def _spent_today(self) -> float:
-        today = datetime.now(UTC).date().isoformat()
+        """Today's ledger: settled calls plus the reservations of calls still in flight."""
         with self.database.get_engine().connect() as connection:
-            spent = connection.execute(
-                select(func.coalesce(func.sum(llm_usage.c.cost_usd), 0.0)).where(
-                    llm_usage.c.day == today
-                )
-            ).scalar_one()
-        return float(spent)
+            return _ledger_total(connection, datetime.now(UTC).date().isoformat())
 
-    def _record(self, key: str | None, answer: _Answer, cost: float) -> None:
-        """Book the call in the usage ledger and, for a valid answer, in the cache."""
+    def worst_case_cost(self, system: str, message: ExtractionInput) -> float:
+        """The most one call for `message` can cost: every prompt byte a token, and the full
+        max_output_tokens."""
+        prompt = max_prompt_tokens(system, user_payload(message, self.max_input_chars))
+        return cost_usd(
+            prompt,
+            self.max_output_tokens,
+            self.input_price_per_million,
+            self.output_price_per_million,
+        )
+
+    def _reserve(self, cost: float) -> int | None:
+        """Book `cost` in today's ledger before a call; None (nothing booked) when that would
+        pass the daily budget. One reservation at a time: PostgreSQL takes an advisory lock,
+        SQLite's first write holds its single writer lock; so the ledger never passes it."""
         now = datetime.now(UTC)
+        day = now.date().isoformat()
+        try:
+            with self.database.get_engine().begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK_KEY}
+                    )
+                row_id = connection.execute(
+                    insert(llm_usage).values(
+                        day=day,
+                        model=self.model,
+                        prompt_tokens=0,
+                        completion_tokens=0,
+                        cost_usd=cost,
+                        created_at=now,
+                    )
+                ).inserted_primary_key[0]
+                if _ledger_total(connection, day) > self.daily_budget_usd:
+                    raise _OverBudget
+        except _OverBudget:
+            return None
+        return int(row_id)
+
+    def _settle_reservation(self, row_id: int, answer: _Answer) -> None:
+        """Replace a reservation by what the call cost: its usage, or nothing for a failed call."""
         with self.database.get_engine().begin() as connection:
+            if answer.error is not None:
+                connection.execute(delete(llm_usage).where(llm_usage.c.id == row_id))
+                return
             connection.execute(
-                insert(llm_usage).values(
-                    day=now.date().isoformat(),
-                    model=self.model,
+                update(llm_usage)
+                .where(llm_usage.c.id == row_id)
+                .values(
                     prompt_tokens=answer.prompt_tokens,
                     completion_tokens=answer.completion_tokens,
-                    cost_usd=cost,
-                    created_at=now,
+                    cost_usd=self._cost(answer),
+                    created_at=datetime.now(UTC),
                 )
             )
-        if key is None:
-            return
+
+    def _cost(self, answer: _Answer) -> float:
+        return cost_usd(
+            answer.prompt_tokens,
+            answer.completion_tokens,
+            self.input_price_per_million,
+            self.output_price_per_million,
+        )
+
+    def _cache(self, key: str, answer: _Answer) -> None:
+        """Keep a valid answer (the date rules apply again whenever it is read)."""
         try:
             with self.database.get_engine().begin() as connection:
                 connection.execute(
@@ -187,36 +254,36 @@ class ExtractorResource(dg.ConfigurableResource):
                         response=answer.content,
                         prompt_tokens=answer.prompt_tokens,
                         completion_tokens=answer.completion_tokens,
-                        created_at=now,
+                        created_at=datetime.now(UTC),
                     )
                 )
         except IntegrityError:
             pass  # the same message was answered by a concurrent run: either answer is fine
 
-    def _ask(self, client: openai.OpenAI, message: ExtractionInput) -> _Answer:
+    def _ask(self, client: openai.OpenAI, system: str, message: ExtractionInput) -> _Answer:
         sampling = {} if self.temperature is None else {"temperature": self.temperature}
         try:
             response = client.chat.completions.create(
                 model=self.model,
                 messages=[
-                    {"role": "system", "content": system_prompt()},
+                    {"role": "system", "content": system},
                     {"role": "user", "content": user_payload(message, self.max_input_chars)},
                 ],
                 response_format=RESPONSE_FORMAT,  # type: ignore[arg-type]
+                max_completion_tokens=self.max_output_tokens,
                 **sampling,  # type: ignore[arg-type]
             )
         except openai.APIError as error:
             return _Answer(None, error=type(error).__name__)
-        usage = response.usage
-        return _Answer(
-            response.choices[0].message.content if response.choices else None,
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-        )
+        except ValueError:  # an HTTP 200 whose JSON body does not parse
+            return _Answer(None, error=MALFORMED_RESPONSE)
+        return _read_completion(response)
 
     def _parse(
         self, content: str | None, message: ExtractionInput, stats: ExtractionStats
     ) -> list[ExtractedEvent] | None:
+        """Validated events of an answer (fresh or cached): implausible dates dropped, at most
+        max_events_per_message kept; None when the answer is unusable."""
         try:
             events, repairs = parse_events(
                 content or "", message, message.anchors, message.links, extractor=self.name
@@ -224,6 +291,11 @@ class ExtractorResource(dg.ConfigurableResource):
         except InvalidLLMOutput:
             return None
         stats.repaired(repairs.counts)
+        stats.dropped_events(repairs.dropped)
+        if len(events) > self.max_events_per_message:
+            stats.dropped_events(
+                {"over_max_events_per_message": len(events) - self.max_events_per_message}
+            )
         return events[: self.max_events_per_message]
 
     def _extract_with_llm(
@@ -241,26 +313,27 @@ class ExtractorResource(dg.ConfigurableResource):
                 stats.cache_hits += 1
                 results[index] = events
 
-        budget_left = self.daily_budget_usd - self._spent_today()
-        if pending and budget_left <= 0:
+        if pending and self._spent_today() >= self.daily_budget_usd:
             stats.budget_exhausted = True
         if pending and not stats.budget_exhausted:
             client = self._client()
-            lock = threading.Lock()
-            spent = [0.0]
+            system = system_prompt()
+            budget_spent = threading.Event()
+            key_rejected = threading.Event()
 
             def ask(index: int) -> tuple[int, _Answer | None]:
-                with lock:
-                    if spent[0] >= budget_left:
-                        return index, None  # the budget ran out during this batch
-                answer = self._ask(client, messages[index])
-                with lock:
-                    spent[0] += cost_usd(
-                        answer.prompt_tokens,
-                        answer.completion_tokens,
-                        self.input_price_per_million,
-                        self.output_price_per_million,
-                    )
+                if key_rejected.is_set():  # every further call would be refused the same way
+                    return index, _Answer(None, error=AUTH_FAILED)
+                if budget_spent.is_set():
+                    return index, None
+                reservation = self._reserve(self.worst_case_cost(system, messages[index]))
+                if reservation is None:
+                    budget_spent.set()
+                    return index, None  # the budget ran out during this batch
+                answer = self._ask(client, system, messages[index])
+                if answer.error == AUTH_FAILED:
+                    key_rejected.set()
+                self._settle_reservation(reservation, answer)
                 return index, answer
 
             with ThreadPoolExecutor(max_workers=max(self.concurrency, 1)) as pool:
@@ -270,9 +343,10 @@ class ExtractorResource(dg.ConfigurableResource):
                     if answer is None:
                         stats.budget_exhausted = True
                         continue
-                    results[index] = self._settle(keys[index], messages[index], answer, stats)
+                    results[index] = self._use(keys[index], messages[index], answer, stats)
                     if log is not None and done % 50 == 0:
                         log.info(f"LLM extraction: {done}/{len(pending)} messages answered")
+            stats.auth_failed = key_rejected.is_set()
         if stats.budget_exhausted and log is not None:
             log.warning(
                 f"Daily LLM budget of ${self.daily_budget_usd:.2f} is spent: the remaining "
@@ -286,26 +360,77 @@ class ExtractorResource(dg.ConfigurableResource):
             final.append(self._keep(events))
         return final
 
-    def _settle(
+    def _use(
         self, key: str, message: ExtractionInput, answer: _Answer, stats: ExtractionStats
     ) -> list[ExtractedEvent]:
         """Account for one answer; fall back to rules (counted) when it is unusable."""
         if answer.error is not None:
-            stats.fallback(f"api_error:{answer.error}")
+            reason = (
+                answer.error if answer.error == MALFORMED_RESPONSE else f"api_error:{answer.error}"
+            )
+            stats.fallback(reason)
             return self._rules(message)
         stats.llm_calls += 1
         stats.prompt_tokens += answer.prompt_tokens
         stats.completion_tokens += answer.completion_tokens
-        cost = cost_usd(
-            answer.prompt_tokens,
-            answer.completion_tokens,
-            self.input_price_per_million,
-            self.output_price_per_million,
-        )
-        stats.cost_usd += cost
+        stats.cost_usd += self._cost(answer)
         events = self._parse(answer.content, message, stats)
-        self._record(key if events is not None else None, answer, cost)
         if events is None:
             stats.fallback("invalid_output")
             return self._rules(message)
+        self._cache(key, answer)
         return events
+
+
+def _ledger_total(connection: Connection, day: str) -> float:
+    spent = connection.execute(
+        select(func.coalesce(func.sum(llm_usage.c.cost_usd), 0.0)).where(llm_usage.c.day == day)
+    ).scalar_one()
+    return float(spent)
+
+
+def _token_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _read_completion(response: Any) -> _Answer:
+    """The content and usage of a chat completion; a MALFORMED_RESPONSE error when the body is
+    something else (a proxy's page, another API's JSON, missing choices or message)."""
+    choices = getattr(response, "choices", None)
+    message = (
+        getattr(choices[0], "message", None) if isinstance(choices, list) and choices else None
+    )
+    content = getattr(message, "content", None)
+    if message is None or not isinstance(content, (str, type(None))):
+        return _Answer(None, error=MALFORMED_RESPONSE)
+    usage = getattr(response, "usage", None)
+    if usage is None:  # some compatible servers report no usage
+        return _Answer(content)
+    prompt_tokens = _token_count(getattr(usage, "prompt_tokens", None))
+    completion_tokens = _token_count(getattr(usage, "completion_tokens", None))
+    if prompt_tokens is None or completion_tokens is None:
+        return _Answer(None, error=MALFORMED_RESPONSE)
+    return _Answer(content, prompt_tokens, completion_tokens)
+
+
+def check_openai_key(llm: LLMSettings, api_key: str | None = None) -> tuple[bool, str]:
+    """`doctor`'s check of the LLM endpoint and key with one free call (models.list): (ok, a
+    line to print). The key comes from OPENAI_API_KEY and is never part of the line."""
+    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+    where = llm.base_url or "https://api.openai.com/v1"
+    if not key:
+        return False, "OPENAI_API_KEY is not set: export it or put it in .env"
+    client = openai.OpenAI(api_key=key, base_url=llm.base_url or None, max_retries=0, timeout=10)
+    try:
+        listed = [model.id for model in client.models.list()]
+    except openai.AuthenticationError:
+        return False, (
+            f"{where} rejected OPENAI_API_KEY (401): set the right key in the environment or .env"
+        )
+    except openai.APIConnectionError:
+        return False, f"cannot reach {where}: check OPENAI_BASE_URL and the network"
+    except (openai.APIError, ValueError) as error:
+        return False, f"{where} did not list models ({type(error).__name__}): check OPENAI_BASE_URL"
+    if llm.model not in listed:
+        return True, f"key accepted by {where}; note: model {llm.model!r} is not in its model list"
+    return True, f"key accepted by {where}; model {llm.model} available"

@@ -1,16 +1,25 @@
 """EXTRACTOR=openai with the real `openai` client against the local OpenAI-compatible server."""
 
 import json
+import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
+from sqlalchemy import func, select, update
 
 from slack_events_dagster.domain.llm import PROMPT_VERSION
+from slack_events_dagster.domain.rules import ExtractionInput
 from slack_events_dagster.emulators.openai import OpenAIEmulator
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.resources.database import DatabaseResource
+from slack_events_dagster.resources.extractor import ExtractorResource, check_openai_key
+from slack_events_dagster.settings import Settings, SettingsError
+from slack_events_dagster.storage.schema import events as events_table
+from slack_events_dagster.storage.schema import llm_cache, llm_usage
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import dump_tables, materialize_range, table_rows
 
@@ -188,9 +197,9 @@ def test_spent_budget_falls_back_to_rules_with_a_warning(
     candidates = _candidates(settings)
     assert metadata["llm_budget_exhausted"] is True
     assert "budget" in metadata["warning"]
-    expected_calls = 0 if budget == "0" else 1  # a tiny budget is spent by the first answer
-    assert llm.request_count() == metadata["llm_calls"] == expected_calls
-    assert metadata["llm_fallbacks_by_reason"] == {"budget_exhausted": candidates - expected_calls}
+    # A budget below one call's worst-case cost allows no call at all (it is reserved first).
+    assert llm.request_count() == metadata["llm_calls"] == 0
+    assert metadata["llm_fallbacks_by_reason"] == {"budget_exhausted": candidates}
     assert table_rows(settings, "events")
 
 
@@ -261,3 +270,228 @@ def test_temperature_truncation_and_thread_parent_reach_the_model(tmp_path: Path
     wider = _settings(tmp_path, llm, LLM_TEMPERATURE="0.2", LLM_MAX_INPUT_CHARS="4000")
     materialize_range(wider, HOUR)
     assert llm.request_count() > 0  # the cut changed what the model sees: asked again
+
+
+# --- issue 13: malformed answers, a rejected key, injected dates, long model names, the budget --
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("<html><body>Please sign in to the proxy</body></html>", "text/html"),
+        ('{"choices": [{"message": {"content": "{}"}}], "usage": "lots"', "application/json"),
+        ('{"choices": "none"}', "application/json"),
+        ('{"object": "list", "data": []}', "application/json"),
+        ("[1, 2, 3]", "application/json"),
+    ],
+    ids=["html", "broken-json", "choices-not-a-list", "another-api", "a-list"],
+)
+def test_a_200_that_is_not_a_chat_completion_falls_back_counted(
+    tmp_path: Path, llm: OpenAIEmulator, body: str, content_type: str
+) -> None:
+    """A proxy's login page or another API's JSON, served with HTTP 200, is a failed call: the
+    run succeeds on the rules extractor, counted, and the ledger keeps nothing for it."""
+    llm.add_fault("body", content=body, content_type=content_type, times=-1)
+    settings = _settings(tmp_path, llm)
+    result = materialize_range(settings, HOUR)
+    assert result.success
+    metadata = _metadata(result)
+    assert metadata["llm_fallbacks_by_reason"] == {"malformed_response": _candidates(settings)}
+    assert metadata["llm_calls"] == 0
+    assert {e["extractor"] for e in table_rows(settings, "events")} == {"rules"}
+    assert table_rows(settings, "llm_usage") == [] and table_rows(settings, "llm_cache") == []
+
+
+def test_a_rejected_key_is_a_warning_and_a_metadata_flag(
+    tmp_path: Path, llm: OpenAIEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong_key = "sk-wrong-1234-SECRET-do-not-print"
+    monkeypatch.setenv("OPENAI_API_KEY", wrong_key)
+    settings = _settings(tmp_path, llm, OPENAI_API_KEY=wrong_key)
+    with dg.instance_for_test() as instance:
+        result = materialize_range(settings, HOUR, instance=instance)
+        records = instance.all_logs(result.run_id)
+    metadata = _metadata(result)
+    assert metadata["llm_auth_failed"] is True
+    assert "rejected OPENAI_API_KEY" in metadata["warning"]
+    assert metadata["llm_fallbacks_by_reason"] == {
+        "api_error:AuthenticationError": _candidates(settings)
+    }
+    warnings = [
+        r.user_message
+        for r in records
+        if r.level == logging.WARNING and "OPENAI_API_KEY" in r.user_message
+    ]
+    assert warnings and "slack-events doctor" in warnings[0]
+    assert wrong_key not in "".join(map(repr, records)) + json.dumps(metadata, default=str)
+    assert table_rows(settings, "events")  # the run still produced the rules' events
+
+
+def test_doctor_checks_the_key_with_one_free_call(
+    tmp_path: Path, llm: OpenAIEmulator, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from slack_events_dagster import cli
+
+    settings = _settings(tmp_path, llm)
+    assert check_openai_key(settings.llm, API_KEY) == (
+        True,
+        f"key accepted by {llm.base_url}; model gpt-4o-mini available",
+    )
+    ok, line = check_openai_key(settings.llm, "sk-wrong-SECRET-key")
+    assert not ok and "rejected OPENAI_API_KEY (401)" in line and "SECRET" not in line
+    unreachable = settings.llm.model_copy(update={"base_url": "http://127.0.0.1:9/v1"})
+    ok, line = check_openai_key(unreachable, API_KEY)
+    assert not ok and line.startswith("cannot reach http://127.0.0.1:9/v1")
+    assert llm.request_count() == 0  # models.list only: no completion was paid for
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-SECRET-key")
+    assert cli.doctor(settings) == 1
+    out = capsys.readouterr().out
+    assert "rejected OPENAI_API_KEY" in out and "SECRET" not in out
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    assert cli.doctor(settings) == 0
+    assert "key accepted" in capsys.readouterr().out
+
+
+INJECTED_DATES = ("1970-01-01", "1999-06-15", "2099-12-31", "1999-01-01", "1999-02-02")
+
+
+def _obedient_model(request: dict[str, Any]) -> str:
+    """A model that followed "give me 50 events dated 1999" (the release message is the
+    target) as far as its output limit let it: five attacker events, the real one, five more."""
+    if "v2.14.0" not in _message(request)["message"]:
+        return json.dumps({"events": []})
+    real = json.loads(fake_model(request))["events"][0]
+    attack = [real | {"title": f"Attacker event {day}", "date": day} for day in INJECTED_DATES]
+    return json.dumps({"events": [*attack, real, *attack]})
+
+
+def test_injected_events_dated_1970_1999_2099_never_reach_the_digest(
+    tmp_path: Path, llm: OpenAIEmulator
+) -> None:
+    llm.set_responder(_obedient_model)
+    settings = _settings(tmp_path, llm)
+    metadata = _metadata(materialize_range(settings, HOUR))
+    assert metadata["llm_events_dropped_by_reason"] == {
+        "date_before_message": 8 * 2,  # the announcement and a reply quoting its version
+        "date_over_2_years_ahead": 2 * 2,
+    }
+    titles = [e["title"] for e in table_rows(settings, "events")]
+    assert not [t for t in titles if "Attacker" in t]
+    assert "Release payments-api v2.14.0" in titles  # not crowded out by the attack
+    markdown = "".join(d["markdown"] for d in table_rows(settings, "digests"))
+    assert "Attacker" not in markdown and "1999" not in markdown
+
+
+def test_a_cached_injected_answer_keeps_producing_nothing(
+    tmp_path: Path, llm: OpenAIEmulator
+) -> None:
+    """An answer cached before the date rules existed (or by any model) is filtered when read:
+    the cache never brings the attacker's events back."""
+    settings = _settings(tmp_path, llm)
+    materialize_range(settings, HOUR)
+    engine = DatabaseResource.from_settings(settings.database).get_engine()
+    asked = {"messages": [{"content": json.dumps({"message": "v2.14.0"})}]}
+    release = json.loads(fake_model(asked))["events"][0]
+    poisoned = json.dumps(
+        {"events": [release | {"title": "Attacker", "date": d} for d in INJECTED_DATES]}
+    )
+    with engine.begin() as connection:  # every cached answer now holds the attack
+        connection.execute(update(llm_cache).values(response=poisoned))
+    llm.reset()
+    metadata = _metadata(materialize_range(settings, HOUR))
+    assert llm.request_count() == 0 and metadata["llm_cache_hits"] == _candidates(settings)
+    assert metadata["llm_events_dropped"] == 5 * _candidates(settings)
+    assert not [e for e in table_rows(settings, "events") if e["title"] == "Attacker"]
+
+
+def test_events_per_message_are_capped_by_the_setting(tmp_path: Path, llm: OpenAIEmulator) -> None:
+    def five_releases(request: dict[str, Any]) -> str:
+        if "v2.14.0" not in _message(request)["message"]:
+            return json.dumps({"events": []})
+        real = json.loads(fake_model(request))["events"][0]
+        days = [f"2026-11-2{day}" for day in range(5, 10)]  # distinct days: no dedup in between
+        return json.dumps({"events": [real | {"date": day} for day in days]})
+
+    llm.set_responder(five_releases)
+    settings = _settings(tmp_path, llm, EXTRACTOR_MAX_EVENTS_PER_MESSAGE="2")
+    metadata = _metadata(materialize_range(settings, HOUR))
+    per_message = {}
+    for event in table_rows(settings, "events"):
+        per_message[event["message_ts"]] = per_message.get(event["message_ts"], 0) + 1
+    assert per_message and max(per_message.values()) == 2
+    assert metadata["llm_events_dropped_by_reason"] == {
+        "over_max_events_per_message": 3 * len(per_message)
+    }
+
+
+def test_a_model_name_longer_than_its_columns_is_refused_at_settings_time(
+    tmp_path: Path, postgres_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before any call is paid for: the longest model name the columns hold works end to end on
+    PostgreSQL, and one character more is a settings error naming OPENAI_MODEL."""
+    longest = events_table.c.extractor.type.length - len("openai:")
+    assert longest >= 64  # migration 005 widened events.extractor for real model ids
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    with OpenAIEmulator(fake_model, api_key=API_KEY) as server:
+        base = {**postgres_env, "DATABASE_AUTO_MIGRATE": "true"}
+        with pytest.raises(SettingsError, match=r"OPENAI_MODEL.*environment variable OPENAI_MODEL"):
+            _settings(tmp_path, server, OPENAI_MODEL="m" * (longest + 1), **base)
+        model = "ft:gpt-4o-mini-2024-07-18:acme-corp:slack-events:" + "x" * longest
+        settings = _settings(tmp_path, server, OPENAI_MODEL=model[:longest], **base)
+        assert _metadata(materialize_range(settings, HOUR))["llm_calls"] > 0
+        extractors = {e["extractor"] for e in table_rows(settings, "events")}
+        assert extractors == {f"openai:{model[:longest]}"}
+
+
+BUDGET_USD = 1.0
+PADDED_ANSWER = json.dumps({"events": [], "padding": "x" * 740})  # ~190 completion tokens
+
+
+def test_concurrent_calls_and_runs_never_spend_past_the_daily_budget(
+    any_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two batches at once (two runs), 4 calls each in flight: each call's worst case (200
+    output tokens at $1000/M = $0.20) is reserved before it is sent and settled to its actual
+    (~$0.19) after. The ledger, read by the model at every call and at the end, never passes
+    $1.00 (before: 8 calls at once, $1.52)."""
+    database = DatabaseResource.from_settings(any_settings.database)
+    engine = database.get_engine()
+    seen: list[float] = []
+
+    def ledger_total() -> float:
+        with engine.connect() as connection:
+            spent = connection.execute(select(func.sum(llm_usage.c.cost_usd))).scalar()
+        return float(spent or 0.0)
+
+    def watching_model(request: dict[str, Any]) -> str:
+        seen.append(ledger_total())
+        return PADDED_ANSWER
+
+    with OpenAIEmulator(watching_model, api_key=API_KEY, latency=0.3) as server:
+        extractor = ExtractorResource(
+            type="openai",
+            database=database,
+            api_key=API_KEY,
+            base_url=server.base_url,
+            daily_budget_usd=BUDGET_USD,
+            input_price_per_million=0.0,
+            output_price_per_million=1000.0,
+            max_output_tokens=200,
+            concurrency=4,
+        )
+        sent = datetime(2026, 11, 23, 9, tzinfo=UTC)
+        batches = [
+            [ExtractionInput(f"Deploy {run}-{n} at 14:00", sent, "UTC") for n in range(12)]
+            for run in range(2)
+        ]
+        with ThreadPoolExecutor(max_workers=2) as runs:
+            results = list(runs.map(extractor.extract_batch, batches))
+        calls = sum(stats.llm_calls for _, stats in results)
+        assert server.request_count() == calls == len(seen)
+    assert 2 <= calls <= 5  # $0.20 reserved per call in flight, $0.19 once settled
+    assert max(seen) <= BUDGET_USD and ledger_total() <= BUDGET_USD
+    assert ledger_total() == pytest.approx(calls * 190 * 1000 / 1e6, rel=0.05)
+    assert all(stats.budget_exhausted for _, stats in results)
+    fallbacks = sum(stats.fallbacks.get("budget_exhausted", 0) for _, stats in results)
+    assert fallbacks == 24 - calls
