@@ -391,7 +391,7 @@ def file_object(owner: str, epoch: int, name: str, mimetype: str, size: int) -> 
         "user": owner,
         "size": size,
         "url_private": f"https://files.slack.com/files-pri/{TEAM_ID}-{file_id}/{name}",
-        "permalink": f"https://acme-payments.slack.com/files/{owner}/{file_id}/{name}",
+        "permalink": f"https://acme-demo.slack.com/files/{owner}/{file_id}/{name}",
     }
 
 

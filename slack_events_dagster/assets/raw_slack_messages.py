@@ -24,7 +24,9 @@ FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long back
 )
 def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> FrameStream:
     """Top-level messages and thread replies with ts in the partition's hours, with author names,
-    subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata.
+    subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata;
+    damaged ones (skipped or repaired) also in `bad_messages_by_reason`, the first 20 by file
+    and ts in `bad_message_examples`.
     Streamed: the IO manager stores each batch as it is read, so a long range never sits in
     memory."""
     window = partition_window(context)
@@ -42,8 +44,16 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
             f"{counts['messages']} messages ({counts['thread_replies']} replies) from "
             f"{len(found.channels)} channels; skipped {found.skipped.total}"
         )
+        if found.skipped.bad_total:
+            context.log.warning(
+                f"{found.skipped.bad_total} damaged messages skipped or repaired "
+                f"{dict(sorted(found.skipped.bad.items()))}; the first: "
+                f"{found.skipped.examples[:3]} (all first {len(found.skipped.examples)} in the "
+                "metadata's bad_message_examples)"
+            )
 
     def metadata() -> dict[str, Any]:
+        skipped = found.skipped
         result: dict[str, Any] = {
             "messages": counts["messages"],
             "thread_replies": counts["thread_replies"],
@@ -51,8 +61,11 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
             "source": slack.source,
             "channels": dg.MetadataValue.json(found.channels),
             "files_read": found.files_read,
-            "skipped": found.skipped.total,
-            "skipped_by_reason": dg.MetadataValue.json(dict(sorted(found.skipped.counts.items()))),
+            "skipped": skipped.total,
+            "skipped_by_reason": dg.MetadataValue.json(dict(sorted(skipped.counts.items()))),
+            "bad_messages": skipped.bad_total,
+            "bad_messages_by_reason": dg.MetadataValue.json(dict(sorted(skipped.bad.items()))),
+            "bad_message_examples": dg.MetadataValue.json(skipped.examples),
         }
         if slack.source == "api":
             api = found.api

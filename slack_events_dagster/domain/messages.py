@@ -16,6 +16,68 @@ CONTENT_SUBTYPES = frozenset(
     {"bot_message", "thread_broadcast", "me_message", "file_share", "slackbot_response"}
 )
 
+# The widest strings `raw_slack_messages` stores (storage/schema.py, migration 005): longer values
+# are cut, so SQLite and PostgreSQL store exactly the same row.
+MAX_NAME_CHARS = 255
+MAX_ID_CHARS = 255
+MAX_CHANNEL_ID_CHARS = 32
+COLUMN_CHARS = {
+    "channel_id": MAX_CHANNEL_ID_CHARS,
+    "channel_name": MAX_NAME_CHARS,
+    "user_id": MAX_ID_CHARS,
+    "user_name": MAX_NAME_CHARS,
+    "user_real_name": MAX_NAME_CHARS,
+    "bot_id": MAX_ID_CHARS,
+    "subtype": 64,
+    "edited_by": MAX_ID_CHARS,
+}
+MAX_COUNT = 2**31 - 1  # Integer columns (PostgreSQL int4)
+# NUL (PostgreSQL text refuses it) and lone UTF-16 surrogates (no encoder accepts them).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+# Why a payload is damaged input rather than skipped by policy (subtype filters, bots, empty).
+DUPLICATE_TS = "duplicate_ts"
+TOO_DEEPLY_NESTED = "too_deeply_nested"
+BAD_INPUT_REASONS = frozenset(
+    {
+        "not_an_object",
+        "bad_type",
+        "missing_or_bad_ts",
+        "ts_out_of_range",
+        "bad_subtype",
+        DUPLICATE_TS,
+        TOO_DEEPLY_NESTED,
+    }
+)
+# Prefixes of bad-input reasons: skipped after an unexpected error, or kept after a repair.
+BAD_INPUT_PREFIXES = ("unexpected_error:", "bad_field:", "cleaned:", "truncated:")
+MAX_BAD_EXAMPLES = 20
+
+
+def is_bad_input(reason: str) -> bool:
+    """Whether `reason` means damaged input (counted in `bad_messages_by_reason`)."""
+    return reason in BAD_INPUT_REASONS or reason.startswith(BAD_INPUT_PREFIXES)
+
+
+def storable(text: str) -> str:
+    """`text` without NUL and lone surrogates, which neither database can store."""
+    return UNSTORABLE.sub("", text) if UNSTORABLE.search(text) else text
+
+
+def shown(value: Any, limit: int = 64) -> str:
+    """A short, storable rendering of a payload value for reasons and metadata."""
+    if isinstance(value, str):
+        text = storable(value)
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+    return f"<{type(value).__name__}>"
+
+
+@dataclass(frozen=True)
+class UndecodableMessage:
+    """A day file item the JSON parser could not decode (nested deeper than its limit)."""
+
+    reason: str = TOO_DEEPLY_NESTED
+
 
 @dataclass(frozen=True)
 class SlackUser:
@@ -45,16 +107,58 @@ class MessageFilter:
 
 @dataclass
 class SkipCounter:
-    """Skipped-and-why counts for run metadata."""
+    """Skipped-and-why counts for run metadata: `counts` has every payload not stored (by policy
+    or damage), `bad` every damaged payload (skipped or kept after a repair), `examples` where
+    the first few damaged ones are."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    bad: dict[str, int] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, reason: str, amount: int = 1) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + amount
 
+    def note(self, reason: str | None, kept: bool, source: str, ts: Any) -> None:
+        """One payload's outcome from `message_row`: (row, None), (row, repair) or (None, why)."""
+        if reason is None:
+            return
+        if not kept:
+            self.add(reason)
+        if not is_bad_input(reason):
+            return
+        self.bad[reason] = self.bad.get(reason, 0) + 1
+        if len(self.examples) < MAX_BAD_EXAMPLES:
+            self.examples.append({"file": source, "ts": shown(ts), "reason": reason, "kept": kept})
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def bad_total(self) -> int:
+        return sum(self.bad.values())
+
+
+@dataclass
+class FirstSeen:
+    """Keeps the first message of each ts in a channel: two payloads with one ts would collide
+    on the (channel_id, ts) key. Channels arrive one after another, so one channel is held."""
+
+    channel_id: str = ""
+    seen: set[str] = field(default_factory=set)
+
+    def is_first(self, channel_id: str, ts: str) -> bool:
+        if channel_id != self.channel_id:
+            self.channel_id, self.seen = channel_id, set()
+        if ts in self.seen:
+            return False
+        self.seen.add(ts)
+        return True
+
+
+def _text_of(payload: Mapping[str, Any], key: str) -> str | None:
+    value = payload.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 def user_from_payload(payload: Mapping[str, Any]) -> SlackUser | None:
@@ -62,12 +166,15 @@ def user_from_payload(payload: Mapping[str, Any]) -> SlackUser | None:
     user_id = payload.get("id")
     if not isinstance(user_id, str) or not user_id:
         return None
-    profile = payload.get("profile") or {}
-    display = profile.get("display_name") or profile.get("real_name") or payload.get("real_name")
+    profile = payload.get("profile")
+    if not isinstance(profile, dict):
+        profile = {}  # a list or a string in a damaged users.json: the top-level names still count
+    real_name = _text_of(profile, "real_name") or _text_of(payload, "real_name")
+    display = _text_of(profile, "display_name") or real_name
     return SlackUser(
         id=user_id,
-        name=display or payload.get("name") or user_id,
-        real_name=profile.get("real_name") or payload.get("real_name"),
+        name=display or _text_of(payload, "name") or user_id,
+        real_name=real_name,
         is_bot=bool(payload.get("is_bot")),
         deleted=bool(payload.get("deleted")),
     )
@@ -89,6 +196,16 @@ def ts_to_datetime(ts: str) -> datetime:
     return datetime.fromtimestamp(int(seconds), tz=UTC) + timedelta(microseconds=micros)
 
 
+def message_time(ts: Any) -> datetime | None:
+    """The moment of a Slack ts, or None when it is not a ts or lies beyond year 9999."""
+    if parse_ts(ts) is None:
+        return None
+    try:
+        return ts_to_datetime(ts)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def datetime_to_ts(moment: datetime) -> Decimal:
     """The Slack ts of an aware datetime, exact to the microsecond."""
     delta = moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
@@ -105,45 +222,44 @@ TEXT_KINDS = ("text", "mrkdwn", "plain_text")
 LINE_KINDS = ("rich_text_section", "rich_text_preformatted", "rich_text_quote", "section")
 
 
-def blocks_to_text(blocks: Any) -> str:
-    """Plain text of Block Kit blocks (rich_text, section, header, context), Slack markup kept."""
-    parts: list[str] = []
+_LINE_END = object()  # marks where a line block's children end
 
-    def walk(node: Any) -> None:
+
+def blocks_to_text(blocks: Any) -> str:
+    """Plain text of Block Kit blocks (rich_text, section, header, context), Slack markup kept.
+    Walked with a stack, not recursion, so blocks of any depth cannot raise RecursionError."""
+    parts: list[str] = []
+    stack: list[Any] = [blocks]
+    while stack:
+        node = stack.pop()
+        if node is _LINE_END:
+            parts.append("\n")
+            continue
         if isinstance(node, list):
-            for item in node:
-                walk(item)
-            return
+            stack.extend(reversed(node))
+            continue
         if not isinstance(node, dict):
-            return
+            continue
         kind = node.get("type")
         text = node.get("text")
         if kind in TEXT_KINDS:
             if isinstance(text, str):
                 parts.append(text)
-        elif kind == "link" and node.get("url"):
-            parts.append(f"<{node['url']}|{text}>" if text else f"<{node['url']}>")
-        elif kind == "user" and node.get("user_id"):
-            parts.append(f"<@{node['user_id']}>")
-        elif kind == "channel" and node.get("channel_id"):
-            parts.append(f"<#{node['channel_id']}>")
-        elif kind == "emoji" and node.get("name"):
-            parts.append(f":{node['name']}:")
-        elif kind == "broadcast" and node.get("range"):
-            parts.append(f"<!{node['range']}>")
-        # Children in the order "elements", "text", "fields" (rich text, section, section).
-        elements = node.get("elements")
-        if isinstance(elements, (list, dict)):
-            walk(elements)
-        if isinstance(text, (list, dict)):
-            walk(text)
-        fields = node.get("fields")
-        if isinstance(fields, (list, dict)):
-            walk(fields)
+        elif kind == "link" and (url := _text_of(node, "url")):
+            parts.append(f"<{url}|{text}>" if isinstance(text, str) and text else f"<{url}>")
+        elif kind == "user" and (user_id := _text_of(node, "user_id")):
+            parts.append(f"<@{user_id}>")
+        elif kind == "channel" and (channel_id := _text_of(node, "channel_id")):
+            parts.append(f"<#{channel_id}>")
+        elif kind == "emoji" and (name := _text_of(node, "name")):
+            parts.append(f":{name}:")
+        elif kind == "broadcast" and (scope := _text_of(node, "range")):
+            parts.append(f"<!{scope}>")
         if kind in LINE_KINDS:
-            parts.append("\n")
-
-    walk(blocks)
+            stack.append(_LINE_END)
+        # Children in the order "elements", "text", "fields" (rich text, section, section).
+        children = (node.get("elements"), text, node.get("fields"))
+        stack.extend(child for child in reversed(children) if isinstance(child, (list, dict)))
     return "".join(parts).strip()
 
 
@@ -160,22 +276,24 @@ def permalink_for(
 
 
 def _author(
-    message: Mapping[str, Any], users: Mapping[str, SlackUser]
+    message: Mapping[str, Any],
+    users: Mapping[str, SlackUser],
+    user_id: str | None,
+    repairs: list[str],
 ) -> tuple[str | None, str | None]:
-    user_id = message.get("user")
-    if isinstance(user_id, str) and user_id in users:
+    if user_id is not None and user_id in users:
         user = users[user_id]
         return user.name, user.real_name
-    profile = message.get("user_profile") or {}
-    bot_profile = message.get("bot_profile") or {}
+    profile = _field(message, "user_profile", dict, repairs) or {}
+    bot_profile = _field(message, "bot_profile", dict, repairs) or {}
     name = (
-        profile.get("display_name")
-        or profile.get("real_name")
-        or message.get("username")
-        or bot_profile.get("name")
-        or (user_id if isinstance(user_id, str) else None)
+        _text_of(profile, "display_name")
+        or _text_of(profile, "real_name")
+        or _text_of(message, "username")
+        or _text_of(bot_profile, "name")
+        or user_id
     )
-    return name, profile.get("real_name")
+    return name, _text_of(profile, "real_name")
 
 
 def _mentions(texts: Iterable[str], users: Mapping[str, SlackUser]) -> dict[str, str]:
@@ -186,15 +304,51 @@ def _mentions(texts: Iterable[str], users: Mapping[str, SlackUser]) -> dict[str,
     return dict(sorted(found.items()))
 
 
-def _reactions(message: Mapping[str, Any]) -> dict[str, int]:
+def _reactions(reactions: list[Any]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for reaction in message.get("reactions") or []:
+    for reaction in reactions:
         if isinstance(reaction, dict) and isinstance(reaction.get("name"), str):
             count = reaction.get("count")
-            if not isinstance(count, int):
-                count = len(reaction.get("users") or [])
-            counts[reaction["name"]] = counts.get(reaction["name"], 0) + count
+            if not isinstance(count, int) or isinstance(count, bool):
+                voters = reaction.get("users")
+                count = len(voters) if isinstance(voters, list) else 0
+            name = reaction["name"]
+            counts[name] = min(MAX_COUNT, counts.get(name, 0) + max(0, count))
     return dict(sorted(counts.items()))
+
+
+def _field(
+    message: Mapping[str, Any], name: str, kind: type | tuple[type, ...], repairs: list[str]
+) -> Any:
+    """`message[name]` when absent or of the expected JSON type; else None, noted as a repair."""
+    value = message.get(name)
+    if value is None or isinstance(value, kind):
+        return value
+    repairs.append(f"bad_field:{name}")
+    return None
+
+
+def _storable_row(row: dict[str, Any], repairs: list[str]) -> dict[str, Any]:
+    """Every string without NUL or lone surrogates, and cut to its column's width."""
+    for column, value in row.items():
+        if isinstance(value, str):
+            cleaned = storable(value)
+            limit = COLUMN_CHARS.get(column)
+            if cleaned != value:
+                repairs.append(f"cleaned:{column}")
+            if limit is not None and len(cleaned) > limit:
+                cleaned = cleaned[:limit]
+                repairs.append(f"truncated:{column}")
+            row[column] = cleaned
+        elif isinstance(value, dict):
+            cleaned_map = {
+                storable(key): storable(item) if isinstance(item, str) else item
+                for key, item in value.items()
+            }
+            if cleaned_map != value:
+                repairs.append(f"cleaned:{column}")
+            row[column] = cleaned_map
+    return row
 
 
 def message_row(
@@ -204,24 +358,47 @@ def message_row(
     message_filter: MessageFilter,
     workspace_url: str | None = None,
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """A `raw_slack_messages` row, or (None, reason) for a payload we skip."""
+    """A `raw_slack_messages` row, or (None, reason) for a payload we skip. A kept row's reason
+    is None, or the first repair made to damaged input (`bad_field:files`, `cleaned:text`,
+    `truncated:user_name`). Never raises: one bad message must not fail the whole range."""
+    try:
+        return _message_row(channel, message, users, message_filter, workspace_url)
+    except RecursionError:
+        return None, TOO_DEEPLY_NESTED
+    except Exception as error:  # any surprise in one payload skips that payload, counted
+        return None, f"unexpected_error:{type(error).__name__}"
+
+
+def _message_row(
+    channel: SlackChannel,
+    message: Any,
+    users: Mapping[str, SlackUser],
+    message_filter: MessageFilter,
+    workspace_url: str | None,
+) -> tuple[dict[str, Any] | None, str | None]:
+    if isinstance(message, UndecodableMessage):
+        return None, message.reason
     if not isinstance(message, dict):
         return None, "not_an_object"
-    if message.get("type", "message") != "message":
-        return None, f"type:{message.get('type')}"
+    kind = message.get("type", "message")
+    if kind != "message":
+        return None, f"type:{shown(kind)}" if isinstance(kind, str) else "bad_type"
     ts = message.get("ts")
     if parse_ts(ts) is None:
         return None, "missing_or_bad_ts"
+    moment = message_time(ts)
+    if moment is None:
+        return None, "ts_out_of_range"
     subtype = message.get("subtype")
     if subtype is not None and not isinstance(subtype, str):
         return None, "bad_subtype"
     if subtype in message_filter.ignored_subtypes:
-        return None, f"ignored_subtype:{subtype}"
+        return None, f"ignored_subtype:{shown(subtype)}"
     if subtype is not None and subtype not in CONTENT_SUBTYPES:
-        return None, f"unknown_subtype:{subtype}"
-    user, bot = message.get("user"), message.get("bot_id")
-    user_id = user if isinstance(user, str) else None
-    bot_id = bot if isinstance(bot, str) else None
+        return None, f"unknown_subtype:{shown(subtype)}"
+    repairs: list[str] = []
+    user_id = _field(message, "user", str, repairs)
+    bot_id = _field(message, "bot_id", str, repairs)
     is_bot = (
         bool(bot_id)
         or subtype == "bot_message"
@@ -230,20 +407,22 @@ def message_row(
     if is_bot and not message_filter.include_bots:
         return None, "bot_excluded"
 
-    raw_text, blocks = message.get("text"), message.get("blocks")
-    files, attachments = message.get("files"), message.get("attachments")
-    text = raw_text if isinstance(raw_text, str) else ""
+    text = _field(message, "text", str, repairs) or ""
+    blocks = _field(message, "blocks", (list, dict), repairs)
+    files = _field(message, "files", list, repairs) or []
+    attachments = _field(message, "attachments", list, repairs) or []
     blocks_text = blocks_to_text(blocks) if blocks else ""
     if not text and not blocks_text and not files and not attachments:
         return None, "empty"
-    raw_thread_ts, raw_edited = message.get("thread_ts"), message.get("edited")
+    raw_thread_ts = message.get("thread_ts")
     thread_ts = raw_thread_ts if parse_ts(raw_thread_ts) else None
-    edited = raw_edited if isinstance(raw_edited, dict) else {}
-    user_name, real_name = _author(message, users)
-    reactions = _reactions(message)
-    moment = ts_to_datetime(ts)
-    reply_count = message.get("reply_count")
-    return {
+    if raw_thread_ts is not None and thread_ts is None:
+        repairs.append("bad_field:thread_ts")
+    edited = _field(message, "edited", dict, repairs) or {}
+    user_name, real_name = _author(message, users, user_id, repairs)
+    reactions = _reactions(_field(message, "reactions", list, repairs) or [])
+    reply_count = _field(message, "reply_count", int, repairs)
+    row = {
         "channel_id": channel.id,
         "ts": ts,
         "partition_hour": hour_floor(moment),
@@ -260,12 +439,14 @@ def message_row(
         "mentions": _mentions((text, blocks_text), users),
         "thread_ts": thread_ts,
         "is_thread_reply": bool(thread_ts and thread_ts != ts),
-        "reply_count": reply_count if isinstance(reply_count, int) and reply_count >= 0 else 0,
+        "reply_count": min(MAX_COUNT, max(0, reply_count or 0)),
         "reactions": reactions,
-        "reaction_count": sum(reactions.values()),
-        "attachment_count": len(attachments or []),
-        "file_count": len(files or []),
+        "reaction_count": min(MAX_COUNT, sum(reactions.values())),
+        "attachment_count": len(attachments),
+        "file_count": len(files),
         "permalink": permalink_for(workspace_url, channel.id, ts, thread_ts) or None,
         "edited_ts": edited.get("ts") if parse_ts(edited.get("ts")) else None,
-        "edited_by": edited.get("user") if isinstance(edited.get("user"), str) else None,
-    }, None
+        "edited_by": _text_of(edited, "user"),
+    }
+    row = _storable_row(row, repairs)
+    return row, (repairs[0] if repairs else None)

@@ -9,13 +9,15 @@ from typing import Any, Literal
 import dagster as dg
 
 from slack_events_dagster.domain.messages import (
+    DUPLICATE_TS,
+    FirstSeen,
     MessageFilter,
     SkipCounter,
     SlackChannel,
     SlackUser,
     message_row,
-    parse_ts,
-    ts_to_datetime,
+    message_time,
+    permalink_for,
 )
 from slack_events_dagster.resources.slack_api import ApiStats, SlackApiReader, window_messages
 from slack_events_dagster.resources.slack_export import SlackExport, SlackSourceError
@@ -30,6 +32,7 @@ class FetchResult:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     skipped: SkipCounter = field(default_factory=SkipCounter)
+    first_seen: FirstSeen = field(default_factory=FirstSeen)  # one row per (channel, ts)
     bad_files: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     channel_ids: list[str] = field(default_factory=list)
@@ -125,11 +128,19 @@ class SlackResource(dg.ConfigurableResource):
         channel: SlackChannel,
         message: Any,
         users: Mapping[str, SlackUser],
+        source: str | None = None,
+        workspace_url: str | None = None,
     ) -> dict[str, Any] | None:
-        row, reason = message_row(channel, message, users, self.message_filter, self.workspace_url)
-        if row is None:
-            result.skipped.add(reason or "unknown")
-        else:
+        """Append the message's row to `batch`, or count why not (naming `source` and the ts
+        of damaged input); the first of two messages with one ts in a channel is kept."""
+        row, reason = message_row(
+            channel, message, users, self.message_filter, workspace_url or self.workspace_url
+        )
+        if row is not None and not result.first_seen.is_first(row["channel_id"], row["ts"]):
+            row, reason = None, DUPLICATE_TS
+        ts = message.get("ts") if isinstance(message, dict) else None
+        result.skipped.note(reason, row is not None, source or f"#{channel.name}", ts)
+        if row is not None:
             batch.append(row)
         return row
 
@@ -139,10 +150,22 @@ class SlackResource(dg.ConfigurableResource):
         # Opened here, not in the generator, so a wrong path or channel fails right away.
         export = SlackExport(Path(self.export_path))
         channels = select_channels(export.channels(), self.channels)
+        for refused in export.refused_channels:
+            result.bad_files.append(refused)
+            result.skipped.add("unsafe_channel")
+            if log is not None:
+                log.warning(f"Skipping channel: {refused}")
         users = export.users()
         result.channels = [c.name for c in channels]
         result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace
-        return self._export_batches(export, channels, users, start, end, result, log)
+        workspace_url = self.workspace_url or export.workspace_url()
+        if not workspace_url and log is not None:
+            log.warning(
+                "The export names no workspace (no file permalinks or links to its channels): "
+                "messages are stored without permalinks. Set SLACK_WORKSPACE_URL "
+                "(slack.workspace_url), e.g. https://acme.slack.com, to add them"
+            )
+        return self._export_batches(export, channels, users, start, end, result, log, workspace_url)
 
     def _export_batches(
         self,
@@ -153,6 +176,7 @@ class SlackResource(dg.ConfigurableResource):
         end: datetime,
         result: FetchResult,
         log: Any | None,
+        workspace_url: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
         # Day files are named by date; read one extra day each side so the export's time zone
         # cannot hide a message, then keep exactly the window.
@@ -172,9 +196,10 @@ class SlackResource(dg.ConfigurableResource):
                 batch: list[dict[str, Any]] = []
                 for message in messages:
                     ts = message.get("ts") if isinstance(message, dict) else None
-                    if parse_ts(ts) is not None and not start <= ts_to_datetime(ts) < end:
+                    moment = message_time(ts)
+                    if moment is not None and not start <= moment < end:
                         continue  # another partition's message
-                    self._keep(result, batch, channel, message, users)
+                    self._keep(result, batch, channel, message, users, relative, workspace_url)
                     if len(batch) >= BATCH_ROWS:
                         kept += len(batch)
                         yield batch
@@ -232,12 +257,12 @@ class SlackResource(dg.ConfigurableResource):
     ) -> Iterator[list[dict[str, Any]]]:
         # Authenticated and channels resolved here, not in the generator: bad tokens fail early.
         reader = self._api_reader()
-        reader.check_auth()
+        workspace_url = self.workspace_url or reader.check_auth().get("url")
         channels = self._api_channels(reader)
         result.channels = [c.name for c in channels]
         result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace
         result.api = reader.stats
-        return self._api_batches(reader, channels, start, end, result, log)
+        return self._api_batches(reader, channels, start, end, result, log, workspace_url)
 
     def _api_batches(
         self,
@@ -247,7 +272,10 @@ class SlackResource(dg.ConfigurableResource):
         end: datetime,
         result: FetchResult,
         log: Any | None,
+        workspace_url: str | None = None,
     ) -> Iterator[list[dict[str, Any]]]:
+        """Permalinks are built from `workspace_url` (auth.test's `url` unless configured), so
+        chat.getPermalink is only called when neither says which workspace this is."""
         for channel in channels:
             read = window_messages(
                 reader,
@@ -267,7 +295,9 @@ class SlackResource(dg.ConfigurableResource):
             for message in messages:
                 row = self._keep(result, batch, channel, message, users)
                 if row is not None and row["permalink"] is None:
-                    row["permalink"] = reader.permalink(channel.id, row["ts"])
+                    row["permalink"] = permalink_for(
+                        workspace_url, channel.id, row["ts"], row["thread_ts"]
+                    ) or reader.permalink(channel.id, row["ts"])
             if log is not None:
                 log.info(
                     f"#{channel.name}: {len(messages)} messages in the window "

@@ -3,16 +3,62 @@
 import json
 import re
 import zipfile
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from slack_events_dagster.domain.messages import SlackChannel, SlackUser, user_from_payload
+from slack_events_dagster.domain.messages import (
+    MAX_CHANNEL_ID_CHARS,
+    MAX_NAME_CHARS,
+    SlackChannel,
+    SlackUser,
+    UndecodableMessage,
+    shown,
+    user_from_payload,
+)
 
 LARGE_FILE_BYTES = 8 * 1024 * 1024
+# No single export file is read beyond this: a zip's day file of a few MB compressed can hold
+# gigabytes. Slack's busiest channels write tens of MB a day; raise it here if yours write more.
+MAX_FILE_BYTES = 256 * 1024 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_CHANNEL_ID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_CHANNEL_ID_CHARS}}}")
+# A channel name is one folder inside the export: no separators, no '.'/'..', nothing unprintable.
+_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f\ud800-\udfff]")
+# Where an export names its workspace: file permalinks, and links to its own channels' messages.
+_WORKSPACE_LINK = re.compile(
+    r"https:\\?/\\?/([a-z0-9][a-z0-9-]*(?:\.enterprise)?)\.slack\.com\\?/"
+    r"(?:(?:files|docs)\\?/|archives\\?/([A-Z0-9]+))"
+)
+WORKSPACE_SCAN_BYTES = 32 * 1024 * 1024  # how much of the export is read to find its workspace
+WORKSPACE_SCAN_LINKS = 50
+_WORKSPACE_CACHE: dict[tuple[str, int, int], str | None] = {}
+
+
+def _value_end(text: str, start: int) -> int:
+    """Where the JSON array or object at `start` ends, found without recursion (for values
+    nested deeper than the parser's limit); json.JSONDecodeError when it never closes."""
+    depth, position = 0, start
+    while True:
+        found = _STRUCTURE.search(text, position)
+        if found is None:
+            raise json.JSONDecodeError("Unterminated array or object", text, start)
+        if found.group() == '"':
+            string = _STRING.match(text, found.start())
+            if string is None:
+                raise json.JSONDecodeError("Unterminated string", text, found.start())
+            position = string.end()
+            continue
+        depth += 1 if found.group() in "[{" else -1
+        position = found.end()
+        if depth <= 0:
+            return position
 
 
 def _array_items(text: str) -> Iterator[Any]:
@@ -23,7 +69,10 @@ def _array_items(text: str) -> Iterator[Any]:
         position += 1
     else:
         while True:
-            item, position = _DECODER.raw_decode(text, position)
+            try:
+                item, position = _DECODER.raw_decode(text, position)
+            except RecursionError:
+                item, position = UndecodableMessage(), _value_end(text, position)
             yield item
             position = _SPACE.match(text, position).end()
             if text.startswith(",", position):
@@ -47,6 +96,21 @@ class SlackSourceError(RuntimeError):
     """The Slack source cannot be read; the message says which file or setting to fix."""
 
 
+class NestedTooDeeply(ValueError):
+    """A file's JSON is nested deeper than the parser's recursion limit."""
+
+
+def unsafe_channel_name(name: str) -> str | None:
+    """Why `name` cannot be a channel folder inside the export, or None when it can."""
+    if name in (".", ".."):
+        return "is a relative path"
+    if _UNSAFE_NAME.search(name):
+        return "holds a path separator or an unprintable character"
+    if len(name) > MAX_NAME_CHARS:
+        return f"is longer than {MAX_NAME_CHARS} characters"
+    return None
+
+
 class SlackExport:
     """A Slack workspace export, as a folder or a .zip (optionally with one top-level folder)."""
 
@@ -58,7 +122,9 @@ class SlackExport:
                 "SLACK_EXPORT_PATH to a workspace export folder or .zip"
             )
         self._zip = zipfile.ZipFile(path) if path.is_file() else None
+        self._root = path.resolve()
         self._prefix = self._find_prefix()
+        self.refused_channels: list[str] = []  # why channels.json entries were not read
 
     def _find_prefix(self) -> str:
         if self._zip is None:
@@ -72,15 +138,51 @@ class SlackExport:
         inner = f"{self._prefix}/{relative}" if self._prefix else relative
         return f"{self.path}!{inner}" if self._zip else str(self.path / relative)
 
-    def _read_text(self, relative: str) -> str | None:
+    def _inside(self, relative: str) -> Path:
+        """The folder export's file `relative`; ValueError when it resolves outside the export
+        (a '..' or an absolute name, or a symlink out of it)."""
+        file = (self.path / relative).resolve()
+        if not file.is_relative_to(self._root):
+            raise ValueError(
+                f"{self._label(relative)} resolves to {file}, outside the export {self._root}: "
+                "not read"
+            )
+        return file
+
+    def _too_large(self, relative: str, size: int) -> ValueError:
+        return ValueError(
+            f"{self._label(relative)} is {size:,} bytes uncompressed, over the {MAX_FILE_BYTES:,}"
+            " byte limit for one export file (MAX_FILE_BYTES in "
+            "slack_events_dagster/resources/slack_export.py): not read. Raise the limit if the "
+            "file is genuine and the machine has the memory"
+        )
+
+    def _read_bytes(self, relative: str) -> bytes | None:
+        """A file's bytes, never more than MAX_FILE_BYTES (checked before reading, and while)."""
         if self._zip is not None:
             inner = f"{self._prefix}/{relative}" if self._prefix else relative
-            try:
-                return self._zip.read(inner).decode("utf-8")
-            except KeyError:
+            info = self._zip.NameToInfo.get(inner)
+            if info is None:
                 return None
-        file = self.path / relative
-        return file.read_text(encoding="utf-8") if file.is_file() else None
+            if info.file_size > MAX_FILE_BYTES:
+                raise self._too_large(relative, info.file_size)
+            with self._zip.open(info) as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        else:
+            file = self._inside(relative)
+            if not file.is_file():
+                return None
+            if file.stat().st_size > MAX_FILE_BYTES:
+                raise self._too_large(relative, file.stat().st_size)
+            with file.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise self._too_large(relative, len(data))
+        return data
+
+    def _read_text(self, relative: str) -> str | None:
+        data = self._read_bytes(relative)
+        return None if data is None else data.decode("utf-8")
 
     def read_json(self, relative: str) -> Any:
         """Parsed JSON, None when absent; a ValueError naming the file when it is malformed."""
@@ -94,10 +196,17 @@ class SlackExport:
         raw = self._decoded(relative)
         if raw is None:
             return None
-        if len(raw) > LARGE_FILE_BYTES and raw.lstrip()[:1] == "[":
+        is_array = raw.lstrip()[:1] == "["
+        if len(raw) > LARGE_FILE_BYTES and is_array:
             self._parsed(raw, relative, _check_array)
             return _array_items(raw)  # checked above: a bad file yields nothing
-        payload = self._parsed(raw, relative, json.loads)
+        try:
+            payload = self._parsed(raw, relative, json.loads)
+        except NestedTooDeeply:
+            if not is_array:
+                raise
+            # Item by item: a message nested too deeply is skipped, the others still load.
+            payload = self._parsed(raw, relative, lambda text: list(_array_items(text)))
         if not isinstance(payload, list):
             raise ValueError(f"{relative}: expected a JSON list of messages")
         return payload
@@ -107,12 +216,16 @@ class SlackExport:
             return self._read_text(relative)
         except UnicodeDecodeError as error:
             raise ValueError(f"{self._label(relative)}: not UTF-8 ({error})") from error
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            raise ValueError(f"{self._label(relative)}: cannot be read ({error})") from error
 
     def _parsed(self, raw: str, relative: str, parse: Callable[[str], Any]) -> Any:
         try:
             return parse(raw)
         except json.JSONDecodeError as error:
             raise ValueError(f"{self._label(relative)}: invalid JSON ({error})") from error
+        except RecursionError:
+            raise NestedTooDeeply(f"{self._label(relative)}: JSON nested too deeply") from None
 
     def channels(self) -> list[SlackChannel]:
         try:
@@ -125,12 +238,64 @@ class SlackExport:
             )
         if not isinstance(payload, list):
             raise SlackSourceError(f"{self._label('channels.json')}: expected a list of channels")
-        channels = [
-            SlackChannel(id=item["id"], name=item.get("name") or item["id"])
-            for item in payload
-            if isinstance(item, dict) and isinstance(item.get("id"), str)
-        ]
+        channels = []
+        for item in payload:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            channel_id, name = item["id"], item.get("name")
+            name = name if isinstance(name, str) and name else channel_id
+            problem = (
+                None if _CHANNEL_ID.fullmatch(channel_id) else "has an id that is not a Slack id"
+            ) or unsafe_channel_name(name)
+            if problem is not None:
+                self.refused_channels.append(
+                    f"{self._label('channels.json')}: channel {shown(name)!r} "
+                    f"(id {shown(channel_id)!r}) {problem}; its messages are not read"
+                )
+                continue
+            channels.append(SlackChannel(id=channel_id, name=name))
         return sorted(channels, key=lambda c: c.name)
+
+    def workspace_url(self) -> str | None:
+        """The workspace's URL as the export states it, in file permalinks or links to its own
+        channels' messages (the most frequent in the first files, read in name order); None
+        when it says nothing. Remembered per export file or folder state."""
+        stat = self.path.stat()
+        key = (str(self._root), stat.st_mtime_ns, stat.st_size)
+        if key not in _WORKSPACE_CACHE:
+            _WORKSPACE_CACHE[key] = self._find_workspace_url()
+        return _WORKSPACE_CACHE[key]
+
+    def _find_workspace_url(self) -> str | None:
+        try:
+            channel_ids = {channel.id for channel in self.channels()}
+        except SlackSourceError:
+            return None
+        found: Counter[str] = Counter()
+        scanned = 0
+        for relative in self._day_file_names():
+            try:
+                text = self._decoded(relative) or ""
+            except ValueError:
+                continue
+            for link in _WORKSPACE_LINK.finditer(text):
+                if link.group(2) is None or link.group(2) in channel_ids:
+                    found[link.group(1)] += 1
+            scanned += len(text)
+            if sum(found.values()) >= WORKSPACE_SCAN_LINKS or scanned >= WORKSPACE_SCAN_BYTES:
+                break
+        if not found:
+            return None
+        domain = min(found, key=lambda name: (-found[name], name))
+        return f"https://{domain}.slack.com"
+
+    def _day_file_names(self) -> list[str]:
+        """`<channel>/<day>.json` paths relative to the export, sorted."""
+        if self._zip is not None:
+            names = (n.removeprefix(self._prefix).lstrip("/") for n in self._zip.namelist())
+        else:
+            names = (str(p.relative_to(self.path)) for p in self.path.glob("*/*.json"))
+        return sorted(n for n in names if n.endswith(".json") and n.count("/") == 1)
 
     def users(self) -> dict[str, SlackUser]:
         try:
@@ -157,7 +322,7 @@ class SlackExport:
         if self._zip is not None:
             inner = f"{self._prefix}/{relative}" if self._prefix else relative
             return inner in self._zip.NameToInfo
-        return (self.path / relative).is_file()
+        return (self.path / relative).is_file()  # read_messages refuses it if outside the export
 
     def covered_days(self) -> tuple[date, date] | None:
         """The first and last day with a day file, to find the partitions a demo should run."""

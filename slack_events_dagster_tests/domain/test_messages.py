@@ -4,13 +4,19 @@ from decimal import Decimal
 import pytest
 
 from slack_events_dagster.domain.messages import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    FirstSeen,
     MessageFilter,
+    SkipCounter,
     SlackChannel,
     SlackUser,
+    UndecodableMessage,
     blocks_to_text,
     datetime_to_ts,
     hour_floor,
     message_row,
+    message_time,
     parse_ts,
     permalink_for,
     ts_to_datetime,
@@ -141,3 +147,150 @@ def test_blocks_with_odd_types_or_children_are_skipped_not_fatal() -> None:
         {"type": "text", "text": ["not", "a", "string"]},
     ]
     assert blocks_to_text(blocks) == "kept<https://x.io>*md*"
+
+
+# Damaged input: one bad message is skipped or repaired, never raised (issue #13).
+
+TS = "1795425247.000001"
+
+
+def test_a_ts_beyond_year_9999_is_skipped_not_raised() -> None:
+    assert message_time("999999999999.000000") is None
+    assert _row({"ts": "999999999999.000000", "text": "far future"}) == (None, "ts_out_of_range")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("attachments", 5),
+        ("reactions", 7),
+        ("user_profile", "oops"),
+        ("files", 3),
+        ("bot_profile", [1]),
+        ("edited", "yesterday"),
+        ("reply_count", "many"),
+        ("blocks", 9),
+        ("user", 42),
+        ("thread_ts", {"ts": 1}),
+    ],
+)
+def test_a_field_of_the_wrong_json_type_is_ignored_and_named(field: str, value: object) -> None:
+    row, reason = _row({"ts": TS, "text": "still here", field: value})
+    assert reason == f"bad_field:{field}"
+    assert row is not None and row["text"] == "still here"
+    assert row["attachment_count"] == row["file_count"] == row["reaction_count"] == 0
+    assert row["reply_count"] == 0 and row["user_id"] is None and row["thread_ts"] is None
+
+
+def test_odd_reactions_and_counts_fit_the_integer_columns() -> None:
+    row, _ = _row(
+        {
+            "ts": TS,
+            "text": "x",
+            "reply_count": 10**20,
+            "reactions": [
+                {"name": "a", "count": 10**20},
+                {"name": "b", "count": -3},
+                {"name": "c", "users": 5},
+                "not a reaction",
+            ],
+        }
+    )
+    assert row["reply_count"] == row["reaction_count"] == 2**31 - 1
+    assert row["reactions"] == {"a": 2**31 - 1, "b": 0, "c": 0}
+
+
+def test_a_users_json_profile_that_is_a_list_falls_back_to_the_top_level_names() -> None:
+    user = user_from_payload({"id": "U7", "name": "lee", "real_name": "Lee K", "profile": [1]})
+    assert user == SlackUser("U7", "Lee K", "Lee K")
+    user = user_from_payload({"id": "U8", "name": ["x"], "profile": {"display_name": 5}})
+    assert user is not None and user.name == "U8"
+
+
+def test_nul_and_lone_surrogates_are_removed_from_every_stored_string() -> None:
+    users = {"U1": SlackUser("U1", "ma\x00ria", "Maria \ud800Lopez")}
+    row, reason = message_row(
+        SlackChannel("C1", "rel\ud800eases"),
+        {
+            "ts": TS,
+            "user": "U1",
+            "text": "ship\x00 it \ud800<@U9>",
+            "reactions": [{"name": "ro\x00cket", "count": 1}],
+        },
+        users,
+        FILTER,
+    )
+    assert reason == "cleaned:channel_name"  # the first repair; all strings are cleaned
+    assert row["text"] == "ship it <@U9>" and row["channel_name"] == "releases"
+    assert row["user_name"] == "maria" and row["user_real_name"] == "Maria Lopez"
+    assert row["reactions"] == {"rocket": 1} and row["mentions"] == {"U9": "U9"}
+
+
+def test_over_long_names_are_cut_to_their_column_and_long_ids_fit() -> None:
+    long_id = "U" + "X" * 39
+    users = {long_id: SlackUser(long_id, "n" * 300, "r" * 300)}
+    row, reason = message_row(CHANNEL, {"ts": TS, "user": long_id, "text": "hi"}, users, FILTER)
+    assert reason == "truncated:user_name"
+    assert row["user_id"] == long_id
+    assert len(row["user_name"]) == len(row["user_real_name"]) == MAX_NAME_CHARS
+    row, reason = _row({"ts": TS, "user": "U" * 400, "text": "hi"})
+    assert reason == "truncated:user_id" and len(row["user_id"]) == MAX_ID_CHARS
+
+
+def test_blocks_nested_3000_deep_are_walked_without_recursion() -> None:
+    blocks: object = {"type": "text", "text": "deep down"}
+    for _ in range(3000):
+        blocks = {"type": "rich_text_section", "elements": [blocks]}
+    assert blocks_to_text([blocks]) == "deep down"
+    row, reason = _row({"ts": TS, "blocks": [blocks]})
+    assert reason is None and row["text"] == "deep down"
+
+
+def test_an_undecodable_item_is_skipped_as_too_deeply_nested() -> None:
+    assert _row(UndecodableMessage()) == (None, "too_deeply_nested")
+
+
+class _BrokenUsers(dict):
+    """A users mapping that fails on look-up, standing in for any bug met mid-message."""
+
+    def __contains__(self, key: object) -> bool:
+        raise RuntimeError("boom")
+
+
+def test_any_unexpected_error_skips_only_that_message_with_its_type() -> None:
+    row, reason = message_row(
+        CHANNEL, {"ts": TS, "user": "U1", "text": "x"}, _BrokenUsers(), FILTER
+    )
+    assert (row, reason) == (None, "unexpected_error:RuntimeError")
+
+
+def test_skip_counter_separates_policy_from_damage_and_keeps_20_examples() -> None:
+    counter = SkipCounter()
+    counter.note("ignored_subtype:channel_join", False, "a/2026-11-23.json", "1.000001")
+    counter.note(None, True, "a/2026-11-23.json", "1.000002")
+    counter.note("bad_field:files", True, "a/2026-11-23.json", "1.000003")
+    for index in range(30):
+        counter.note("ts_out_of_range", False, "b/2026-11-23.json", f"99999999999{index % 10}.0")
+    assert counter.counts == {"ignored_subtype:channel_join": 1, "ts_out_of_range": 30}
+    assert counter.bad == {"bad_field:files": 1, "ts_out_of_range": 30}
+    assert len(counter.examples) == 20
+    assert counter.examples[0] == {
+        "file": "a/2026-11-23.json",
+        "ts": "1.000003",
+        "reason": "bad_field:files",
+        "kept": True,
+    }
+    counter.note("missing_or_bad_ts", False, "c.json", {"nested": ["x"] * 1000})
+    assert counter.bad["missing_or_bad_ts"] == 1
+
+
+def test_first_seen_keeps_the_first_of_two_messages_with_one_ts_per_channel() -> None:
+    seen = FirstSeen()
+    assert seen.is_first("C1", "1.000001") and not seen.is_first("C1", "1.000001")
+    assert seen.is_first("C2", "1.000001")
+
+
+def test_reasons_from_payload_values_are_short_and_storable() -> None:
+    _, reason = _row({"ts": TS, "subtype": "x\ud800" * 100, "text": "x"})
+    assert reason is not None and len(reason) < 100 and "\ud800" not in reason
+    assert _row({"ts": TS, "type": ["message"], "text": "x"}) == (None, "bad_type")

@@ -1,7 +1,9 @@
-"""Reading export day files: big ones are decoded a message at a time, still all or nothing."""
+"""Reading export day files: big ones are decoded a message at a time, still all or nothing;
+hostile exports (paths out of the export, zip bombs, deep nesting) are refused or skipped."""
 
 import json
 import shutil
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from slack_events_dagster.resources import slack_export
 from slack_events_dagster.resources.slack import FetchResult, SlackResource
 from slack_events_dagster.resources.slack_export import SlackExport
-from slack_events_dagster_tests.conftest import SAMPLE_EXPORT
+from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, SAMPLE_EXPORT
 
 START, END = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
 
@@ -79,3 +81,147 @@ def test_array_items_decodes_what_json_loads_decodes() -> None:
     assert list(slack_export._array_items("[]")) == []
     reader = SlackExport(SAMPLE_EXPORT)
     assert reader.read_messages("no-such-channel/2026-11-23.json") is None
+
+
+# Hostile exports (issue #13): nothing outside the export is read, no file is read unbounded.
+
+IN_WINDOW = "1795435200.000100"  # 2026-11-24 09:20 UTC, inside START..END
+
+
+def _day(*messages: object) -> str:
+    return json.dumps(list(messages))
+
+
+@pytest.mark.parametrize(
+    "name", ["../../outside", "/ABSOLUTE", "nested/../../outside", "..", "a\\b"]
+)
+def test_a_channel_name_that_leaves_the_export_is_refused(
+    export: Path, tmp_path: Path, name: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    planted = {"type": "message", "ts": IN_WINDOW, "text": "SECRET from outside"}
+    (outside / "2026-11-24.json").write_text(_day(planted), encoding="utf-8")
+    if name == "/ABSOLUTE":
+        name = str(outside)
+    channels = json.loads((export / "channels.json").read_text(encoding="utf-8"))
+    channels.append({"id": "C0EVIL0001", "name": name})
+    (export / "channels.json").write_text(json.dumps(channels), encoding="utf-8")
+
+    result = _fetch(export)
+    assert not [row for row in result.rows if "SECRET" in row["text"]]
+    assert result.skipped.counts["unsafe_channel"] == 1
+    assert any("C0EVIL0001" in note and "not read" in note for note in result.bad_files)
+    assert result.rows, "the export's other channels still load"
+
+
+def test_a_channel_folder_that_links_outside_the_export_is_not_read(
+    export: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    planted = {"type": "message", "ts": IN_WINDOW, "text": "SECRET via symlink"}
+    (outside / "2026-11-24.json").write_text(_day(planted), encoding="utf-8")
+    shutil.rmtree(export / "random")
+    (export / "random").symlink_to(outside, target_is_directory=True)
+
+    result = _fetch(export)
+    assert not [row for row in result.rows if "SECRET" in row["text"]]
+    assert any("outside the export" in note for note in result.bad_files)
+
+
+BOMB = "random/2026-11-24.json"
+
+
+def test_a_zip_bomb_day_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    """300 MB of zeros compress to about 300 KB: the declared size is checked, nothing decoded."""
+    archive = tmp_path / "bomb.zip"
+    zeros = b"0" * (1 << 20)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as handle:
+        for file in SAMPLE_EXPORT.rglob("*.json"):
+            if file.relative_to(SAMPLE_EXPORT) != Path(BOMB):
+                handle.write(file, file.relative_to(SAMPLE_EXPORT))
+        with handle.open(BOMB, "w", force_zip64=True) as day:
+            day.write(b"[")
+            for _ in range(300):
+                day.write(zeros)
+    assert archive.stat().st_size < 5_000_000
+
+    result = _fetch(archive)
+    assert result.skipped.counts["bad_file"] == 1
+    [note] = result.bad_files
+    assert BOMB in note and "over the 268,435,456 byte limit" in note
+    assert "MAX_FILE_BYTES" in note
+    assert result.rows, "the other day files still load"
+
+
+def test_a_folder_file_over_the_limit_is_refused_naming_it(
+    export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = next(export.glob("incidents/*.json"))
+    monkeypatch.setattr(slack_export, "MAX_FILE_BYTES", day.stat().st_size - 1)
+    with pytest.raises(ValueError, match=r"incidents/.*over the .* byte limit"):
+        SlackExport(export).read_messages(str(day.relative_to(export)))
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_a_message_nested_too_deeply_is_skipped_and_the_file_still_loads(
+    export: Path, monkeypatch: pytest.MonkeyPatch, big: bool
+) -> None:
+    if big:
+        monkeypatch.setattr(slack_export, "LARGE_FILE_BYTES", 0)
+    deep = '{"type": "message", "ts": "1795435200.000200", "blocks": ' + "[" * 3000 + "]" * 3000
+    good = json.dumps({"type": "message", "ts": "1795435200.000300", "text": 'kept ] [ " {'})
+    day = export / "incidents" / "2026-11-24.json"
+    day.write_text(f"[{deep}}}, {good}]", encoding="utf-8")
+
+    result = _fetch(export)
+    assert [row["text"] for row in result.rows if row["ts"] == "1795435200.000300"] == [
+        'kept ] [ " {'
+    ]
+    assert result.skipped.counts["too_deeply_nested"] == 1
+    assert result.skipped.examples[0]["file"] == "incidents/2026-11-24.json"
+
+
+def test_a_day_file_of_100000_nested_arrays_is_skipped_not_a_crash(export: Path) -> None:
+    day = export / "incidents" / "2026-11-24.json"
+    day.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = _fetch(export)
+    assert result.skipped.counts["too_deeply_nested"] == 1
+    assert result.rows
+    (export / "users.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(slack_export.SlackSourceError, match=r"users\.json: JSON nested too deeply"):
+        SlackExport(export).users()
+
+
+def test_the_workspace_url_comes_from_the_export_when_it_says() -> None:
+    assert SlackExport(SAMPLE_EXPORT).workspace_url() == "https://acme-demo.slack.com"
+    rows = _fetch(SAMPLE_EXPORT).rows
+    assert rows and all(
+        row["permalink"].startswith("https://acme-demo.slack.com/archives/") for row in rows
+    )
+    explicit = SlackResource(export_path=str(SAMPLE_EXPORT), workspace_url="https://x.slack.com")
+    assert explicit.fetch_messages(START, END).rows[0]["permalink"].startswith("https://x.slack")
+
+
+@pytest.mark.skipif(not REAL_SLACK_EXPORTS.is_dir(), reason="../shared/real_slack is absent")
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("olake", "https://getolake.slack.com"),
+        ("rcontributors", "https://r-contributors.slack.com"),
+        ("openlineage", "https://openlineage.slack.com"),
+        ("houstondatavis", "https://houstondatavis.slack.com"),
+    ],
+)
+def test_real_exports_name_their_workspace_in_file_permalinks(name: str, url: str) -> None:
+    assert SlackExport(REAL_SLACK_EXPORTS / name).workspace_url() == url
+
+
+def test_an_export_that_names_no_workspace_gets_no_permalinks(export: Path) -> None:
+    for day in export.glob("*/*.json"):
+        text = day.read_text(encoding="utf-8").replace("acme-demo.slack.com", "files.example")
+        day.write_text(text, encoding="utf-8")
+    assert SlackExport(export).workspace_url() is None
+    rows = _fetch(export).rows
+    assert rows and all(row["permalink"] is None for row in rows)
