@@ -330,3 +330,24 @@ def test_command_line_serves_until_interrupted() -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_body_fault_serves_any_http_200_body(emulator: OpenAIEmulator) -> None:
+    emulator.add_fault("body", content="<html>sign in</html>", content_type="text/html")
+    request = urllib.request.Request(
+        emulator.base_url + "/chat/completions",
+        data=json.dumps({"model": "gpt-4o-mini", "messages": []}).encode(),
+        headers={"Authorization": f"Bearer {emulator.api_key}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200 and response.headers["Content-Type"] == "text/html"
+        assert response.read() == b"<html>sign in</html>"
+
+
+def test_max_completion_tokens_cuts_the_answer(emulator: OpenAIEmulator) -> None:
+    emulator.set_responder(lambda request: "x" * 400)  # ~100 tokens
+    completion = _ask(_client(emulator), max_completion_tokens=10)
+    assert (
+        completion.usage.completion_tokens == 10 and completion.choices[0].finish_reason == "length"
+    )
+    assert completion.choices[0].message.content == "x" * 40

@@ -283,8 +283,9 @@ def test_temperature_truncation_and_thread_parent_reach_the_model(tmp_path: Path
         ('{"choices": "none"}', "application/json"),
         ('{"object": "list", "data": []}', "application/json"),
         ("[1, 2, 3]", "application/json"),
+        ('{"choices": [', "application/json"),
     ],
-    ids=["html", "broken-json", "choices-not-a-list", "another-api", "a-list"],
+    ids=["html", "usage-not-an-object", "choices-not-a-list", "another-api", "a-list", "cut-json"],
 )
 def test_a_200_that_is_not_a_chat_completion_falls_back_counted(
     tmp_path: Path, llm: OpenAIEmulator, body: str, content_type: str
