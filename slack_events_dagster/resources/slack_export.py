@@ -238,7 +238,7 @@ class SlackExport:
             )
         if not isinstance(payload, list):
             raise SlackSourceError(f"{self._label('channels.json')}: expected a list of channels")
-        channels = []
+        channels, self.refused_channels = [], []
         for item in payload:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 continue

@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+
 from slack_events_dagster.settings import Settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
 
@@ -95,8 +97,14 @@ def test_damaged_messages_are_skipped_or_repaired_and_the_rest_loads(
     any_settings: Settings, tmp_path: Path
 ) -> None:
     any_settings.slack.export_path = _damaged_export(tmp_path)
-    result = materialize_range(any_settings, "2026-11-23-08:00", "2026-11-23-09:00")
+    instance = dg.DagsterInstance.ephemeral()
+    result = materialize_range(
+        any_settings, "2026-11-23-08:00", "2026-11-23-09:00", instance=instance
+    )
     assert result.success
+    warnings = [log.user_message for log in instance.all_logs(result.run_id)]
+    assert len([w for w in warnings if "The export names no workspace" in w]) == 1
+    assert any("damaged messages skipped or repaired" in w for w in warnings)
 
     metadata = result.asset_materializations_for_node("raw_slack_messages")[0].metadata
     assert metadata["bad_messages_by_reason"].value == {
@@ -150,4 +158,5 @@ def test_damaged_messages_are_skipped_or_repaired_and_the_rest_loads(
     assert rows["profile is a list"]["user_name"] == "Lee K"
     assert rows["a very long display name"]["user_name"] == "n" * 255
     assert rows["a very long user id"]["user_id"] == LONG_ID
+    assert all(row["permalink"] is None for row in rows.values())  # the export names no workspace
     assert table_rows(any_settings, "event_candidates"), "the later assets ran on these rows"
