@@ -148,12 +148,11 @@ class SlackEmulator(LocalHTTPService):
         export_path: Path,
         *,
         token: str = DEFAULT_TOKEN,
-        workspace_url: str = DEFAULT_WORKSPACE_URL,
+        workspace_url: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self.token = token
-        self.workspace_url = workspace_url.rstrip("/")
         super().__init__(host, port)
         self._lock = threading.RLock()
         self._stopping = threading.Event()  # releases requests held by a "hang" fault
@@ -166,7 +165,12 @@ class SlackEmulator(LocalHTTPService):
         self._posted: list[tuple[str, str]] = []  # (channel, ts) of chat.postMessage, in order
         self._posted_last: dict[tuple[str, str], Message] = {}  # kept for deleted posts
         self._clock_us = 0  # last ts handed out, in microseconds
-        self._load(SlackExport(Path(export_path)))
+        export = SlackExport(Path(export_path))
+        self._load(export)
+        # The workspace the export is from (its own links say), as slack.com would answer.
+        self.workspace_url = (
+            workspace_url or export.workspace_url() or DEFAULT_WORKSPACE_URL
+        ).rstrip("/")
         self._team_id = self._guess_team_id()
         self._handlers: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -823,7 +827,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="bot token to accept (default: $SLACK_BOT_TOKEN or a fixed one)",
     )
-    parser.add_argument("--workspace-url", default=DEFAULT_WORKSPACE_URL)
+    parser.add_argument(
+        "--workspace-url",
+        default=None,
+        help=f"default: the export's own workspace, else {DEFAULT_WORKSPACE_URL}",
+    )
     return parser
 
 

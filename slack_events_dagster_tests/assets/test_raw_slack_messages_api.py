@@ -337,3 +337,16 @@ def test_a_slack_that_never_answers_times_out_with_advice(
     assert "no answer within slack.request_timeout_seconds (1 s)" in text
     assert "SLACK_REQUEST_TIMEOUT_SECONDS" in text
     assert slack_emulator.call_count("conversations.history") == 2  # slack_sdk retried once
+
+
+def test_permalinks_use_the_workspace_auth_test_names_not_one_call_per_message(
+    tmp_path: Path, api_env: dict[str, str], slack_emulator
+) -> None:
+    api = _api(tmp_path, api_env)
+    assert api.slack.workspace_url is None  # config.yaml leaves it to the source
+    assert materialize_range(api, "2026-11-20-13:00").success
+    rows = _raw(api)
+    assert rows and all(
+        r["permalink"].startswith(f"{slack_emulator.workspace_url}/archives/") for r in rows
+    )
+    assert slack_emulator.call_count("chat.getPermalink") == 0
