@@ -121,7 +121,13 @@ class SlackExport:
                 f"Slack export not found at {path}. Set slack.export_path in config.yaml or "
                 "SLACK_EXPORT_PATH to a workspace export folder or .zip"
             )
-        self._zip = zipfile.ZipFile(path) if path.is_file() else None
+        try:
+            self._zip = zipfile.ZipFile(path) if path.is_file() else None
+        except (zipfile.BadZipFile, OSError) as error:
+            raise SlackSourceError(
+                f"{path} is neither a folder nor a readable .zip ({error}): point "
+                "slack.export_path or SLACK_EXPORT_PATH at a workspace export folder or .zip"
+            ) from None
         self._root = path.resolve()
         self._prefix = self._find_prefix()
         self.refused_channels: list[str] = []  # why channels.json entries were not read

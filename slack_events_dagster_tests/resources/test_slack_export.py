@@ -225,3 +225,10 @@ def test_an_export_that_names_no_workspace_gets_no_permalinks(export: Path) -> N
     assert SlackExport(export).workspace_url() is None
     rows = _fetch(export).rows
     assert rows and all(row["permalink"] is None for row in rows)
+
+
+def test_a_file_that_is_not_a_zip_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "export.zip"
+    broken.write_bytes(b"PK\x03\x04 truncated download")
+    with pytest.raises(slack_export.SlackSourceError, match=r"export\.zip is neither a folder"):
+        SlackExport(broken)
