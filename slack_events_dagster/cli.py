@@ -17,7 +17,7 @@ from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.resources.slack_export import SlackSourceError
-from slack_events_dagster.settings import Settings, SettingsError, get_settings
+from slack_events_dagster.settings import DatabaseSettings, Settings, SettingsError, get_settings
 from slack_events_dagster.storage import engine as engines
 from slack_events_dagster.storage.backup import BackupError
 from slack_events_dagster.storage.migrations import (
@@ -55,6 +55,14 @@ def _export_partition_range(settings: Settings) -> tuple[str, str]:
     return start.strftime(HOUR_KEY), end.strftime(HOUR_KEY)
 
 
+def _check_database(database: DatabaseSettings) -> str:
+    """Connect once; an unreachable server or an unusable SQLite path says what to fix."""
+    try:
+        return engines.check_connection(database)
+    except OSError as error:  # e.g. the SQLite path's folder is a file or not writable
+        raise engines.unreachable_error(database, error) from None
+
+
 def demo(settings: Settings) -> int:
     """Migrate, materialise every hour the export covers in one run, print the latest digest."""
     import dagster as dg
@@ -62,9 +70,10 @@ def demo(settings: Settings) -> int:
     from slack_events_dagster.assets import ALL_ASSETS
     from slack_events_dagster.definitions import build_resources
 
+    first, last = _export_partition_range(settings)  # before the database file is created
+    _check_database(settings.database)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=True)
-    first, last = _export_partition_range(settings)
     where = engines.describe(settings.database)
     print(f"Materialising partitions {first} .. {last} in one run ({where})")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
@@ -103,7 +112,7 @@ def doctor(settings: Settings) -> int:
     print(f"database:      {engines.describe(database)}")
     ok = True
     try:
-        version = engines.check_connection(database)
+        version = _check_database(database)
         print(f"reachable:     yes ({version})")
         revision = current_revision(engines.get_engine(database))
         head = head_revision()
@@ -120,21 +129,22 @@ def doctor(settings: Settings) -> int:
         print(f"               export not found at {source.export_path}")
         ok = False
     print(f"extractor:     {settings.extractor.type}")
-    return 0 if ok else 1
-
-
-def migrate(settings: Settings) -> int:
-    engine = engines.get_engine(settings.database)
-    try:
-        ensure_schema(engine, migrate=True)
-    except SchemaOutOfDateError as error:
-        print(error, file=sys.stderr)
     if settings.extractor.type == "openai":  # one free call (models.list); the key is not shown
         from slack_events_dagster.resources.extractor import check_openai_key
 
         key_ok, line = check_openai_key(settings.llm)
         print(f"llm:           {line}")
         ok = ok and key_ok
+    return 0 if ok else 1
+
+
+def migrate(settings: Settings) -> int:
+    _check_database(settings.database)
+    engine = engines.get_engine(settings.database)
+    try:
+        ensure_schema(engine, migrate=True)
+    except SchemaOutOfDateError as error:
+        print(error, file=sys.stderr)
         return 1
     print(f"{engines.describe(settings.database)} is at revision {current_revision(engine)}")
     return 0
@@ -144,7 +154,12 @@ def _as_of(text: str | None) -> datetime:
     """--as-of as an aware UTC datetime (naive input is UTC); default: the last full hour."""
     if not text:
         return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--as-of {text!r} is not a date and time: use ISO 8601, e.g. 2026-11-24T09:00 (UTC)"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -165,6 +180,7 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     from slack_events_dagster.storage.schema import events
 
     as_of = _as_of(as_of_text)
+    _check_database(settings.database)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
     lookback = timedelta(hours=max(settings.digest.window_hours,
@@ -229,26 +245,27 @@ def migrate_data(source_url: str, target_url: str, replace: bool) -> int:
     return 0
 
 
-def backup_command(settings: Settings, output: str | None) -> int:
-    from pathlib import Path
-
+def backup_command(settings: Settings, output: str | None, force: bool) -> int:
     from slack_events_dagster.storage.backup import backup, default_backup_path
 
     path = Path(output) if output else default_backup_path(settings.database, Path("backups"))
-    backup(settings.database, path)
+    if settings.database.type == "postgres":
+        _check_database(settings.database)
+    backup(settings.database, path, force=force)
     print(f"Backed up {engines.describe(settings.database)} to {path}")
     return 0
 
 
 def restore_command(settings: Settings, backup_file: str, yes: bool) -> int:
-    from pathlib import Path
-
-    from slack_events_dagster.storage.backup import restore
+    from slack_events_dagster.storage.backup import restore, verify_backup
 
     where = engines.describe(settings.database)
+    verify_backup(settings.database, Path(backup_file))
     if not yes:
         print(f"This replaces every table of {where} with {backup_file}. Re-run with --yes.")
         return 1
+    if settings.database.type == "postgres":
+        _check_database(settings.database)
     restore(settings.database, Path(backup_file))
     print(f"Restored {where} from {backup_file}")
     return 0
@@ -323,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     copy.add_argument("--replace", action="store_true", help="overwrite a non-empty target")
     save = commands.add_parser("backup", help="back up the configured database")
     save.add_argument("--output", help="file to write (default backups/slack_events-<time>)")
+    save.add_argument("--force", action="store_true", help="overwrite an existing --output file")
     load = commands.add_parser("restore", help="replace the configured database with a backup")
     load.add_argument("backup_file")
     load.add_argument("--yes", action="store_true", help="confirm replacing the data")
@@ -349,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "digest":
             return digest(settings, args.channel, args.as_of, args.post)
         if args.command == "backup":
-            return backup_command(settings, args.output)
+            return backup_command(settings, args.output, args.force)
         if args.command == "evaluate":
             return evaluate_command(
                 settings,

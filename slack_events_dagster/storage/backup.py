@@ -1,16 +1,33 @@
-"""Backups of the app database: SQLite's online backup API, pg_dump/psql for PostgreSQL."""
+"""Backups of the app database: SQLite's backup API, pg_dump/pg_restore for PostgreSQL.
+
+A backup is written beside its destination and moved into place only once it is complete and
+verified; an existing file is kept unless `force` is set. A restore first checks the backup (it
+must hold this project's tables at a known alembic revision), restores it somewhere new, checks
+it again, and only then replaces the live data in one transaction, so a truncated, corrupt or
+unrelated file fails with the target untouched.
+"""
 
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterable
+from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_events_dagster.settings import DatabaseSettings
+from slack_events_dagster.storage.schema import ASSET_TABLES
 
-PG_BIN_ENV = "SLACK_EVENTS_PG_BIN"  # a folder with pg_dump/psql matching the server's version
+PG_BIN_ENV = "SLACK_EVENTS_PG_BIN"  # a folder with pg_dump/pg_restore/psql of the server's version
+# Tables every revision since 001 has; a backup without them is not one of ours.
+REQUIRED_TABLES = ("alembic_version", *ASSET_TABLES)
+PREVIOUS_SCHEMA = "slack_events_before_restore"  # the old `public` while a restore runs
+TIMEOUT_SECONDS = 3600
+PLAIN_DUMP_HEADER = b"--\n-- PostgreSQL database dump\n"
+PLAIN_DUMP_FOOTER = b"-- PostgreSQL database dump complete"
 
 
 class BackupError(RuntimeError):
@@ -19,8 +36,19 @@ class BackupError(RuntimeError):
 
 def default_backup_path(database: DatabaseSettings, folder: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    suffix = "db" if database.type == "sqlite" else "sql"
+    suffix = "db" if database.type == "sqlite" else "dump"
     return folder / f"slack_events-{stamp}.{suffix}"
+
+
+def known_revisions() -> set[str]:
+    """Every alembic revision of this project (alembic/versions)."""
+    from alembic.script import ScriptDirectory
+
+    from slack_events_dagster.storage.migrations import alembic_config
+
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
 
 
 def _pg_tool(name: str) -> str:
@@ -43,50 +71,294 @@ def _pg_env(database: DatabaseSettings) -> dict[str, str]:
         "PGPORT": str(pg.port),
         "PGUSER": pg.user,
         "PGDATABASE": pg.database,
+        "PGCONNECT_TIMEOUT": str(pg.connect_timeout_seconds),
     }
     if pg.password:
         env["PGPASSWORD"] = pg.password.get_secret_value()  # never on the command line
     return env
 
 
-def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)
+def _tool_message(stderr: str) -> str:
+    """The tool's whole message (pg_dump puts host and port on one line, the hint on the next)."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    detail = " ".join(lines[-6:]) or "no message"
+    if re.search(r"server version|version mismatch", stderr):
+        detail += f" (use client tools of the server's version: set {PG_BIN_ENV})"
+    return detail
+
+
+def _failure(what: str, stderr: str) -> BackupError:
+    return BackupError(f"{what} failed: {_tool_message(stderr)}")
+
+
+def _run(command: list[str], env: dict[str, str], what: str) -> str:
+    result = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS
+    )
     if result.returncode != 0:
-        detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
-        if re.search(r"server version|version mismatch", result.stderr):
-            detail += f" (use client tools of the server's version: set {PG_BIN_ENV})"
-        raise BackupError(f"{what} failed: {detail}")
+        raise _failure(what, result.stderr)
+    return result.stdout
 
 
-def backup(database: DatabaseSettings, output: Path) -> Path:
-    """Write a consistent copy of the database to `output` while it stays in use."""
-    output.parent.mkdir(parents=True, exist_ok=True)
+def _sibling(path: Path, purpose: str) -> Path:
+    """A free temporary file name in `path`'s folder, so os.replace stays on one file system."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{purpose}", dir=path.parent)
+    os.close(handle)
+    return Path(name)
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            Path(f"{path}{suffix}").unlink()
+
+
+def _missing_tables(found: Iterable[str]) -> list[str]:
+    present = set(found)
+    return [name for name in REQUIRED_TABLES if name not in present]
+
+
+def verify_sqlite_backup(path: Path, shown_as: Path | None = None) -> str:
+    """Check a SQLite file is an intact database of this project; return its alembic revision."""
+    shown = shown_as or path
+    try:
+        with closing(sqlite3.connect(path)) as connection:
+            problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+            if problems != ["ok"]:
+                raise BackupError(
+                    f"{shown} is damaged (SQLite integrity_check: {'; '.join(problems[:3])}). "
+                    "Nothing was restored; use another backup."
+                )
+            tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master")]
+            missing = _missing_tables(tables)
+            if missing:
+                raise BackupError(
+                    f"{shown} is not a slack-events backup (no table {', '.join(missing)}). "
+                    "Nothing was restored."
+                )
+            query = "SELECT version_num FROM alembic_version"
+            revisions = [row[0] for row in connection.execute(query)]
+    except sqlite3.DatabaseError as error:
+        raise BackupError(
+            f"{shown} is not a readable SQLite database ({error}). Nothing was restored."
+        ) from None
+    return _known_revision(revisions, shown)
+
+
+def _known_revision(revisions: list[str], shown: Path) -> str:
+    known = known_revisions()
+    if len(revisions) != 1 or revisions[0] not in known:
+        raise BackupError(
+            f"{shown} has schema revision {', '.join(revisions) or 'none'}, which this code does "
+            f"not know (it knows {', '.join(sorted(known))}). Nothing was restored."
+        )
+    return revisions[0]
+
+
+def _is_plain_dump(path: Path) -> bool:
+    """A plain-SQL pg_dump file, as `backup` wrote before it used the custom format."""
+    with path.open("rb") as file:
+        return file.read(len(PLAIN_DUMP_HEADER)) == PLAIN_DUMP_HEADER
+
+
+def _verify_plain_dump(path: Path) -> None:
+    """A plain dump must end with pg_dump's closing comment and create and fill our tables."""
+    with path.open("rb") as file:
+        file.seek(max(path.stat().st_size - 200, 0))
+        complete = PLAIN_DUMP_FOOTER in file.read()
+    if not complete:
+        raise BackupError(
+            f"{path} is a truncated plain-SQL pg_dump file (it lacks pg_dump's closing "
+            "'dump complete' line). Nothing was restored."
+        )
+    found: set[str] = set()
+    with path.open("rb") as file:
+        for line in file:
+            if match := re.match(rb"COPY public\.(\w+) \(", line):
+                found.add(match.group(1).decode())
+    missing = _missing_tables(found)
+    if missing:
+        raise BackupError(
+            f"{path} is not a slack-events backup (no table {', '.join(missing)}). "
+            "Nothing was restored."
+        )
+
+
+def verify_postgres_backup(path: Path) -> None:
+    """`pg_restore --list` must read the archive and find this project's tables and their data
+    (plain-SQL dumps of older versions: complete, with those tables)."""
+    if _is_plain_dump(path):
+        _verify_plain_dump(path)
+        return
+    listing = subprocess.run(
+        [_pg_tool("pg_restore"), "--list", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+    if listing.returncode != 0:
+        reason = " ".join(listing.stderr.split())
+        raise BackupError(
+            f"{path} is not a readable pg_dump archive ({reason}). Nothing was restored; make "
+            "backups with `slack-events backup`."
+        )
+    tables = set(re.findall(r" TABLE public (\w+) ", listing.stdout))
+    with_data = set(re.findall(r" TABLE DATA public (\w+) ", listing.stdout))
+    missing = _missing_tables(tables & with_data)
+    if missing:
+        raise BackupError(
+            f"{path} is not a slack-events backup (no table {', '.join(missing)}). "
+            "Nothing was restored."
+        )
+
+
+def verify_backup(database: DatabaseSettings, path: Path) -> None:
+    """Raise BackupError unless `path` is a complete backup of this project's database type."""
+    if not path.is_file():
+        raise BackupError(f"No backup file at {path}")
     if database.type == "sqlite":
-        if not Path(database.path).exists():
-            raise BackupError(f"No SQLite database at {database.path}")
-        with sqlite3.connect(database.path) as source, sqlite3.connect(output) as copy:
-            source.backup(copy)
-        return output
-    _run(
-        [_pg_tool("pg_dump"), "--format=plain", "--clean", "--if-exists", "--no-owner",
-         f"--file={output}"],
-        _pg_env(database),
-        "pg_dump",
-    )  # fmt: skip
+        verify_sqlite_backup(path)
+    else:
+        verify_postgres_backup(path)
+
+
+def backup(database: DatabaseSettings, output: Path, force: bool = False) -> Path:
+    """Write a consistent, verified copy of the database to `output` while it stays in use."""
+    if output.exists() and not force:
+        raise BackupError(f"{output} already exists: choose another --output, or add --force")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = _sibling(output, "partial")
+    try:
+        if database.type == "sqlite":
+            if not Path(database.path).is_file():
+                raise BackupError(f"No SQLite database at {database.path}")
+            with (
+                closing(sqlite3.connect(database.path)) as source,
+                closing(sqlite3.connect(partial)) as copy,
+            ):
+                source.backup(copy)
+            verify_sqlite_backup(partial, shown_as=output)
+        else:
+            _run(
+                [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}"],
+                _pg_env(database),
+                "pg_dump",
+            )
+            verify_postgres_backup(partial)
+        os.replace(partial, output)
+    finally:
+        _remove_sqlite_files(partial)
     return output
 
 
 def restore(database: DatabaseSettings, backup_file: Path) -> None:
-    """Replace the database's content with a backup made by `backup`."""
-    if not backup_file.is_file():
-        raise BackupError(f"No backup file at {backup_file}")
+    """Replace the database's content with a verified backup made by `backup`."""
+    verify_backup(database, backup_file)
     if database.type == "sqlite":
-        Path(database.path).parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(backup_file) as source, sqlite3.connect(database.path) as target:
-            source.backup(target)
-        return
-    _run(
-        [_pg_tool("psql"), "--quiet", "--set=ON_ERROR_STOP=1", f"--file={backup_file}"],
-        _pg_env(database),
-        "psql restore",
-    )
+        _restore_sqlite(Path(database.path), backup_file)
+    else:
+        _restore_postgres(database, backup_file)
+
+
+def _restore_sqlite(target: Path, backup_file: Path) -> None:
+    """Copy the backup beside the target, verify the copy, then write it into the target with
+    SQLite's backup API in one write transaction. (Not os.replace: a -wal file left beside the
+    target would be replayed into the new file, and open connections would keep the old one.)"""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = _sibling(target, "restore")
+    try:
+        shutil.copyfile(backup_file, staged)
+        verify_sqlite_backup(staged, shown_as=backup_file)
+        with (
+            closing(sqlite3.connect(staged)) as source,
+            closing(sqlite3.connect(target, timeout=30)) as live,
+        ):
+            source.backup(live)  # one step: a single write transaction on the target
+    finally:
+        _remove_sqlite_files(staged)
+
+
+def _restore_postgres(database: DatabaseSettings, backup_file: Path) -> None:
+    """Restore into a fresh `public` schema inside one psql transaction, verify it, drop the old
+    schema and commit. pg_restore's output is only committed if pg_restore read the whole archive;
+    any error rolls everything back, so the live schema is never half replaced."""
+    tables = ", ".join(f"'{name}'" for name in REQUIRED_TABLES)
+    revisions = ", ".join(f"'{revision}'" for revision in sorted(known_revisions()))
+    prologue = f"""
+BEGIN;
+ALTER SCHEMA public RENAME TO {PREVIOUS_SCHEMA};
+CREATE SCHEMA public;
+DO $$ BEGIN
+  EXECUTE format('ALTER SCHEMA public OWNER TO %s',
+    (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = '{PREVIOUS_SCHEMA}'));
+END $$;
+GRANT USAGE ON SCHEMA public TO PUBLIC;
+"""
+    epilogue = f"""
+DO $$ BEGIN
+  IF (SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
+      AND tablename IN ({tables})) <> {len(REQUIRED_TABLES)} THEN
+    RAISE EXCEPTION 'the restored schema lacks tables of this project';
+  END IF;
+  IF (SELECT count(*) FROM public.alembic_version WHERE version_num IN ({revisions})) <> 1 THEN
+    RAISE EXCEPTION 'the restored alembic revision is not one this code knows';
+  END IF;
+END $$;
+DROP SCHEMA {PREVIOUS_SCHEMA} CASCADE;
+COMMIT;
+"""
+    env = _pg_env(database)
+    with tempfile.TemporaryFile() as psql_log, tempfile.TemporaryFile() as restore_log:
+        psql = subprocess.Popen(
+            [_pg_tool("psql"), "--quiet", "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--file=-"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=psql_log,
+            stderr=subprocess.STDOUT,
+        )
+        assert psql.stdin is not None
+        # An archive is turned into SQL by pg_restore; an older plain-SQL dump is SQL already.
+        pg_restore = None
+        if not _is_plain_dump(backup_file):
+            pg_restore = subprocess.Popen(
+                [_pg_tool("pg_restore"), "--no-owner", "--no-acl", "--file=-", str(backup_file)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=restore_log,
+            )
+        damaged = False
+        try:
+            psql.stdin.write(prologue.encode())
+            if pg_restore is None:
+                with backup_file.open("rb") as sql:
+                    shutil.copyfileobj(sql, psql.stdin)
+            else:
+                assert pg_restore.stdout is not None
+                shutil.copyfileobj(pg_restore.stdout, psql.stdin)
+                damaged = pg_restore.wait(timeout=TIMEOUT_SECONDS) != 0
+            if not damaged:  # without the COMMIT, psql's transaction is rolled back at exit
+                psql.stdin.write(epilogue.encode())
+        except BrokenPipeError:
+            pass  # psql stopped at an error (ON_ERROR_STOP): nothing was committed
+        finally:
+            if pg_restore is not None:
+                if pg_restore.poll() is None:
+                    pg_restore.kill()
+                pg_restore.wait()
+            with suppress(BrokenPipeError):
+                psql.stdin.close()
+            psql.wait(timeout=TIMEOUT_SECONDS)
+        if damaged:
+            restore_log.seek(0)
+            detail = _tool_message(restore_log.read().decode(errors="replace"))
+            raise BackupError(
+                f"{backup_file} is damaged or truncated ({detail}). Nothing was restored; the "
+                "database is unchanged. Use another backup."
+            )
+        if psql.returncode != 0:
+            psql_log.seek(0)
+            detail = _tool_message(psql_log.read().decode(errors="replace"))
+            raise BackupError(
+                f"Restoring {backup_file} failed and was rolled back; the database is unchanged "
+                f"({detail})"
+            )

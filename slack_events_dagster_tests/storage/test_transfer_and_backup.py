@@ -1,8 +1,11 @@
 """migrate-data (SQLite -> PostgreSQL 16), backups and restores, as users run them."""
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pgserver
@@ -10,11 +13,19 @@ import pytest
 from sqlalchemy import create_engine, delete
 
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
+from slack_events_dagster.storage.backup import PG_BIN_ENV, BackupError, backup
 from slack_events_dagster.storage.engine import build_url
 from slack_events_dagster.storage.schema import events, llm_usage
-from slack_events_dagster.storage.transfer import TransferError, copy_database, normalize_url
+from slack_events_dagster.storage.transfer import (
+    TABLES,
+    TransferError,
+    copy_database,
+    normalize_url,
+    table_checksum,
+)
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import dump_tables, materialize_range, table_rows
+from slack_events_dagster_tests.postgres16 import free_port
 
 PG_BIN = str(Path(pgserver.__file__).parent / "pginstall" / "bin")
 
@@ -144,10 +155,10 @@ def test_postgres_backup_and_restore_with_pg_dump(
 ) -> None:
     materialize_range(postgres_settings, "2026-11-23-08:00", "2026-11-23-12:00")
     original = dump_tables(postgres_settings)
-    backup_file = tmp_path / "backup.sql"
+    backup_file = tmp_path / "backup.dump"
     made = _cli(tmp_path, "backup", "--output", str(backup_file), **postgres_env)
     assert made.returncode == 0, made.stderr
-    assert "CREATE TABLE public.events" in backup_file.read_text(encoding="utf-8")
+    assert backup_file.read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
     with create_engine(build_url(postgres_settings.database)).begin() as connection:
         connection.execute(delete(events))
     restored = _cli(tmp_path, "restore", str(backup_file), "--yes", **postgres_env)
@@ -159,3 +170,151 @@ def test_missing_pg_tools_name_the_fix(tmp_path: Path, postgres_env: dict[str, s
     result = _cli(tmp_path, "backup", SLACK_EVENTS_PG_BIN=str(tmp_path), **postgres_env)
     assert result.returncode == 1
     assert "pg_dump was not found" in result.stderr and "SLACK_EVENTS_PG_BIN" in result.stderr
+
+
+def _cli_env(settings: Settings) -> dict[str, str]:
+    """The environment that points the CLI at `settings`' database."""
+    if settings.database.type == "sqlite":
+        return {"SQLITE_PATH": str(settings.database.path)}
+    pg = settings.database.postgres
+    env = {
+        "DATABASE_TYPE": "postgres",
+        "POSTGRES_HOST": pg.host,
+        "POSTGRES_PORT": str(pg.port),
+        "POSTGRES_DATABASE": pg.database,
+        "POSTGRES_USER": pg.user,
+    }
+    if pg.password:
+        env["POSTGRES_PASSWORD"] = pg.password.get_secret_value()
+    return env
+
+
+def _checksums(settings: Settings) -> dict[str, tuple[int, str]]:
+    engine = create_engine(build_url(settings.database))
+    try:
+        return {table.name: table_checksum(engine, table) for table in TABLES}
+    finally:
+        engine.dispose()
+
+
+def _unrelated_sqlite(path: Path) -> Path:
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        connection.execute("INSERT INTO notes (body) VALUES ('not ours')")
+    return path
+
+
+def _with_revision(backup_file: Path, path: Path, revision: str) -> Path:
+    shutil.copyfile(backup_file, path)
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    return path
+
+
+def test_backup_refuses_to_overwrite_an_existing_file_without_force(
+    tmp_path: Path, any_settings: Settings
+) -> None:
+    materialize_range(any_settings, "2026-11-23-09:00")
+    env = _cli_env(any_settings)
+    existing = tmp_path / "precious.bak"
+    existing.write_bytes(b"an older backup")
+    refused = _cli(tmp_path, "backup", "--output", str(existing), **env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"{existing} already exists" in refused.stderr and "--force" in refused.stderr
+    assert existing.read_bytes() == b"an older backup"
+    forced = _cli(tmp_path, "backup", "--output", str(existing), "--force", **env)
+    assert forced.returncode == 0, forced.stderr
+    assert existing.read_bytes() != b"an older backup"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".precious")) == []
+
+
+def test_a_bad_backup_is_refused_and_the_database_stays_as_it_was(
+    tmp_path: Path, any_settings: Settings
+) -> None:
+    materialize_range(any_settings, "2026-11-23-08:00", "2026-11-23-12:00")
+    env = _cli_env(any_settings)
+    good = tmp_path / "good.bak"
+    assert _cli(tmp_path, "backup", "--output", str(good), **env).returncode == 0
+    truncated = tmp_path / "truncated.bak"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    garbage = tmp_path / "garbage.bak"
+    garbage.write_bytes(bytes(range(256)) * 64)
+    bad_files = {
+        truncated: "Nothing was restored",
+        garbage: "Nothing was restored",
+        _unrelated_sqlite(tmp_path / "unrelated.db"): "Nothing was restored",
+    }
+    if any_settings.database.type == "sqlite":
+        future = _with_revision(good, tmp_path / "future.db", "999_from_the_future")
+        bad_files[future] = "revision 999_from_the_future, which this code does not know"
+    else:
+        empty_dump = tmp_path / "other-database.dump"
+        subprocess.run(
+            [f"{PG_BIN}/pg_dump", "--format=custom", f"--file={empty_dump}"],
+            env={**os.environ, "PGHOST": env["POSTGRES_HOST"], "PGPORT": env["POSTGRES_PORT"],
+                 "PGUSER": env["POSTGRES_USER"], "PGDATABASE": "postgres"},
+            check=True,
+        )  # fmt: skip
+        bad_files[empty_dump] = "is not a slack-events backup (no table alembic_version"
+
+    before = _checksums(any_settings)
+    assert before["raw_slack_messages"][0] > 0
+    for bad, message in bad_files.items():
+        result = _cli(tmp_path, "restore", str(bad), "--yes", **env)
+        assert result.returncode == 1, (bad.name, result.stdout)
+        assert message in result.stderr and str(bad) in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+        assert _checksums(any_settings) == before, bad.name
+
+    # A good backup still restores, over a changed database.
+    with create_engine(build_url(any_settings.database)).begin() as connection:
+        connection.execute(delete(events))
+    assert _checksums(any_settings) != before
+    restored = _cli(tmp_path, "restore", str(good), "--yes", **env)
+    assert restored.returncode == 0, restored.stderr
+    assert _checksums(any_settings) == before
+
+
+def test_pg_dump_failures_keep_the_whole_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()  # nothing listens on it
+    settings = make_settings(
+        tmp_path, DATABASE_TYPE="postgres", POSTGRES_HOST="127.0.0.1", POSTGRES_PORT=str(port)
+    )
+    monkeypatch.setenv(PG_BIN_ENV, PG_BIN)
+    with pytest.raises(BackupError) as error:
+        backup(settings.database, tmp_path / "out.dump")
+    message = str(error.value)
+    assert f'connection to server at "127.0.0.1", port {port} failed' in message, message
+    assert "Is the server running" in message
+    assert not list(tmp_path.glob("*out.dump*"))
+
+
+@pytest.mark.postgres
+def test_an_older_plain_sql_backup_restores_unless_truncated(
+    tmp_path: Path, postgres_settings: Settings, postgres_env: dict[str, str]
+) -> None:
+    materialize_range(postgres_settings, "2026-11-23-09:00", "2026-11-23-10:00")
+    plain = tmp_path / "before-custom-format.sql"  # what `backup` wrote before this version
+    names = {"PGHOST": "POSTGRES_HOST", "PGPORT": "POSTGRES_PORT", "PGUSER": "POSTGRES_USER",
+             "PGDATABASE": "POSTGRES_DATABASE"}  # fmt: skip
+    pg_env = {libpq: postgres_env[ours] for libpq, ours in names.items()}
+    subprocess.run(
+        [f"{PG_BIN}/pg_dump", "--format=plain", "--clean", "--if-exists", "--no-owner",
+         f"--file={plain}"],
+        env={**os.environ, **pg_env},
+        check=True,
+    )  # fmt: skip
+    before = _checksums(postgres_settings)
+    truncated = tmp_path / "truncated.sql"
+    truncated.write_bytes(plain.read_bytes()[: plain.stat().st_size * 2 // 3])
+    refused = _cli(tmp_path, "restore", str(truncated), "--yes", **postgres_env)
+    assert refused.returncode == 1 and "truncated plain-SQL pg_dump file" in refused.stderr
+    assert _checksums(postgres_settings) == before
+
+    with create_engine(build_url(postgres_settings.database)).begin() as connection:
+        connection.execute(delete(events))
+    restored = _cli(tmp_path, "restore", str(plain), "--yes", **postgres_env)
+    assert restored.returncode == 0, restored.stderr
+    assert _checksums(postgres_settings) == before
