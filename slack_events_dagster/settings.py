@@ -313,6 +313,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "DIGEST_TIMEZONE": "digest.timezone",
     "DIGEST_PUBLISH": "digest.publish",
 }
+SECRET_WORDS = {"password", "passwd", "pwd", "pass", "token", "secret", "key", "credentials"}
 SECRET_KEYS_IN_FILE = {
     ("database", "postgres", "password"),
     ("slack", "bot_token"),
@@ -347,7 +348,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise SettingsError(f"{path}: not valid YAML ({error})") from error
+        # Line and problem only: the YAML error's snippet of the line could show a secret.
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise SettingsError(f"{path}: not valid YAML{where} ({problem})") from None
     if not isinstance(data, dict):
         raise SettingsError(f"{path}: expected a mapping at the top level")
     for key_path in SECRET_KEYS_IN_FILE:
@@ -391,13 +396,28 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     return settings
 
 
+def looks_secret(dotted: str) -> bool:
+    """A key path with a part like password, token, api_key, secret or key anywhere in it."""
+    words = re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", dotted).lower())
+    return any(
+        word in SECRET_WORDS or word.endswith(("password", "passwd", "secret", "token", "key"))
+        for word in words
+    )
+
+
+def _shown_value(dotted: str, value: Any, message: str) -> str:
+    """' (got …)' for a plain, non-secret value the message does not already quote."""
+    if isinstance(value, dict | list | tuple) or looks_secret(dotted):
+        return ""
+    return "" if repr(value) in message else f" (got {value!r})"
+
+
 def _describe(error: ValidationError, origins: dict[str, str]) -> str:
     lines = []
     for item in error.errors():
         dotted = ".".join(str(part) for part in item["loc"])
         origin = origins.get(dotted, "config file")
-        value = item.get("input")
-        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        shown = _shown_value(dotted, item.get("input"), item["msg"])
         lines.append(f"  {dotted}: {item['msg']}{shown} [from {origin}]")
     return "Invalid configuration:\n" + "\n".join(lines)
 

@@ -130,3 +130,65 @@ def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None
         assert "Slack message updated in C0A1ENG0001" in second.stdout
         assert slack.call_count("chat.postMessage") == 1 and slack.call_count("chat.update") == 1
         assert SLACK_TEST_TOKEN not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+def _assert_clean_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """Exit 1 with every `expected` text and no Python traceback."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Traceback" not in output, output
+    for text in expected:
+        assert text in output, output
+
+
+def test_demo_with_a_missing_export_says_so_and_creates_no_database(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-export"
+    result = _cli(tmp_path, "demo", SLACK_EXPORT_PATH=str(missing))
+    _assert_clean_error(result, f"Slack export not found at {missing}", "SLACK_EXPORT_PATH")
+    assert not (tmp_path / "slack_events.db").exists()
+
+
+def test_doctor_with_an_unusable_sqlite_path_explains_it(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    path = tmp_path / "a-file" / "slack_events.db"
+    result = _cli(tmp_path, "doctor", SQLITE_PATH=str(path))
+    _assert_clean_error(
+        result, "reachable:     NO", f"Cannot open SQLite database at {path}", "SQLITE_PATH"
+    )
+
+
+@pytest.mark.parametrize("command", [("migrate",), ("digest", "--channel", "default"), ("backup",)])
+def test_commands_against_a_stopped_postgres_print_the_fix(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    port = free_port()  # nothing listens on it
+    result = _cli(
+        tmp_path, *command, DATABASE_TYPE="postgres", POSTGRES_HOST="127.0.0.1",
+        POSTGRES_PORT=str(port),
+    )  # fmt: skip
+    _assert_clean_error(
+        result, f"Cannot reach PostgreSQL at 127.0.0.1:{port}", f"pg_isready -h 127.0.0.1 -p {port}"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_as_of_names_the_option(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "next tuesday")
+    _assert_clean_error(result, "--as-of 'next tuesday' is not a date and time", "2026-11-24T09:00")
+
+
+def test_a_bad_partitions_start_shows_the_value_once(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "doctor", PARTITIONS_START="garbage")
+    _assert_clean_error(result, "partitions.start", "PARTITIONS_START")
+    assert result.stderr.count("'garbage'") == 1, result.stderr
+
+
+def test_a_secret_under_an_unknown_config_key_is_never_printed(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "database:\n  password: hunter2-SECRET\n  postgres:\n    apiToken: tok-SECRET\n",
+        encoding="utf-8",
+    )
+    result = _cli(tmp_path, "doctor", SLACK_EVENTS_CONFIG=str(config))
+    _assert_clean_error(result, "database.password: Extra inputs are not permitted")
+    assert "SECRET" not in result.stdout + result.stderr

@@ -97,3 +97,33 @@ def test_bad_values_name_the_key(
 def test_missing_named_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="no such file"):
         load_settings(environ={"SLACK_EVENTS_CONFIG": str(tmp_path / "nope.yaml")})
+
+
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        "database:\n  password: SECRET-1\n",
+        "database:\n  postgres:\n    passwd: SECRET-1\n",
+        "llm:\n  api_token: SECRET-1\n",
+        "slack:\n  botToken: SECRET-1\n",
+        "scoring:\n  threshold: 10\nprivate_key: SECRET-1\n",
+        "channels:\n  - name: general\n    client_secret: SECRET-1\n",
+        "extra:\n  - user: me\n    password: SECRET-1\n",
+        'database:\n  password: "SECRET-1\n',  # not even valid YAML: no snippet of the line
+    ],
+)
+def test_settings_errors_never_print_secret_looking_values(tmp_path: Path, yaml_text: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        _load(tmp_path, yaml_text)
+    assert "SECRET-1" not in str(error.value)
+    assert str(tmp_path / "config.yaml") in str(error.value)
+
+
+def test_a_validator_message_that_quotes_the_value_is_not_followed_by_it_again(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        _load(tmp_path, "{}\n", PARTITIONS_START="garbage", POSTGRES_PORT="abc")
+    message = str(error.value)
+    assert message.count("'garbage'") == 1
+    assert "database.postgres.port" in message and "(got 'abc')" in message
