@@ -2,16 +2,27 @@
 succeed with the tables a single sequential run leaves."""
 
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 import pytest
+from sqlalchemy import text
 
+from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.resources.database import (
+    MAX_LOCKED_HOURS,
+    DatabaseResource,
+    SqlIOManager,
+    table_lock_key,
+)
 from slack_events_dagster.settings import Settings
-from slack_events_dagster.storage.schema import ASSET_TABLES
+from slack_events_dagster.storage.schema import ASSET_TABLES, digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
+from slack_events_dagster_tests.storage.test_outages import digest_rows, wait_for_lock_waiter
 
 DAY_HOURS = [f"2026-11-{day}-{hour:02d}:00" for day in (21, 22, 23) for hour in range(24)]
 # Four runs of 36 hours, each overlapping the next by 24: 72 hours in all.
@@ -99,3 +110,47 @@ def test_four_overlapping_runs_on_sqlite_all_succeed(
     results, _ = _run_at_once(sqlite_settings)
     _assert_all_succeeded(results)
     assert _tables(sqlite_settings) == _one_sequential_run(tmp_path)
+
+
+@pytest.mark.postgres
+def test_a_range_too_long_for_hour_locks_waits_for_the_whole_table(
+    postgres_settings: Settings,
+) -> None:
+    """A write of more than MAX_LOCKED_HOURS hours takes the table's exclusive lock: it waits
+    while any shorter write (holding the table's shared lock) is in progress."""
+    io = SqlIOManager(database=DatabaseResource.from_settings(postgres_settings.database))
+    engine = io.database.get_engine()
+    first = datetime(2026, 11, 1, tzinfo=UTC)
+    last = first + timedelta(hours=MAX_LOCKED_HOURS)  # MAX_LOCKED_HOURS + 1 hours in all
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(
+        text("select pg_advisory_xact_lock_shared(:key)"), {"key": table_lock_key(digests)}
+    )
+    key_range = dg.PartitionKeyRange(*(hour.strftime("%Y-%m-%d-%H:%M") for hour in (first, last)))
+    context = dg.build_output_context(
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        asset_partition_key_range=key_range,
+    )
+    failure: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            io.handle_output(
+                context, pd.concat([digest_rows(first, "v1"), digest_rows(last, "v1")])
+            )
+        except BaseException as error:  # reported below
+            failure.append(error)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        wait_for_lock_waiter(engine.url.render_as_string(hide_password=False))
+        assert writer.is_alive()  # still waiting: nothing written while the other write runs
+    finally:
+        holder.commit()
+        holder.close()
+        writer.join()
+    assert not failure, failure
+    assert context.get_logged_metadata()["dagster/row_count"].value == 2

@@ -56,7 +56,8 @@ def _settings(tmp_path: Path, server: Postgres16) -> Settings:
     )
 
 
-def _rows(hour: datetime, marker: str) -> pd.DataFrame:
+def digest_rows(hour: datetime, marker: str) -> pd.DataFrame:
+    """One digest row for `hour`, told apart by `marker`."""
     return pd.DataFrame(
         [
             {
@@ -110,16 +111,17 @@ def test_a_restart_between_two_writes_is_invisible(
 ) -> None:
     settings = _settings(tmp_path, private_server)
     io = _io(settings)
-    io.handle_output(_context(HOUR), _rows(HOUR, "v1"))
+    io.handle_output(_context(HOUR), digest_rows(HOUR, "v1"))
     private_server.restart()  # the pooled connection is now dead
     later = HOUR + timedelta(hours=1)
-    io.handle_output(_context(later), _rows(later, "v1"))
+    io.handle_output(_context(later), digest_rows(later, "v1"))
     assert _stored(settings) == [(9, "# v1"), (10, "# v1")]
 
 
-def _wait_for_lock_waiter(server: Postgres16) -> None:
-    """Until a session of the server waits on an advisory lock (a condition, not a delay)."""
-    engine = create_engine(server.url())
+def wait_for_lock_waiter(url: str) -> None:
+    """Until a session of the server at `url` waits on an advisory lock (a condition, not a
+    delay)."""
+    engine = create_engine(url)
     query = text(
         "select count(*) from pg_stat_activity "
         "where wait_event_type = 'Lock' and wait_event = 'advisory'"
@@ -143,7 +145,7 @@ def test_a_restart_while_a_write_waits_is_retried_once(
     (dropping both); the write is retried once the server answers, and stores its rows."""
     settings = _settings(tmp_path, private_server)
     io = _io(settings)
-    io.handle_output(_context(HOUR), _rows(HOUR, "v1"))
+    io.handle_output(_context(HOUR), digest_rows(HOUR, "v1"))
     other_run = create_engine(private_server.url())
     holder = other_run.connect()
     holder.begin()
@@ -155,14 +157,14 @@ def test_a_restart_while_a_write_waits_is_retried_once(
 
     def write() -> None:
         try:
-            io.handle_output(_context(HOUR), _rows(HOUR, "v2"))
+            io.handle_output(_context(HOUR), digest_rows(HOUR, "v2"))
         except BaseException as error:  # reported below
             failure.append(error)
 
     writer = threading.Thread(target=write)
     writer.start()
     try:
-        _wait_for_lock_waiter(private_server)
+        wait_for_lock_waiter(private_server.url())
         private_server.restart()
     finally:
         writer.join()
@@ -179,12 +181,12 @@ def test_a_restart_in_the_middle_of_a_stream_fails_clearly_and_keeps_the_old_row
     what happened and what to do, and the hour keeps its previous rows."""
     settings = _settings(tmp_path, private_server)
     io = _io(settings)
-    io.handle_output(_context(HOUR), _rows(HOUR, "v1"))
+    io.handle_output(_context(HOUR), digest_rows(HOUR, "v1"))
 
     def frames() -> Iterator[pd.DataFrame]:
-        yield _rows(HOUR, "v2")
+        yield digest_rows(HOUR, "v2")
         private_server.restart()
-        yield _rows(HOUR, "v2").assign(target="second")
+        yield digest_rows(HOUR, "v2").assign(target="second")
 
     with pytest.raises(DatabaseUnreachableError) as raised:
         io.handle_output(_context(HOUR), FrameStream(frames()))
@@ -201,11 +203,11 @@ def test_a_server_that_stays_down_is_named_with_what_to_do(
 ) -> None:
     settings = _settings(tmp_path, private_server)
     io = _io(settings, reconnect_wait_seconds=1)
-    io.handle_output(_context(HOUR), _rows(HOUR, "v1"))
+    io.handle_output(_context(HOUR), digest_rows(HOUR, "v1"))
     private_server.stop()
     where = f"PostgreSQL at {private_server.host}:{private_server.port}"
     with pytest.raises(DatabaseUnreachableError, match="after one retry") as raised:
-        io.handle_output(_context(HOUR), _rows(HOUR, "v2"))
+        io.handle_output(_context(HOUR), digest_rows(HOUR, "v2"))
     assert where in str(raised.value) and "pg_isready" in str(raised.value)
     with pytest.raises(DatabaseUnreachableError, match="while reading digests") as raised:
         io.load_input(_input_context(HOUR)).read()
