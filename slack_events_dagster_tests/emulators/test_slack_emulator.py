@@ -77,8 +77,8 @@ def test_auth_test_and_tokens(emulator: SlackEmulator, client: WebClient) -> Non
     assert emulator.base_url.startswith("http://127.0.0.1:")
     assert emulator.base_url.endswith("/api/")
     response = client.auth_test()
-    assert response["url"] == "https://acme-payments.slack.com/"  # the export's own workspace
-    assert response["team"] == "acme-payments"
+    assert response["url"] == "https://acme-demo.slack.com/"  # the export's own workspace
+    assert response["team"] == "acme-demo"
     assert response["team_id"] == "T0A1ACME001"
     assert (response["user"], response["user_id"], response["bot_id"]) == (
         "slack-events",
@@ -231,12 +231,10 @@ def test_users_info(client: WebClient) -> None:
 def test_chat_get_permalink(client: WebClient) -> None:
     top = client.chat_getPermalink(channel=ENG, message_ts=PARENT)
     assert top["channel"] == ENG
-    assert top["permalink"] == (
-        "https://acme-payments.slack.com/archives/C0A1ENG0001/p1794990453244944"
-    )
+    assert top["permalink"] == "https://acme-demo.slack.com/archives/C0A1ENG0001/p1794990453244944"
     reply = client.chat_getPermalink(channel=ENG, message_ts=REPLIES[0])
     assert reply["permalink"] == (
-        "https://acme-payments.slack.com/archives/C0A1ENG0001/p1794991887029017"
+        "https://acme-demo.slack.com/archives/C0A1ENG0001/p1794991887029017"
         "?thread_ts=1794990453.244944&cid=C0A1ENG0001"
     )
     with pytest.raises(SlackApiError) as missing:
@@ -312,13 +310,20 @@ def test_hang_fault_never_answers_and_stop_releases_it(tmp_path: Path) -> None:
     assert hanging._stopping.is_set()  # stop() let go of the request still held
 
 
+def _one_message_export(folder: Path, text: str) -> Path:
+    (folder / "general").mkdir(parents=True)
+    (folder / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general"}]))
+    (folder / "general" / "2026-11-20.json").write_text(json.dumps([{"ts": "1.0", "text": text}]))
+    return folder
+
+
 def test_workspace_url_is_the_exports_own_unless_given(tmp_path: Path) -> None:
-    export = tmp_path / "no_links"
-    (export / "general").mkdir(parents=True)
-    (export / "channels.json").write_text(json.dumps([{"id": "C1", "name": "general"}]))
-    (export / "general" / "2026-11-20.json").write_text(json.dumps([{"ts": "1.0", "text": "hi"}]))
-    with SlackEmulator(export, token=TOKEN) as plain:  # says nothing: the default workspace
+    plain_export = _one_message_export(tmp_path / "no_links", "hi")
+    with SlackEmulator(plain_export, token=TOKEN) as plain:  # says nothing: the default
         assert _client(plain).auth_test()["url"] == "https://acme-demo.slack.com/"
+    link = "see <https://tiny-team.slack.com/archives/C1/p1000000|this>"
+    with SlackEmulator(_one_message_export(tmp_path / "linked", link), token=TOKEN) as own:
+        assert _client(own).auth_test()["url"] == "https://tiny-team.slack.com/"
     with SlackEmulator(EXPORT, token=TOKEN, workspace_url="https://other.slack.com/") as given:
         assert _client(given).auth_test()["url"] == "https://other.slack.com/"
 
