@@ -1,13 +1,16 @@
 """Asset checks: the guarantees a digest reader relies on, verified on the stored rows."""
 
-from datetime import UTC
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from slack_events_dagster.assets.digests import digests
+from slack_events_dagster.assets.digests import EVENTS_IN_LOOKBACK, LOOKBACK_HOURS, digests
 from slack_events_dagster.assets.events import events
+from slack_events_dagster.domain.staleness import events_in_lookback, hour_ranges, stale_hours
 from slack_events_dagster.domain.vocabulary import CATEGORIES
+from slack_events_dagster.partitions import HOURLY
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.storage import schema
 
@@ -80,8 +83,97 @@ def digests_exist_for_every_materialised_hour(
     )
 
 
+STORAGE_IDS_PER_QUERY = 500  # well under any database's limit of bound parameters
+MAX_RANGES_SHOWN = 20
+
+
+def _events_in_lookback_when_built(instance: dg.DagsterInstance) -> dict[datetime, int | None]:
+    """Per materialised digest hour, the count its latest materialisation recorded (None when it
+    was built before the count was recorded)."""
+    latest = instance.event_log_storage.get_latest_storage_id_by_partition(
+        digests.key, dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    storage_ids = sorted(latest.values())
+    built_with: dict[datetime, int | None] = {}
+    for first in range(0, len(storage_ids), STORAGE_IDS_PER_QUERY):
+        chunk = storage_ids[first : first + STORAGE_IDS_PER_QUERY]
+        records = instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=digests.key, storage_ids=chunk), limit=len(chunk)
+        ).records
+        for record in records:
+            materialization = record.asset_materialization
+            if materialization is None or materialization.partition is None:
+                continue
+            hour = HOURLY.time_window_for_partition_key(materialization.partition).start
+            count = materialization.metadata.get(EVENTS_IN_LOOKBACK)
+            built_with[hour] = count.value if isinstance(count, dg.IntMetadataValue) else None
+    return built_with
+
+
+def _events_per_hour(database: DatabaseResource) -> Mapping[datetime, int]:
+    column = schema.events.c.partition_hour
+    with database.get_engine().connect() as connection:
+        rows = connection.execute(select(column, func.count()).group_by(column))
+        return {hour: count for hour, count in rows}
+
+
+def _rebuild_advice(ranges: list[tuple[datetime, datetime]]) -> str:
+    commands = "\n".join(
+        "dagster asset materialize -m slack_events_dagster.definitions --select digests "
+        f'--partition-range "{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}"'
+        for first, last in ranges[:MAX_RANGES_SHOWN]
+    )
+    more = len(ranges) - MAX_RANGES_SHOWN
+    if more > 0:
+        commands += f"\n... and {more} more ranges (metadata: stale_hour_ranges)"
+    return (
+        "These digests were built before events of their look-back window were stored (an "
+        "earlier range materialised later: a second run, a retry, a late backfill). Rebuild "
+        "them (UI: Assets > digests > Materialize, those partitions; one run per range), or "
+        "with DAGSTER_HOME set to this instance:\n" + commands
+    )
+
+
+@dg.asset_check(
+    asset=digests,
+    additional_deps=[events],
+    description=(
+        "Every digest was built from the events now stored in its look-back window (warns, "
+        "naming the hours and how to rebuild them, when an earlier range was materialised later)."
+    ),
+)
+def digests_match_the_events_now_stored(
+    context: dg.AssetCheckExecutionContext, database: DatabaseResource
+) -> dg.AssetCheckResult:
+    built_with = _events_in_lookback_when_built(context.instance)
+    known = {hour: count for hour, count in built_with.items() if count is not None}
+    stored_now = events_in_lookback(
+        _events_per_hour(database), known, timedelta(hours=LOOKBACK_HOURS)
+    )
+    stale = stale_hours(known, stored_now)
+    ranges = hour_ranges(stale)
+    shown = [f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}" for first, last in ranges]
+    examples = [
+        f"{hour.strftime(HOUR_KEY)}: built with {known[hour]} events, {stored_now[hour]} now"
+        for hour in stale[:10]
+    ]
+    return dg.AssetCheckResult(
+        passed=not stale,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=_rebuild_advice(ranges) if stale else None,
+        metadata={
+            "stale_digests": len(stale),
+            "stale_hour_ranges": shown[:MAX_RANGES_SHOWN],
+            "examples": examples,
+            "digests_compared": len(known),
+            "digests_without_a_recorded_count": len(built_with) - len(known),
+        },
+    )
+
+
 ALL_CHECKS = [
     digest_lines_are_distinct_clusters,
     events_have_valid_category_and_date,
     digests_exist_for_every_materialised_hour,
+    digests_match_the_events_now_stored,
 ]

@@ -1,13 +1,19 @@
 """The asset checks pass on a real run and fail on the faults they exist to catch."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import dagster as dg
 from sqlalchemy import delete, update
 
 from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.assets.digests import digests
 from slack_events_dagster.checks import (
     ALL_CHECKS,
+    HOUR_KEY,
     digest_lines_are_distinct_clusters,
     digests_exist_for_every_materialised_hour,
+    digests_match_the_events_now_stored,
     events_have_valid_category_and_date,
 )
 from slack_events_dagster.definitions import build_resources
@@ -16,18 +22,30 @@ from slack_events_dagster.storage import schema
 from slack_events_dagster_tests.helpers import table_rows
 
 
+def _run_with_checks(
+    resources: Mapping[str, Any],
+    instance: dg.DagsterInstance,
+    first: str,
+    last: str,
+    selection: Sequence[dg.AssetKey] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """One single-run range of the assets (or `selection`) and every asset check, as a backfill."""
+    return dg.materialize(
+        [*ALL_ASSETS, *ALL_CHECKS],
+        selection=selection,
+        resources=resources,
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
+    )
+
+
 def test_checks_pass_on_a_real_run_and_catch_corruption(sqlite_settings: Settings) -> None:
     resources = build_resources(sqlite_settings)
     with dg.instance_for_test() as instance:
-        result = dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS],
-            resources=resources,
-            instance=instance,
-            tags={
-                "dagster/asset_partition_range_start": "2026-11-23-08:00",
-                "dagster/asset_partition_range_end": "2026-11-23-12:00",
-            },
-        )
+        result = _run_with_checks(resources, instance, "2026-11-23-08:00", "2026-11-23-12:00")
         evaluations = result.get_asset_check_evaluations()
         assert {e.check_name for e in evaluations} == {c.check_key.name for c in ALL_CHECKS}
         assert all(e.passed for e in evaluations)
@@ -58,3 +76,54 @@ def test_checks_pass_on_a_real_run_and_catch_corruption(sqlite_settings: Setting
         missing = digests_exist_for_every_materialised_hour(context=context, database=database)
         assert not missing.passed
         assert missing.metadata["examples"].value == ["2026-11-23-08:00"]
+
+
+# Two consecutive days of the sample, the later one first; the earlier one has events.
+LATER = ("2026-11-20-12:00", "2026-11-21-11:00")
+EARLIER = ("2026-11-19-12:00", "2026-11-20-11:00")
+
+
+def _staleness(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
+    (evaluation,) = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == digests_match_the_events_now_stored.check_key.name
+    ]
+    return evaluation
+
+
+def test_an_earlier_range_materialised_later_makes_the_later_digests_warn_until_rebuilt(
+    any_settings: Settings,
+) -> None:
+    """The issue's finding: later range first, earlier range second; the later digests keep their
+    old content and every run was green. Now the check warns, naming the hours and the rebuild."""
+    resources = build_resources(any_settings)
+    with dg.instance_for_test() as instance:
+        later = _run_with_checks(resources, instance, *LATER)
+        assert _staleness(later).passed
+        before = {
+            row["partition_hour"]: row["markdown"] for row in table_rows(any_settings, "digests")
+        }
+
+        earlier = _run_with_checks(resources, instance, *EARLIER)
+        assert earlier.success  # the run itself is green: the check is what tells
+        stale = _staleness(earlier)
+        assert not stale.passed
+        assert stale.severity == dg.AssetCheckSeverity.WARN
+        metadata = {key: value.value for key, value in stale.metadata.items()}
+        assert metadata["stale_digests"] > 0
+        (hours,) = metadata["stale_hour_ranges"]
+        first, last = hours.split("...")
+        assert LATER[0] <= first <= last <= LATER[1]
+        assert f'--select digests --partition-range "{hours}"' in (stale.description or "")
+        # Every later digest's 7-day window gained the earlier day's events.
+        assert (first, last) == LATER and metadata["stale_digests"] == 24
+
+        rebuilt = _run_with_checks(resources, instance, first, last, [digests.key])
+        assert _staleness(rebuilt).passed
+        after = {
+            row["partition_hour"]: row["markdown"] for row in table_rows(any_settings, "digests")
+        }
+        # Rebuilding what the check named changed those digests' content, and only theirs.
+        changed = {hour for hour in before if before[hour] != after[hour]}
+        assert changed and all(first <= hour.strftime(HOUR_KEY) <= last for hour in changed)

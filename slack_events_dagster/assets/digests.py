@@ -1,6 +1,7 @@
 """digests: per hour, the deduplicated events announced in the look-back window ending there."""
 
-from datetime import timedelta
+from collections import Counter
+from datetime import datetime, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -13,6 +14,7 @@ from slack_events_dagster.domain.digest import (
     render_blocks,
     render_markdown,
 )
+from slack_events_dagster.domain.staleness import events_in_lookback
 from slack_events_dagster.partitions import HOURLY, HOURLY_TABLE_ASSET, partition_keys
 from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.pipeline import PipelineResource
@@ -26,6 +28,8 @@ from slack_events_dagster.storage.schema import digests as table
 WINDOW_HOURS = get_settings().digest.window_hours
 LOOKBACK_HOURS = max(WINDOW_HOURS, get_settings().deduplication.lookback_days * 24)
 CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time
+# Per digest partition, the events its look-back window held when it was built (checks.py).
+EVENTS_IN_LOOKBACK = "events_in_lookback"
 
 
 @dg.asset(
@@ -59,12 +63,14 @@ def digests(
     targets = [(target, pipeline.digest_options(target)) for target in pipeline.digest_targets]
     hours = [HOURLY.time_window_for_partition_key(key) for key in partition_keys(context)]
     rows, markdown, outcomes, loaded = [], "", [], 0
+    events_per_hour: Counter[datetime] = Counter()
     read_until = hours[0].end - lookback if hours else None
     for first in range(0, len(hours), CHUNK_HOURS):
         chunk = hours[first : first + CHUNK_HOURS]
         graph.drop_announced_before(chunk[0].end - lookback)
         new = frame_records(events.read(read_until, chunk[-1].end))
         graph.add(EventRecord.from_row(row) for row in new)
+        events_per_hour.update(row["partition_hour"] for row in new)
         loaded, read_until = loaded + len(new), chunk[-1].end
         for hour in chunk:
             for target, options in targets:
@@ -91,6 +97,12 @@ def digests(
                     }
                 )
         context.log.info(f"Digests up to {chunk[-1].end:%Y-%m-%d %H:%M} built ({loaded} events)")
+    # Per hour, the events its window held: the `digests_match_the_events_now_stored` check
+    # compares them with the events stored now, so an earlier range materialised later shows.
+    built_with = events_in_lookback(events_per_hour, [hour.start for hour in hours], lookback)
+    for key, hour in zip(partition_keys(context), hours, strict=True):
+        metadata = {EVENTS_IN_LOOKBACK: built_with[hour.start]}
+        context.add_asset_metadata(metadata, partition_key=key)
     frame = rows_to_frame(table, rows)
     context.add_output_metadata(
         {
