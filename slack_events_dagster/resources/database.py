@@ -171,18 +171,21 @@ class PartitionRows:
         try:
             connection = _connect_with_one_retry(self._engine, self._reconnect_wait_seconds)
         except Exception as error:
-            raise self._lost(error) from error
+            self._raise_if_lost(error)
+            raise
         try:
             yield connection
         except Exception as error:
-            raise self._lost(error) from error
+            self._raise_if_lost(error)
+            raise
         finally:
             connection.close()
 
-    def _lost(self, error: Exception) -> Exception:
-        if self._database is None or not engines.is_disconnect(self._engine, error):
-            return error
-        return engines.connection_lost_error(self._database, error, f"reading {self.table.name}")
+    def _raise_if_lost(self, error: Exception) -> None:
+        """A lost server becomes an error that names it and what to do; others pass through."""
+        if self._database is not None and engines.is_disconnect(self._engine, error):
+            doing = f"reading {self.table.name}"
+            raise engines.connection_lost_error(self._database, error, doing) from error
 
     def _where(self, statement: Any, start: datetime | None, end: datetime | None) -> Any:
         column = self.table.c[PARTITION_COLUMN]
