@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import dagster as dg
 from sqlalchemy import func, select
@@ -117,6 +118,29 @@ def _events_per_hour(database: DatabaseResource) -> Mapping[datetime, int]:
         return {hour: count for hour, count in rows}
 
 
+class StaleDigests(NamedTuple):
+    """Digest hours whose look-back window's events changed since they were built."""
+
+    built_with: dict[datetime, int]  # per digest hour with a recorded count
+    stored_now: dict[datetime, int]  # the same hours, counted on the events stored now
+    hours: list[datetime]  # the stale ones, oldest first
+    ranges: list[tuple[datetime, datetime]]  # the same, as (first, last) runs of hours
+    unrecorded: int  # digests built before the count was recorded: not judged
+
+
+def find_stale_digests(instance: dg.DagsterInstance, database: DatabaseResource) -> StaleDigests:
+    """Compare every digest's recorded look-back count with the events stored now."""
+    recorded = _events_in_lookback_when_built(instance)
+    built_with = {hour: count for hour, count in recorded.items() if count is not None}
+    stored_now = events_in_lookback(
+        _events_per_hour(database), built_with, timedelta(hours=LOOKBACK_HOURS)
+    )
+    hours = stale_hours(built_with, stored_now)
+    return StaleDigests(
+        built_with, stored_now, hours, hour_ranges(hours), len(recorded) - len(built_with)
+    )
+
+
 def _rebuild_advice(ranges: list[tuple[datetime, datetime]]) -> str:
     commands = "\n".join(
         "dagster asset materialize -m slack_events_dagster.definitions --select digests "
@@ -130,7 +154,8 @@ def _rebuild_advice(ranges: list[tuple[datetime, datetime]]) -> str:
         "These digests were built before events of their look-back window were stored (an "
         "earlier range materialised later: a second run, a retry, a late backfill). Rebuild "
         "them (UI: Assets > digests > Materialize, those partitions; one run per range), or "
-        "with DAGSTER_HOME set to this instance:\n" + commands
+        "with DAGSTER_HOME set to this instance (the sensor rebuild_stale_digests, when on, "
+        "does it by itself):\n" + commands
     )
 
 
@@ -145,28 +170,25 @@ def _rebuild_advice(ranges: list[tuple[datetime, datetime]]) -> str:
 def digests_match_the_events_now_stored(
     context: dg.AssetCheckExecutionContext, database: DatabaseResource
 ) -> dg.AssetCheckResult:
-    built_with = _events_in_lookback_when_built(context.instance)
-    known = {hour: count for hour, count in built_with.items() if count is not None}
-    stored_now = events_in_lookback(
-        _events_per_hour(database), known, timedelta(hours=LOOKBACK_HOURS)
-    )
-    stale = stale_hours(known, stored_now)
-    ranges = hour_ranges(stale)
-    shown = [f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}" for first, last in ranges]
+    found = find_stale_digests(context.instance, database)
+    shown = [
+        f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}" for first, last in found.ranges
+    ]
     examples = [
-        f"{hour.strftime(HOUR_KEY)}: built with {known[hour]} events, {stored_now[hour]} now"
-        for hour in stale[:10]
+        f"{hour.strftime(HOUR_KEY)}: built with {found.built_with[hour]} events, "
+        f"{found.stored_now[hour]} now"
+        for hour in found.hours[:10]
     ]
     return dg.AssetCheckResult(
-        passed=not stale,
+        passed=not found.hours,
         severity=dg.AssetCheckSeverity.WARN,
-        description=_rebuild_advice(ranges) if stale else None,
+        description=_rebuild_advice(found.ranges) if found.hours else None,
         metadata={
-            "stale_digests": len(stale),
+            "stale_digests": len(found.hours),
             "stale_hour_ranges": shown[:MAX_RANGES_SHOWN],
             "examples": examples,
-            "digests_compared": len(known),
-            "digests_without_a_recorded_count": len(built_with) - len(known),
+            "digests_compared": len(found.built_with),
+            "digests_without_a_recorded_count": found.unrecorded,
         },
     )
 

@@ -10,6 +10,7 @@ from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.sensors import rebuild_digests_job, rebuild_stale_digests
 from slack_events_dagster.settings import Settings, get_settings
 
 
@@ -31,8 +32,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
-        jobs=[slack_events_job],
+        jobs=[slack_events_job, rebuild_digests_job],
         schedules=[slack_events_hourly],
+        sensors=[rebuild_stale_digests],
         resources=build_resources(settings),
     )
 
