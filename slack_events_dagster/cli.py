@@ -264,8 +264,7 @@ def restore_command(settings: Settings, backup_file: str, yes: bool) -> int:
     if not yes:
         print(f"This replaces every table of {where} with {backup_file}. Re-run with --yes.")
         return 1
-    if settings.database.type == "postgres":
-        _check_database(settings.database)
+    _check_database(settings.database)  # also: an unusable SQLite path is named, not a traceback
     restore(settings.database, Path(backup_file))
     print(f"Restored {where} from {backup_file}")
     return 0

@@ -192,3 +192,13 @@ def test_a_secret_under_an_unknown_config_key_is_never_printed(tmp_path: Path) -
     result = _cli(tmp_path, "doctor", SLACK_EVENTS_CONFIG=str(config))
     _assert_clean_error(result, "database.password: Extra inputs are not permitted")
     assert "SECRET" not in result.stdout + result.stderr
+
+
+def test_restore_into_an_unusable_sqlite_path_explains_it(tmp_path: Path) -> None:
+    assert _cli(tmp_path, "migrate").returncode == 0
+    backup_file = tmp_path / "backup.db"
+    assert _cli(tmp_path, "backup", "--output", str(backup_file)).returncode == 0
+    (tmp_path / "a-file").write_text("not a folder")
+    path = tmp_path / "a-file" / "slack_events.db"
+    result = _cli(tmp_path, "restore", str(backup_file), "--yes", SQLITE_PATH=str(path))
+    _assert_clean_error(result, f"Cannot open SQLite database at {path}", "SQLITE_PATH")
