@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-SLACK_LINK = re.compile(r"<((?:https?):[^>|]+)(?:\|[^>]*)?>")
+# Slack escapes "<" in message text, so a link never holds one: stopping at the next "<" keeps
+# every unclosed "<https:" from reading the rest of the text (that was quadratic).
+SLACK_LINK = re.compile(r"<((?:https?):[^<>|]+)(?:\|[^<>]*)?>")
 BARE_URL = re.compile(r"(?<![<|])\bhttps?://[^\s<>|\"')\]]+")
 JIRA_KEY = re.compile(r"(?<![\w/-])([A-Z][A-Z0-9]{1,9}-[1-9]\d{0,6})(?![\w-])")
 GITHUB_URL = re.compile(
     r"^https?://github\.com/([\w.-]+)/([\w.-]+)/(pull|issues|commit|releases/tag)/([\w.\-]+)"
 )
-GITHUB_SHORT_REF = re.compile(r"(?<![\w/])([\w.-]+/[\w.-]+)#(\d+)\b")
+# owner/repo#123, as long as GitHub allows (owner 39 characters, repository 100): a bounded
+# attempt at each start, where unbounded runs made "a.a.a.a…#1" quadratic.
+GITHUB_SHORT_REF = re.compile(r"(?<![\w/])([\w.-]{1,39}/[\w.-]{1,100})#(\d+)\b")
 VERSION = re.compile(r"(?<![\w.])v(\d+\.\d+(?:\.\d+)?(?:-[0-9A-Za-z.]+)?)(?![\w.])")
 GOOGLE_DOC = re.compile(
     r"^https?://docs\.google\.com/(document|spreadsheets|presentation)/d/([\w-]+)"

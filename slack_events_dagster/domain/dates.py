@@ -45,12 +45,12 @@ Conventions:
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -428,6 +428,7 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+@lru_cache(maxsize=1024)
 def _infer_year(month: int, day: int, today: date) -> date | None:
     """Occurrence nearest to `today` that is at most 90 days old (leap days look ahead)."""
     oldest = today - timedelta(days=90)
@@ -774,22 +775,22 @@ def _scan(
         position = match.start() + 1
 
 
-def _select(candidates: list[_C], blocked: list[tuple[int, int]]) -> list[_C]:
+def _select(candidates: list[_C], blocked: list[tuple[int, int]], length: int) -> list[_C]:
     """Longest-first non-overlapping choice, so "day after tomorrow" beats "tomorrow".
 
-    `blocked` spans must not overlap each other; occupied spans are kept sorted so each check
-    is a bisection (messages can be long pasted logs full of timestamps).
+    Taken characters are marked in a mask of the text's `length`, so each check reads only the
+    candidate's own span (a sorted list of spans cost a shift per insertion: quadratic on a
+    long message full of dates).
     """
-    occupied = sorted(blocked)
+    taken = bytearray(length + 1)
+    for start, end in blocked:
+        taken[start:end] = b"\x01" * (end - start)
     chosen: list[_C] = []
     for candidate in sorted(candidates, key=lambda c: (c.span[0] - c.span[1], c.span[0])):
         start, end = candidate.span
-        index = bisect.bisect_left(occupied, (start, end))
-        if index > 0 and occupied[index - 1][1] > start:
+        if taken.find(1, start, end) >= 0:
             continue
-        if index < len(occupied) and occupied[index][0] < end:
-            continue
-        occupied.insert(index, (start, end))
+        taken[start:end] = b"\x01" * (end - start)
         chosen.append(candidate)
     return sorted(chosen, key=lambda c: c.span)
 
@@ -925,8 +926,8 @@ def find_dates(text: str, reference: datetime, tz: str = "UTC") -> list[DateMent
         if "://" in text or "www." in fold_case(text)  # every _URL_RE match holds one of them
         else []
     )
-    dates = _merge_weekday_prefixes(text, _select(date_candidates, blocked))
-    times = _select(time_candidates, blocked + [d.span for d in dates])
+    dates = _merge_weekday_prefixes(text, _select(date_candidates, blocked, len(text)))
+    times = _select(time_candidates, blocked + [d.span for d in dates], len(text))
 
     separate = _attach_times(ctx, dates, times)
     mentions = [_to_mention(ctx, candidate) for candidate in dates + separate]

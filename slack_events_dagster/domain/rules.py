@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
-from slack_events_dagster.domain.text import strip_code
+from slack_events_dagster.domain.text import fold_case, strip_code
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     EVENT_LINK,
@@ -22,7 +22,13 @@ from slack_events_dagster.domain.vocabulary import (
 MAX_TITLE_CHARS = 80  # what fits on a calendar line
 MAX_SUMMARY_CHARS = 320
 MAX_LINKS = 3
-SENTENCE_BREAK = re.compile(r"\n+|\s*•\s*|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
+# A thread reply with more date phrases than this gives more than the date of its parent's event
+# (and taking each phrase out of the text costs a pass over it).
+MAX_REPLY_DATES = 32
+# Line breaks, bullets and sentence ends. A bullet's leading blanks are taken from the start of
+# their run (or after a line break) only: retrying "\s*•" inside a long run of blanks was
+# quadratic, and the pieces, stripped, are the same.
+SENTENCE_BREAK = re.compile(r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
 # Inside one sentence, the places where a list of dated items splits ("X on Dec 7, Y on Dec 10").
 CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+(?:and|then|while)\s+")
 STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
@@ -45,24 +51,26 @@ LIVE_STATUS = re.compile(
     r" ?min(?:ute)?s?|(?:is |are )?starting(?: shortly)?|has (?:started|begun)|already)\b[!.]*",
     re.IGNORECASE,
 )
-STRAY_PUNCTUATION = re.compile(r"\s+([,.;:!?)])|\(\s*\)")
+# Blanks are taken from the start of their run (a match never starts inside one): linear.
+STRAY_PUNCTUATION = re.compile(r"(?<!\s)\s+([,.;:!?)])|\(\s*\)")
 EMOJI_CODE = re.compile(r":[a-z0-9_+\-']*[a-z][a-z0-9_+\-']*:", re.IGNORECASE)
-# Words left dangling once the date phrase is gone: "Code freeze starts (Monday Dec 7)".
-TRAILING_CONNECTORS = re.compile(
-    r"(?:[\s,@\-–—:]+(?:is|are|will be|starts?|starting|begins?|on|at|from|until|till|by"
-    r"|for|due|scheduled|planned|happening|this|next|the|to|in|of|and|\|)?)+\s*$",
-    re.IGNORECASE,
+# Words left dangling once the date phrase is gone: "Code freeze starts (Monday Dec 7)": a tail
+# of blanks, these separators and these words (any case), taken off by _without_trailing.
+CONNECTOR_SEPARATORS = ",@-–—:"
+CONNECTOR_WORDS = (
+    *("is", "are", "will be", "start", "starts", "starting", "begin", "begins", "on", "at"),
+    *("from", "until", "till", "by", "for", "due", "scheduled", "planned", "happening", "this"),
+    *("next", "the", "to", "in", "of", "and", "|"),
 )
 MEETING_WORDS = re.compile(
     r"\b(?:meeting|meets|call|hours?|sync|standup|stand-up|session|review|retro|kick-?off"
     r"|all-hands|town ?hall|planning|q&a|ama|offsite|1:1|club|demo|office)\b",
     re.IGNORECASE,
 )
-# After the thing is named, the rest of a long sentence is detail: "…, please …", "… here: link".
-TRAILING_NOISE = re.compile(
-    r"(?:[\s:,;\-–—]+(?:here|details|link|info|more info|see|via|at|on|in)?[\s:]*)+$",
-    re.IGNORECASE,
-)
+# After the thing is named, the rest of a long sentence is detail: "…, please …", "… here: link":
+# a tail of blanks, these separators and these words, taken off the same way.
+NOISE_SEPARATORS = ":,;-–—"
+NOISE_WORDS = ("here", "details", "link", "info", "more info", "see", "via", "at", "on", "in")
 SUBJECT_NOISE = re.compile(
     r"^(?:(?:releas\w*|shipp?\w*|hotfix|patch|new|version|tagged|announcing|introducing|the|our"
     r"|we|just|today|is|are)\s+)+",
@@ -95,13 +103,15 @@ SIDE_CLAUSE = re.compile(
 )
 # "quux 2.4.0 is out": the thing, its version, then the news.
 OUT_THING = re.compile(
-    r"(?P<subject>\b[A-Za-z][\w.+\-]*)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*),?\s+"
+    r"(?P<subject>\b[A-Za-z][\w.+\-]{0,59}+)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+),?\s+"
     r"(?:is|are|has been|have been|was)\s+(?:now\s+|just\s+|finally\s+|officially\s+)?"
     r"(?:out|up|live|available|released|tagged|published)\b",
     re.IGNORECASE,
 )
+# Words of a subject are at most 60 characters, taken possessively (a word ends where a blank
+# or "-" must follow): unbounded runs tried from every start were quadratic on "a-a-a-a…".
 RELEASE_SUBJECT = re.compile(
-    r"(?P<subject>(?:[A-Z@][\w.+\-]*\s+|[\w.+]+-[\w.+\-]+\s+){0,3})"
+    r"(?P<subject>(?:[A-Z@][\w.+\-]{0,59}+\s+|[\w.+]{1,60}+-[\w.+\-]{1,60}+\s+){0,3})"
     r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha|b|a)\.?\d*)?)\b"
 )
 URL = re.compile(r"https?://\S+")
@@ -240,6 +250,35 @@ def _not_an_upcoming_event(
     )
 
 
+def _without_trailing(text: str, separators: str, words: tuple[str, ...]) -> str:
+    r"""`text` without its longest tail of separators (blanks and `separators`) and `words` (any
+    case), each word after a separator: what re.sub of `(?:[\s<separators>]+(?:<words>)?)+$`
+    gives (the tail taken off with it), read from the end in linear time: that regex, with
+    nested repeats, was exponential on ": : : : x"."""
+    folded = fold_case(text)
+    length = len(text)
+    # chain[i]: text[i:] is separators, then words each followed by separators, then maybe a
+    # word; word_chain[i]: text[i:] is empty or such a chain after one word.
+    chain = [False] * (length + 1)
+    word_chain = [False] * (length + 1)
+    word_chain[length] = True
+    longest = max(map(len, words))
+    start, misses = length, 0
+    for i in range(length - 1, -1, -1):
+        char = text[i]
+        chain[i] = (char.isspace() or char in separators) and (chain[i + 1] or word_chain[i + 1])
+        word_chain[i] = any(
+            folded.startswith(word, i) and (i + len(word) == length or chain[i + len(word)])
+            for word in words
+        )
+        if chain[i]:
+            start = i
+        misses = 0 if chain[i] or word_chain[i] else misses + 1
+        if misses > longest:  # nothing further left can join the tail
+            break
+    return text[:start]
+
+
 def split_sentences(text: str) -> list[str]:
     return [part.strip() for part in SENTENCE_BREAK.split(text) if part and part.strip()]
 
@@ -292,7 +331,8 @@ def make_title(
             return f"{found.group('version')} release"
     title = LIVE_STATUS.sub(" ", title)
     title = SPACES.sub(" ", STRAY_PUNCTUATION.sub(r"\1", title)).strip(" :-–—,;(")
-    title = TRAILING_NOISE.sub("", TRAILING_CONNECTORS.sub("", title))
+    title = _without_trailing(title, CONNECTOR_SEPARATORS, CONNECTOR_WORDS)
+    title = _without_trailing(title, NOISE_SEPARATORS, NOISE_WORDS)
     if not title:
         title = SPACES.sub(" ", URL.sub("", sentence)).strip() or sentence.strip()
     if title.count("(") > title.count(")"):  # "to prod (rollback" -> "to prod"
@@ -483,7 +523,11 @@ def _reply_to_parent(
     """A thread reply that only gives a date ("By the end of May.") dates the event its parent
     names: one draft titled from the parent's first sentence with an event keyword. A longer
     reply ("QA plan is in PAY-1, regression run starts Wednesday") dates something else."""
-    if message.text.rstrip().endswith("?") or len(_undated_words(message.text, dates)) > 4:
+    if (
+        message.text.rstrip().endswith("?")
+        or len(dates) > MAX_REPLY_DATES
+        or len(_undated_words(message.text, dates)) > 4
+    ):
         return []
     for sentence in split_sentences(strip_code(message.thread_parent or "")):
         keywords = find_keywords(sentence, help_talk)

@@ -1,18 +1,27 @@
 """Slack mrkdwn to plain text a person (and a rules extractor) can read."""
 
+import bisect
 import html
 import re
 from collections.abc import Mapping
 
-SLACK_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
-USER_REF = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
-CHANNEL_REF = re.compile(r"<#(C[A-Z0-9]+)(?:\|([^>]*))?>")
-SPECIAL_REF = re.compile(r"<!(here|channel|everyone)(?:\|[^>]*)?>")
-SUBTEAM_REF = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
-DATE_REF = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
-# An emoji code has a letter in its name and is not part of a time like 02:00-04:00.
-EMOJI = re.compile(r"(?<![\w:]):[a-z0-9_+\-']*[a-z][a-z0-9_+\-']*:(?!\w)")
-EMPHASIS = re.compile(r"(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])")
+# Slack escapes "<" and ">" in message text (&lt; &gt;), so markup never holds a "<": stopping
+# each pattern at the next "<" keeps a scan from running to the end of the text for every "<"
+# that opens nothing ("<https://a<https://a…" was quadratic).
+SLACK_LINK = re.compile(r"<((?:https?|mailto):[^<>|]+)(?:\|([^<>]*))?>")
+USER_REF = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
+CHANNEL_REF = re.compile(r"<#(C[A-Z0-9]+)(?:\|([^<>]*))?>")
+SPECIAL_REF = re.compile(r"<!(here|channel|everyone)(?:\|[^<>]*)?>")
+SUBTEAM_REF = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^<>]*))?>")
+DATE_REF = re.compile(r"<!date\^\d+\^[^<|>]*\|([^<>]*)>")
+# An emoji code has a letter in its name and is not part of a time like 02:00-04:00. Its name is
+# the whole run of name characters up to the closing ":" (":" is not one of them), so the run is
+# taken possessively after a lookahead for its first letter: one pass, no backtracking.
+EMOJI = re.compile(r"(?<![\w:]):(?=[0-9_+\-']*[a-z])[a-z0-9_+\-']*+:(?!\w)")
+# Emphasis: an opening marker (not after a word character or a marker, before a non-space) and
+# the first closing one on its line (after a non-space, not before a word character or a marker).
+EMPHASIS_OPEN = re.compile(r"(?<![\w*_~])[*_~](?=\S)")
+EMPHASIS_CLOSE = re.compile(r"(?<=\S)[*_~](?![\w*_~])")
 SPACES = re.compile(r"[ \t\u00a0]+")
 BLANK_LINES = re.compile(r"\n\s*\n+")
 
@@ -59,13 +68,48 @@ def normalize_text(
     if ":" in text:
         text = EMOJI.sub(" ", text)
     if "*" in text or "_" in text or "~" in text:
-        text = EMPHASIS.sub(lambda m: m.group(2), text)
+        text = strip_emphasis(text)
     # Only a run of two spaces, a tab or a no-break space changes; single spaces are kept as is.
     if "  " in text or "\t" in text or "\u00a0" in text:
         lines = [SPACES.sub(" ", line).strip() for line in text.splitlines()]
     else:
         lines = [line.strip() for line in text.splitlines()]
     return BLANK_LINES.sub("\n", "\n".join(lines)).strip()
+
+
+def strip_emphasis(text: str) -> str:
+    r"""`text` without the markers of *bold*, _italic_ and ~strike~ spans, in linear time.
+
+    What re.sub of `(?<![\w*_~])([*_~])(?=\S)(.+?)(?<=\S)\1(?![\w*_~])` gives, without its
+    quadratic scan (every opener that closes nothing read the rest of its line): openers are
+    taken left to right, each pairs with the first closer of the same marker at least two
+    characters on and on the same line, and a pair's inside is not searched again.
+    """
+    closers: dict[str, list[int]] = {"*": [], "_": [], "~": []}
+    for match in EMPHASIS_CLOSE.finditer(text):
+        closers[text[match.start()]].append(match.start())
+    if not any(closers.values()):
+        return text
+    pieces: list[str] = []
+    done = 0  # text[:done] is handled
+    line_end = -1  # the end of the line of the last opener looked at
+    for match in EMPHASIS_OPEN.finditer(text):
+        start = match.start()
+        if start < done:
+            continue  # inside a pair already taken
+        if start > line_end:
+            line_end = text.find("\n", start)
+            line_end = len(text) if line_end < 0 else line_end
+        marker_closers = closers[text[start]]
+        index = bisect.bisect_left(marker_closers, start + 2)
+        if index == len(marker_closers) or marker_closers[index] > line_end:
+            continue
+        end = marker_closers[index]
+        pieces.append(text[done:start])
+        pieces.append(text[start + 1 : end])
+        done = end + 1
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def has_broadcast_mention(text: str) -> bool:
@@ -75,9 +119,10 @@ def has_broadcast_mention(text: str) -> bool:
 
 CODE_FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 # Lines of a log or a stack trace pasted without a fence: a timestamp or a level first, a frame,
-# a JSON object, a shell prompt.
+# a JSON object, a shell prompt. The leading blanks stop at a line's end: a run of empty lines
+# is not read again from each of its starts.
 LOG_LINE = re.compile(
-    r"^\s*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL)\b"
+    r"^[^\S\n]*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL)\b"
     r"|at [\w.$<>]+\(|Traceback |File \"|Caused by:|[{\[]\"|\$ |>>> "
     r"|\w+(?:\.\w+)+(?:Error|Exception)\b)",
     re.MULTILINE,

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from slack_events_dagster.domain.text import fold_case
 
@@ -56,14 +57,16 @@ def _folded_alternatives(pattern: re.Pattern[str]) -> list[str]:
     Each matches fold_case(text) wherever it matched `text` ignoring case, because fold_case turns
     every character an ASCII letter matches into that letter and keeps word characters, digits and
     spaces. That covers literals, classes, \b, \d, \s, \w, ".", groups, alternation and
-    repetition; other escapes (\B, \W, \x41, ...), negated classes, "(?" other than "(?:" and
-    cased non-ASCII letters would break it and are refused.
+    repetition, a negative lookbehind of a class without letters ("(?<![.\-])") and a negative
+    lookahead of a word boundary then lower-case letters and spaces ("(?!\bdeploying )"), as
+    fold_case keeps every other character as it is. Other escapes (\B, \W, \x41, ...), negated
+    classes, other "(?" groups and cased non-ASCII letters would break it and are refused.
     """
     source = pattern.pattern
     words = source.removeprefix(r"\b(?:").removesuffix(r")\b")
-    unsupported = re.search(r"\\[^bdsw\W]|\[\^|\(\?(?!:)", words) or any(
-        not char.isascii() and char.lower() != char.upper() for char in words
-    )
+    unsupported = re.search(
+        r"\\[^bdsw\W]|\[\^|\(\?(?!:|<!\[[^]a-zA-Z]*\]\)|!\\b[a-z ]+\))", words
+    ) or any(not char.isascii() and char.lower() != char.upper() for char in words)
     if len(words) + 8 != len(source) or unsupported:
         raise ValueError(f"not usable on folded text: {source!r}")
     return _top_level_alternatives(words.lower())
@@ -175,7 +178,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA"
         r"|tagged|release candidate|new version"
         r"|(?:fixed|included|available)(?: \w+){0,2} in (?:\w+ ){0,2}(?:version )?v?\d+\.\d+"
-        r"|v?\d+(?:\.\d+)+[\w.-]*,? (?:is|are|has been|have been|was) (?:now |just )?"
+        # "1.2.3 is out": the version is the whole run of [\w.-] before ",? " (taken possessively);
+        # a start after "." or "-" is a path and never counts (see _PATH_BEFORE), so it is not
+        # tried: reading "1.1.1.1…" again from every digit was quadratic.
+        r"|(?<![.\-])v?\d+\.\d+[\w.-]*+,? (?:is|are|has been|have been|was) (?:now |just )?"
         r"(?:out|up|live|available|tagged|published)"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images) (?:are|is) "
         r"(?:now )?(?:up|out|live|available|published)",
@@ -302,7 +308,11 @@ STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "started",
             r"investigating|in progress|ongoing|started|starting now|underway|mitigating"
-            r"|deploying .*\bnow|rolling back|right now|failing|crashed|stuck|paging",
+            # "deploying … now" on one line. A "deploying" is read only up to the next one, which
+            # finds the same lines (the status is whether one matches) without reading the rest
+            # of the line again from every "deploying" (quadratic on "deploying deploying …").
+            r"|deploying (?:(?!\bdeploying ).)*?\bnow|rolling back|right now|failing|crashed|stuck"
+            r"|paging",
         ),
         ("confirmed", r"confirmed|locked in|final date"),
     )
@@ -314,6 +324,15 @@ _ANY_KEYWORD = _folded_union(keyword.pattern for keyword in EVENT_KEYWORDS)
 _ANY_STATUS = _folded_union(pattern for _, pattern in STATUS_PATTERNS)
 _KEYWORDS_STARTING_WITH, _KEYWORDS_STARTING_ANYHOW = _by_first_character(EVENT_KEYWORDS)
 _ALL_RANKS = frozenset(range(len(EVENT_KEYWORDS)))
+# Once the shared scan has found this many places in a row that hold no new keyword (":1:1:1…"
+# is "1:1" at every other character), it goes on with a scan for the keywords still missing.
+_FRUITLESS_HITS = 256
+
+
+@lru_cache(maxsize=64)
+def _union_of(ranks: frozenset[int]) -> re.Pattern[str]:
+    """_ANY_KEYWORD for the keywords of these ranks only."""
+    return _folded_union(EVENT_KEYWORDS[rank].pattern for rank in sorted(ranks))
 
 
 # A keyword that is part of a channel name ("moving this to #security") or of the name of a
@@ -386,26 +405,40 @@ def find_keywords(text: str, help_talk: bool | None = None) -> list[EventKeyword
     service, branch or path name, negated or in a condition do not count, nor do weak keywords
     in help talk (`help_talk`: of the whole message; by default, of `text`)."""
     folded = fold_case(text)
-    found = []
+    found: list[tuple[int, int, EventKeyword]] = []
     pending = set(_ALL_RANKS)
-    position = 0
+    position = fruitless = 0
+
+    def take(rank: int, keyword: EventKeyword, start: int) -> bool:
+        """Whether the keyword's first use is at `start` (or it is settled: weak in help talk)."""
+        nonlocal help_talk
+        if (match := keyword.pattern.match(text, start)) is None:
+            return False
+        if keyword.weak:
+            if help_talk is None:
+                help_talk = is_help_talk(text)
+            if help_talk:
+                return True
+        if _not_an_event_use(text, start, match.end(), keyword):
+            return False
+        found.append((start, rank, keyword))
+        return True
+
     # A keyword's first match starts at the first position where its pattern matches. Every such
     # position is one where _ANY_KEYWORD matches, and the keyword is listed for the character
     # there, so trying those positions in order finds the same first match as a search would.
-    while pending and (hit := _ANY_KEYWORD.search(folded, position)) is not None:
-        start = hit.start()
+    # The union of the pending keywords' patterns has those positions too, so the scan can
+    # switch to it: places where only found keywords match are then skipped in one search.
+    scanner, scanned_for = _ANY_KEYWORD, _ALL_RANKS
+    while pending and (hit := scanner.search(folded, position)) is not None:
+        start, settled = hit.start(), len(pending)
         for rank, keyword in _KEYWORDS_STARTING_WITH.get(folded[start], _KEYWORDS_STARTING_ANYHOW):
-            if rank not in pending or (match := keyword.pattern.match(text, start)) is None:
-                continue
-            if keyword.weak:
-                if help_talk is None:
-                    help_talk = is_help_talk(text)
-                if help_talk:
-                    pending.discard(rank)
-                    continue
-            if not _not_an_event_use(text, start, match.end(), keyword):
-                found.append((start, rank, keyword))
+            if rank in pending and take(rank, keyword, start):
                 pending.discard(rank)
+        fruitless = fruitless + 1 if len(pending) == settled else 0
+        if fruitless >= _FRUITLESS_HITS and pending != scanned_for:
+            scanned_for = frozenset(pending)
+            scanner, fruitless = _union_of(scanned_for), 0
         position = start + 1
     return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
 
