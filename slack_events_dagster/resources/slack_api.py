@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -31,6 +30,7 @@ from slack_events_dagster.domain.messages import (
     user_from_payload,
 )
 from slack_events_dagster.resources.slack_export import SlackSourceError
+from slack_events_dagster.urls import without_credentials
 
 PAGE_SIZE = 200
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
@@ -127,14 +127,6 @@ def _ts_param(value: Decimal) -> str:
     return f"{value:.6f}"
 
 
-def _without_credentials(url: str) -> str:
-    """A URL safe to show: a user:password@ part (a proxying base URL's) is dropped."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-
-
 def describe_error(error: SlackApiError, doing: str) -> SlackSourceError:
     """A SlackApiError turned into a message that says what to do (never includes the token)."""
     response = error.response
@@ -196,7 +188,7 @@ class SlackApiReader:
         else:
             what = f"{type(reason).__name__}: {reason}"
         return SlackSourceError(
-            f"Could not reach the Slack API at {_without_credentials(self.client.base_url)} "
+            f"Could not reach the Slack API at {without_credentials(self.client.base_url)} "
             f"while {doing} "
             f"({what}, after {self.max_retries} retries). Check the network and any proxy "
             "(HTTPS_PROXY), that SLACK_API_BASE_URL (slack.base_url) is unset for slack.com or "
