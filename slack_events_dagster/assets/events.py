@@ -78,6 +78,7 @@ def events(
             "llm_prompt_tokens": stats.prompt_tokens,
             "llm_completion_tokens": stats.completion_tokens,
             "llm_cost_usd": round(stats.cost_usd, 6),
+            "llm_calls_without_usage": stats.calls_without_usage,
             "llm_fallbacks": sum(stats.fallbacks.values()),
             "llm_fallbacks_by_reason": dg.MetadataValue.json(dict(sorted(stats.fallbacks.items()))),
             "llm_repairs": dg.MetadataValue.json(dict(sorted(stats.repairs.items()))),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.candidates import MAX_PARENT_CHARS
+from slack_events_dagster.domain.messages import storable
 from slack_events_dagster.domain.rules import (
     MAX_SUMMARY_CHARS,
     MAX_TITLE_CHARS,
@@ -25,7 +26,6 @@ from slack_events_dagster.domain.rules import (
 from slack_events_dagster.domain.vocabulary import CATEGORIES
 
 PROMPT_VERSION = "v2"
-MAX_EVENTS = 5
 MAX_YEARS_AHEAD = 2  # a later date needs its year written in the message
 # A standalone four-digit number: not part of a version ("v2030.1"), an id or a longer number.
 _YEAR = re.compile(r"(?<![\w.])(\d{4})(?!\w|\.\d)")
@@ -155,19 +155,26 @@ def _years_later(day: date, years: int) -> date:
 
 
 def implausible_date(
-    event_day: date, message_day: date, years_in_text: frozenset[int]
+    event_day: date,
+    message_day: date,
+    years_in_text: frozenset[int],
+    end_day: date | None = None,
 ) -> str | None:
-    """Why a model's event date cannot be right, or None: events are upcoming or ongoing, so a
-    day before the message's (same zone) is dropped, and so is a day more than MAX_YEARS_AHEAD
-    years later unless the message writes that year. Same-day times that have passed are kept
-    ("the CFP closed at noon today")."""
-    if event_day < message_day:
+    """Why a model's event dates cannot be right, or None: events are upcoming or ongoing, so
+    one that ends (or, without an end, starts) before the message's day (same zone) is dropped;
+    so is one that starts more than MAX_YEARS_AHEAD years before or after it, or ends more than
+    that after it, unless the message writes that year. Same-day times that have passed are kept
+    ("the CFP closed at noon today"), and so is a conference that started yesterday and ends
+    Friday."""
+    if (end_day or event_day) < message_day:
         return "date_before_message"
-    if (
-        event_day > _years_later(message_day, MAX_YEARS_AHEAD)
-        and event_day.year not in years_in_text
+    if event_day < _years_later(message_day, -MAX_YEARS_AHEAD) and (
+        event_day.year not in years_in_text
     ):
-        return f"date_over_{MAX_YEARS_AHEAD}_years_ahead"
+        return "date_before_message"  # "ongoing" since long before the message: injected
+    for day in (event_day, end_day or event_day):
+        if day > _years_later(message_day, MAX_YEARS_AHEAD) and day.year not in years_in_text:
+            return f"date_over_{MAX_YEARS_AHEAD}_years_ahead"
     return None
 
 
@@ -192,9 +199,10 @@ class Repairs:
 def _zone(value: Any, fallback: str, repairs: Repairs) -> str:
     if value in (None, ""):
         return fallback
+    name = storable(str(value))
     try:
-        ZoneInfo(str(value))
-        return str(value)
+        ZoneInfo(name)
+        return name
     except (ZoneInfoNotFoundError, ValueError):
         repairs.add("invalid_timezone")
         return fallback
@@ -222,7 +230,8 @@ def _local_moment(
 
 
 def _text(value: Any, limit: int, kind: str, repairs: Repairs) -> str:
-    text = " ".join(str(value or "").split())
+    """The model's text, storable (no NUL or lone surrogate), on one line and at most `limit`."""
+    text = " ".join(storable(str(value or "")).split())
     if len(text) > limit:
         repairs.add(kind)
         text = text[: limit - 1].rstrip() + "…"
@@ -235,10 +244,13 @@ def parse_events(
     anchors: tuple[Anchor, ...],
     links: tuple[str, ...],
     extractor: str = "llm",
+    *,
+    max_events: int,
 ) -> tuple[list[ExtractedEvent], Repairs]:
-    """Validate and repair a model answer into at most MAX_EVENTS events; InvalidLLMOutput when
-    it is unusable. Events dated implausibly for the message (implausible_date) are dropped and
-    counted before the cap, so injected ones cannot crowd out the real ones."""
+    """Validate and repair a model answer into at most `max_events` events (the rest dropped as
+    over_max_events_per_message); InvalidLLMOutput when it is unusable. Every text is storable.
+    Events dated implausibly for the message (implausible_date) are dropped and counted before
+    the cap, so injected ones cannot crowd out the real ones."""
     try:
         payload = json.loads(content)
     except (json.JSONDecodeError, TypeError) as error:
@@ -273,21 +285,21 @@ def parse_events(
             confidence = min(max(float(confidence), 0.0), 1.0)
         zone = _zone(item.get("timezone"), message.timezone, repairs)
         start, has_time = _local_moment(item.get("date"), item.get("time"), zone, repairs)
+        end = None
+        if start is not None and (item.get("end_date") or item.get("end_time")):
+            end_day = item.get("end_date") or item.get("date")
+            end, _ = _local_moment(end_day, item.get("end_time"), zone, repairs)
+            if end is not None and end < start:
+                repairs.add("end_before_start")
+                end = None
         if start is not None:
             message_day = message.message_time.astimezone(start.tzinfo).date()
-            rejection = implausible_date(start.date(), message_day, years_in_text)
+            rejection = implausible_date(
+                start.date(), message_day, years_in_text, end.date() if end else None
+            )
             if rejection is not None:
                 repairs.drop(rejection)
                 continue
-        end = None
-        if item.get("end_date") or item.get("end_time"):
-            end_day = item.get("end_date") or item.get("date")
-            end, _ = _local_moment(end_day, item.get("end_time"), zone, repairs)
-        if start is None:
-            end = None
-        elif end is not None and end < start:
-            repairs.add("end_before_start")
-            end = None
         events.append(
             ExtractedEvent(
                 title=title,
@@ -300,11 +312,11 @@ def parse_events(
                 date_source="llm" if start else "unknown",
                 confidence=round(float(confidence), 2),
                 summary=_text(item.get("summary"), MAX_SUMMARY_CHARS, "summary_too_long", repairs),
-                links=links[:3],
+                links=tuple(storable(link) for link in links[:3]),
                 anchors=anchors,
                 extractor=extractor,
             )
         )
-    if len(events) > MAX_EVENTS:
-        repairs.add("too_many_events")
-    return events[:MAX_EVENTS], repairs
+    if len(events) > max_events:
+        repairs.dropped["over_max_events_per_message"] = len(events) - max_events
+    return events[:max_events], repairs

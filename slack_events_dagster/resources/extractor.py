@@ -4,12 +4,13 @@ The LLM path never loses a message: a cached answer costs nothing, and an answer
 had (budget spent, API failure after retries, a rejected key, an HTTP body that is not a chat
 completion, garbage output) falls back to the rules extractor for that message, counted by reason
 in the run metadata. Before each call its worst-case cost is reserved in the usage ledger, so
-concurrent calls and runs never spend past the daily budget; the answer settles it to the actual.
+concurrent calls and runs never spend past the daily budget; the answer settles it to the actual
+(an answer without `usage` keeps the worst case, counted as llm_calls_without_usage).
 """
 
+import logging
 import os
 import threading
-import zlib
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,16 +32,17 @@ from slack_events_dagster.domain.llm import (
     system_prompt,
     user_payload,
 )
+from slack_events_dagster.domain.messages import storable
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput, extract_events
-from slack_events_dagster.resources.database import DatabaseResource
+from slack_events_dagster.resources.database import DatabaseResource, table_lock_key
 from slack_events_dagster.settings import LLMSettings, Settings
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
+from slack_events_dagster.urls import without_credentials
 
+logger = logging.getLogger(__name__)
 CACHE_LOOKUP_CHUNK = 500
 AUTH_FAILED = "AuthenticationError"
 MALFORMED_RESPONSE = "malformed_response"
-# PostgreSQL advisory lock serialising budget reservations (crc32 of the table, like the others).
-_LEDGER_LOCK_KEY = zlib.crc32(llm_usage.name.encode()) & 0x7FFFFFFF
 
 
 class _OverBudget(Exception):
@@ -59,6 +61,7 @@ class ExtractionStats:
     fallbacks: dict[str, int] = field(default_factory=dict)
     repairs: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)  # events dropped, by reason
+    calls_without_usage: int = 0  # answered without `usage`: their worst case stays booked
     budget_exhausted: bool = False
     auth_failed: bool = False
 
@@ -80,6 +83,7 @@ class ExtractionStats:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.cost_usd += other.cost_usd
+        self.calls_without_usage += other.calls_without_usage
         for reason, count in other.fallbacks.items():
             self.fallbacks[reason] = self.fallbacks.get(reason, 0) + count
         self.repaired(other.repairs)
@@ -94,6 +98,8 @@ class _Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     error: str | None = None
+    usage_reported: bool = True
+    reserved_usd: float = 0.0  # the worst case booked before the call
 
 
 class ExtractorResource(dg.ConfigurableResource):
@@ -199,7 +205,8 @@ class ExtractorResource(dg.ConfigurableResource):
             with self.database.get_engine().begin() as connection:
                 if connection.dialect.name == "postgresql":
                     connection.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LEDGER_LOCK_KEY}
+                        text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": table_lock_key(llm_usage)},
                     )
                 row_id = connection.execute(
                     insert(llm_usage).values(
@@ -217,8 +224,23 @@ class ExtractorResource(dg.ConfigurableResource):
             return None
         return int(row_id)
 
-    def _settle_reservation(self, row_id: int, answer: _Answer) -> None:
-        """Replace a reservation by what the call cost: its usage, or nothing for a failed call."""
+    def _settle_reservation(self, row_id: int, answer: _Answer | None, log: Any) -> None:
+        """Replace a reservation by what the call cost: its usage, or nothing for a failed call.
+        It stays at the worst case when the server reported no usage (so the budget still
+        holds against it) or the call ended in an exception; and when settling fails, which is
+        logged as a warning (the day's budget then counts the worst case)."""
+        try:
+            self._settle(row_id, answer)
+        except Exception as error:  # the answer is paid for: use it, and say what stays booked
+            (log or logger).warning(
+                f"Could not settle LLM budget reservation {row_id} in table llm_usage "
+                f"({type(error).__name__}: {error}): its worst-case cost stays booked for today, "
+                "so the daily budget runs out early; check the database"
+            )
+
+    def _settle(self, row_id: int, answer: _Answer | None) -> None:
+        if answer is None or (answer.error is None and not answer.usage_reported):
+            return  # keep the worst case
         with self.database.get_engine().begin() as connection:
             if answer.error is not None:
                 connection.execute(delete(llm_usage).where(llm_usage.c.id == row_id))
@@ -251,7 +273,7 @@ class ExtractorResource(dg.ConfigurableResource):
                         cache_key=key,
                         prompt_version=PROMPT_VERSION,
                         model=self.model,
-                        response=answer.content,
+                        response=storable(answer.content or ""),
                         prompt_tokens=answer.prompt_tokens,
                         completion_tokens=answer.completion_tokens,
                         created_at=datetime.now(UTC),
@@ -286,17 +308,18 @@ class ExtractorResource(dg.ConfigurableResource):
         max_events_per_message kept; None when the answer is unusable."""
         try:
             events, repairs = parse_events(
-                content or "", message, message.anchors, message.links, extractor=self.name
+                content or "",
+                message,
+                message.anchors,
+                message.links,
+                extractor=self.name,
+                max_events=self.max_events_per_message,
             )
         except InvalidLLMOutput:
             return None
         stats.repaired(repairs.counts)
         stats.dropped_events(repairs.dropped)
-        if len(events) > self.max_events_per_message:
-            stats.dropped_events(
-                {"over_max_events_per_message": len(events) - self.max_events_per_message}
-            )
-        return events[: self.max_events_per_message]
+        return events
 
     def _extract_with_llm(
         self, messages: list[ExtractionInput], stats: ExtractionStats, log: Any | None
@@ -326,14 +349,19 @@ class ExtractorResource(dg.ConfigurableResource):
                     return index, _Answer(None, error=AUTH_FAILED)
                 if budget_spent.is_set():
                     return index, None
-                reservation = self._reserve(self.worst_case_cost(system, messages[index]))
+                worst_case = self.worst_case_cost(system, messages[index])
+                reservation = self._reserve(worst_case)
                 if reservation is None:
                     budget_spent.set()
                     return index, None  # the budget ran out during this batch
-                answer = self._ask(client, system, messages[index])
+                answer = None
+                try:
+                    answer = self._ask(client, system, messages[index])
+                    answer.reserved_usd = worst_case
+                finally:
+                    self._settle_reservation(reservation, answer, log)
                 if answer.error == AUTH_FAILED:
                     key_rejected.set()
-                self._settle_reservation(reservation, answer)
                 return index, answer
 
             with ThreadPoolExecutor(max_workers=max(self.concurrency, 1)) as pool:
@@ -373,7 +401,11 @@ class ExtractorResource(dg.ConfigurableResource):
         stats.llm_calls += 1
         stats.prompt_tokens += answer.prompt_tokens
         stats.completion_tokens += answer.completion_tokens
-        stats.cost_usd += self._cost(answer)
+        if answer.usage_reported:
+            stats.cost_usd += self._cost(answer)
+        else:  # the ledger keeps the reserved worst case: report what the budget counts
+            stats.calls_without_usage += 1
+            stats.cost_usd += answer.reserved_usd
         events = self._parse(answer.content, message, stats)
         if events is None:
             stats.fallback("invalid_output")
@@ -404,8 +436,8 @@ def _read_completion(response: Any) -> _Answer:
     if message is None or not isinstance(content, (str, type(None))):
         return _Answer(None, error=MALFORMED_RESPONSE)
     usage = getattr(response, "usage", None)
-    if usage is None:  # some compatible servers report no usage
-        return _Answer(content)
+    if usage is None:  # some compatible servers report no usage: the worst case stays booked
+        return _Answer(content, usage_reported=False)
     prompt_tokens = _token_count(getattr(usage, "prompt_tokens", None))
     completion_tokens = _token_count(getattr(usage, "completion_tokens", None))
     if prompt_tokens is None or completion_tokens is None:
@@ -417,7 +449,7 @@ def check_openai_key(llm: LLMSettings, api_key: str | None = None) -> tuple[bool
     """`doctor`'s check of the LLM endpoint and key with one free call (models.list): (ok, a
     line to print). The key comes from OPENAI_API_KEY and is never part of the line."""
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
-    where = llm.base_url or "https://api.openai.com/v1"
+    where = without_credentials(llm.base_url or "https://api.openai.com/v1")
     if not key:
         return False, "OPENAI_API_KEY is not set: export it or put it in .env"
     client = openai.OpenAI(api_key=key, base_url=llm.base_url or None, max_retries=0, timeout=10)

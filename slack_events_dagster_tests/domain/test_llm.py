@@ -4,7 +4,7 @@ import json
 from datetime import UTC, date, datetime
 
 from slack_events_dagster.domain.llm import (
-    MAX_EVENTS,
+    Repairs,
     implausible_date,
     max_prompt_tokens,
     parse_events,
@@ -12,13 +12,20 @@ from slack_events_dagster.domain.llm import (
     system_prompt,
     user_payload,
 )
-from slack_events_dagster.domain.rules import ExtractionInput
+from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 
 SENT = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # Monday afternoon
+CAP = 5  # extractor.max_events_per_message's default
 
 
 def _message(text: str, timezone: str = "UTC", parent: str | None = None) -> ExtractionInput:
     return ExtractionInput(text=text, message_time=SENT, timezone=timezone, thread_parent=parent)
+
+
+def _parse(
+    answer: str, message: ExtractionInput, anchors: tuple = (), links: tuple = ()
+) -> tuple[list[ExtractedEvent], Repairs]:
+    return parse_events(answer, message, anchors, links, max_events=CAP)
 
 
 def _answer(*dates: tuple[str | None, str | None], timezone: str | None = None) -> str:
@@ -73,7 +80,7 @@ def test_an_injected_answer_loses_its_implausible_events() -> None:
         ("2027-02-01", None),
         *[("1999-01-01", None)] * 45,
     )
-    events, repairs = parse_events(answer, message, (), ())
+    events, repairs = _parse(answer, message, (), ())
     assert [e.event_date.isoformat() for e in events if e.event_date] == [
         "2026-11-23T09:00:00+00:00",
         "2027-02-01T00:00:00+00:00",
@@ -82,29 +89,72 @@ def test_an_injected_answer_loses_its_implausible_events() -> None:
     assert repairs.counts == {}  # the real ones fit under the cap once the attack is dropped
 
 
-def test_at_most_max_events_survive() -> None:
-    answer = _answer(*[("2026-11-24", None)] * (MAX_EVENTS + 3))
-    events, repairs = parse_events(answer, _message("Seven launches tomorrow"), (), ())
-    assert len(events) == MAX_EVENTS and repairs.counts == {"too_many_events": 1}
+def test_at_most_max_events_survive_counted_once_as_dropped() -> None:
+    """The cap is the setting passed in, and the excess is counted where the resource reports
+    it (llm_events_dropped_by_reason), not as a repair."""
+    answer = _answer(*[("2026-11-24", None)] * 8)
+    for cap in (2, 5):
+        events, repairs = parse_events(answer, _message("Eight launches"), (), (), max_events=cap)
+        assert len(events) == cap and repairs.counts == {}
+        assert repairs.dropped == {"over_max_events_per_message": 8 - cap}
+
+
+def test_ongoing_events_are_kept_and_ended_ones_dropped() -> None:
+    """A conference that started yesterday and ends Friday is ongoing; one that ended yesterday
+    is past; an "ongoing since 1999" one (no year in the text) is an injection."""
+    monday = date(2026, 11, 23)
+    sunday, friday = date(2026, 11, 22), date(2026, 11, 27)
+    assert implausible_date(sunday, monday, frozenset(), end_day=friday) is None
+    assert implausible_date(sunday, monday, frozenset(), end_day=monday) is None
+    assert implausible_date(date(2026, 11, 20), monday, frozenset(), end_day=sunday) == (
+        "date_before_message"
+    )
+    assert implausible_date(date(1999, 1, 1), monday, frozenset(), end_day=friday) == (
+        "date_before_message"
+    )
+    assert implausible_date(monday, monday, frozenset(), end_day=date(2099, 1, 1)) == (
+        "date_over_2_years_ahead"
+    )
+    conference = json.loads(_answer(("2026-11-22", "09:00")))["events"][0]
+    conference |= {"title": "KubeCon", "end_date": "2026-11-27", "end_time": "17:00"}
+    events, repairs = _parse(json.dumps({"events": [conference]}), _message("KubeCon, day 2"))
+    assert [(e.title, e.event_end.isoformat()) for e in events if e.event_end] == [
+        ("KubeCon", "2026-11-27T17:00:00+00:00")
+    ]
+    assert not repairs.dropped
+    ended = conference | {"end_date": "2026-11-22"}
+    events, repairs = _parse(json.dumps({"events": [ended]}), _message("KubeCon recap"))
+    assert events == [] and repairs.dropped == {"date_before_message": 1}
+
+
+def test_every_text_of_an_answer_is_storable() -> None:
+    """NUL (PostgreSQL refuses it) and lone surrogates (no encoder takes them) are removed from
+    every string the model gives, as ingest removes them from messages."""
+    event = json.loads(_answer(("2026-11-24", None)))["events"][0]
+    event |= {"title": "Launch\x00 day\ud800", "summary": "\udfffBig\x00 one"}
+    event |= {"timezone": "Europe/Paris\x00"}
+    answer = json.dumps({"events": [event]})  # NUL and surrogates as \\u escapes, valid JSON
+    events, repairs = _parse(answer, _message("Launch"), links=("https://x.test/a\x00b",))
+    assert [(e.title, e.summary) for e in events] == [("Launch day", "Big one")]
+    assert events[0].event_date.isoformat() == "2026-11-23T23:00:00+00:00"  # Paris midnight
+    assert events[0].links == ("https://x.test/ab",) and repairs.counts == {}
 
 
 def test_same_day_is_judged_in_the_events_own_time_zone() -> None:
     """15:30 UTC on Monday is 07:30 in Los Angeles and 00:30 Tuesday in Tokyo: a Monday 06:00 PT
     deadline is the same day there (kept); a Monday Tokyo date is already yesterday (dropped)."""
     message = _message("Deadline", timezone="Europe/London")
-    events, repairs = parse_events(
+    events, repairs = _parse(
         _answer(("2026-11-23", "06:00"), timezone="America/Los_Angeles"), message, (), ()
     )
     assert len(events) == 1 and not repairs.dropped
     assert events[0].event_date.isoformat() == "2026-11-23T14:00:00+00:00"
-    events, repairs = parse_events(
-        _answer(("2026-11-23", None), timezone="Asia/Tokyo"), message, (), ()
-    )
+    events, repairs = _parse(_answer(("2026-11-23", None), timezone="Asia/Tokyo"), message, (), ())
     assert events == [] and repairs.dropped == {"date_before_message": 1}
 
 
 def test_undated_events_are_kept() -> None:
-    events, repairs = parse_events(_answer((None, None)), _message("Launch soon"), (), ())
+    events, repairs = _parse(_answer((None, None)), _message("Launch soon"), (), ())
     assert len(events) == 1 and events[0].event_date is None and not repairs.dropped
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import dagster as dg
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
-from slack_events_dagster.domain.llm import PROMPT_VERSION
+from slack_events_dagster.domain.llm import PROMPT_VERSION, system_prompt
 from slack_events_dagster.domain.rules import ExtractionInput
 from slack_events_dagster.emulators.openai import OpenAIEmulator
 from slack_events_dagster.resources.database import DatabaseResource
@@ -406,24 +406,31 @@ def test_a_cached_injected_answer_keeps_producing_nothing(
     assert not [e for e in table_rows(settings, "events") if e["title"] == "Attacker"]
 
 
-def test_events_per_message_are_capped_by_the_setting(tmp_path: Path, llm: OpenAIEmulator) -> None:
-    def five_releases(request: dict[str, Any]) -> str:
+@pytest.mark.parametrize(("cap", "answered"), [(2, 5), (5, 7)])
+def test_events_per_message_are_capped_by_the_setting(
+    tmp_path: Path, llm: OpenAIEmulator, cap: int, answered: int
+) -> None:
+    """One cap (extractor.max_events_per_message) and one counter, however many the model
+    answers (before: a second cap in the domain counted the excess as a repair instead)."""
+
+    def many_releases(request: dict[str, Any]) -> str:
         if "v2.14.0" not in _message(request)["message"]:
             return json.dumps({"events": []})
         real = json.loads(fake_model(request))["events"][0]
-        days = [f"2026-11-2{day}" for day in range(5, 10)]  # distinct days: no dedup in between
+        days = [f"2026-12-{day:02d}" for day in range(1, answered + 1)]  # distinct: no dedup
         return json.dumps({"events": [real | {"date": day} for day in days]})
 
-    llm.set_responder(five_releases)
-    settings = _settings(tmp_path, llm, EXTRACTOR_MAX_EVENTS_PER_MESSAGE="2")
+    llm.set_responder(many_releases)
+    settings = _settings(tmp_path, llm, EXTRACTOR_MAX_EVENTS_PER_MESSAGE=str(cap))
     metadata = _metadata(materialize_range(settings, HOUR))
     per_message = {}
     for event in table_rows(settings, "events"):
         per_message[event["message_ts"]] = per_message.get(event["message_ts"], 0) + 1
-    assert per_message and max(per_message.values()) == 2
+    assert per_message and max(per_message.values()) == cap
     assert metadata["llm_events_dropped_by_reason"] == {
-        "over_max_events_per_message": 3 * len(per_message)
+        "over_max_events_per_message": (answered - cap) * len(per_message)
     }
+    assert metadata["llm_repairs"] == {}
 
 
 def test_a_model_name_longer_than_its_columns_is_refused_at_settings_time(
@@ -446,6 +453,24 @@ def test_a_model_name_longer_than_its_columns_is_refused_at_settings_time(
 
 
 BUDGET_USD = 1.0
+HOUR_START = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+
+def _budget_extractor(
+    database: DatabaseResource, server: OpenAIEmulator, budget: float, **settings: Any
+) -> ExtractorResource:
+    """An LLM extractor with a daily budget and 200 output tokens per call at most."""
+    defaults = {"max_output_tokens": 200, "concurrency": 1}
+    return ExtractorResource(
+        type="openai",
+        database=database,
+        api_key=API_KEY,
+        base_url=server.base_url,
+        daily_budget_usd=budget,
+        **{**defaults, **settings},
+    )
+
+
 PADDED_ANSWER = json.dumps({"events": [], "padding": "x" * 740})  # ~190 completion tokens
 
 
@@ -470,18 +495,15 @@ def test_concurrent_calls_and_runs_never_spend_past_the_daily_budget(
         return PADDED_ANSWER
 
     with OpenAIEmulator(watching_model, api_key=API_KEY, latency=0.3) as server:
-        extractor = ExtractorResource(
-            type="openai",
-            database=database,
-            api_key=API_KEY,
-            base_url=server.base_url,
-            daily_budget_usd=BUDGET_USD,
+        extractor = _budget_extractor(
+            database,
+            server,
+            BUDGET_USD,
             input_price_per_million=0.0,
             output_price_per_million=1000.0,
-            max_output_tokens=200,
             concurrency=4,
         )
-        sent = datetime(2026, 11, 23, 9, tzinfo=UTC)
+        sent = HOUR_START
         batches = [
             [ExtractionInput(f"Deploy {run}-{n} at 14:00", sent, "UTC") for n in range(12)]
             for run in range(2)
@@ -496,3 +518,149 @@ def test_concurrent_calls_and_runs_never_spend_past_the_daily_budget(
     assert all(stats.budget_exhausted for _, stats in results)
     fallbacks = sum(stats.fallbacks.get("budget_exhausted", 0) for _, stats in results)
     assert fallbacks == 24 - calls
+
+
+# --- review of the #13 LLM work: unstorable text, the usage-less budget, credentials ----------
+
+
+def _release_with(**fields: Any) -> dict[str, Any]:
+    asked = {"messages": [{"content": json.dumps({"message": "v2.14.0"})}]}
+    return json.loads(fake_model(asked))["events"][0] | fields
+
+
+DIRTY = {"title": "Release\x00 payments-api\ud800 v2.14.0", "summary": "ships\x00\udfff Thursday"}
+
+
+def _dirty_in_content(request: dict[str, Any]) -> str:
+    """NUL and a lone surrogate as JSON escapes inside the model's JSON answer."""
+    if "v2.14.0" not in _message(request)["message"]:
+        return json.dumps({"events": []})
+    return json.dumps({"events": [_release_with(**DIRTY, timezone="UTC\x00")]})
+
+
+def _dirty_content_body() -> str:
+    """An HTTP body whose message content itself holds a raw lone surrogate (escaped only in the
+    outer JSON), as a compatible server may send: it reaches the cache too."""
+    content = json.dumps({"events": [_release_with(**DIRTY)]}).replace("\\ud800", "\ud800")
+    completion = {
+        "id": "chatcmpl-dirty",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "gpt-4o-mini",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
+    return json.dumps(completion)  # ASCII: the surrogate travels as \ud800
+
+
+@pytest.mark.parametrize("where", ["escaped-in-the-answer", "raw-in-the-content"])
+def test_nul_and_lone_surrogates_from_the_model_never_reach_postgres(
+    tmp_path: Path, postgres_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """PostgreSQL refuses NUL in text and no encoder takes a lone surrogate: every model string
+    is cleaned like ingested text, so `events` is written after the calls were paid for, and
+    the cached answer serves the re-run."""
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    with OpenAIEmulator(_dirty_in_content, api_key=API_KEY) as server:
+        if where == "raw-in-the-content":
+            server.add_fault("body", content=_dirty_content_body(), times=-1)
+        settings = _settings(tmp_path, server, DATABASE_AUTO_MIGRATE="true", **postgres_env)
+        assert materialize_range(settings, HOUR).success
+        release = [e for e in table_rows(settings, "events") if "payments-api" in e["title"]]
+        assert release and {e["extractor"] for e in release} == {"openai:gpt-4o-mini"}
+        for event in release:
+            assert event["title"] == "Release payments-api v2.14.0"
+            assert event["summary"] == "ships Thursday"
+        server.reset()
+        server.clear_faults()
+        second = _metadata(materialize_range(settings, HOUR))
+        assert server.request_count() == 0 and second["llm_cache_hits"] == _candidates(settings)
+        assert second["llm_fallbacks"] == 0
+
+
+def _usage_less_model(request: dict[str, Any]) -> dict[str, Any]:
+    """A compatible server that answers without `usage` (some local servers do)."""
+    return {
+        "id": "chatcmpl-no-usage",
+        "object": "chat.completion",
+        "created": 0,
+        "model": request["model"],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": json.dumps({"events": []})},
+                "finish_reason": "stop",
+            }
+        ],
+    }
+
+
+def _ledger(database: DatabaseResource) -> list[float]:
+    with database.get_engine().connect() as connection:
+        return [float(cost) for cost in connection.execute(select(llm_usage.c.cost_usd)).scalars()]
+
+
+def test_answers_without_usage_keep_their_worst_case_so_the_budget_holds(
+    sqlite_settings: Settings,
+) -> None:
+    """Before: a usage-less answer settled to $0, so every message was sent whatever the
+    budget. Now the reserved worst case stays booked and the calls are counted."""
+    database = DatabaseResource.from_settings(sqlite_settings.database)
+    messages = [ExtractionInput(f"Deploy {n} at 14:00", HOUR_START, "UTC") for n in range(6)]
+    with OpenAIEmulator(_usage_less_model, api_key=API_KEY) as server:
+        extractor = _budget_extractor(database, server, budget=0.0)
+        worst = extractor.worst_case_cost(system_prompt(), messages[0])
+        extractor = _budget_extractor(database, server, budget=2.5 * worst)
+        _, stats = extractor.extract_batch(messages)
+        assert server.request_count() == stats.llm_calls == stats.calls_without_usage == 2
+    assert stats.budget_exhausted and stats.fallbacks == {"budget_exhausted": 4}
+    assert _ledger(database) == pytest.approx([worst, worst], rel=0.01)
+    assert stats.cost_usd == pytest.approx(2 * worst, rel=0.01)
+
+
+def test_a_reservation_that_cannot_be_settled_is_logged_and_the_answer_used(
+    sqlite_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The ledger table vanishes while the call is in flight: the paid answer is still used and
+    a warning names the reservation and the table, instead of an unexplained crash."""
+    database = DatabaseResource.from_settings(sqlite_settings.database)
+
+    def model_losing_the_ledger(request: dict[str, Any]) -> str:
+        with database.get_engine().begin() as connection:
+            connection.execute(text("ALTER TABLE llm_usage RENAME TO llm_usage_moved"))
+        return fake_model({"messages": [{"content": json.dumps({"message": "v2.14.0"})}]})
+
+    with OpenAIEmulator(model_losing_the_ledger, api_key=API_KEY) as server:
+        extractor = _budget_extractor(database, server, budget=10.0)
+        message = ExtractionInput("payments-api v2.14.0 ships Thursday", HOUR_START, "UTC")
+        with caplog.at_level(logging.WARNING):
+            (events,), stats = extractor.extract_batch([message])
+    assert stats.llm_calls == 1 and [e.title for e in events] == ["Release payments-api v2.14.0"]
+    warning = next(r.getMessage() for r in caplog.records if "settle" in r.getMessage())
+    assert "reservation 1" in warning and "llm_usage" in warning and "worst-case" in warning
+    with database.get_engine().connect() as connection:
+        kept = connection.execute(text("SELECT cost_usd FROM llm_usage_moved")).scalars().all()
+    assert kept == [pytest.approx(extractor.worst_case_cost(system_prompt(), message))]
+
+
+def test_doctor_never_prints_credentials_of_the_base_url(
+    tmp_path: Path, llm: OpenAIEmulator
+) -> None:
+    settings = _settings(tmp_path, llm)
+    origin = llm.base_url.removeprefix("http://")
+    with_password = settings.llm.model_copy(
+        update={"base_url": f"http://proxyuser:Pr0xy-SECRET@{origin}"}
+    )
+    _, line = check_openai_key(with_password, API_KEY)
+    assert llm.base_url in line and "SECRET" not in line and "proxyuser" not in line
+    unreachable = settings.llm.model_copy(
+        update={"base_url": "http://proxyuser:Pr0xy-SECRET@127.0.0.1:9/v1"}
+    )
+    ok, line = check_openai_key(unreachable, API_KEY)
+    assert not ok and line.startswith("cannot reach http://127.0.0.1:9/v1")
