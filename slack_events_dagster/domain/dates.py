@@ -45,6 +45,7 @@ Conventions:
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -227,7 +228,10 @@ _URL_RE = re.compile(r"<[^<>\s|]*://[^<>]*>|\b(?:https?|ftp)://[^\s<>]+|\bwww\.[
 _CONNECTOR_RE = re.compile(
     r"(?:[\s,:@(\u2013\u2014-]|\b(?:at|on|from|by|around|starting)\b)*", _FLAGS
 )
+# A sentence ends at ".", "!" or "?" before a blank (or the end of what is read), or at a line
+# break or ";". Where they are is found once per text (see _BreakFinder).
 _SENTENCE_BREAK_RE = re.compile(r"[.!?](?=\s|$)|[\n;]")
+_SENTENCE_END_MARKS = ".!?"
 _WEEKDAY_LEAD_RE = re.compile(r"\b(?:on|by|until|till|before|after|from|since|due|for)\s+$", _FLAGS)
 _RECURRING_LEAD_RE = re.compile(r"\b(?:every|each)\s+$", _FLAGS)
 _IDIOM_LEAD_RE = re.compile(r"\bat\s+the\s+$", _FLAGS)
@@ -402,6 +406,7 @@ def _zone_from_text(name: str) -> tzinfo | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a long message repeats its dates; each costs two zone conversions
 def _at(day: date, hour: int, minute: int, second: int, source: tzinfo, target: tzinfo) -> datetime:
     """Wall time in `source` expressed in `target`; the UTC round trip normalises DST gaps."""
     if hour == 24:
@@ -460,6 +465,7 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@lru_cache(maxsize=256)
 def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     """First and last day of a calendar quarter."""
     first_month = 3 * quarter - 2
@@ -821,11 +827,30 @@ def _absorb(target: _Candidate, time: _TimeCandidate) -> None:
         target.clock = time.clock
 
 
+class _BreakFinder:
+    """Whether text[start:end] holds a sentence break, as _SENTENCE_BREAK_RE.search(text, start,
+    end) says, from the breaks found in one pass (that search, from each time back to the date
+    before it, was quadratic on a long message of times)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [match.start() for match in _SENTENCE_BREAK_RE.finditer(text)]
+
+    def between(self, start: int, end: int) -> bool:
+        if end <= start:
+            return False
+        if self.text[end - 1] in _SENTENCE_END_MARKS:  # the end of what is read follows it
+            return True
+        index = bisect.bisect_left(self.breaks, start)
+        return index < len(self.breaks) and self.breaks[index] < end
+
+
 def _attach_times(
     ctx: _Context, dates: list[_Candidate], times: list[_TimeCandidate]
 ) -> list[_Candidate]:
     """Give every time a day; return the times that stay separate mentions."""
     text = ctx.text
+    breaks = _BreakFinder(text)
     separate: list[_Candidate] = []
     index = 0  # first date ending after the current time; spans only grow into gaps
     for time in times:
@@ -845,9 +870,7 @@ def _attach_times(
             and _CONNECTOR_RE.fullmatch(text, time.span[1], following.span[0])
         ):
             _absorb(following, time)
-        elif previous is not None and not _SENTENCE_BREAK_RE.search(
-            text, previous.span[1], time.span[0]
-        ):
+        elif previous is not None and not breaks.between(previous.span[1], time.span[0]):
             if previous.precision == "day":
                 separate.append(
                     _Candidate(time.span, previous.day, "day", previous.source, clock=time.clock)

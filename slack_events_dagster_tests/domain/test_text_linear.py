@@ -58,6 +58,12 @@ ADVERSARIAL_UNITS = {
     "repeated dates": "Dec 1 ",
     "dotted paths with a hash": "a.a#1 ",
     "deploying without now": "deploying ",
+    "a mention of dashes before a version": "@" + "-" * 58 + " released 1.2 ",
+    "one long number": "1",
+    "repeated quarters": "Q1 ",
+    "repeated clock words": "eod noon 10am ",
+    "article chains": "the ",
+    "trailing connectors": " is on",
 }
 
 
@@ -147,8 +153,8 @@ def test_a_1_mb_message_goes_through_the_whole_text_path_in_seconds() -> None:
     units = list(ADVERSARIAL_UNITS.values())
     text = "".join(_adversarial(unit, 1_000_000 // len(units)) for unit in units)
     assert len(text) > 990_000
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: other processes' load is not in it
     row = candidate_row(_message(text), POLICY, {})
     assert row is not None
     extract_events(extraction_input(row, "UTC"))
-    assert time.perf_counter() - started < 10.0
+    assert time.process_time() - started < 10.0
