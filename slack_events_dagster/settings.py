@@ -84,6 +84,8 @@ class SlackSettings(_Section):
     retry_backoff_seconds: float = Field(default=1.0, ge=0)
     request_timeout_seconds: int = Field(default=30, ge=1)
     workspace_url: str | None = None  # e.g. https://acme.slack.com, for permalinks in exports
+    # Export mode: no export file is read beyond this many MiB (a zip bomb's day file is refused).
+    max_export_file_mb: int = Field(default=256, ge=1, le=65_536)
     bot_token_set: bool = False  # the token itself never enters Settings: EnvVar resolves it
 
 
@@ -292,6 +294,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SLACK_CHANNELS": "slack.channels",
     "SLACK_API_BASE_URL": "slack.base_url",
     "SLACK_WORKSPACE_URL": "slack.workspace_url",
+    "SLACK_MAX_EXPORT_FILE_MB": "slack.max_export_file_mb",
     "SLACK_THREAD_LOOKBACK_DAYS": "slack.thread_lookback_days",
     "SLACK_THREAD_REGISTRY_DAYS": "slack.thread_registry_days",
     "SLACK_REQUEST_TIMEOUT_SECONDS": "slack.request_timeout_seconds",

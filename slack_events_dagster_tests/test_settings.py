@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.settings import SettingsError, load_settings
 
 
@@ -127,3 +128,11 @@ def test_a_validator_message_that_quotes_the_value_is_not_followed_by_it_again(
     message = str(error.value)
     assert message.count("'garbage'") == 1
     assert "database.postgres.port" in message and "(got 'abc')" in message
+
+
+def test_the_export_file_size_limit_is_a_slack_setting(tmp_path: Path) -> None:
+    assert _load(tmp_path, "{}\n").slack.max_export_file_mb == 256
+    settings = _load(tmp_path, "{}\n", SLACK_MAX_EXPORT_FILE_MB="1024")
+    assert SlackResource.from_settings(settings.slack).max_export_file_mb == 1024
+    with pytest.raises(SettingsError, match=r"slack\.max_export_file_mb"):
+        _load(tmp_path, "{}\n", SLACK_MAX_EXPORT_FILE_MB="0")

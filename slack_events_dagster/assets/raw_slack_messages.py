@@ -25,7 +25,8 @@ FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long back
 def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> FrameStream:
     """Top-level messages and thread replies with ts in the partition's hours, with author names,
     subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata;
-    damaged ones (skipped or repaired) also in `bad_messages_by_reason`, the first 20 by file
+    damaged ones (skipped or repaired) in `bad_messages`, each skip reason and each repair in
+    `bad_messages_by_reason` (a message repaired twice counts under both), the first 20 by file
     and ts in `bad_message_examples`.
     Streamed: the IO manager stores each batch as it is read, so a long range never sits in
     memory."""

@@ -17,12 +17,12 @@ CONTENT_SUBTYPES = frozenset(
 )
 
 # The widest strings `raw_slack_messages` stores (storage/schema.py, migration 005): longer values
-# are cut, so SQLite and PostgreSQL store exactly the same row.
+# are cut, so SQLite and PostgreSQL store exactly the same row. Never the channel id: it is the
+# key each run replaces by, so a channel whose id does not fit is refused, not cut.
 MAX_NAME_CHARS = 255
 MAX_ID_CHARS = 255
 MAX_CHANNEL_ID_CHARS = 32
 COLUMN_CHARS = {
-    "channel_id": MAX_CHANNEL_ID_CHARS,
     "channel_name": MAX_NAME_CHARS,
     "user_id": MAX_ID_CHARS,
     "user_name": MAX_NAME_CHARS,
@@ -38,8 +38,10 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Why a payload is damaged input rather than skipped by policy (subtype filters, bots, empty).
 DUPLICATE_TS = "duplicate_ts"
 TOO_DEEPLY_NESTED = "too_deeply_nested"
+BAD_CHANNEL_ID = "bad_channel_id"
 BAD_INPUT_REASONS = frozenset(
     {
+        BAD_CHANNEL_ID,
         "not_an_object",
         "bad_type",
         "missing_or_bad_ts",
@@ -89,6 +91,7 @@ class SlackUser:
 
 
 _UNKNOWN_USER = SlackUser("", "")
+Users = Mapping[str, SlackUser]  # users by id
 
 
 @dataclass(frozen=True)
@@ -108,27 +111,32 @@ class MessageFilter:
 @dataclass
 class SkipCounter:
     """Skipped-and-why counts for run metadata: `counts` has every payload not stored (by policy
-    or damage), `bad` every damaged payload (skipped or kept after a repair), `examples` where
-    the first few damaged ones are."""
+    or damage), `bad` every damage found (a skip's reason, or each repair of a kept payload: a
+    message with two repairs counts under both), `damaged` the damaged payloads, `examples`
+    where the first few damaged ones are."""
 
     counts: dict[str, int] = field(default_factory=dict)
     bad: dict[str, int] = field(default_factory=dict)
+    damaged: int = 0
     examples: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, reason: str, amount: int = 1) -> None:
         self.counts[reason] = self.counts.get(reason, 0) + amount
 
-    def note(self, reason: str | None, kept: bool, source: str, ts: Any) -> None:
-        """One payload's outcome from `message_row`: (row, None), (row, repair) or (None, why)."""
-        if reason is None:
+    def note(self, reasons: tuple[str, ...], kept: bool, source: str, ts: Any) -> None:
+        """One payload's outcome from `message_row`: (row, ()), (row, repairs) or
+        (None, (why,))."""
+        if not kept and reasons:
+            self.add(reasons[0])
+        bad = [reason for reason in reasons if is_bad_input(reason)]
+        if not bad:
             return
-        if not kept:
-            self.add(reason)
-        if not is_bad_input(reason):
-            return
-        self.bad[reason] = self.bad.get(reason, 0) + 1
+        for reason in bad:
+            self.bad[reason] = self.bad.get(reason, 0) + 1
+        self.damaged += 1
         if len(self.examples) < MAX_BAD_EXAMPLES:
-            self.examples.append({"file": source, "ts": shown(ts), "reason": reason, "kept": kept})
+            example = {"file": source, "ts": shown(ts), "reason": ", ".join(bad), "kept": kept}
+            self.examples.append(example)
 
     @property
     def total(self) -> int:
@@ -136,23 +144,22 @@ class SkipCounter:
 
     @property
     def bad_total(self) -> int:
-        return sum(self.bad.values())
+        """Damaged payloads, each once however many repairs it needed."""
+        return self.damaged
 
 
 @dataclass
 class FirstSeen:
-    """Keeps the first message of each ts in a channel: two payloads with one ts would collide
-    on the (channel_id, ts) key. Channels arrive one after another, so one channel is held."""
+    """Keeps the first message of each (channel_id, ts) in a run: two payloads with one key
+    would collide on the table's primary key, wherever in the run the second one comes."""
 
-    channel_id: str = ""
-    seen: set[str] = field(default_factory=set)
+    seen: set[tuple[str, str]] = field(default_factory=set)
 
     def is_first(self, channel_id: str, ts: str) -> bool:
-        if channel_id != self.channel_id:
-            self.channel_id, self.seen = channel_id, set()
-        if ts in self.seen:
+        key = (channel_id, ts)
+        if key in self.seen:
             return False
-        self.seen.add(ts)
+        self.seen.add(key)
         return True
 
 
@@ -357,46 +364,55 @@ def message_row(
     users: Mapping[str, SlackUser],
     message_filter: MessageFilter,
     workspace_url: str | None = None,
-) -> tuple[dict[str, Any] | None, str | None]:
-    """A `raw_slack_messages` row, or (None, reason) for a payload we skip. A kept row's reason
-    is None, or the first repair made to damaged input (`bad_field:files`, `cleaned:text`,
-    `truncated:user_name`). Never raises: one bad message must not fail the whole range."""
+) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    """A `raw_slack_messages` row with every repair made to damaged input (`bad_field:files`,
+    `cleaned:text`, `truncated:user_name`; none for clean input), or (None, (reason,)) for a
+    payload we skip. Never raises: one bad message must not fail the whole range."""
     try:
-        return _message_row(channel, message, users, message_filter, workspace_url)
+        skipped = _skip_reason(channel, message, message_filter)
+        if skipped is not None:
+            return None, (skipped,)
+        return _kept_row(channel, message, users, message_filter.include_bots, workspace_url)
     except RecursionError:
-        return None, TOO_DEEPLY_NESTED
+        return None, (TOO_DEEPLY_NESTED,)
     except Exception as error:  # any surprise in one payload skips that payload, counted
-        return None, f"unexpected_error:{type(error).__name__}"
+        return None, (f"unexpected_error:{type(error).__name__}",)
 
 
-def _message_row(
-    channel: SlackChannel,
-    message: Any,
-    users: Mapping[str, SlackUser],
-    message_filter: MessageFilter,
-    workspace_url: str | None,
-) -> tuple[dict[str, Any] | None, str | None]:
+def _skip_reason(channel: SlackChannel, message: Any, message_filter: MessageFilter) -> str | None:
+    """Why the payload is skipped before it is read, or None when it may become a row."""
+    if len(channel.id) > MAX_CHANNEL_ID_CHARS or storable(channel.id) != channel.id:
+        return BAD_CHANNEL_ID  # the key each run replaces by: never cut or cleaned
     if isinstance(message, UndecodableMessage):
-        return None, message.reason
+        return message.reason
     if not isinstance(message, dict):
-        return None, "not_an_object"
+        return "not_an_object"
     kind = message.get("type", "message")
     if kind != "message":
-        return None, f"type:{shown(kind)}" if isinstance(kind, str) else "bad_type"
+        return f"type:{shown(kind)}" if isinstance(kind, str) else "bad_type"
     ts = message.get("ts")
     if parse_ts(ts) is None:
-        return None, "missing_or_bad_ts"
-    moment = message_time(ts)
-    if moment is None:
-        return None, "ts_out_of_range"
+        return "missing_or_bad_ts"
+    if message_time(ts) is None:
+        return "ts_out_of_range"
     subtype = message.get("subtype")
     if subtype is not None and not isinstance(subtype, str):
-        return None, "bad_subtype"
+        return "bad_subtype"
     if subtype in message_filter.ignored_subtypes:
-        return None, f"ignored_subtype:{shown(subtype)}"
+        return f"ignored_subtype:{shown(subtype)}"
     if subtype is not None and subtype not in CONTENT_SUBTYPES:
-        return None, f"unknown_subtype:{shown(subtype)}"
+        return f"unknown_subtype:{shown(subtype)}"
+    return None
+
+
+def _kept_row(
+    channel: SlackChannel, message: dict, users: Users, include_bots: bool, link_base: str | None
+) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    """The row of a message `_skip_reason` let through, with its repairs, or (None, (why,)) for
+    an excluded bot's or an empty one. `link_base` is the workspace URL permalinks start with."""
     repairs: list[str] = []
+    ts, subtype = message["ts"], message.get("subtype")
+    moment = ts_to_datetime(ts)  # a ts in range: _skip_reason checked it
     user_id = _field(message, "user", str, repairs)
     bot_id = _field(message, "bot_id", str, repairs)
     is_bot = (
@@ -404,8 +420,8 @@ def _message_row(
         or subtype == "bot_message"
         or bool(user_id and users.get(user_id, _UNKNOWN_USER).is_bot)
     )
-    if is_bot and not message_filter.include_bots:
-        return None, "bot_excluded"
+    if is_bot and not include_bots:
+        return None, ("bot_excluded",)
 
     text = _field(message, "text", str, repairs) or ""
     blocks = _field(message, "blocks", (list, dict), repairs)
@@ -413,7 +429,7 @@ def _message_row(
     attachments = _field(message, "attachments", list, repairs) or []
     blocks_text = blocks_to_text(blocks) if blocks else ""
     if not text and not blocks_text and not files and not attachments:
-        return None, "empty"
+        return None, ("empty",)
     raw_thread_ts = message.get("thread_ts")
     thread_ts = raw_thread_ts if parse_ts(raw_thread_ts) else None
     if raw_thread_ts is not None and thread_ts is None:
@@ -444,9 +460,9 @@ def _message_row(
         "reaction_count": min(MAX_COUNT, sum(reactions.values())),
         "attachment_count": len(attachments),
         "file_count": len(files),
-        "permalink": permalink_for(workspace_url, channel.id, ts, thread_ts) or None,
+        "permalink": permalink_for(link_base, channel.id, ts, thread_ts) or None,
         "edited_ts": edited.get("ts") if parse_ts(edited.get("ts")) else None,
         "edited_by": _text_of(edited, "user"),
     }
     row = _storable_row(row, repairs)
-    return row, (repairs[0] if repairs else None)
+    return row, tuple(repairs)

@@ -84,6 +84,7 @@ class SlackResource(dg.ConfigurableResource):
     max_retries: int = 5
     retry_backoff_seconds: float = 1.0
     request_timeout_seconds: int = 30
+    max_export_file_mb: int = 256  # no export file is read beyond this (slack.max_export_file_mb)
 
     @classmethod
     def from_settings(cls, slack: SlackSettings) -> "SlackResource":
@@ -93,6 +94,7 @@ class SlackResource(dg.ConfigurableResource):
                 "source", "channels", "include_bots", "ignored_subtypes", "workspace_url",
                 "base_url", "thread_lookback_days", "thread_registry_days", "page_size",
                 "max_retries", "retry_backoff_seconds", "request_timeout_seconds",
+                "max_export_file_mb",
             }
         )  # fmt: skip
         return cls(
@@ -133,28 +135,32 @@ class SlackResource(dg.ConfigurableResource):
     ) -> dict[str, Any] | None:
         """Append the message's row to `batch`, or count why not (naming `source` and the ts
         of damaged input); the first of two messages with one ts in a channel is kept."""
-        row, reason = message_row(
+        row, reasons = message_row(
             channel, message, users, self.message_filter, workspace_url or self.workspace_url
         )
         if row is not None and not result.first_seen.is_first(row["channel_id"], row["ts"]):
-            row, reason = None, DUPLICATE_TS
+            row, reasons = None, (DUPLICATE_TS,)
         ts = message.get("ts") if isinstance(message, dict) else None
-        result.skipped.note(reason, row is not None, source or f"#{channel.name}", ts)
+        result.skipped.note(reasons, row is not None, source or f"#{channel.name}", ts)
         if row is not None:
             batch.append(row)
         return row
+
+    def export(self) -> SlackExport:
+        """The configured workspace export, read within slack.max_export_file_mb per file."""
+        return SlackExport(Path(self.export_path), max_file_bytes=self.max_export_file_mb << 20)
 
     def _from_export(
         self, start: datetime, end: datetime, result: FetchResult, log: Any | None
     ) -> Iterator[list[dict[str, Any]]]:
         # Opened here, not in the generator, so a wrong path or channel fails right away.
-        export = SlackExport(Path(self.export_path))
+        export = self.export()
         channels = select_channels(export.channels(), self.channels)
         for refused in export.refused_channels:
-            result.bad_files.append(refused)
-            result.skipped.add("unsafe_channel")
+            result.bad_files.append(refused.note)
+            result.skipped.add(refused.kind)
             if log is not None:
-                log.warning(f"Skipping channel: {refused}")
+                log.warning(f"Skipping channel: {refused.note}")
         users = export.users()
         result.channels = [c.name for c in channels]
         result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace

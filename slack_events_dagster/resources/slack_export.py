@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_events_dagster.domain.messages import (
     MAX_CHANNEL_ID_CHARS,
@@ -21,14 +21,15 @@ from slack_events_dagster.domain.messages import (
 )
 
 LARGE_FILE_BYTES = 8 * 1024 * 1024
-# No single export file is read beyond this: a zip's day file of a few MB compressed can hold
-# gigabytes. Slack's busiest channels write tens of MB a day; raise it here if yours write more.
+# No single export file is read beyond this by default: a zip's day file of a few MB compressed
+# can hold gigabytes. Slack's busiest channels write tens of MB a day; slack.max_export_file_mb
+# (SLACK_MAX_EXPORT_FILE_MB) raises it.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _STRUCTURE = re.compile(r'[\[\]{}"]')
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_CHANNEL_ID = re.compile(rf"[A-Za-z0-9]{{1,{MAX_CHANNEL_ID_CHARS}}}")
+_CHANNEL_ID = re.compile(r"[A-Za-z0-9]+")
 # A channel name is one folder inside the export: no separators, no '.'/'..', nothing unprintable.
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f\ud800-\udfff]")
 # Where an export names its workspace: file permalinks, and links to its own channels' messages.
@@ -38,7 +39,6 @@ _WORKSPACE_LINK = re.compile(
 )
 WORKSPACE_SCAN_BYTES = 32 * 1024 * 1024  # how much of the export is read to find its workspace
 WORKSPACE_SCAN_LINKS = 50
-_WORKSPACE_CACHE: dict[tuple[str, int, int], str | None] = {}
 
 
 def _value_end(text: str, start: int) -> int:
@@ -111,11 +111,28 @@ def unsafe_channel_name(name: str) -> str | None:
     return None
 
 
+class RefusedChannel(NamedTuple):
+    """A channels.json entry that is not read: `kind` is its count in `skipped_by_reason`."""
+
+    kind: str  # unsafe_channel or duplicate_channel_id
+    note: str  # names the file, the channel and why
+
+
+def _unusable_channel_id(channel_id: str) -> str | None:
+    """Why `channel_id` cannot key stored rows (never cut: runs replace rows by it), or None."""
+    if not _CHANNEL_ID.fullmatch(channel_id):
+        return "has an id that is not a Slack id"
+    if len(channel_id) > MAX_CHANNEL_ID_CHARS:
+        return f"has an id longer than {MAX_CHANNEL_ID_CHARS} characters"
+    return None
+
+
 class SlackExport:
     """A Slack workspace export, as a folder or a .zip (optionally with one top-level folder)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_file_bytes: int = MAX_FILE_BYTES) -> None:
         self.path = path
+        self.max_file_bytes = max_file_bytes
         if not path.exists():
             raise SlackSourceError(
                 f"Slack export not found at {path}. Set slack.export_path in config.yaml or "
@@ -130,7 +147,7 @@ class SlackExport:
             ) from None
         self._root = path.resolve()
         self._prefix = self._find_prefix()
-        self.refused_channels: list[str] = []  # why channels.json entries were not read
+        self.refused_channels: list[RefusedChannel] = []  # channels.json entries not read
 
     def _find_prefix(self) -> str:
         if self._zip is None:
@@ -157,32 +174,33 @@ class SlackExport:
 
     def _too_large(self, relative: str, size: int) -> ValueError:
         return ValueError(
-            f"{self._label(relative)} is {size:,} bytes uncompressed, over the {MAX_FILE_BYTES:,}"
-            " byte limit for one export file (MAX_FILE_BYTES in "
-            "slack_events_dagster/resources/slack_export.py): not read. Raise the limit if the "
-            "file is genuine and the machine has the memory"
+            f"{self._label(relative)} is {size:,} bytes uncompressed, over the "
+            f"{self.max_file_bytes:,} byte limit for one export file: not read. If the file is "
+            "genuine and the machine has the memory, raise slack.max_export_file_mb in "
+            f"config.yaml or SLACK_MAX_EXPORT_FILE_MB (now {self.max_file_bytes / (1 << 20):g})"
         )
 
     def _read_bytes(self, relative: str) -> bytes | None:
-        """A file's bytes, never more than MAX_FILE_BYTES (checked before reading, and while)."""
+        """A file's bytes, never more than `max_file_bytes` (checked before reading, and while)."""
+        limit = self.max_file_bytes
         if self._zip is not None:
             inner = f"{self._prefix}/{relative}" if self._prefix else relative
             info = self._zip.NameToInfo.get(inner)
             if info is None:
                 return None
-            if info.file_size > MAX_FILE_BYTES:
+            if info.file_size > limit:
                 raise self._too_large(relative, info.file_size)
             with self._zip.open(info) as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+                data = handle.read(limit + 1)
         else:
             file = self._inside(relative)
             if not file.is_file():
                 return None
-            if file.stat().st_size > MAX_FILE_BYTES:
+            if file.stat().st_size > limit:
                 raise self._too_large(relative, file.stat().st_size)
             with file.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
+                data = handle.read(limit + 1)
+        if len(data) > limit:
             raise self._too_large(relative, len(data))
         return data
 
@@ -244,35 +262,34 @@ class SlackExport:
             )
         if not isinstance(payload, list):
             raise SlackSourceError(f"{self._label('channels.json')}: expected a list of channels")
-        channels, self.refused_channels = [], []
+        self.refused_channels = []
+        by_id: dict[str, SlackChannel] = {}
         for item in payload:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 continue
             channel_id, name = item["id"], item.get("name")
             name = name if isinstance(name, str) and name else channel_id
-            problem = (
-                None if _CHANNEL_ID.fullmatch(channel_id) else "has an id that is not a Slack id"
-            ) or unsafe_channel_name(name)
+            kind, problem = "unsafe_channel", _unusable_channel_id(channel_id)
+            problem = problem or unsafe_channel_name(name)
+            if problem is None and channel_id in by_id:
+                # Read twice, its messages would collide on the (channel_id, ts) key.
+                kind = "duplicate_channel_id"
+                problem = f"repeats the id of channel {by_id[channel_id].name!r}, which is read"
             if problem is not None:
-                self.refused_channels.append(
+                note = (
                     f"{self._label('channels.json')}: channel {shown(name)!r} "
                     f"(id {shown(channel_id)!r}) {problem}; its messages are not read"
                 )
+                self.refused_channels.append(RefusedChannel(kind, note))
                 continue
-            channels.append(SlackChannel(id=channel_id, name=name))
-        return sorted(channels, key=lambda c: c.name)
+            by_id[channel_id] = SlackChannel(id=channel_id, name=name)
+        return sorted(by_id.values(), key=lambda c: c.name)
 
     def workspace_url(self) -> str | None:
         """The workspace's URL as the export states it, in file permalinks or links to its own
         channels' messages (the most frequent in the first files, read in name order); None
-        when it says nothing. Remembered per export file or folder state."""
-        stat = self.path.stat()
-        key = (str(self._root), stat.st_mtime_ns, stat.st_size)
-        if key not in _WORKSPACE_CACHE:
-            _WORKSPACE_CACHE[key] = self._find_workspace_url()
-        return _WORKSPACE_CACHE[key]
-
-    def _find_workspace_url(self) -> str | None:
+        when it says nothing. Read afresh each call: a quarter of a second on a 1,700-file
+        export, and no cache key can see every change inside the channel folders."""
         try:
             channel_ids = {channel.id for channel in self.channels()}
         except SlackSourceError:

@@ -160,3 +160,36 @@ def test_damaged_messages_are_skipped_or_repaired_and_the_rest_loads(
     assert rows["a very long user id"]["user_id"] == LONG_ID
     assert all(row["permalink"] is None for row in rows.values())  # the export names no workspace
     assert table_rows(any_settings, "event_candidates"), "the later assets ran on these rows"
+
+
+def test_a_channel_id_listed_twice_loads_once_and_the_later_entry_is_refused(
+    any_settings: Settings, tmp_path: Path
+) -> None:
+    """channels.json names C1 as 'a' and again as 'z' (sorted after 'm'): the same message in
+    both folders would collide on (channel_id, ts) and fail the range."""
+    export = tmp_path / "export"
+    channels = [
+        {"id": "C0DUP00001", "name": "a"},
+        {"id": "C0MID00001", "name": "m"},
+        {"id": "C0DUP00001", "name": "z"},
+    ]
+    for entry in channels:
+        (export / entry["name"]).mkdir(parents=True)
+        day = [_message(60, f"Launch on Friday 28 November, said in #{entry['name']}")]
+        (export / entry["name"] / "2026-11-23.json").write_text(json.dumps(day), encoding="utf-8")
+    (export / "channels.json").write_text(json.dumps(channels), encoding="utf-8")
+    (export / "users.json").write_text(json.dumps(USERS), encoding="utf-8")
+    any_settings.slack.export_path = export
+
+    result = materialize_range(any_settings, "2026-11-23-09:00", raise_on_error=False)
+
+    assert result.success
+    rows = table_rows(any_settings, "raw_slack_messages")
+    assert [(row["channel_id"], row["channel_name"]) for row in rows] == [
+        ("C0DUP00001", "a"),
+        ("C0MID00001", "m"),
+    ]
+    metadata = result.asset_materializations_for_node("raw_slack_messages")[0].metadata
+    assert metadata["skipped_by_reason"].value == {"duplicate_channel_id": 1}
+    [note] = metadata["bad_files"].value
+    assert "'z'" in note and "C0DUP00001" in note and "'a'" in note

@@ -32,7 +32,13 @@ FILTER = MessageFilter(frozenset({"channel_join"}))
 
 
 def _row(message: dict, message_filter: MessageFilter = FILTER):
-    return message_row(CHANNEL, message, USERS, message_filter, "https://acme.slack.com")
+    """The row and the first reason (the skip's, or the first repair's)."""
+    return _first(message_row(CHANNEL, message, USERS, message_filter, "https://acme.slack.com"))
+
+
+def _first(outcome: tuple) -> tuple:
+    row, reasons = outcome
+    return row, (reasons[0] if reasons else None)
 
 
 def test_ts_is_exact_decimal_and_hour_boundaries_are_exact() -> None:
@@ -209,7 +215,7 @@ def test_a_users_json_profile_that_is_a_list_falls_back_to_the_top_level_names()
 
 def test_nul_and_lone_surrogates_are_removed_from_every_stored_string() -> None:
     users = {"U1": SlackUser("U1", "ma\x00ria", "Maria \ud800Lopez")}
-    row, reason = message_row(
+    row, reasons = message_row(
         SlackChannel("C1", "rel\ud800eases"),
         {
             "ts": TS,
@@ -220,7 +226,13 @@ def test_nul_and_lone_surrogates_are_removed_from_every_stored_string() -> None:
         users,
         FILTER,
     )
-    assert reason == "cleaned:channel_name"  # the first repair; all strings are cleaned
+    assert reasons == (
+        "cleaned:channel_name",
+        "cleaned:user_name",
+        "cleaned:user_real_name",
+        "cleaned:text",
+        "cleaned:reactions",
+    )
     assert row["text"] == "ship it <@U9>" and row["channel_name"] == "releases"
     assert row["user_name"] == "maria" and row["user_real_name"] == "Maria Lopez"
     assert row["reactions"] == {"rocket": 1} and row["mentions"] == {"U9": "U9"}
@@ -229,8 +241,8 @@ def test_nul_and_lone_surrogates_are_removed_from_every_stored_string() -> None:
 def test_over_long_names_are_cut_to_their_column_and_long_ids_fit() -> None:
     long_id = "U" + "X" * 39
     users = {long_id: SlackUser(long_id, "n" * 300, "r" * 300)}
-    row, reason = message_row(CHANNEL, {"ts": TS, "user": long_id, "text": "hi"}, users, FILTER)
-    assert reason == "truncated:user_name"
+    row, reasons = message_row(CHANNEL, {"ts": TS, "user": long_id, "text": "hi"}, users, FILTER)
+    assert reasons == ("truncated:user_name", "truncated:user_real_name")
     assert row["user_id"] == long_id
     assert len(row["user_name"]) == len(row["user_real_name"]) == MAX_NAME_CHARS
     row, reason = _row({"ts": TS, "user": "U" * 400, "text": "hi"})
@@ -258,19 +270,19 @@ class _BrokenUsers(dict):
 
 
 def test_any_unexpected_error_skips_only_that_message_with_its_type() -> None:
-    row, reason = message_row(
+    row, reasons = message_row(
         CHANNEL, {"ts": TS, "user": "U1", "text": "x"}, _BrokenUsers(), FILTER
     )
-    assert (row, reason) == (None, "unexpected_error:RuntimeError")
+    assert (row, reasons) == (None, ("unexpected_error:RuntimeError",))
 
 
 def test_skip_counter_separates_policy_from_damage_and_keeps_20_examples() -> None:
     counter = SkipCounter()
-    counter.note("ignored_subtype:channel_join", False, "a/2026-11-23.json", "1.000001")
-    counter.note(None, True, "a/2026-11-23.json", "1.000002")
-    counter.note("bad_field:files", True, "a/2026-11-23.json", "1.000003")
+    counter.note(("ignored_subtype:channel_join",), False, "a/2026-11-23.json", "1.000001")
+    counter.note((), True, "a/2026-11-23.json", "1.000002")
+    counter.note(("bad_field:files",), True, "a/2026-11-23.json", "1.000003")
     for index in range(30):
-        counter.note("ts_out_of_range", False, "b/2026-11-23.json", f"99999999999{index % 10}.0")
+        counter.note(("ts_out_of_range",), False, "b/2026-11-23.json", f"99999999999{index % 10}.0")
     assert counter.counts == {"ignored_subtype:channel_join": 1, "ts_out_of_range": 30}
     assert counter.bad == {"bad_field:files": 1, "ts_out_of_range": 30}
     assert len(counter.examples) == 20
@@ -280,7 +292,7 @@ def test_skip_counter_separates_policy_from_damage_and_keeps_20_examples() -> No
         "reason": "bad_field:files",
         "kept": True,
     }
-    counter.note("missing_or_bad_ts", False, "c.json", {"nested": ["x"] * 1000})
+    counter.note(("missing_or_bad_ts",), False, "c.json", {"nested": ["x"] * 1000})
     assert counter.bad["missing_or_bad_ts"] == 1
 
 
@@ -294,3 +306,33 @@ def test_reasons_from_payload_values_are_short_and_storable() -> None:
     _, reason = _row({"ts": TS, "subtype": "x\ud800" * 100, "text": "x"})
     assert reason is not None and len(reason) < 100 and "\ud800" not in reason
     assert _row({"ts": TS, "type": ["message"], "text": "x"}) == (None, "bad_type")
+
+
+def test_first_seen_holds_every_channel_for_the_whole_run() -> None:
+    """Channels sorted by name may bring one id back after another channel."""
+    seen = FirstSeen()
+    assert seen.is_first("C1", "1.000001") and seen.is_first("C2", "1.000001")
+    assert not seen.is_first("C1", "1.000001")
+
+
+def test_a_channel_id_is_never_cut_a_too_long_one_is_skipped() -> None:
+    row, reasons = message_row(
+        SlackChannel("C" + "0" * 40, "long"), {"ts": TS, "text": "hi"}, USERS, FILTER
+    )
+    assert (row, reasons) == (None, ("bad_channel_id",))
+
+
+def test_message_row_names_every_repair() -> None:
+    message = {"ts": TS, "text": "x\x00", "files": 3, "reactions": 7}
+    row, reasons = message_row(CHANNEL, message, USERS, FILTER)
+    assert row is not None
+    assert reasons == ("bad_field:files", "bad_field:reactions", "cleaned:text")
+
+
+def test_skip_counter_counts_every_reason_and_each_message_once() -> None:
+    counter = SkipCounter()
+    counter.note(("bad_field:files", "cleaned:text"), True, "a/2026-11-23.json", "1.000001")
+    counter.note(("bad_field:files",), True, "a/2026-11-23.json", "1.000002")
+    assert counter.bad == {"bad_field:files": 2, "cleaned:text": 1}
+    assert counter.bad_total == 2 and counter.counts == {}
+    assert counter.examples[0]["reason"] == "bad_field:files, cleaned:text"

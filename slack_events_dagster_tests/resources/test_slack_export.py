@@ -151,17 +151,18 @@ def test_a_zip_bomb_day_file_is_refused_before_it_is_read(tmp_path: Path) -> Non
     assert result.skipped.counts["bad_file"] == 1
     [note] = result.bad_files
     assert BOMB in note and "over the 268,435,456 byte limit" in note
-    assert "MAX_FILE_BYTES" in note
+    assert "SLACK_MAX_EXPORT_FILE_MB" in note
     assert result.rows, "the other day files still load"
 
 
-def test_a_folder_file_over_the_limit_is_refused_naming_it(
-    export: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_folder_file_over_the_limit_is_refused_naming_it_and_the_setting(export: Path) -> None:
     day = next(export.glob("incidents/*.json"))
-    monkeypatch.setattr(slack_export, "MAX_FILE_BYTES", day.stat().st_size - 1)
-    with pytest.raises(ValueError, match=r"incidents/.*over the .* byte limit"):
-        SlackExport(export).read_messages(str(day.relative_to(export)))
+    reader = SlackExport(export, max_file_bytes=day.stat().st_size - 1)
+    with pytest.raises(ValueError, match=r"incidents/.*over the .* byte limit") as raised:
+        reader.read_messages(str(day.relative_to(export)))
+    assert "slack.max_export_file_mb in config.yaml or SLACK_MAX_EXPORT_FILE_MB" in str(
+        raised.value
+    )
 
 
 @pytest.mark.parametrize("big", [False, True])
@@ -232,3 +233,55 @@ def test_a_file_that_is_not_a_zip_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_bytes(b"PK\x03\x04 truncated download")
     with pytest.raises(slack_export.SlackSourceError, match=r"export\.zip is neither a folder"):
         SlackExport(broken)
+
+
+def test_a_channel_id_listed_twice_keeps_its_first_entry(export: Path) -> None:
+    channels = json.loads((export / "channels.json").read_text(encoding="utf-8"))
+    first = channels[0]
+    channels.append({"id": first["id"], "name": "zz-copy"})
+    (export / "channels.json").write_text(json.dumps(channels), encoding="utf-8")
+    shutil.copytree(export / first["name"], export / "zz-copy")
+
+    reader = SlackExport(export)
+    listed = reader.channels()
+    assert [c.name for c in listed if c.id == first["id"]] == [first["name"]]
+    [refused] = reader.refused_channels
+    assert refused.kind == "duplicate_channel_id" and "'zz-copy'" in refused.note
+    result = _fetch(export)
+    keys = [(row["channel_id"], row["ts"]) for row in result.rows]
+    assert len(keys) == len(set(keys)) and result.skipped.counts["duplicate_channel_id"] == 1
+
+
+def test_a_channel_id_longer_than_its_column_is_refused_not_cut(export: Path) -> None:
+    channels = json.loads((export / "channels.json").read_text(encoding="utf-8"))
+    channels[0]["id"] = "C" + "0" * 40
+    (export / "channels.json").write_text(json.dumps(channels), encoding="utf-8")
+
+    reader = SlackExport(export)
+    assert channels[0]["name"] not in [c.name for c in reader.channels()]
+    [refused] = reader.refused_channels
+    assert refused.kind == "unsafe_channel" and "longer than 32 characters" in refused.note
+    assert _fetch(export).skipped.counts["unsafe_channel"] == 1
+
+
+def test_every_repair_of_a_message_is_counted(export: Path) -> None:
+    two_repairs = {"ts": IN_WINDOW, "text": "two repairs", "files": 3, "reactions": 7}
+    (export / "incidents" / "2026-11-24.json").write_text(_day(two_repairs), encoding="utf-8")
+    result = _fetch(export)
+    assert result.skipped.bad == {"bad_field:files": 1, "bad_field:reactions": 1}
+    assert result.skipped.bad_total == 1  # one damaged message
+    [example] = result.skipped.examples
+    assert example["reason"] == "bad_field:files, bad_field:reactions"
+
+
+def test_the_workspace_url_follows_changes_inside_channel_folders(export: Path) -> None:
+    assert SlackExport(export).workspace_url() == "https://acme-demo.slack.com"
+    for day in export.glob("*/*.json"):  # same sizes: the folder itself looks unchanged
+        text = day.read_text(encoding="utf-8").replace("acme-demo.slack.com", "acme-demx.slack.com")
+        day.write_text(text, encoding="utf-8")
+    assert SlackExport(export).workspace_url() == "https://acme-demx.slack.com"
+
+
+def test_the_resource_reads_the_export_within_its_file_size_setting(export: Path) -> None:
+    resource = SlackResource(export_path=str(export), max_export_file_mb=1)
+    assert resource.export().max_file_bytes == 1024 * 1024
