@@ -1,7 +1,7 @@
 """How many thread replies an hourly API run can reach, measured on real Slack exports.
 
 An hourly run of `raw_slack_messages` in API mode finds replies through their parents: the
-parents come from `conversations.history` over the thread window (`slack.thread_registry_days`,
+parents come from `conversations.history` over the thread window (`slack.thread_window_days`,
 formerly only the 7-day `thread_lookback_days`), so a reply whose parent is older than that is
 never read.
 

@@ -78,7 +78,7 @@ class SlackSettings(_Section):
     thread_lookback_days: int = Field(default=7, ge=0, le=90)
     # API mode: history is read this far back for thread parents, so a reply to an older thread
     # is found (90 days: >= 99 % of replies on real exports, see benchmarks/thread_coverage.py).
-    thread_registry_days: int = Field(default=90, ge=0, le=365)
+    thread_window_days: int = Field(default=90, ge=0, le=365)
     page_size: int = Field(default=200, ge=1, le=999)
     max_retries: int = Field(default=5, ge=0, le=20)
     retry_backoff_seconds: float = Field(default=1.0, ge=0)
@@ -296,7 +296,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "SLACK_WORKSPACE_URL": "slack.workspace_url",
     "SLACK_MAX_EXPORT_FILE_MB": "slack.max_export_file_mb",
     "SLACK_THREAD_LOOKBACK_DAYS": "slack.thread_lookback_days",
-    "SLACK_THREAD_REGISTRY_DAYS": "slack.thread_registry_days",
+    "SLACK_THREAD_WINDOW_DAYS": "slack.thread_window_days",
     "SLACK_REQUEST_TIMEOUT_SECONDS": "slack.request_timeout_seconds",
     "SLACK_PAGE_SIZE": "slack.page_size",
     "SLACK_MAX_RETRIES": "slack.max_retries",

@@ -45,7 +45,7 @@ def test_coverage_by_parent_age_and_by_registry(tmp_path: Path) -> None:
 def test_the_default_thread_window_reaches_99_percent_on_real_exports(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    default_days = SlackSettings().thread_registry_days
+    default_days = SlackSettings().thread_window_days
     reports = measure_all(REAL_SLACK_EXPORTS, (7, 30, 90, default_days))
     threaded = {r["export"]: r for r in reports if r["replies"]}
     assert {"olake", "openlineage", "rcontributors"} <= set(threaded)

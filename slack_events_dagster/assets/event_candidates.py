@@ -19,10 +19,13 @@ from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.settings import get_settings
 from slack_events_dagster.storage.schema import event_candidates as table
 
-# A thread reply is read with its parent, which may have been posted up to the Slack look-back
-# earlier: the input covers those hours too (the partition mapping puts the dependency in the
-# asset graph, so a backfill ingests them first), and only the run's own hours are scored.
-THREAD_LOOKBACK_HOURS = get_settings().slack.thread_lookback_days * 24
+# A thread reply is read with its parent, which may have been posted up to the thread window
+# earlier (API mode ingests replies to parents that old): the input covers those hours too (the
+# partition mapping puts the dependency in the asset graph, so a backfill ingests them first), and
+# only the run's own hours are scored. A 90-day mapping (2,160 upstream hours) costs Dagster no
+# measurable planning time over a 7-day one: it is resolved as one time window, not key by key.
+_SLACK = get_settings().slack
+THREAD_LOOKBACK_HOURS = max(_SLACK.thread_lookback_days, _SLACK.thread_window_days) * 24
 
 
 @dg.asset(

@@ -79,7 +79,7 @@ class SlackResource(dg.ConfigurableResource):
     bot_token: str | None = None  # EnvVar("SLACK_BOT_TOKEN"): never a literal in run config
     base_url: str | None = None  # SLACK_API_BASE_URL, for proxies and the local emulator
     thread_lookback_days: int = 7
-    thread_registry_days: int = 90
+    thread_window_days: int = 90
     page_size: int = 200
     max_retries: int = 5
     retry_backoff_seconds: float = 1.0
@@ -92,7 +92,7 @@ class SlackResource(dg.ConfigurableResource):
         tuning = slack.model_dump(
             include={
                 "source", "channels", "include_bots", "ignored_subtypes", "workspace_url",
-                "base_url", "thread_lookback_days", "thread_registry_days", "page_size",
+                "base_url", "thread_lookback_days", "thread_window_days", "page_size",
                 "max_retries", "retry_backoff_seconds", "request_timeout_seconds",
                 "max_export_file_mb",
             }
@@ -289,7 +289,7 @@ class SlackResource(dg.ConfigurableResource):
                 start,
                 end,
                 self.thread_lookback_days,
-                self.thread_registry_days,
+                self.thread_window_days,
             )
             messages = read.messages
             result.replies_fetched += read.replies_fetched

@@ -1,8 +1,9 @@
 """Reading a time window of messages through the Slack Web API (slack_sdk), politely.
 
 Correct at hour boundaries (ts compared as decimals, [start, end) exactly), complete with threads
-(replies land in the partition of their own ts, parents looked up `thread_lookback_days` back),
-and gentle with rate limits (Retry-After honoured, 5xx and connection errors retried with backoff).
+(replies land in the partition of their own ts; thread parents with a reply in the window are
+found in the history up to `thread_window_days` back, 90 by default), and gentle with rate limits
+(Retry-After honoured, 5xx and connection errors retried with backoff).
 """
 
 import time
@@ -339,17 +340,17 @@ def window_messages(
     start: datetime,
     end: datetime,
     thread_lookback_days: int,
-    thread_registry_days: int = 0,
+    thread_window_days: int = 0,
 ) -> WindowRead:
     """Every message of `channel` with start <= ts < end: top-level ones from history, replies
     from the threads whose parent is in the window or up to max(`thread_lookback_days`,
-    `thread_registry_days`) before it and whose latest reply is not older than the window.
+    `thread_window_days`) before it and whose latest reply is not older than the window.
 
-    The registry window only costs history pages (top-level messages of those days, `page_size`
+    The thread window only costs history pages (top-level messages of those days, `page_size`
     a call): a thread is polled with conversations.replies only when its latest reply is in or
     after the window, so quiet old threads cost nothing."""
     oldest, latest = datetime_to_ts(start), datetime_to_ts(end)
-    days_back = max(thread_lookback_days, thread_registry_days)
+    days_back = max(thread_lookback_days, thread_window_days)
     parents = reader.history(channel, datetime_to_ts(start - timedelta(days=days_back)), latest)
     by_ts: dict[str, dict] = {m["ts"]: m for m in parents if oldest <= Decimal(m["ts"]) < latest}
     read = WindowRead(parents_scanned=len(parents) - len(by_ts))

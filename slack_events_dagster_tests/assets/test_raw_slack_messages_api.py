@@ -291,7 +291,7 @@ def test_a_reply_to_a_20_day_old_thread_is_ingested_in_its_hour(
     )  # fmt: skip
     key = hour.strftime("%Y-%m-%d-%H:00")
 
-    lookback_only = _api(tmp_path / "week", api_env, SLACK_THREAD_REGISTRY_DAYS="7")
+    lookback_only = _api(tmp_path / "week", api_env, SLACK_THREAD_WINDOW_DAYS="7")
     assert materialize_range(lookback_only, key).success
     assert reply_ts not in {r["ts"] for r in _raw(lookback_only)}  # the old behaviour
 
@@ -346,7 +346,11 @@ def test_permalinks_use_the_workspace_auth_test_names_not_one_call_per_message(
     assert api.slack.workspace_url is None  # config.yaml leaves it to the source
     assert materialize_range(api, "2026-11-20-13:00").success
     rows = _raw(api)
+    # The bundled export's own links name acme-demo.slack.com (sample_data/slack_export).
     assert rows and all(
-        r["permalink"].startswith(f"{slack_emulator.workspace_url}/archives/") for r in rows
+        r["permalink"].startswith(
+            f"https://acme-demo.slack.com/archives/{r['channel_id']}/p{r['ts'].replace('.', '')}"
+        )
+        for r in rows
     )
     assert slack_emulator.call_count("chat.getPermalink") == 0

@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -26,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import PROJECT_ROOT
+from slack_events_dagster_tests.deploy.topology import wait_for
 
 EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
 REAL_EXPORT = PROJECT_ROOT.parent / "shared" / "real_slack" / "olake"
@@ -307,7 +309,30 @@ def test_hang_fault_never_answers_and_stop_releases_it(tmp_path: Path) -> None:
         with pytest.raises(TimeoutError):
             _client(hanging, timeout=0.5).conversations_list()
         assert hanging.call_count("auth.test") == 3
-    assert hanging._stopping.is_set()  # stop() let go of the request still held
+        # A request held with no end in sight (its client waits PATIENCE_SECONDS) ...
+        outcome: dict[str, Any] = {}
+        held = threading.Thread(
+            target=_call_into, args=(_client(hanging, timeout=PATIENCE_SECONDS), outcome)
+        )
+        held.start()
+        wait_for(
+            "the emulator to hold auth.test",
+            lambda: hanging.call_count("auth.test") == 4,
+            PATIENCE_SECONDS,
+            0.05,
+        )
+    # ... is let go by stop(): the client sees the connection closed, not its own timeout.
+    held.join(PATIENCE_SECONDS / 2)
+    assert not held.is_alive(), "stop() left a hung request waiting"
+    error = outcome["error"]
+    assert isinstance(error, OSError) and not isinstance(error, TimeoutError), repr(error)
+
+
+def _call_into(client: WebClient, outcome: dict[str, Any]) -> None:
+    try:
+        outcome["answer"] = client.auth_test()
+    except Exception as error:  # what the caller saw
+        outcome["error"] = error
 
 
 def _one_message_export(folder: Path, text: str) -> Path:
