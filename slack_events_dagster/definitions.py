@@ -4,7 +4,7 @@ import dagster as dg
 
 from slack_events_dagster.assets import ALL_ASSETS
 from slack_events_dagster.checks import ALL_CHECKS
-from slack_events_dagster.jobs import slack_events_hourly, slack_events_job
+from slack_events_dagster.jobs import build_hourly_schedule, slack_events_job
 from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
@@ -33,7 +33,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
         jobs=[slack_events_job, rebuild_digests_job],
-        schedules=[slack_events_hourly],
+        schedules=[build_hourly_schedule(settings.schedule)],
         sensors=[rebuild_stale_digests],
         resources=build_resources(settings),
     )

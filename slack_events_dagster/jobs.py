@@ -3,6 +3,7 @@
 import dagster as dg
 
 from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.settings import ScheduleSettings
 
 slack_events_job = dg.define_asset_job(
     "slack_events_job",
@@ -12,15 +13,17 @@ slack_events_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-# An hourly run that is still going after an hour has a dead or stuck worker (the local run launcher
-# cannot tell): with run monitoring on (dagster.yaml), the daemon then marks it failed instead of
-# leaving it STARTED forever.
-HOURLY_RUN_MAX_SECONDS = 3600
 
-# Five minutes past each hour, for the hour just completed, so late Slack writes have settled.
-slack_events_hourly = dg.build_schedule_from_partitioned_job(
-    slack_events_job,
-    minute_of_hour=5,
-    name="slack_events_hourly",
-    tags={"dagster/max_runtime": str(HOURLY_RUN_MAX_SECONDS)},
-)
+def build_hourly_schedule(schedule: ScheduleSettings) -> dg.ScheduleDefinition:
+    """Five minutes past each hour, for the hour just completed, so late Slack writes have
+    settled. Its runs carry `schedule.max_runtime_seconds` as `dagster/max_runtime`: the local
+    run launcher cannot tell a dead worker from a slow one, so with run monitoring on
+    (dagster.yaml) the daemon fails a run still going after that long instead of leaving it
+    STARTED forever ("0": no limit). A healthy run waiting out Slack rate limits must fit in it:
+    the schedule never retries an hour it killed."""
+    return dg.build_schedule_from_partitioned_job(
+        slack_events_job,
+        minute_of_hour=5,
+        name="slack_events_hourly",
+        tags={"dagster/max_runtime": str(schedule.max_runtime_seconds)},
+    )

@@ -251,10 +251,17 @@ class PartitionSettings(_Section):
         return value
 
 
+class ScheduleSettings(_Section):
+    # The hourly schedule's runs are failed by run monitoring after this long (a dead worker is
+    # only caught this way); 0 = no limit. Three hours leaves a rate-limited Slack run room.
+    max_runtime_seconds: int = Field(default=3 * 3600, ge=0)
+
+
 class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     slack: SlackSettings = SlackSettings()
     partitions: PartitionSettings = PartitionSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     processing: ProcessingSettings = ProcessingSettings()
     scoring: ScoringSettings = ScoringSettings()
     channels: list[ChannelSettings] = []
@@ -312,6 +319,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "LLM_MAX_INPUT_CHARS": "llm.max_input_chars",
     "LLM_MAX_OUTPUT_TOKENS": "llm.max_output_tokens",
     "PARTITIONS_START": "partitions.start",
+    "SCHEDULE_MAX_RUNTIME_SECONDS": "schedule.max_runtime_seconds",
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",
     "DIGEST_PUBLISH": "digest.publish",

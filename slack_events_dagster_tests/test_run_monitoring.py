@@ -18,9 +18,9 @@ from dagster._core.test_utils import create_run_for_test, create_test_daemon_wor
 from dagster._core.workspace.load_target import EmptyWorkspaceTarget
 from dagster._daemon.monitoring.run_monitoring import execute_run_monitoring_iteration
 
-from slack_events_dagster.definitions import defs
-from slack_events_dagster.jobs import HOURLY_RUN_MAX_SECONDS
+from slack_events_dagster.definitions import build_definitions, defs
 from slack_events_dagster.settings import PROJECT_ROOT
+from slack_events_dagster_tests.conftest import make_settings
 
 DAY = 24 * 3600
 
@@ -63,16 +63,50 @@ def test_production_instance_turns_run_monitoring_on(
         _assert_monitoring_catches_dead_workers(instance)
 
 
-def test_the_hourly_schedule_gives_its_runs_an_hour() -> None:
-    schedule = defs.resolve_schedule_def("slack_events_hourly")
+def _max_runtime_tag(schedule: dg.ScheduleDefinition) -> str:
     context = dg.build_schedule_context(scheduled_execution_time=None)
     (request,) = schedule.evaluate_tick(context).run_requests
-    assert request.tags["dagster/max_runtime"] == str(HOURLY_RUN_MAX_SECONDS)
+    return request.tags["dagster/max_runtime"]
 
 
-def _started_run(instance: dg.DagsterInstance, seconds_ago: float) -> str:
+def test_the_hourly_schedule_gives_its_runs_three_hours_by_default() -> None:
+    assert _max_runtime_tag(defs.resolve_schedule_def("slack_events_hourly")) == str(3 * 3600)
+
+
+@pytest.mark.parametrize(("configured", "tag"), [("7200", "7200"), ("0", "0")])
+def test_the_hourly_schedule_carries_the_configured_max_runtime(
+    tmp_path: Path, configured: str, tag: str
+) -> None:
+    """SCHEDULE_MAX_RUNTIME_SECONDS (schedule.max_runtime_seconds) reaches the run request; "0"
+    is Dagster's "no limit" for the tag, so the instance's one-day default does not apply."""
+    settings = make_settings(tmp_path, SCHEDULE_MAX_RUNTIME_SECONDS=configured)
+    schedule = build_definitions(settings).resolve_schedule_def("slack_events_hourly")
+    assert _max_runtime_tag(schedule) == tag
+
+
+def test_a_slow_scheduled_run_survives_two_hours_and_a_dead_one_fails_after_three(
+    local_instance: dg.DagsterInstance,
+) -> None:
+    """A rate-limited hourly run in API mode can take over an hour: the schedule's tag, not the
+    old one-hour limit, decides when the monitoring pass gives up on it."""
+    tags = {
+        "dagster/max_runtime": _max_runtime_tag(defs.resolve_schedule_def("slack_events_hourly"))
+    }
+    slow = _started_run(local_instance, seconds_ago=2 * 3600, tags=tags)
+    dead = _started_run(local_instance, seconds_ago=3 * 3600 + 60, tags=tags)
+    unlimited = _started_run(local_instance, seconds_ago=2 * DAY, tags={"dagster/max_runtime": "0"})
+    with create_test_daemon_workspace_context(EmptyWorkspaceTarget(), local_instance) as workspace:
+        list(execute_run_monitoring_iteration(workspace, logging.getLogger("run_monitoring")))
+    assert local_instance.get_run_by_id(slow).status == dg.DagsterRunStatus.STARTED
+    assert local_instance.get_run_by_id(dead).status == dg.DagsterRunStatus.FAILURE
+    assert local_instance.get_run_by_id(unlimited).status == dg.DagsterRunStatus.STARTED
+
+
+def _started_run(
+    instance: dg.DagsterInstance, seconds_ago: float, tags: dict[str, str] | None = None
+) -> str:
     """A run that started `seconds_ago` whose worker is gone (killed): nothing reports for it."""
-    run = create_run_for_test(instance, job_name="slack_events_job")
+    run = create_run_for_test(instance, job_name="slack_events_job", tags=tags)
     start = DagsterEvent(DagsterEventType.RUN_START.value, job_name="slack_events_job")
     instance.report_dagster_event(start, run.run_id, timestamp=time.time() - seconds_ago)
     return run.run_id

@@ -76,6 +76,7 @@ def test_environment_beats_dotenv_beats_the_file(tmp_path: Path) -> None:
         ({"POSTGRES_PORT": "abc"}, None, "database.postgres.port"),
         ({"EXTRACTOR": "magic"}, None, "extractor.type"),
         ({"SLACK_SOURCE": "carrier-pigeon"}, None, "slack.source"),
+        ({"SCHEDULE_MAX_RUNTIME_SECONDS": "-1"}, None, "schedule.max_runtime_seconds"),
         ({}, "database:\n  tpye: sqlite\n", "database.tpye: Extra inputs are not permitted"),
         ({}, "digest:\n  timezone: Mars/Base\n", "unknown time zone 'Mars/Base'"),
         ({}, "database:\n  postgres:\n    password: hunter2\n", "must not be stored in the config"),
