@@ -230,6 +230,9 @@ _CONNECTOR_RE = re.compile(
 )
 # A sentence ends at ".", "!" or "?" before a blank (or the end of what is read), or at a line
 # break or ";". Where they are is found once per text (see _BreakFinder).
+# The most characters between a date and a time that join ("Dec 1, at 10:00"): a longer gap is
+# no connector, and reading every gap in full was quadratic on a long one.
+_MAX_CONNECTOR_GAP = 64
 _SENTENCE_BREAK_RE = re.compile(r"[.!?](?=\s|$)|[\n;]")
 _SENTENCE_END_MARKS = ".!?"
 _WEEKDAY_LEAD_RE = re.compile(r"\b(?:on|by|until|till|before|after|from|since|due|for)\s+$", _FLAGS)
@@ -861,12 +864,14 @@ def _attach_times(
         if (
             previous is not None
             and not previous.taken
+            and time.span[0] - previous.span[1] <= _MAX_CONNECTOR_GAP
             and _CONNECTOR_RE.fullmatch(text, previous.span[1], time.span[0])
         ):
             _absorb(previous, time)
         elif (
             following is not None
             and not following.taken
+            and following.span[0] - time.span[1] <= _MAX_CONNECTOR_GAP
             and _CONNECTOR_RE.fullmatch(text, time.span[1], following.span[0])
         ):
             _absorb(following, time)

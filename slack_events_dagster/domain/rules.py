@@ -30,7 +30,8 @@ MAX_REPLY_DATES = 32
 # quadratic, and the pieces, stripped, are the same.
 SENTENCE_BREAK = re.compile(r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
 # Inside one sentence, the places where a list of dated items splits ("X on Dec 7, Y on Dec 10").
-CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+(?:and|then|while)\s+")
+# A blank run is tried from its start only (a match never starts inside one): linear.
+CLAUSE_BREAK = re.compile(r",\s+|;\s+|(?<!\s)\s+(?:and|then|while)\s+")
 STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
 PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 # Greetings, mentions and markers before the news. The separators are taken possessively (no
@@ -56,7 +57,9 @@ LIVE_STATUS = re.compile(
 )
 # Blanks are taken from the start of their run (a match never starts inside one): linear.
 STRAY_PUNCTUATION = re.compile(r"(?<!\s)\s+([,.;:!?)])|\(\s*\)")
-EMOJI_CODE = re.compile(r":[a-z0-9_+\-']*[a-z][a-z0-9_+\-']*:", re.IGNORECASE)
+# The name is the whole run up to the closing ":", taken possessively after a lookahead for its
+# first letter (backtracking through a long run with no closing ":" was quadratic).
+EMOJI_CODE = re.compile(r":(?=[0-9_+\-']*[a-z])[a-z0-9_+\-']*+:", re.IGNORECASE)
 # Words left dangling once the date phrase is gone: "Code freeze starts (Monday Dec 7)": a tail
 # of blanks, these separators and these words (any case), taken off by _without_trailing.
 CONNECTOR_SEPARATORS = ",@-–—:"

@@ -64,6 +64,9 @@ ADVERSARIAL_UNITS = {
     "repeated clock words": "eod noon 10am ",
     "article chains": "the ",
     "trailing connectors": " is on",
+    "a colon before one long word": ":" + "a" * (SLACK_MAX_CHARS - 1),
+    "a date, a long blank gap, then times": "Dec 1" + " " * 20_000 + "x" + " 12:00" * 3_330,
+    "two dates, then a long blank run": "launch Dec 1, Dec 2" + " " * (SLACK_MAX_CHARS - 20) + "x",
 }
 
 
