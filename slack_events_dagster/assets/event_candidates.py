@@ -51,7 +51,13 @@ def event_candidates(
     """Normalised text, links, anchors (Jira, GitHub, versions, docs, meetings) and a score made
     of keyword, date, anchor, link and engagement features; kept when score >= threshold.
     Streamed chunk by chunk of messages, so a long range never sits in memory."""
-    channel_names = dict(raw_slack_messages.distinct("channel_id", "channel_name"))
+    window = partition_window(context)
+    # The run's own hours only: the look-back hours would make this query grow with the window.
+    channel_names = dict(
+        raw_slack_messages.distinct(
+            "channel_id", "channel_name", start=window.start, end=window.end
+        )
+    )
     policies = {
         (channel_id, name): pipeline.channel_policy(channel_id, name)
         for channel_id, name in channel_names.items()
@@ -59,7 +65,6 @@ def event_candidates(
     kept, below, scored = Counter(), Counter(), [0]
 
     def frames() -> Iterator[pd.DataFrame]:
-        window = partition_window(context)
         for messages in raw_slack_messages.chunks(window.start, window.end):
             rows = []
             records = frame_records(messages)

@@ -247,12 +247,15 @@ class PartitionRows:
                     )
         return found
 
-    def distinct(self, *names: str) -> list[tuple[Any, ...]]:
-        """The distinct values of these (plain) columns over the whole input, sorted."""
+    def distinct(
+        self, *names: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[tuple[Any, ...]]:
+        """The distinct values of these (plain) columns over the hours in [start, end) (default:
+        the whole input), sorted."""
         if self._empty:
             return []
         columns = [self.table.c[name] for name in names]
-        statement = self._where(select(*columns).distinct(), None, None).order_by(*columns)
+        statement = self._where(select(*columns).distinct(), start, end).order_by(*columns)
         with self._connect() as connection:
             return [tuple(row) for row in connection.execute(statement)]
 

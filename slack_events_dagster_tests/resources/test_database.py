@@ -229,6 +229,22 @@ def test_inputs_are_read_lazily_by_chunk_sub_window_and_distinct_values(
     assert rows.distinct("target") == [("a",), ("b",)]
 
 
+def test_distinct_values_can_be_limited_to_some_hours(any_settings: Settings) -> None:
+    """event_candidates names channels from its own hours, not its whole look-back input."""
+    io = _io(any_settings)
+    hours = [HOUR + timedelta(hours=i) for i in range(3)]
+    frames = [_digest_rows(hour, [target]) for hour, target in zip(hours, "abc", strict=True)]
+    _write(io, pd.concat(frames), hours[0], hours[-1])
+    context = dg.build_input_context(
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        asset_partition_key_range=dg.PartitionKeyRange(_key(hours[0]), _key(hours[-1])),
+    )
+    rows = io.load_input(context)
+    assert rows.distinct("target") == [("a",), ("b",), ("c",)]
+    assert rows.distinct("target", start=hours[1], end=hours[2]) == [("b",)]
+
+
 def test_a_narrower_channel_whitelist_keeps_the_other_channels_history(
     any_settings: Settings,
 ) -> None:
