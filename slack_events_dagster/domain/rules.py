@@ -25,6 +25,9 @@ MAX_LINKS = 3
 # A thread reply with more date phrases than this gives more than the date of its parent's event
 # (and taking each phrase out of the text costs a pass over it).
 MAX_REPLY_DATES = 32
+# Sentences read per message: an announcement states its events near the top, and a message of
+# thousands of dated lines (a pasted log or calendar dump) costs ~70 us per line.
+MAX_SENTENCES = 500
 # Line breaks, bullets and sentence ends. A bullet's leading blanks are taken from the start of
 # their run (or after a line break) only: retrying "\s*•" inside a long run of blanks was
 # quadratic, and the pieces, stripped, are the same.
@@ -555,7 +558,7 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
     loose_dates: list[DateMention] = []
     text = strip_code(message.text)
     help_talk = is_help_talk(text)
-    for sentence in split_sentences(text):
+    for sentence in split_sentences(text)[:MAX_SENTENCES]:
         new, dates = _segment_drafts(sentence, message, drafts[-1] if drafts else None, help_talk)
         if new:
             drafts.extend(new)

@@ -56,6 +56,8 @@ ADVERSARIAL_UNITS = {
     "repeated keyword": "release ",
     "repeated times": "12:00 ",
     "repeated dates": "Dec 1 ",
+    "dated lines": "Launch Dec 1\n",
+    "dated release sentences": "Release v1.2 on Dec 1 at 10:00. ",
     "dotted paths with a hash": "a.a#1 ",
     "deploying without now": "deploying ",
     "a mention of dashes before a version": "@" + "-" * 58 + " released 1.2 ",
