@@ -49,9 +49,13 @@ class LocalHTTPService:
         self._server = None
         self._thread = None
 
-    def serve_until_interrupted(self) -> None:
-        """Block until Ctrl-C (the command-line entry points), then stop."""
+    def serve_until_interrupted(self, banner: str = "") -> None:
+        """Print `banner`, then block until Ctrl-C (the command-line entry points), then stop.
+        The banner is printed inside the interrupt handling: a client may use the server (and
+        press Ctrl-C) as soon as it reads the banner."""
         try:
+            if banner:
+                print(banner, flush=True)
             while self._thread is not None and self._thread.is_alive():
                 self._thread.join(timeout=0.5)
         except KeyboardInterrupt:

@@ -480,15 +480,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     emulator = OpenAIEmulator(
         demo_responder, api_key=api_key, host=args.host, port=args.port, latency=args.latency
     ).start()
-    print(f"OpenAI emulator: models {', '.join(emulator.models)}, demo responder", flush=True)
-    print(f"Serving the OpenAI API at {emulator.base_url}", flush=True)
-    print(
+    emulator.serve_until_interrupted(
+        f"OpenAI emulator: models {', '.join(emulator.models)}, demo responder\n"
+        f"Serving the OpenAI API at {emulator.base_url}\n"
         "Point the app at it with:\n"
         f"  EXTRACTOR=openai OPENAI_BASE_URL={emulator.base_url} OPENAI_API_KEY={shown}\n"
-        "Press Ctrl-C to stop.",
-        flush=True,
+        "Press Ctrl-C to stop."
     )
-    emulator.serve_until_interrupted()
 
 
 if __name__ == "__main__":

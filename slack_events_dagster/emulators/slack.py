@@ -852,15 +852,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=args.port,
     ).start()
     messages = sum(len(store) for store in emulator._messages.values())
-    print(f"Slack emulator: {len(emulator._channels)} channels, {messages} messages", flush=True)
-    print(f"Serving the Slack Web API at {emulator.base_url}", flush=True)
-    print(
+    emulator.serve_until_interrupted(
+        f"Slack emulator: {len(emulator._channels)} channels, {messages} messages\n"
+        f"Serving the Slack Web API at {emulator.base_url}\n"
         "Point the app at it with:\n"
         f"  SLACK_SOURCE=api SLACK_API_BASE_URL={emulator.base_url} SLACK_BOT_TOKEN={shown}\n"
-        "Press Ctrl-C to stop.",
-        flush=True,
+        "Press Ctrl-C to stop."
     )
-    emulator.serve_until_interrupted()
 
 
 if __name__ == "__main__":

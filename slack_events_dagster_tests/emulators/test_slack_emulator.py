@@ -4,6 +4,7 @@ Other tests rely on the emulator behaving like slack.com, so these pin the Web A
 serves: pagination, ts windows, thread summaries, error payloads and the injected faults.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -530,6 +532,27 @@ def test_command_line_serves_until_interrupted() -> None:
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+class _CtrlCOnWrite:
+    """A stdout whose first write is interrupted, as by a Ctrl-C right after the banner."""
+
+    def write(self, text: str) -> int:
+        raise KeyboardInterrupt
+
+    def flush(self) -> None:
+        pass
+
+
+def test_ctrl_c_as_the_banner_is_printed_is_a_clean_stop() -> None:
+    """A client may press Ctrl-C (or a test send SIGINT) as soon as it reads the banner: the
+    banner is printed inside the interrupt handling, so that is a clean stop, never a crash."""
+    emulator = SlackEmulator(EXPORT, token=TOKEN).start()
+    base_url = emulator.base_url
+    with contextlib.redirect_stdout(_CtrlCOnWrite()):  # type: ignore[type-var]
+        emulator.serve_until_interrupted("Serving the Slack Web API")
+    with pytest.raises(urllib.error.URLError):  # stopped: nothing listens any more
+        urllib.request.urlopen(base_url + "api.test", timeout=PATIENCE_SECONDS)
 
 
 BLOCKS = [
