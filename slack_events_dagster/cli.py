@@ -265,8 +265,14 @@ def restore_command(settings: Settings, backup_file: str, yes: bool) -> int:
         print(f"This replaces every table of {where} with {backup_file}. Re-run with --yes.")
         return 1
     _check_database(settings.database)  # also: an unusable SQLite path is named, not a traceback
-    restore(settings.database, Path(backup_file))
+    revision = restore(settings.database, Path(backup_file))
     print(f"Restored {where} from {backup_file}")
+    head = head_revision()
+    if revision != head:
+        print(
+            f"The backup is at schema revision {revision}; this code needs {head}. "
+            "Run `slack-events migrate` before the next run."
+        )
     return 0
 
 

@@ -5,6 +5,11 @@ verified; an existing file is kept unless `force` is set. A restore first checks
 must hold this project's tables at a known alembic revision), restores it somewhere new, checks
 it again, and only then replaces the live data in one transaction, so a truncated, corrupt or
 unrelated file fails with the target untouched.
+
+PostgreSQL: only this project's tables are replaced (dropped and restored from the archive in one
+transaction); the `public` schema, other objects in it and other schemas are left alone, and the
+tables keep the owner and the grants they had (e.g. SELECT for a read-only reporting role). The
+restoring role needs what `slack-events migrate` needs: own the tables and CREATE on `public`.
 """
 
 import os
@@ -19,12 +24,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from slack_events_dagster.settings import DatabaseSettings
-from slack_events_dagster.storage.schema import ASSET_TABLES
+from slack_events_dagster.storage.schema import ASSET_TABLES, metadata
 
 PG_BIN_ENV = "SLACK_EVENTS_PG_BIN"  # a folder with pg_dump/pg_restore/psql of the server's version
 # Tables every revision since 001 has; a backup without them is not one of ours.
 REQUIRED_TABLES = ("alembic_version", *ASSET_TABLES)
-PREVIOUS_SCHEMA = "slack_events_before_restore"  # the old `public` while a restore runs
+# Every table a restore replaces: all revisions' tables (head's metadata) and alembic's own.
+OUR_TABLES = ("alembic_version", *sorted(metadata.tables))
+# pg_restore --list entries a restore keeps, when they belong to one of OUR_TABLES (ACLs are not
+# restored: the live tables' grants are kept instead).
+RESTORED_ENTRY_TYPES = (
+    "TABLE", "TABLE DATA", "SEQUENCE", "SEQUENCE OWNED BY", "SEQUENCE SET", "DEFAULT", "INDEX",
+    "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "COMMENT",
+)  # fmt: skip
+SQLITE_LOCK_WAIT_SECONDS = 10.0  # how long a SQLite restore waits for a run's write to finish
 TIMEOUT_SECONDS = 3600
 PLAIN_DUMP_HEADER = b"--\n-- PostgreSQL database dump\n"
 PLAIN_DUMP_FOOTER = b"-- PostgreSQL database dump complete"
@@ -107,7 +120,8 @@ def _sibling(path: Path, purpose: str) -> Path:
     return Path(name)
 
 
-def _remove_sqlite_files(path: Path) -> None:
+def _remove_file_and_journals(path: Path) -> None:
+    """Delete a temporary file and any SQLite journal (-wal, -shm, -journal) beside it."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         with suppress(FileNotFoundError):
             Path(f"{path}{suffix}").unlink()
@@ -121,8 +135,10 @@ def _missing_tables(found: Iterable[str]) -> list[str]:
 def verify_sqlite_backup(path: Path, shown_as: Path | None = None) -> str:
     """Check a SQLite file is an intact database of this project; return its alembic revision."""
     shown = shown_as or path
+    # Read-only and immutable: no -wal/-shm file is created beside it, no hot journal rolled back.
+    read_only = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
     try:
-        with closing(sqlite3.connect(path)) as connection:
+        with closing(sqlite3.connect(read_only, uri=True)) as connection:
             problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             if problems != ["ok"]:
                 raise BackupError(
@@ -239,28 +255,42 @@ def backup(database: DatabaseSettings, output: Path, force: bool = False) -> Pat
                 source.backup(copy)
             verify_sqlite_backup(partial, shown_as=output)
         else:
+            # Only this project's tables: other schemas and roles' objects are not ours to
+            # back up, and the app role may not even be allowed to read them.
+            tables = [f"--table=public.{name}" for name in OUR_TABLES]
             _run(
-                [_pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={partial}"],
+                [_pg_tool("pg_dump"), "--format=custom", *tables, f"--file={partial}"],
                 _pg_env(database),
                 "pg_dump",
             )
             verify_postgres_backup(partial)
         os.replace(partial, output)
     finally:
-        _remove_sqlite_files(partial)
+        _remove_file_and_journals(partial)
     return output
 
 
-def restore(database: DatabaseSettings, backup_file: Path) -> None:
-    """Replace the database's content with a verified backup made by `backup`."""
+def restore(database: DatabaseSettings, backup_file: Path) -> str:
+    """Replace the database's content with a verified backup made by `backup`; return the
+    restored alembic revision (older than head: `slack-events migrate` brings it up to date)."""
     verify_backup(database, backup_file)
     if database.type == "sqlite":
-        _restore_sqlite(Path(database.path), backup_file)
-    else:
-        _restore_postgres(database, backup_file)
+        return _restore_sqlite(Path(database.path), backup_file)
+    _restore_postgres(database, backup_file)
+    return _postgres_revision(database)
 
 
-def _restore_sqlite(target: Path, backup_file: Path) -> None:
+class _TargetLocked(Exception):
+    """The SQLite target stayed locked by another connection for SQLITE_LOCK_WAIT_SECONDS."""
+
+
+def _give_up_when_locked(status: int, _remaining: int, _total: int) -> None:
+    # Python's backup() retries a busy target forever; one busy step already waited the timeout.
+    if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        raise _TargetLocked
+
+
+def _restore_sqlite(target: Path, backup_file: Path) -> str:
     """Copy the backup beside the target, verify the copy, then write it into the target with
     SQLite's backup API in one write transaction. (Not os.replace: a -wal file left beside the
     target would be replayed into the new file, and open connections would keep the old one.)"""
@@ -268,47 +298,130 @@ def _restore_sqlite(target: Path, backup_file: Path) -> None:
     staged = _sibling(target, "restore")
     try:
         shutil.copyfile(backup_file, staged)
-        verify_sqlite_backup(staged, shown_as=backup_file)
+        revision = verify_sqlite_backup(staged, shown_as=backup_file)
         with (
             closing(sqlite3.connect(staged)) as source,
-            closing(sqlite3.connect(target, timeout=30)) as live,
+            closing(sqlite3.connect(target, timeout=SQLITE_LOCK_WAIT_SECONDS)) as live,
         ):
-            source.backup(live)  # one step: a single write transaction on the target
+            source.backup(live, progress=_give_up_when_locked)  # one write transaction
+    except (_TargetLocked, sqlite3.OperationalError) as error:
+        if not isinstance(error, _TargetLocked) and "locked" not in str(error):
+            raise
+        raise BackupError(
+            f"{target} is locked by another connection writing to it (a Dagster run, "
+            "`dagster dev` or another slack-events command). Nothing was restored; retry when "
+            "the runs have finished (Dagster UI: Runs), or stop them first."
+        ) from None
     finally:
-        _remove_sqlite_files(staged)
+        _remove_file_and_journals(staged)
+    return revision
+
+
+def _restore_list(backup_file: Path) -> str:
+    """pg_restore's table of contents, cut to OUR_TABLES' own entries in `public`: the archive's
+    schemas, extensions, grants and other objects are not restored."""
+    listing = _run([_pg_tool("pg_restore"), "--list", str(backup_file)], {**os.environ}, "list")
+    kinds = "|".join(sorted(RESTORED_ENTRY_TYPES, key=len, reverse=True))
+    entry = re.compile(rf"^\d+; \d+ \d+ ({kinds}) public (?:(?:TABLE|COLUMN) )?(\S+)")
+    tables = sorted(OUR_TABLES, key=len, reverse=True)
+    kept = []
+    for line in listing.splitlines():
+        match = entry.match(line)
+        if not match:
+            continue
+        kind, name = match.group(1), match.group(2).split(".")[0]
+        if kind in ("INDEX", "SEQUENCE", "SEQUENCE OWNED BY", "SEQUENCE SET"):
+            # idx_<table>_<column> and <table>_<column>_seq: named after their table
+            name = next((t for t in tables if name.removeprefix("idx_").startswith(f"{t}_")), "")
+        if name in OUR_TABLES:
+            kept.append(line)
+    return "\n".join(kept) + "\n"
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+def _restore_sql() -> tuple[str, str]:
+    """psql before and after the archive's SQL: remember the tables' owners and grants, drop the
+    tables (no CASCADE: a view of another role on them stops the restore), then check the result
+    and give the new tables the old owners and grants."""
+    ours = _quoted(OUR_TABLES)
+    drop = ", ".join(f"public.{name}" for name in OUR_TABLES)
+    prologue = f"""
+BEGIN;
+CREATE TEMP TABLE slack_events_restore_grants ON COMMIT DROP AS
+  WITH ours AS (
+    SELECT oid, relname, relkind, relowner, relacl FROM pg_class
+    WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND relname IN ({ours})
+  ), owned_sequences AS (
+    SELECT s.oid, s.relname, s.relkind, s.relowner, s.relacl FROM pg_class s
+    JOIN pg_depend d ON d.objid = s.oid AND d.classid = 'pg_class'::regclass
+         AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+    JOIN ours ON ours.oid = d.refobjid
+    WHERE s.relkind = 'S'
+  )
+  SELECT r.relname, r.relkind, a.grantee, a.privilege_type, a.is_grantable
+  FROM (SELECT * FROM ours UNION ALL SELECT * FROM owned_sequences) r
+  CROSS JOIN LATERAL aclexplode(r.relacl) a
+  WHERE a.grantee <> r.relowner;
+CREATE TEMP TABLE slack_events_restore_owners ON COMMIT DROP AS
+  SELECT relname, relowner FROM pg_class
+  WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND relname IN ({ours});
+DROP TABLE IF EXISTS {drop};
+"""
+    epilogue = f"""
+DO $$
+DECLARE r record;
+BEGIN
+  IF (SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = 'public'
+      AND tablename IN ({_quoted(REQUIRED_TABLES)})) <> {len(REQUIRED_TABLES)} THEN
+    RAISE EXCEPTION 'the restored schema lacks tables of this project';
+  END IF;
+  IF (SELECT count(*) FROM public.alembic_version
+      WHERE version_num IN ({_quoted(sorted(known_revisions()))})) <> 1 THEN
+    RAISE EXCEPTION 'the restored alembic revision is not one this code knows';
+  END IF;
+  FOR r IN SELECT o.relname, o.relowner FROM pg_temp.slack_events_restore_owners o
+           WHERE pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(o.relname)) IS NOT NULL
+             AND o.relowner <> pg_catalog.to_regrole(current_user) LOOP
+    EXECUTE pg_catalog.format('ALTER TABLE public.%I OWNER TO %s', r.relname, r.relowner::regrole);
+  END LOOP;
+  FOR r IN SELECT g.* FROM pg_temp.slack_events_restore_grants g
+           WHERE pg_catalog.to_regclass('public.' || pg_catalog.quote_ident(g.relname)) IS NOT NULL
+  LOOP
+    EXECUTE pg_catalog.format('GRANT %s ON %s public.%I TO %s%s', r.privilege_type,
+      CASE r.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, r.relname,
+      CASE r.grantee WHEN 0 THEN 'PUBLIC' ELSE r.grantee::regrole::text END,
+      CASE WHEN r.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+END $$;
+COMMIT;
+"""
+    return prologue, epilogue
+
+
+def _postgres_revision(database: DatabaseSettings) -> str:
+    query = "SELECT version_num FROM public.alembic_version"
+    command = [_pg_tool("psql"), "--no-psqlrc", "--tuples-only", "--no-align", f"--command={query}"]
+    return _run(command, _pg_env(database), "psql").strip()
 
 
 def _restore_postgres(database: DatabaseSettings, backup_file: Path) -> None:
-    """Restore into a fresh `public` schema inside one psql transaction, verify it, drop the old
-    schema and commit. pg_restore's output is only committed if pg_restore read the whole archive;
-    any error rolls everything back, so the live schema is never half replaced."""
-    tables = ", ".join(f"'{name}'" for name in REQUIRED_TABLES)
-    revisions = ", ".join(f"'{revision}'" for revision in sorted(known_revisions()))
-    prologue = f"""
-BEGIN;
-ALTER SCHEMA public RENAME TO {PREVIOUS_SCHEMA};
-CREATE SCHEMA public;
-DO $$ BEGIN
-  EXECUTE format('ALTER SCHEMA public OWNER TO %s',
-    (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = '{PREVIOUS_SCHEMA}'));
-END $$;
-GRANT USAGE ON SCHEMA public TO PUBLIC;
-"""
-    epilogue = f"""
-DO $$ BEGIN
-  IF (SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
-      AND tablename IN ({tables})) <> {len(REQUIRED_TABLES)} THEN
-    RAISE EXCEPTION 'the restored schema lacks tables of this project';
-  END IF;
-  IF (SELECT count(*) FROM public.alembic_version WHERE version_num IN ({revisions})) <> 1 THEN
-    RAISE EXCEPTION 'the restored alembic revision is not one this code knows';
-  END IF;
-END $$;
-DROP SCHEMA {PREVIOUS_SCHEMA} CASCADE;
-COMMIT;
-"""
+    """Replace OUR_TABLES with the archive's inside one psql transaction, verify them, restore
+    their owners and grants, and commit. pg_restore's output is only committed if pg_restore read
+    the whole archive; any error rolls everything back, so no table is half replaced."""
     env = _pg_env(database)
-    with tempfile.TemporaryFile() as psql_log, tempfile.TemporaryFile() as restore_log:
+    plain = _is_plain_dump(backup_file)
+    with (
+        tempfile.TemporaryFile() as psql_log,
+        tempfile.TemporaryFile() as restore_log,
+        tempfile.NamedTemporaryFile("w", suffix=".list") as entries,
+    ):
+        if not plain:  # an older plain-SQL dump is SQL already: it runs whole
+            entries.write(_restore_list(backup_file))
+            entries.flush()
+        prologue, epilogue = _restore_sql()
         psql = subprocess.Popen(
             [_pg_tool("psql"), "--quiet", "--no-psqlrc", "--set=ON_ERROR_STOP=1", "--file=-"],
             env=env,
@@ -317,15 +430,15 @@ COMMIT;
             stderr=subprocess.STDOUT,
         )
         assert psql.stdin is not None
-        # An archive is turned into SQL by pg_restore; an older plain-SQL dump is SQL already.
         pg_restore = None
-        if not _is_plain_dump(backup_file):
+        if not plain:
             pg_restore = subprocess.Popen(
-                [_pg_tool("pg_restore"), "--no-owner", "--no-acl", "--file=-", str(backup_file)],
+                [_pg_tool("pg_restore"), "--no-owner", "--no-acl", f"--use-list={entries.name}",
+                 "--file=-", str(backup_file)],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=restore_log,
-            )
+            )  # fmt: skip
         damaged = False
         try:
             psql.stdin.write(prologue.encode())
@@ -357,8 +470,22 @@ COMMIT;
             )
         if psql.returncode != 0:
             psql_log.seek(0)
-            detail = _tool_message(psql_log.read().decode(errors="replace"))
+            log = psql_log.read().decode(errors="replace")
             raise BackupError(
                 f"Restoring {backup_file} failed and was rolled back; the database is unchanged "
-                f"({detail})"
+                f"({_tool_message(log)}){_restore_advice(log)}"
             )
+
+
+def _restore_advice(psql_log: str) -> str:
+    if "other objects depend on it" in psql_log:
+        return (
+            ". Another object (named above) uses this project's tables: drop it, restore, then "
+            "create it again"
+        )
+    if "must be owner of" in psql_log or "permission denied" in psql_log:
+        return (
+            ". The restoring role must own this project's tables and have CREATE on schema "
+            "public, as for `slack-events migrate`: restore as that role"
+        )
+    return ""

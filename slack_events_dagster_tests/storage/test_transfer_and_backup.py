@@ -5,16 +5,27 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from contextlib import closing
+import uuid
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pgserver
 import pytest
-from sqlalchemy import create_engine, delete
+from alembic import command as alembic_command
+from sqlalchemy import create_engine, delete, text
 
-from slack_events_dagster.settings import PROJECT_ROOT, Settings
-from slack_events_dagster.storage.backup import PG_BIN_ENV, BackupError, backup
-from slack_events_dagster.storage.engine import build_url
+from slack_events_dagster.cli import main
+from slack_events_dagster.settings import PROJECT_ROOT, Settings, get_settings
+from slack_events_dagster.storage import backup as backup_module
+from slack_events_dagster.storage.backup import (
+    OUR_TABLES,
+    PG_BIN_ENV,
+    BackupError,
+    backup,
+    verify_sqlite_backup,
+)
+from slack_events_dagster.storage.engine import build_url, dispose_engines
+from slack_events_dagster.storage.migrations import alembic_config, head_revision
 from slack_events_dagster.storage.schema import events, llm_usage
 from slack_events_dagster.storage.transfer import (
     TABLES,
@@ -318,3 +329,164 @@ def test_an_older_plain_sql_backup_restores_unless_truncated(
     restored = _cli(tmp_path, "restore", str(plain), "--yes", **postgres_env)
     assert restored.returncode == 0, restored.stderr
     assert _checksums(postgres_settings) == before
+
+
+def _sql(url: str, *statements: str) -> list[tuple]:
+    """Run statements on PostgreSQL (autocommit); return the last one's rows."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                result = connection.execute(text(statement))
+            return list(result) if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_table_owner_restores_and_other_roles_keep_their_grants(
+    tmp_path: Path, postgres_env: dict[str, str]
+) -> None:
+    """The app role owns only its tables (not `public`); a reporting role reads them; another
+    schema and another role's table in `public` exist. Restore keeps all of that."""
+    suffix = uuid.uuid4().hex[:8]
+    app, reader = f"app_{suffix}", f"bi_reader_{suffix}"
+    admin_env = {**postgres_env}
+    admin = build_url(make_settings(tmp_path / "admin", **admin_env).database).render_as_string(
+        hide_password=False
+    )
+    _sql(
+        admin,
+        f"CREATE ROLE {app} LOGIN",
+        f"CREATE ROLE {reader} LOGIN",
+        f"GRANT USAGE, CREATE ON SCHEMA public TO {app}",
+        f"GRANT USAGE ON SCHEMA public TO {reader}",
+        "CREATE SCHEMA reporting",
+        "CREATE TABLE reporting.weekly (week int)",
+        "INSERT INTO reporting.weekly VALUES (48)",
+        "CREATE TABLE public.bi_notes (note text)",
+        "INSERT INTO public.bi_notes VALUES ('not ours')",
+    )
+    try:
+        app_env = {**postgres_env, "POSTGRES_USER": app}
+        settings = make_settings(tmp_path, DATABASE_AUTO_MIGRATE="true", **app_env)
+        materialize_range(settings, "2026-11-23-08:00", "2026-11-23-11:00")
+        app_url = build_url(settings.database).render_as_string(hide_password=False)
+        ours = ", ".join(f"public.{name}" for name in OUR_TABLES)
+        _sql(app_url, f"GRANT SELECT ON {ours} TO {reader}")
+        before = _checksums(settings)
+        backup_file = tmp_path / "backup.dump"
+        made = _cli(tmp_path, "backup", "--output", str(backup_file), **app_env)
+        assert made.returncode == 0, made.stderr
+
+        def readable_tables() -> list[str]:
+            return sorted(
+                name
+                for name in OUR_TABLES
+                if _sql(admin, f"SELECT has_table_privilege('{reader}', 'public.{name}', 'SELECT')")
+                == [(True,)]
+            )
+
+        def owners() -> set[str]:
+            query = (
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public' "
+                f"AND tablename IN ({', '.join(repr(name) for name in OUR_TABLES)})"
+            )
+            return {row[0] for row in _sql(admin, query)}
+
+        assert readable_tables() == sorted(OUR_TABLES) and owners() == {app}
+        for who in (app_env, admin_env):  # as the app role, then as a superuser
+            with create_engine(app_url).begin() as connection:
+                connection.execute(delete(events))
+            restored = _cli(tmp_path, "restore", str(backup_file), "--yes", **who)
+            assert restored.returncode == 0, restored.stderr
+            assert _checksums(settings) == before
+            assert readable_tables() == sorted(OUR_TABLES)
+            assert owners() == {app}
+            assert _sql(admin, "SELECT week FROM reporting.weekly") == [(48,)]
+            assert _sql(admin, "SELECT note FROM public.bi_notes") == [("not ours",)]
+    finally:
+        dispose_engines()
+        _sql(
+            admin,
+            f"REASSIGN OWNED BY {app}, {reader} TO CURRENT_USER",
+            f"DROP OWNED BY {app}, {reader}",
+            f"DROP ROLE {app}, {reader}",
+        )
+
+
+def _listing(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_verifying_a_sqlite_backup_changes_neither_it_nor_its_folder(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "live")
+    materialize_range(settings, "2026-11-23-09:00")
+    wal_backup = backup(settings.database, tmp_path / "wal" / "backup.db")  # a WAL-mode file
+    # A backup copied while a writer was mid-transaction: the file plus its hot journal.
+    hot = tmp_path / "hot"
+    hot.mkdir()
+    dispose_engines()
+    with closing(sqlite3.connect(settings.database.path, isolation_level=None)) as writer:
+        writer.execute("PRAGMA journal_mode=DELETE")
+        writer.execute("PRAGMA cache_size=1")  # spill the change into the file before commit
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE raw_slack_messages SET text = text || ' (edited)'")
+        shutil.copyfile(settings.database.path, hot / "backup.db")
+        shutil.copyfile(f"{settings.database.path}-journal", hot / "backup.db-journal")
+        writer.execute("ROLLBACK")
+    for backup_file in (wal_backup, hot / "backup.db"):
+        before = _listing(backup_file.parent)
+        with suppress(BackupError):
+            verify_sqlite_backup(backup_file)
+        assert _listing(backup_file.parent) == before, backup_file
+
+
+def test_a_locked_sqlite_database_is_named_instead_of_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = _populated(tmp_path)
+    backup_file = backup(settings.database, tmp_path / "backup.db")
+    monkeypatch.setenv("SLACK_EVENTS_CONFIG", str(PROJECT_ROOT / "config.yaml"))
+    monkeypatch.setenv("SQLITE_PATH", str(settings.database.path))
+    monkeypatch.setattr(backup_module, "SQLITE_LOCK_WAIT_SECONDS", 0.5)
+    get_settings.cache_clear()  # main() reads these settings, not an earlier test's
+    assert get_settings().database.path == settings.database.path
+    before = _checksums(settings)
+    with closing(sqlite3.connect(settings.database.path, isolation_level=None)) as run:
+        run.execute("BEGIN IMMEDIATE")  # a Dagster run in the middle of its write
+        run.execute("DELETE FROM events")
+        try:
+            assert main(["restore", str(backup_file), "--yes"]) == 1
+        finally:
+            run.execute("ROLLBACK")
+    error = capsys.readouterr().err
+    assert f"{settings.database.path} is locked by another connection" in error, error
+    assert "Nothing was restored" in error and "retry when the runs have finished" in error
+    assert _checksums(settings) == before
+    assert main(["restore", str(backup_file), "--yes"]) == 0
+    get_settings.cache_clear()
+
+
+def test_restoring_an_older_revision_says_to_migrate(tmp_path: Path) -> None:
+    (tmp_path / "old").mkdir()
+    old = make_settings(tmp_path / "old")
+    engine = create_engine(build_url(old.database))
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command.upgrade(config, "004")
+    engine.dispose()
+    old_backup = backup(old.database, tmp_path / "at-004.db")
+    settings = _populated(tmp_path)
+    env = _cli_env(settings)
+    restored = _cli(tmp_path, "restore", str(old_backup), "--yes", **env)
+    assert restored.returncode == 0, restored.stderr
+    head = head_revision()
+    assert f"schema revision 004; this code needs {head}" in restored.stdout, restored.stdout
+    assert "Run `slack-events migrate`" in restored.stdout
+    migrated = _cli(tmp_path, "migrate", **env)
+    assert migrated.returncode == 0 and f"revision {head}" in migrated.stdout, migrated.stderr
+    current = _cli(tmp_path, "restore", str(backup(settings.database, tmp_path / "now.db")),
+                   "--yes", **env)  # fmt: skip
+    assert current.returncode == 0 and "migrate" not in current.stdout
