@@ -478,7 +478,7 @@ def _restore_postgres(database: DatabaseSettings, backup_file: Path) -> None:
 
 
 def _restore_advice(psql_log: str) -> str:
-    if "other objects depend on it" in psql_log:
+    if "other objects depend on" in psql_log:
         return (
             ". Another object (named above) uses this project's tables: drop it, restore, then "
             "create it again"

@@ -490,3 +490,22 @@ def test_restoring_an_older_revision_says_to_migrate(tmp_path: Path) -> None:
     current = _cli(tmp_path, "restore", str(backup(settings.database, tmp_path / "now.db")),
                    "--yes", **env)  # fmt: skip
     assert current.returncode == 0 and "migrate" not in current.stdout
+
+
+@pytest.mark.postgres
+def test_a_view_on_our_tables_stops_the_restore_and_is_named(
+    tmp_path: Path, postgres_settings: Settings, postgres_env: dict[str, str]
+) -> None:
+    materialize_range(postgres_settings, "2026-11-23-09:00")
+    backup_file = tmp_path / "backup.dump"
+    made = _cli(tmp_path, "backup", "--output", str(backup_file), **postgres_env)
+    assert made.returncode == 0, made.stderr
+    url = build_url(postgres_settings.database).render_as_string(hide_password=False)
+    _sql(url, "CREATE SCHEMA reporting", "CREATE VIEW reporting.recent AS SELECT * FROM events")
+    before = _checksums(postgres_settings)
+    refused = _cli(tmp_path, "restore", str(backup_file), "--yes", **postgres_env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "view reporting.recent depends on table events" in refused.stderr, refused.stderr
+    assert "drop it, restore, then create it again" in refused.stderr
+    assert _checksums(postgres_settings) == before
+    assert _sql(url, "SELECT count(*) FROM reporting.recent") == [(before["events"][0],)]
