@@ -296,6 +296,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "POSTGRES_USER": "database.postgres.user",
     "POSTGRES_MIN_CONNECTIONS": "database.postgres.min_connections",
     "POSTGRES_MAX_CONNECTIONS": "database.postgres.max_connections",
+    "POSTGRES_CONNECT_TIMEOUT_SECONDS": "database.postgres.connect_timeout_seconds",
     "SLACK_SOURCE": "slack.source",
     "SLACK_EXPORT_PATH": "slack.export_path",
     "SLACK_CHANNELS": "slack.channels",

@@ -44,6 +44,7 @@ class DatabaseResource(dg.ConfigurableResource):
     password: str | None = None
     min_connections: int = 1
     max_connections: int = 5
+    connect_timeout_seconds: int = 5
     auto_migrate: bool = True
 
     _settings: DatabaseSettings | None = PrivateAttr(default=None)
@@ -62,6 +63,7 @@ class DatabaseResource(dg.ConfigurableResource):
             password=dg.EnvVar("POSTGRES_PASSWORD") if pg.password else None,
             min_connections=pg.min_connections,
             max_connections=pg.max_connections,
+            connect_timeout_seconds=pg.connect_timeout_seconds,
             auto_migrate=database.migrates_automatically,
         )
 
@@ -80,6 +82,7 @@ class DatabaseResource(dg.ConfigurableResource):
                     password=self.password,
                     min_connections=self.min_connections,
                     max_connections=self.max_connections,
+                    connect_timeout_seconds=self.connect_timeout_seconds,
                 ),
             )
         return self._settings

@@ -151,6 +151,29 @@ def test_unreachable_postgres_names_host_port_and_the_fix(tmp_path: Path) -> Non
 
 
 @pytest.mark.postgres
+def test_every_database_setting_reaches_the_dagster_resource(tmp_path: Path) -> None:
+    """Dagster runs use what config.yaml says, as the CLI does: no setting is dropped on the way
+    to DatabaseResource (connect_timeout_seconds once was: runs used 5 s, the CLI the file)."""
+    settings = make_settings(
+        tmp_path,
+        DATABASE_TYPE="postgres",
+        POSTGRES_HOST="db.internal",
+        POSTGRES_PORT="6543",
+        POSTGRES_DATABASE="events_prod",
+        POSTGRES_USER="events_app",
+        POSTGRES_MIN_CONNECTIONS="2",
+        POSTGRES_MAX_CONNECTIONS="9",
+        POSTGRES_CONNECT_TIMEOUT_SECONDS="17",
+        DATABASE_AUTO_MIGRATE="true",
+    )
+    given = settings.database
+    assert given.postgres.connect_timeout_seconds == 17  # the variable is read at all
+    reached = DatabaseResource.from_settings(given).settings
+    assert reached.model_dump(exclude={"postgres": {"password"}}) == given.model_dump(
+        exclude={"postgres": {"password"}}
+    )
+
+
 def test_postgres_pool_is_bounded_by_settings(postgres_env: dict[str, str], tmp_path: Path) -> None:
     settings = make_settings(
         tmp_path, POSTGRES_MIN_CONNECTIONS="2", POSTGRES_MAX_CONNECTIONS="3", **postgres_env
