@@ -10,7 +10,6 @@ WORKDIR /opt/slack-events
 
 COPY pyproject.toml README.md ./
 COPY slack_events_dagster ./slack_events_dagster
-COPY alembic ./alembic
 COPY alembic.ini config.yaml workspace.yaml ./
 COPY sample_data ./sample_data
 RUN pip install --no-cache-dir -e . \

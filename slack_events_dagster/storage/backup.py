@@ -54,7 +54,7 @@ def default_backup_path(database: DatabaseSettings, folder: Path) -> Path:
 
 
 def known_revisions() -> set[str]:
-    """Every alembic revision of this project (alembic/versions)."""
+    """Every alembic revision of this project (slack_events_dagster/migrations/versions)."""
     from alembic.script import ScriptDirectory
 
     from slack_events_dagster.storage.migrations import alembic_config

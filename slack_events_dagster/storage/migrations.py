@@ -6,9 +6,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from slack_events_dagster.settings import PROJECT_ROOT
-
-ALEMBIC_INI = PROJECT_ROOT / "alembic.ini"
+# Alembic's `package:path` form: the installed package's own folder, from a checkout or a wheel.
+SCRIPT_LOCATION = "slack_events_dagster:migrations"
 
 
 class SchemaOutOfDateError(RuntimeError):
@@ -16,18 +15,15 @@ class SchemaOutOfDateError(RuntimeError):
 
 
 def alembic_config() -> Config:
-    if not ALEMBIC_INI.is_file():
-        raise FileNotFoundError(
-            f"{ALEMBIC_INI} not found: install the project from its checkout (pip install -e .)"
-        )
-    config = Config(str(ALEMBIC_INI))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    """Alembic's settings for running it from code: no alembic.ini needed, from any folder."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
     return config
 
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "the alembic/versions folder holds no revision"
+    assert head is not None, "slack_events_dagster/migrations/versions holds no revision"
     return head
 
 
