@@ -9,7 +9,7 @@ from slack_events_dagster_tests.helpers import materialize_range, table_rows
 
 PARENT_TS = "1796203200.000100"  # 2026-12-02 09:20 UTC
 REPLY_TS = "1796214000.000200"  # 2026-12-02 12:20 UTC, three partitions later
-OLD_PARENT_TS = "1793611200.000100"  # 2026-11-02 09:20 UTC, 30 days before the reply
+OLD_PARENT_TS = "1795166400.000100"  # 2026-11-20 09:20 UTC, 12 days before the reply
 
 
 def _export(root: Path, parent_ts: str = PARENT_TS) -> Path:
@@ -80,8 +80,8 @@ def test_a_reply_to_a_thread_older_than_a_week_gets_its_parent(tmp_path: Path) -
     """API mode ingests replies to parents up to slack.thread_window_days (90) old, so scoring
     looks that far back for the parent too, not only slack.thread_lookback_days (7)."""
     settings = make_settings(tmp_path, SLACK_EXPORT_PATH=str(_export(tmp_path, OLD_PARENT_TS)))
-    materialize_range(settings, "2026-11-02-09:00")
-    materialize_range(settings, "2026-12-02-12:00")  # 30 days later
+    materialize_range(settings, "2026-11-20-09:00")  # on or after partitions.start (config.yaml)
+    materialize_range(settings, "2026-12-02-12:00")  # 12 days later: past the 7-day look-back
 
     (reply,) = [c for c in table_rows(settings, "event_candidates") if c["ts"] == REPLY_TS]
     assert reply["thread_parent_text"] == "The ledger 5.0 release is coming, date to be confirmed"

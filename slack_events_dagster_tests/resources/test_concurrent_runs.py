@@ -142,7 +142,7 @@ def test_a_range_too_long_for_hour_locks_waits_for_the_whole_table(
     while any shorter write (holding the table's shared lock) is in progress."""
     io = SqlIOManager(database=DatabaseResource.from_settings(postgres_settings.database))
     engine = io.database.get_engine()
-    first = datetime(2026, 11, 1, tzinfo=UTC)
+    first = datetime(2026, 11, 18, tzinfo=UTC)  # partitions.start in config.yaml
     last = first + timedelta(hours=MAX_LOCKED_HOURS)  # MAX_LOCKED_HOURS + 1 hours in all
     holder = engine.connect()
     holder.begin()
