@@ -63,31 +63,51 @@ def _check_database(database: DatabaseSettings) -> str:
         raise engines.unreachable_error(database, error) from None
 
 
+def demo_log_path() -> Path:
+    """Where the demo writes the full Dagster log: in DAGSTER_HOME when set, else in ./data."""
+    return Path(os.environ.get("DAGSTER_HOME") or "data") / "demo-dagster.log"
+
+
 def demo(settings: Settings) -> int:
-    """Migrate, materialise every hour the export covers in one run, print the latest digest."""
+    """Migrate, materialise every hour the export covers in one run (asset checks included),
+    print one line per step, the latest digest and where the full Dagster log is."""
     import dagster as dg
 
     from slack_events_dagster.assets import ALL_ASSETS
+    from slack_events_dagster.checks import ALL_CHECKS
     from slack_events_dagster.definitions import build_resources
+    from slack_events_dagster.demo_log import DemoConsole, demo_loggers
+    from slack_events_dagster.jobs import slack_events_job
 
     first, last = _export_partition_range(settings)  # before the database file is created
     _check_database(settings.database)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=True)
     where = engines.describe(settings.database)
-    print(f"Materialising partitions {first} .. {last} in one run ({where})")
+    print(f"Materialising partitions {first} .. {last} in one run ({where})", flush=True)
+    log_path = demo_log_path()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = dg.materialize(
-        ALL_ASSETS,
-        resources=build_resources(settings),
-        instance=instance,
-        tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-        },
-    )
+    console = DemoConsole(sys.stdout, checks_expected=len(ALL_CHECKS))
+    with log_path.open("w", encoding="utf-8") as log_file:
+        job = dg.Definitions(
+            assets=ALL_ASSETS,
+            asset_checks=ALL_CHECKS,
+            jobs=[slack_events_job],
+            resources=build_resources(settings),
+        ).resolve_job_def(slack_events_job.name)
+        job = job.with_logger_defs(demo_loggers(log_file, console))
+        result = job.execute_in_process(
+            run_config={"loggers": {"demo": {}}},  # only this logger: no console flood
+            instance=instance,
+            raise_on_error=False,
+            tags={
+                "dagster/asset_partition_range_start": first,
+                "dagster/asset_partition_range_end": last,
+            },
+        )
     if not result.success:
-        print("The run failed; see the log above.", file=sys.stderr)
+        print(f"The run failed; the full Dagster log is in {log_path}", file=sys.stderr)
         return 1
     with engine.connect() as connection:
         newest_message_hour = connection.execute(
@@ -98,6 +118,7 @@ def demo(settings: Settings) -> int:
             query = query.where(digests.c.partition_hour <= newest_message_hour)
         markdown = connection.execute(query).scalar_one_or_none()
     print("\n" + (markdown or "(no digest was written)"))
+    print(f"Full Dagster log: {log_path}")
     print(
         "Explore the runs, assets and partitions in the Dagster UI: make dev  (http://localhost:3000)"
     )

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from slack_events_dagster.settings import PROJECT_ROOT
@@ -202,3 +203,37 @@ def test_restore_into_an_unusable_sqlite_path_explains_it(tmp_path: Path) -> Non
     path = tmp_path / "a-file" / "slack_events.db"
     result = _cli(tmp_path, "restore", str(backup_file), "--yes", SQLITE_PATH=str(path))
     _assert_clean_error(result, f"Cannot open SQLite database at {path}", "SQLITE_PATH")
+
+
+@pytest.mark.slow
+def test_demo_prints_a_line_per_step_then_the_digest_and_logs_dagster_to_a_file(
+    tmp_path: Path,
+) -> None:
+    """The ~700 Dagster event lines go to a file; the console shows one line per asset step with
+    its counts, the asset checks (run, not "Not evaluated"), the digest and where the log is."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    result = _cli(tmp_path, "demo", DAGSTER_HOME=str(home))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    heading = next(i for i, line in enumerate(lines) if line.startswith("## Upcoming events"))
+    assert heading < 15, result.stdout
+    steps = {line.split()[0]: line for line in lines[:heading] if line.startswith("  ")}
+    assert "320 messages (140 replies) from 5 channels" in steps["raw_slack_messages"]
+    assert "65 candidates" in steps["event_candidates"]
+    assert "36 events from 65 candidates" in steps["events"]
+    assert "168 digests" in steps["digests"]
+    assert "4 of 4 passed" in steps["asset"]
+    log = home / "demo-dagster.log"
+    assert lines[-2] == f"Full Dagster log: {log}"
+    logged = log.read_text()
+    assert logged.count("ASSET_MATERIALIZATION") == 4 * 168
+    assert logged.count("ASSET_CHECK_EVALUATION") == 4
+    assert "RUN_SUCCESS" in logged
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # what the UI shows
+        checks = instance.get_event_records(
+            dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        )
+        assert len(checks) == 4
