@@ -110,7 +110,7 @@ class DemoConsole(logging.Handler):
 def demo_loggers(log_file: TextIO, console: DemoConsole) -> dict[str, dg.LoggerDefinition]:
     """The run's only logger: every record to `log_file`, the step events to `console`."""
 
-    @dg.logger(description="The demo's log file and its short console summary.")
+    @dg.logger(config_schema=None, description="The demo's log file and its short console summary.")
     def demo_logger(_: dg.InitLoggerContext) -> logging.Logger:
         logger = logging.Logger("slack_events_demo", level=logging.DEBUG)
         file_handler = logging.StreamHandler(log_file)

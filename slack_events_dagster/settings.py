@@ -157,12 +157,12 @@ class LLMSettings(_Section):
     @field_validator("model")
     @classmethod
     def _fits_the_events_table(cls, value: str) -> str:
-        from slack_events_dagster.storage.schema import events, llm_cache, llm_usage
+        from slack_events_dagster.storage.schema import events, llm_cache, llm_usage, string_width
 
         longest = min(  # events.extractor stores "openai:<model>"
-            events.c.extractor.type.length - len("openai:"),
-            llm_cache.c.model.type.length,
-            llm_usage.c.model.type.length,
+            string_width(events.c.extractor) - len("openai:"),
+            string_width(llm_cache.c.model),
+            string_width(llm_usage.c.model),
         )
         if not value.strip() or len(value) > longest:
             raise ValueError(

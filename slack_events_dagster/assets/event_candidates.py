@@ -62,7 +62,9 @@ def event_candidates(
         (channel_id, name): pipeline.channel_policy(channel_id, name)
         for channel_id, name in channel_names.items()
     }
-    kept, below, scored = Counter(), Counter(), [0]
+    kept: Counter[str] = Counter()  # candidates by channel name
+    below: Counter[str] = Counter()
+    scored = [0]
 
     def frames() -> Iterator[pd.DataFrame]:
         for messages in raw_slack_messages.chunks(window.start, window.end):

@@ -900,7 +900,7 @@ def _to_mention(ctx: _Context, candidate: _Candidate) -> DateMention:
         return DateMention(start, end, candidate.precision, candidate.source, text, candidate.span)
     source_zone = clock.zone or zone
     start = _at(candidate.day, clock.hour, clock.minute, clock.second, source_zone, zone)
-    end: datetime | None = None
+    end = None
     last_day = candidate.end_day or candidate.day
     if clock.until is not None:
         end = _at(last_day, *clock.until, source_zone, zone)

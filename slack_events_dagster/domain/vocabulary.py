@@ -107,7 +107,7 @@ def _by_first_character(
     those that can match whatever the character is."""
     heads = [{_split_head(alt)[0] for alt in _folded_alternatives(k.pattern)} for k in keywords]
     anywhere = tuple((rank, k) for rank, k in enumerate(keywords) if None in heads[rank])
-    chars = sorted(set().union(*heads) - {None})
+    chars = sorted({head for alternatives in heads for head in alternatives if head is not None})
     by_char = {
         char: tuple(
             (rank, k)

@@ -89,7 +89,7 @@ def load_labels(path: Path) -> list[LabelledMessage]:
         if not isinstance(raw, dict) or not isinstance(raw.get("events"), list):
             raise LabelError(f'{where}: expected {{"channel", "ts", "events": [...]}}')
         channel, ts = str(raw.get("channel") or "").lstrip("#"), raw.get("ts")
-        if not channel or parse_ts(ts) is None:
+        if not channel or not isinstance(ts, str) or parse_ts(ts) is None:
             raise LabelError(f"{where}: needs a channel name and a Slack ts string")
         if (channel, ts) in seen:
             raise LabelError(f"{where}: #{channel} {ts} is labelled twice")

@@ -223,15 +223,15 @@ def replay(
             inputs.append(extraction_input(scored, policy.timezone))
     extracted = iter(extract(inputs)) if inputs else iter(())
     report = Report()
-    for label, scored, is_candidate, is_reply in prepared:
+    for label, scored_row, is_candidate, is_reply in prepared:
         predicted: tuple[ExtractedEvent, ...] = ()
-        if scored is not None and (is_candidate or all_messages):
+        if scored_row is not None and (is_candidate or all_messages):
             predicted = tuple(next(extracted))
         report.outcomes.append(
             Outcome(
                 label=label,
-                text=scored["text_normalized"] if scored else "",
-                ingested=scored is not None,
+                text=scored_row["text_normalized"] if scored_row else "",
+                ingested=scored_row is not None,
                 is_reply=is_reply,
                 candidate=is_candidate,
                 predicted=predicted,

@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import dagster as dg
 import pandas as pd
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, SecretStr
 from sqlalchemy import Connection, Engine, Table, delete, select, text, tuple_
 from sqlalchemy.exc import OperationalError
 
@@ -72,14 +73,14 @@ class DatabaseResource(dg.ConfigurableResource):
         if self._settings is None:
             self._settings = DatabaseSettings(
                 type=self.type,
-                path=self.sqlite_path,
+                path=Path(self.sqlite_path),
                 auto_migrate=self.auto_migrate,
                 postgres=PostgresSettings(
                     host=self.host,
                     port=self.port,
                     database=self.database,
                     user=self.user,
-                    password=self.password,
+                    password=SecretStr(self.password) if self.password is not None else None,
                     min_connections=self.min_connections,
                     max_connections=self.max_connections,
                     connect_timeout_seconds=self.connect_timeout_seconds,
@@ -354,17 +355,23 @@ class SqlIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> PartitionRows:
         table = self._table(context)
         engine = self.database.get_engine()
-        options = {
-            "chunk_rows": self.chunk_rows,
-            "database": self.database.settings,
-            "reconnect_wait_seconds": self.reconnect_wait_seconds,
-        }
+
+        def rows(window: dg.TimeWindow | None, empty: bool = False) -> PartitionRows:
+            return PartitionRows(
+                engine,
+                table,
+                window,
+                empty=empty,
+                chunk_rows=self.chunk_rows,
+                database=self.database.settings,
+                reconnect_wait_seconds=self.reconnect_wait_seconds,
+            )
+
         if not context.has_asset_partitions:
-            return PartitionRows(engine, table, None, **options)
+            return rows(None)
         if not context.asset_partition_keys:  # e.g. a look-back before the first partition
-            return PartitionRows(engine, table, None, empty=True, **options)
-        window = context.asset_partitions_time_window
-        return PartitionRows(engine, table, window, **options)
+            return rows(None, empty=True)
+        return rows(context.asset_partitions_time_window)
 
 
 def _connect_with_one_retry(engine: Engine, wait_seconds: float) -> Connection:
@@ -415,6 +422,7 @@ def _lock_hours(
     if connection.dialect.name != "postgresql":
         return
     key = table_lock_key(table)
+    locks: list[tuple[str, tuple[int, ...]]]
     if window is None or _hour_count(window) > MAX_LOCKED_HOURS:
         what = f"all of {table.name} ({_hours_text(window) if window else 'unpartitioned'})"
         locks = [("pg_advisory_xact_lock", (key,))]

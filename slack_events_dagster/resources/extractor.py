@@ -14,10 +14,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import dagster as dg
 import openai
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +40,10 @@ from slack_events_dagster.resources.database import DatabaseResource, table_lock
 from slack_events_dagster.settings import LLMSettings, Settings
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
 from slack_events_dagster.urls import without_credentials
+
+# domain/llm.py writes the response format as plain JSON, free of the openai package; it has
+# the shape of openai's ResponseFormatJSONSchema (a TypedDict, so nothing checks it at run time).
+OPENAI_RESPONSE_FORMAT = cast(ResponseFormatJSONSchema, RESPONSE_FORMAT)
 
 logger = logging.getLogger(__name__)
 CACHE_LOOKUP_CHUNK = 500
@@ -209,7 +215,8 @@ class ExtractorResource(dg.ConfigurableResource):
                         {"key": table_lock_key(llm_usage)},
                     )
                 row_id = connection.execute(
-                    insert(llm_usage).values(
+                    insert(llm_usage)
+                    .values(
                         day=day,
                         model=self.model,
                         prompt_tokens=0,
@@ -217,7 +224,8 @@ class ExtractorResource(dg.ConfigurableResource):
                         cost_usd=cost,
                         created_at=now,
                     )
-                ).inserted_primary_key[0]
+                    .returning(llm_usage.c.id)
+                ).scalar_one()
                 if _ledger_total(connection, day) > self.daily_budget_usd:
                     raise _OverBudget
         except _OverBudget:
@@ -283,17 +291,18 @@ class ExtractorResource(dg.ConfigurableResource):
             pass  # the same message was answered by a concurrent run: either answer is fine
 
     def _ask(self, client: openai.OpenAI, system: str, message: ExtractionInput) -> _Answer:
-        sampling = {} if self.temperature is None else {"temperature": self.temperature}
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user_payload(message, self.max_input_chars)},
+        ]
         try:
             response = client.chat.completions.create(
                 model=self.model,
-                messages=[
-                    {"role": "system", "content": system},
-                    {"role": "user", "content": user_payload(message, self.max_input_chars)},
-                ],
-                response_format=RESPONSE_FORMAT,  # type: ignore[arg-type]
+                messages=messages,
+                response_format=OPENAI_RESPONSE_FORMAT,
                 max_completion_tokens=self.max_output_tokens,
-                **sampling,  # type: ignore[arg-type]
+                # omit: not sent at all (some small models accept only their default)
+                temperature=openai.omit if self.temperature is None else self.temperature,
             )
         except openai.APIError as error:
             return _Answer(None, error=type(error).__name__)

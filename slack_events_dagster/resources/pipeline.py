@@ -1,5 +1,7 @@
 """The `pipeline` resource: scoring, time zone and digest rules from config.yaml, per channel."""
 
+from typing import Any
+
 import dagster as dg
 
 from slack_events_dagster.domain.dedup import DedupRules
@@ -86,9 +88,9 @@ class PipelineResource(dg.ConfigurableResource):
 
     def score_weights(self, channel_id: str, channel_name: str) -> ScoreWeights:
         rules = self.rules_for(channel_id, channel_name)
-        return ScoreWeights(
-            **self.weights, keyword_weights=dict(rules.keyword_weights) if rules else {}
-        )
+        # Names and types were checked by settings.ScoringSettings (min_length is an int there).
+        points: dict[str, Any] = self.weights
+        return ScoreWeights(**points, keyword_weights=dict(rules.keyword_weights) if rules else {})
 
     def digest_options(self, target: "DigestTarget") -> DigestOptions:
         return DigestOptions(

@@ -118,7 +118,7 @@ class _CountingWebClient(WebClient):
         super().__init__(**kwargs)
         self.stats = stats
 
-    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
         self.stats.api_calls += 1
         self.stats.calls_by_method[api_method] = self.stats.calls_by_method.get(api_method, 0) + 1
         return super().api_call(api_method, **kwargs)
@@ -179,7 +179,7 @@ class SlackApiReader:
             raise describe_error(error, doing) from None
         except OSError as error:  # refused, timed out, DNS, TLS: after slack_sdk's retries
             raise self.unreachable(error, doing) from error
-        return response.data  # type: ignore[return-value]
+        return response.data
 
     def unreachable(self, error: OSError, doing: str) -> SlackSourceError:
         """A connection failure that outlived every retry, with what to check."""

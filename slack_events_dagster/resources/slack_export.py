@@ -61,10 +61,16 @@ def _value_end(text: str, start: int) -> int:
             return position
 
 
+def _skip_space(text: str, position: int) -> int:
+    """The position of the first character after the JSON whitespace at `position`."""
+    space = _SPACE.match(text, position)
+    return space.end() if space else position
+
+
 def _array_items(text: str) -> Iterator[Any]:
     """The items of the JSON array `text`, decoded one at a time (json.JSONDecodeError when it
     is not exactly one array)."""
-    position = _SPACE.match(text, text.index("[") + 1).end()
+    position = _skip_space(text, text.index("[") + 1)
     if text.startswith("]", position):
         position += 1
     else:
@@ -74,15 +80,15 @@ def _array_items(text: str) -> Iterator[Any]:
             except RecursionError:
                 item, position = UndecodableMessage(), _value_end(text, position)
             yield item
-            position = _SPACE.match(text, position).end()
+            position = _skip_space(text, position)
             if text.startswith(",", position):
-                position = _SPACE.match(text, position + 1).end()
+                position = _skip_space(text, position + 1)
             elif text.startswith("]", position):
                 position += 1
                 break
             else:
                 raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
-    if _SPACE.match(text, position).end() != len(text):
+    if _skip_space(text, position) != len(text):
         raise json.JSONDecodeError("Extra data", text, position)
 
 

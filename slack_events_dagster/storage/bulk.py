@@ -151,6 +151,7 @@ class FrameWriter:
         self.names = [column.name for column in table.columns]
         self._processors: list[Callable[[Any], Any] | None] = []
         for column in table.columns:
+            processor: Callable[[Any], Any] | None
             processor = column.type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None and isinstance(column.type, JSON):
                 processor = _json_processor(processor)
@@ -203,7 +204,10 @@ class FrameWriter:
         statement fed block by block: PostgreSQL stores a block while the next is converted."""
         counter = [0]
         blocks = self._blocks(frames, counter)
-        cursor = connection.connection.dbapi_connection.cursor()
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is None:  # SQLAlchemy detached it: the caller's connection is closed
+            raise RuntimeError(f"bulk insert into {self.table.name} on a closed connection")
+        cursor = dbapi_connection.cursor()
         try:
             if self._copy:
                 lines = ("\n".join(map("\t".join, zip(*b, strict=True))) + "\n" for b in blocks)
@@ -221,7 +225,9 @@ class FrameWriter:
                 cursor.executemany(
                     f"INSERT INTO {self.table.name} ({', '.join(self.names)}) "
                     f"VALUES ({placeholders})",
-                    (row for block in blocks for row in zip(*block, strict=True)),
+                    # sqlite3 takes any iterable of rows, so the blocks stream; SQLAlchemy's
+                    # DB-API protocol asks for a Sequence.
+                    (row for block in blocks for row in zip(*block, strict=True)),  # type: ignore[arg-type]
                 )
         finally:
             cursor.close()
@@ -281,7 +287,7 @@ class FrameReader:
         self._columns = list(table.columns)
         self._processors = []
         for column in table.columns:
-            processor = None
+            processor: Callable[[Any], Any] | None = None
             if not isinstance(column.type, Integer | Float | Boolean | UTCDateTime):  # _series
                 processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
             if isinstance(column.type, JSON):  # psycopg2 would parse it; we read it as text

@@ -113,6 +113,8 @@ def is_disconnect(engine: Engine, error: BaseException) -> bool:
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return True
+        if error.orig is None:  # no driver error under it: nothing says the link broke
+            return False
         error = error.orig
     dbapi = engine.dialect.dbapi
     if dbapi is None or not isinstance(error, dbapi.Error):

@@ -6,6 +6,7 @@ tz-aware.
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+
+
+def string_width(column: Column[Any]) -> int:
+    """The declared width of a String column: the longest value it holds."""
+    if not isinstance(column.type, String) or column.type.length is None:
+        raise TypeError(f"{column} is not a String column with a width")
+    return column.type.length
 
 
 class UTCDateTime(TypeDecorator[datetime]):
