@@ -359,7 +359,7 @@ def measure_floor(
 
 
 def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str, Any]:
-    """All four assets over 720 hours without a single message, per Dagster instance storage:
+    """Every asset over 720 hours without a single message, per Dagster instance storage:
     `sqlite` (dagster.yaml, make dev), `postgres` (as in production: deploy/dagster.yaml, the
     database settings of deploy/initdb.sql and the image's DAGSTER_EVENT_BATCH_SIZE),
     `postgres-unbatched` (without the batch size), `postgres-synchronous-commit` (without the

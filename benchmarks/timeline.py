@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-ASSET_ORDER = ("raw_slack_messages", "event_candidates", "events", "digests")
+ASSET_ORDER = ("raw_slack_messages", "event_candidates", "events", "digests", "digest_posts")
 
 
 def step_times(records: Iterable[Any]) -> dict[str, dict[str, Any]]:

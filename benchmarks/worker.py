@@ -183,7 +183,7 @@ def _rss_mb() -> float:
 
 
 def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
-    """A single-run backfill of all four assets over [first, last], timed and split by stage."""
+    """A single-run backfill of every asset over [first, last], timed and split by stage."""
     from benchmarks.timeline import run_overview, stage_function_seconds, step_times
     from slack_events_dagster_tests.helpers import materialize_range
 

@@ -47,6 +47,11 @@ def step_summary(step: str, metadata: Mapping[str, Any]) -> str:
             f"{_value(metadata, 'digests')} digests, {_value(metadata, 'events_in_latest')} "
             "events in the latest"
         )
+    elif step == "digest_posts":
+        counts = (
+            f"{_value(metadata, 'posted')} posted, {_value(metadata, 'updated')} updated, "
+            f"{_value(metadata, 'skipped')} not due"
+        )
     else:
         counts = f"{rows} rows"
     return f"  {step:<19} {counts}" + (f"  [{hours} hours]" if hours is not None else "")

@@ -1,4 +1,4 @@
-"""slack_events_job (all four assets) and the hourly schedule built from it."""
+"""slack_events_job (every asset) and the hourly schedule built from it."""
 
 import dagster as dg
 
@@ -8,8 +8,10 @@ from slack_events_dagster.settings import ScheduleSettings
 slack_events_job = dg.define_asset_job(
     "slack_events_job",
     selection=dg.AssetSelection.assets(*ALL_ASSETS),
-    description="Ingest, score, extract and digest one hour (or a range of hours in one run).",
-    # The four steps form a chain; one process avoids per-step start-up and SQLite write contention.
+    description=(
+        "Ingest, score, extract, digest and post one hour (or a range of hours in one run)."
+    ),
+    # The steps form a chain; one process avoids per-step start-up and SQLite write contention.
     executor_def=dg.in_process_executor,
 )
 

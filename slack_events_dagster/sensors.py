@@ -5,6 +5,7 @@ import hashlib
 
 import dagster as dg
 
+from slack_events_dagster.assets.digest_posts import digest_posts
 from slack_events_dagster.assets.digests import digests
 from slack_events_dagster.checks import HOUR_KEY, find_stale_digests
 from slack_events_dagster.resources.database import DatabaseResource
@@ -13,8 +14,12 @@ MAX_RANGES_PER_TICK = 4  # each range is one run; the next tick takes the rest
 
 rebuild_digests_job = dg.define_asset_job(
     "rebuild_digests_job",
-    selection=dg.AssetSelection.assets(digests),
-    description="Rebuild the digests of one hour or range from the events stored now.",
+    # digest_posts too: a rebuilt digest updates its Slack message (chat.update), as before.
+    selection=dg.AssetSelection.assets(digests, digest_posts),
+    description=(
+        "Rebuild the digests of one hour or range from the events stored now, and update "
+        "their Slack messages."
+    ),
     executor_def=dg.in_process_executor,
 )
 

@@ -1,7 +1,7 @@
 """Helpers shared by the asset tests: run the real graph and read tables back."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +22,19 @@ def materialize_range(
     instance: dg.DagsterInstance | None = None,
     resources: Mapping[str, Any] | None = None,
     raise_on_error: bool = True,
+    assets: Sequence[dg.AssetsDefinition] = ALL_ASSETS,
+    selection: Sequence[str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """All four assets for one hour or a range of hours, in one run, as a backfill would."""
+    """Every asset (or `selection`) for one hour or a range of hours, in one run, as a backfill
+    would."""
     tags = (
         {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         if last
         else {}
     )
     return dg.materialize(
-        ALL_ASSETS,
+        assets,
+        selection=selection,
         resources={**build_resources(settings), **(resources or {})},
         partition_key=None if last else first,
         tags=tags,

@@ -28,7 +28,7 @@ def _run_with_checks(
     first: str,
     last: str,
 ) -> dg.ExecuteInProcessResult:
-    """One single-run range of the four assets and every asset check, as a backfill would run."""
+    """One single-run range of every asset and every asset check, as a backfill would run."""
     return dg.materialize(
         [*ALL_ASSETS, *ALL_CHECKS],
         resources=resources,

@@ -225,11 +225,12 @@ def test_demo_prints_a_line_per_step_then_the_digest_and_logs_dagster_to_a_file(
     assert "65 candidates" in steps["event_candidates"]
     assert "36 events from 65 candidates" in steps["events"]
     assert "168 digests" in steps["digests"]
+    assert "0 posted, 0 updated, 168 not due" in steps["digest_posts"]  # digest.publish is off
     assert "4 of 4 passed" in steps["asset"]
     log = home / "demo-dagster.log"
     assert lines[-2] == f"Full Dagster log: {log}"
     logged = log.read_text()
-    assert logged.count("ASSET_MATERIALIZATION") == 4 * 168
+    assert logged.count("ASSET_MATERIALIZATION") == 5 * 168
     assert logged.count("ASSET_CHECK_EVALUATION") == 4
     assert "RUN_SUCCESS" in logged
     with dg.DagsterInstance.from_config(str(home)) as instance:  # what the UI shows

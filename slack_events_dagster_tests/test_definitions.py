@@ -7,7 +7,7 @@ import dagster as dg
 from slack_events_dagster.definitions import defs
 from slack_events_dagster.partitions import HOURLY
 
-ASSET_NAMES = ["raw_slack_messages", "event_candidates", "events", "digests"]
+ASSET_NAMES = ["raw_slack_messages", "event_candidates", "events", "digests", "digest_posts"]
 
 
 def test_definitions_load() -> None:
@@ -23,9 +23,10 @@ def test_every_asset_shares_the_hourly_partitions_and_single_run_backfills() -> 
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
     assert HOURLY.timezone == "UTC"
     assert graph.get(dg.AssetKey("digests")).parent_keys == {dg.AssetKey("events")}
+    assert graph.get(dg.AssetKey("digest_posts")).parent_keys == {dg.AssetKey("digests")}
 
 
-def test_job_selects_all_four_assets_and_the_schedule_is_hourly() -> None:
+def test_job_selects_every_asset_and_the_schedule_is_hourly() -> None:
     job = defs.resolve_job_def("slack_events_job")
     assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == set(
         ASSET_NAMES

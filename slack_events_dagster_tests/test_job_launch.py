@@ -60,7 +60,8 @@ def _finished_run(home: Path, stderr: str) -> dg.DagsterRun:
                 break
             time.sleep(1)
         assert run.status == dg.DagsterRunStatus.SUCCESS, stderr[-3000:]
-        assert instance.get_latest_materialization_event(dg.AssetKey("digests")) is not None
+        for asset in ("digests", "digest_posts"):
+            assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None
         return run
 
 

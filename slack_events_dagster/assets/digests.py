@@ -1,4 +1,5 @@
-"""digests: per hour, the deduplicated events announced in the look-back window ending there."""
+"""digests: per hour, the deduplicated events announced in the look-back window ending there.
+Computing never calls Slack: digest_posts (downstream) posts the due ones."""
 
 from collections import Counter
 from datetime import datetime, timedelta
@@ -10,7 +11,6 @@ from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
 from slack_events_dagster.domain.digest import (
     digest_of,
     entries_as_json,
-    notification_text,
     render_blocks,
     render_markdown,
 )
@@ -18,7 +18,6 @@ from slack_events_dagster.domain.staleness import events_in_lookback
 from slack_events_dagster.partitions import HOURLY, HOURLY_TABLE_ASSET, partition_keys
 from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.settings import get_settings
 from slack_events_dagster.storage.schema import digests as table
 
@@ -44,25 +43,24 @@ EVENTS_IN_LOOKBACK = "events_in_lookback"
         )
     },
     group_name="publish",
-    kinds={"slack", "sql"},
+    kinds={"sql"},
     code_version="3",
 )
 def digests(
     context: dg.AssetExecutionContext,
     events: PartitionRows,
     pipeline: PipelineResource,
-    publisher: DigestPublisherResource,
 ) -> pd.DataFrame:
     """Per target, for hour H: the events announced in the window ending at the end of H, each
     merged with every announcement of the same event (domain/dedup.py), sorted by date then
-    category, as Markdown and Slack Block Kit, posted to Slack when due. An empty window gives
+    category, as Markdown and Slack Block Kit (digest_posts posts them). An empty window gives
     an explicit 'no events' digest. Events are read a day at a time as the hours advance, and
     only new pairs of events are compared (MergeGraph), so a long range stays cheap."""
     window, lookback = timedelta(hours=WINDOW_HOURS), timedelta(hours=LOOKBACK_HOURS)
     graph = MergeGraph(pipeline.dedup_rules)
     targets = [(target, pipeline.digest_options(target)) for target in pipeline.digest_targets]
     hours = [HOURLY.time_window_for_partition_key(key) for key in partition_keys(context)]
-    rows, markdown, outcomes, loaded = [], "", [], 0
+    rows, markdown, loaded = [], "", 0
     events_per_hour: Counter[datetime] = Counter()
     read_until = hours[0].end - lookback if hours else None
     for first in range(0, len(hours), CHUNK_HOURS):
@@ -80,10 +78,6 @@ def digests(
                 digest = digest_of(entries, hour.end - window, hour.end, options)
                 markdown = render_markdown(digest, options.timezone)
                 blocks = render_blocks(digest, options.timezone)
-                if publisher.is_due(hour.end, options.timezone):
-                    text = notification_text(digest, options.timezone)
-                    outcomes.append(publisher.publish(hour.start, target.channel, text, blocks))
-                    context.log.info(f"Digest {outcomes[-1].action} in {target.channel}")
                 rows.append(
                     {
                         "partition_hour": hour.start,
@@ -110,8 +104,6 @@ def digests(
             "events_in_latest": int(frame["event_count"].iloc[-1]) if len(frame) else 0,
             "events_loaded": loaded,
             "latest_digest": dg.MetadataValue.md(markdown),
-            "slack_posted": sum(o.action == "posted" for o in outcomes),
-            "slack_updated": sum(o.action == "updated" for o in outcomes),
         }
     )
     return frame

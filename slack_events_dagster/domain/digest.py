@@ -212,6 +212,13 @@ def notification_text(digest: Digest, timezone: str) -> str:
     return f"{title}: {subtitle}"
 
 
+def notification_text_of_blocks(blocks: list[dict[str, Any]]) -> str:
+    """notification_text of a digest already rendered by render_blocks (a stored digest): its
+    header and context line."""
+    header, context = blocks[0]["text"]["text"], blocks[1]["elements"][0]["text"]
+    return f"{header}: {context}"
+
+
 def render_blocks(digest: Digest, timezone: str) -> list[dict[str, Any]]:
     """Slack Block Kit: a header, a context line, then one section per event."""
     title, subtitle = _heading(digest, timezone)

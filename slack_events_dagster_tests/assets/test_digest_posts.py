@@ -1,0 +1,201 @@
+"""digest_posts: posting stored digests to Slack through the real slack_sdk client against the
+emulator, after `digests` has computed and stored them."""
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+import yaml
+
+from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.assets.digest_posts import build_digest_posts
+from slack_events_dagster.emulators.slack import SlackEmulator
+from slack_events_dagster.sensors import rebuild_digests_job
+from slack_events_dagster.settings import PROJECT_ROOT, Settings
+from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN, make_settings
+from slack_events_dagster_tests.helpers import (
+    dump_tables,
+    failure_text,
+    materialize_range,
+    table_rows,
+)
+
+ENGINEERING = "C0A1ENG0001"
+NINE_AM_DIGEST = "2026-11-24-08:00"  # the hour ending 09:00 UTC: "the digest as of 09:00"
+# The real asset with one immediate step retry instead of the 30 s / 60 s / 120 s backoff.
+QUICK_RETRY_ASSETS = [
+    *(asset for asset in ALL_ASSETS if asset.key.to_user_string() != "digest_posts"),
+    build_digest_posts(dg.RetryPolicy(max_retries=1)),
+]
+
+
+def _publishing_settings(
+    tmp_path: Path, emulator: SlackEmulator, max_age_hours: float = 24 * 365
+) -> Settings:
+    config = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["digest"] |= {
+        "publish": True,
+        "publish_hours": [9],
+        "publish_max_age_hours": max_age_hours,
+        "targets": [{"channel": ENGINEERING, "source_channels": ["releases", "product-launches"]}],
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return make_settings(
+        tmp_path,
+        SLACK_EVENTS_CONFIG=str(path),
+        SLACK_EXPORT_PATH=str(SAMPLE_EXPORT),
+        SLACK_BOT_TOKEN=SLACK_TEST_TOKEN,
+        SLACK_API_BASE_URL=emulator.base_url,
+        SLACK_RETRY_BACKOFF_SECONDS="0.05",
+        SLACK_MAX_RETRIES="1",
+    )
+
+
+def _run(settings: Settings, first: str, last: str | None = None, **options: Any):
+    return materialize_range(settings, first, last, assets=QUICK_RETRY_ASSETS, **options)
+
+
+def _posts_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    (materialization, *_) = result.asset_materializations_for_node("digest_posts")
+    return {key: value.value for key, value in materialization.metadata.items()}
+
+
+def _step_failed(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {event.step_key for event in result.get_step_failure_events()}
+
+
+@pytest.fixture(autouse=True)
+def _token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TEST_TOKEN)
+
+
+def test_digest_posts_is_its_own_step_in_the_slack_api_pool_with_a_backoff_retry() -> None:
+    (posts,) = (asset for asset in ALL_ASSETS if asset.key.to_user_string() == "digest_posts")
+    assert posts.op.pool == "slack_api"
+    policy = posts.op.retry_policy
+    assert policy and policy.max_retries >= 1 and policy.backoff == dg.Backoff.EXPONENTIAL
+    assert [key.to_user_string() for key in posts.keys_by_input_name.values()] == ["digests"]
+    (digests,) = (asset for asset in ALL_ASSETS if asset.key.to_user_string() == "digests")
+    assert "publisher" not in digests.required_resource_keys  # computing never calls Slack
+    assert "slack" not in digests.required_resource_keys
+    # A rebuild of stale digests updates their Slack messages too, as before the split.
+    assert {key.to_user_string() for key in rebuild_digests_job.selection.resolve(ALL_ASSETS)} == {
+        "digests",
+        "digest_posts",
+    }
+
+
+def test_posts_once_then_updates_the_same_message(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    first = _run(settings, NINE_AM_DIGEST)
+    expected = {"posted": 1, "updated": 0, "skipped": 0, "partition_hours": 1}
+    assert _posts_metadata(first) == expected
+    (post,) = slack_emulator.posted
+    (digest,) = table_rows(settings, "digests")
+    assert post["channel"] == ENGINEERING and post["blocks"] == digest["blocks"]
+    assert post["text"].startswith("Upcoming events — as of Tue 24 Nov 2026 09:00")
+    assert digest["target"] == ENGINEERING
+    sources = {s["channel_name"] for e in digest["entries"] for s in e["sources"]}
+    assert sources and sources <= {"releases", "product-launches"}  # the target's filter
+    (record,) = table_rows(settings, "slack_digest_posts")
+    assert record["message_ts"] == post["ts"]
+
+    second = _run(settings, NINE_AM_DIGEST)
+    assert _posts_metadata(second)["updated"] == 1 and _posts_metadata(second)["posted"] == 0
+    assert slack_emulator.call_count("chat.postMessage") == 1
+    assert slack_emulator.call_count("chat.update") == 1
+    (post,) = slack_emulator.posted
+    assert post["ts"] == record["message_ts"] and "edited" in post
+
+
+def test_the_notification_text_is_the_stored_digests_heading(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    _run(settings, NINE_AM_DIGEST)
+    (post,) = slack_emulator.posted
+    (digest,) = table_rows(settings, "digests")
+    heading = digest["markdown"].splitlines()
+    assert post["text"] == f"{heading[0].removeprefix('## ')}: {heading[2].strip('_')}"
+
+
+def test_no_post_outside_the_publish_hours(tmp_path: Path, slack_emulator: SlackEmulator) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    result = _run(settings, "2026-11-24-00:00", "2026-11-24-07:00")
+    assert _posts_metadata(result)["skipped"] == 8
+    _run(settings, "2026-11-24-09:00")
+    assert slack_emulator.call_count("chat.postMessage") == 0
+    assert len(table_rows(settings, "digests")) == 9
+    assert table_rows(settings, "slack_digest_posts") == []
+
+
+def test_backfilling_old_hours_never_posts(tmp_path: Path, slack_emulator: SlackEmulator) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator, max_age_hours=6)
+    _run(settings, NINE_AM_DIGEST)  # more than 6 h before the test runs
+    assert slack_emulator.call_count("chat.postMessage") == 0
+
+
+def test_a_failed_post_fails_clearly_and_keeps_the_stored_digest(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    _run(settings, NINE_AM_DIGEST)
+    before = dump_tables(settings), table_rows(settings, "slack_digest_posts")
+    slack_emulator.remove_bot_from(ENGINEERING)
+    result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
+    assert not result.success and _step_failed(result) == {"digest_posts"}
+    text = failure_text(result)
+    assert "not_in_channel" in text and "/invite" in text and "never post twice" in text
+    assert (dump_tables(settings), table_rows(settings, "slack_digest_posts")) == before
+
+
+def test_a_slack_outage_fails_only_digest_posts_and_the_digests_are_stored(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    slack_emulator.add_fault("chat.postMessage", "server_error", times=-1)
+    result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
+    assert not result.success and _step_failed(result) == {"digest_posts"}
+    assert result.is_node_success("digests")
+    retried = [
+        e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
+    ]
+    assert [event.step_key for event in retried] == ["digest_posts"]  # the RetryPolicy ran
+    assert "HTTP 500" in failure_text(result) and "never post twice" in failure_text(result)
+    (digest,) = table_rows(settings, "digests")
+    assert digest["target"] == ENGINEERING and digest["blocks"]
+    assert table_rows(settings, "slack_digest_posts") == [] and slack_emulator.posted == []
+
+    # Slack is back: posting the stored digest needs only digest_posts, nothing recomputed.
+    slack_emulator.clear_faults()
+    again = _run(settings, NINE_AM_DIGEST, selection=["digest_posts"])
+    assert _posts_metadata(again)["posted"] == 1
+    assert [node.name for node in again.job_def.nodes] == ["digest_posts"]
+    (post,) = slack_emulator.posted
+    assert post["blocks"] == digest["blocks"]
+
+
+def test_an_outage_that_ends_before_the_step_retry_posts_once(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    # Both tries of the client's first attempt (SLACK_MAX_RETRIES=1) fail; the step retry posts.
+    slack_emulator.add_fault("chat.postMessage", "server_error", times=2)
+    result = _run(settings, NINE_AM_DIGEST)
+    assert _posts_metadata(result)["posted"] == 1
+    assert len(slack_emulator.posted) == 1 and len(table_rows(settings, "slack_digest_posts")) == 1
+
+
+def test_publishing_needs_a_token_and_channel_ids(tmp_path: Path) -> None:
+    from slack_events_dagster.settings import SettingsError
+
+    config = tmp_path / "config.yaml"
+    config.write_text("digest:\n  publish: true\n  targets: [{channel: engineering}]\n")
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
+        make_settings(tmp_path, SLACK_EVENTS_CONFIG=str(config))
+    with pytest.raises(SettingsError, match="channel id"):
+        make_settings(tmp_path, SLACK_EVENTS_CONFIG=str(config), SLACK_BOT_TOKEN="xoxb-1")
