@@ -62,7 +62,7 @@ def _posts_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
     return {key: value.value for key, value in materialization.metadata.items()}
 
 
-def _step_failed(result: dg.ExecuteInProcessResult) -> set[str]:
+def _step_failed(result: dg.ExecuteInProcessResult) -> set[str | None]:
     return {event.step_key for event in result.get_step_failure_events()}
 
 
