@@ -9,8 +9,8 @@ import pandas as pd
 
 from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
 from slack_events_dagster.domain.digest import (
-    digest_of,
     entries_as_json,
+    hourly_digest,
     render_blocks,
     render_markdown,
 )
@@ -52,7 +52,7 @@ def digests(
     pipeline: PipelineResource,
 ) -> pd.DataFrame:
     """Per target, for hour H: the events announced in the window ending at the end of H, each
-    merged with every announcement of the same event (domain/dedup.py), sorted by date then
+    merged with every announcement of the same event (domain/dedup/), sorted by date then
     category, as Markdown and Slack Block Kit (digest_posts posts them). An empty window gives
     an explicit 'no events' digest. Events are read a day at a time as the hours advance, and
     only new pairs of events are compared (MergeGraph), so a long range stays cheap."""
@@ -72,10 +72,7 @@ def digests(
         loaded, read_until = loaded + len(new), chunk[-1].end
         for hour in chunk:
             for target, options in targets:
-                entries = graph.clusters(
-                    hour.end - lookback, hour.end, hour.end - window, include=options.includes
-                )
-                digest = digest_of(entries, hour.end - window, hour.end, options)
+                digest = hourly_digest(graph, hour.end, window, lookback, options)
                 markdown = render_markdown(digest, options.timezone)
                 blocks = render_blocks(digest, options.timezone)
                 rows.append(

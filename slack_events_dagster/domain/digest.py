@@ -2,17 +2,11 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_events_dagster.domain.dedup import (
-    DedupRules,
-    Edge,
-    EventRecord,
-    MergedEvent,
-    cluster_events,
-)
+from slack_events_dagster.domain.dedup import DedupRules, EventRecord, MergedEvent, MergeGraph
 from slack_events_dagster.domain.vocabulary import CATEGORY_PRIORITY
 
 CATEGORY_EMOJI = {
@@ -76,14 +70,28 @@ def build_digest(
     window_start: datetime,
     window_end: datetime,
     options: DigestOptions,
-    edges: list[Edge] | None = None,
 ) -> Digest:
     """Events announced in [window_start, window_end): every announcement of them (earlier ones
     too, so a moved date shows) merged into one line each, sorted by date, then category
     priority, then title; at most `max_events`."""
-    relevant = [e for e in events if options.includes(e) and e.message_time < window_end]
-    entries = cluster_events(relevant, options.dedup, edges, announced_since=window_start)
-    return digest_of(entries, window_start, window_end, options)
+    graph = MergeGraph(options.dedup)
+    graph.add(events)
+    everything = window_end - datetime.min.replace(tzinfo=UTC)
+    return hourly_digest(graph, window_end, window_end - window_start, everything, options)
+
+
+def hourly_digest(
+    graph: MergeGraph,
+    as_of: datetime,
+    window: timedelta,
+    lookback: timedelta,
+    options: DigestOptions,
+) -> Digest:
+    """The digest as of `as_of` (the `digests` asset's hour end; `slack-events digest` too):
+    the lines of events announced in the `window` before it, merged with every announcement of
+    the same events in the `lookback` before it that `graph` holds."""
+    entries = graph.clusters(as_of - lookback, as_of, as_of - window, include=options.includes)
+    return digest_of(entries, as_of - window, as_of, options)
 
 
 def digest_of(
@@ -92,7 +100,7 @@ def digest_of(
     window_end: datetime,
     options: DigestOptions,
 ) -> Digest:
-    """The digest of already merged entries (cluster_events or MergeGraph.clusters): confident
+    """The digest of already merged entries (MergeGraph.clusters): confident
     enough, sorted by date, then category priority, then title; at most `max_events`."""
     merged = [entry for entry in entries if entry.confidence >= options.min_confidence]
     merged.sort(key=lambda entry: _digest_order(entry, options))

@@ -1,3 +1,4 @@
+import random
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -8,25 +9,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slack_events_dagster.domain import dedup
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dedup import (
-    MERGING_ANCHOR_KINDS,
-    RESCHEDULING_STATUSES,
-    TITLE_BLOCK,
     DedupRules,
-    Edge,
     EventRecord,
     MergeGraph,
-    candidate_edges,
-    cluster_events,
+    Reason,
     dedup_key,
+    engine,
+    same_event,
+)
+from slack_events_dagster.domain.dedup.engine import TITLE_BLOCK
+from slack_events_dagster.domain.dedup.rules import (
     significant_words,
     title_similarity,
     title_tokens,
     undated_title,
     wordings_conflict,
 )
+from slack_events_dagster_tests.domain.dedup_oracle import cluster_events, oracle_edges
 
 THURSDAY = datetime(2026, 11, 26, 14, tzinfo=UTC)
 
@@ -92,6 +93,27 @@ def _event(event_id: str, channel: str, minute: int, **changes: object) -> Event
         permalink=f"https://x/{channel}", links=(f"https://l/{channel}",),
     )  # fmt: skip
     return replace(base, **changes)
+
+
+def test_same_event_names_its_strongest_reason_and_ignores_the_order_asked() -> None:
+    """The spec read as examples: a key, a work anchor, a title; one message is never merged."""
+    first = _event("1", "releases", 1, dedup_key="k", anchors=("jira:PAY-1",), title="Deploy api")
+    cross_post = _event("2", "eng", 2, dedup_key="k", anchors=("jira:PAY-1",), title="x")
+    moved = _event(
+        "3", "eng", 3, anchors=("jira:PAY-1",), title="y", status="postponed",
+        event_date=THURSDAY + timedelta(days=9),
+    )  # fmt: skip
+    reminder = _event("4", "random", 4, title="Reminder: deploy api")
+    other_category = replace(moved, event_id="5", message_ts="5", category="risk")
+    same_message = replace(first, event_id="6", dedup_key="k")
+    assert same_event(first, cross_post) is Reason.SAME_KEY
+    assert same_event(first, moved) is Reason.SHARED_ANCHOR  # a reschedule may move the date
+    assert same_event(first, reminder, DedupRules(title_similarity=0.5)) is Reason.SIMILAR_TITLE
+    assert same_event(first, reminder) is None  # below the default similarity
+    assert same_event(first, other_category) is None
+    assert same_event(first, same_message) is None
+    for a, b in [(first, cross_post), (first, moved), (first, reminder), (moved, reminder)]:
+        assert same_event(a, b) == same_event(b, a)
 
 
 def test_exact_keys_merge_keeping_every_source_the_best_title_and_the_latest_date() -> None:
@@ -169,7 +191,7 @@ def test_announcements_worded_with_different_dates_merge() -> None:
     )
     c = _event("3", "random", 3, title="Sprint 47 retro tomorrow at 15:00 UTC")
     d = _event("4", "eng", 4, title="Sprint 47 retro at 15:00")
-    assert candidate_edges([a, b, c, d]) == [(2, "1", "2"), (2, "3", "4")]
+    assert oracle_edges([a, b, c, d]) == [(2, "1", "2"), (2, "3", "4")]
 
 
 def test_a_short_generic_title_does_not_chain_longer_ones() -> None:
@@ -182,7 +204,7 @@ def test_a_short_generic_title_does_not_chain_longer_ones() -> None:
     pen_test = _event(
         "3", "security", 3, title="Pen test of the tax-pipeline, next update tomorrow"
     )
-    assert candidate_edges([hub, incident, pen_test]) == []
+    assert oracle_edges([hub, incident, pen_test]) == []
     assert len(cluster_events([hub, incident, pen_test])) == 3
 
 
@@ -203,7 +225,7 @@ def test_templated_announcements_about_different_things_stay_apart(first: str, s
     """Alike titles (a shared template) whose differing words name different things."""
     assert title_similarity(first, second) >= 0.68
     pair = [_event("1", "a", 1, title=first), _event("2", "b", 2, title=second)]
-    assert candidate_edges(pair) == []
+    assert oracle_edges(pair) == []
 
 
 @pytest.mark.parametrize(
@@ -262,11 +284,11 @@ def test_clusters_do_not_depend_on_order_or_batching(
 def test_edges_of_a_superset_cluster_a_subset_exactly_as_its_own_edges(kept: set[int]) -> None:
     """The digests asset computes candidate edges once per run and filters them per hour."""
     subset = [EVENT_POOL[i] for i in sorted(kept)]
-    superset_edges = candidate_edges(EVENT_POOL)
+    superset_edges = oracle_edges(EVENT_POOL)
     assert cluster_events(subset, edges=superset_edges) == cluster_events(subset)
 
 
-# MergeGraph against the pairwise definition of the edges and against cluster_events.
+# MergeGraph (the engine) against the oracle: same_event asked of every pair, then union-find.
 
 MONDAY = datetime(2026, 11, 23, 9, tzinfo=UTC)
 # Near-duplicates, reworded and re-versioned titles, wordless ones and non-breaking spaces (one
@@ -359,65 +381,18 @@ def _batches(draw: st.DrawFn, events: list[EventRecord]) -> list[list[EventRecor
     return [order[a:b] for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True)]
 
 
-def _pairwise_edges(events: Iterable[EventRecord], rules: DedupRules) -> list[Edge]:
-    """The edges by definition, every pair looked at (the pre-MergeGraph candidate_edges)."""
-    ordered = sorted(
-        {e.event_id: e for e in events}.values(),
-        key=lambda e: (e.message_time, e.channel_id, e.message_ts, e.event_id),
-    )
-    window = rules.date_window_hours * 3600
-    edges: dict[tuple[str, str], int] = {}
-    for i, first in enumerate(ordered):
-        for later in ordered[i + 1 :]:
-            if first.message == later.message:
-                continue
-            ranks = []
-            if first.dedup_key == later.dedup_key:
-                ranks.append(0)
-            shared = {a for a in first.anchors if a.startswith(MERGING_ANCHOR_KINDS)}
-            if shared & set(later.anchors) and first.category == later.category:
-                dates = (first.event_date, later.event_date)
-                if (
-                    None in dates
-                    or abs((dates[1] - dates[0]).total_seconds()) <= window
-                    or later.status in RESCHEDULING_STATUSES
-                ):
-                    ranks.append(1)
-            if first.event_date is not None and later.event_date is not None:
-                wordings = [
-                    undated_title(e.title, e.message_time, e.event_timezone) for e in (first, later)
-                ]
-                versions = [
-                    {a for a in e.anchors if a.startswith("version:")} for e in (first, later)
-                ]
-                if (
-                    abs((later.event_date - first.event_date).total_seconds()) <= window
-                    and not (versions[0] and versions[1] and not versions[0] & versions[1])
-                    and title_similarity(*wordings) >= rules.title_similarity
-                    and not wordings_conflict(
-                        *map(significant_words, wordings), rules.title_similarity
-                    )
-                ):
-                    ranks.append(2)
-            if ranks:
-                edges[(first.event_id, later.event_id)] = min(ranks)
-    return sorted((rank, a, b) for (a, b), rank in edges.items())
-
-
 @settings(max_examples=150, deadline=None)
 @given(_pools(), st.sampled_from(RULES), st.sampled_from([1, 2, 3, TITLE_BLOCK]), st.data())
 def test_merge_graph_edges_are_the_pairwise_edges_whatever_the_batches(
     pool: list[EventRecord], rules: DedupRules, block: int, data: st.DataObject
 ) -> None:
-    """Events added in any batches (and title blocks of any size) give every edge the pairwise
-    definition gives, and candidate_edges agrees."""
+    """Events added in any batches (and title blocks of any size) give exactly the edges
+    `same_event` gives when asked of every pair (the oracle)."""
     graph = MergeGraph(rules)
-    with patch.object(dedup, "TITLE_BLOCK", block):
+    with patch.object(engine, "TITLE_BLOCK", block):
         for batch in _batches(data.draw, pool):
             graph.add(batch)
-    expected = _pairwise_edges(pool, rules)
-    assert graph.edges() == expected
-    assert candidate_edges(pool, rules) == expected
+    assert graph.edges() == oracle_edges(pool, rules)
 
 
 def _replay(
@@ -451,11 +426,10 @@ def test_merge_graph_edges_after_dropping_old_announcements(
     """After any mix of batches, drops and re-added events, the edges are those of the events
     left, as if they had been added at once."""
     graph = MergeGraph(rules)
-    with patch.object(dedup, "TITLE_BLOCK", block):
+    with patch.object(engine, "TITLE_BLOCK", block):
         for alive in _replay(data.draw, graph, pool):
             assert set(graph.events) == set(alive)
-            assert graph.edges() == _pairwise_edges(alive.values(), rules)
-    assert graph.edges() == candidate_edges(alive.values(), rules)
+            assert graph.edges() == oracle_edges(alive.values(), rules)
 
 
 @settings(max_examples=150, deadline=None)
@@ -501,8 +475,66 @@ def test_merge_graph_regressions() -> None:
         graph = MergeGraph(rules)
         graph.add([a, b])
         graph.add([c, d])
-        assert graph.edges() == _pairwise_edges([a, b, c, d], rules)
-    assert (2, "1", "2") not in candidate_edges([a, b])
-    assert candidate_edges([e, f]) == [(2, "5", "6")]
-    assert candidate_edges([g, h]) == []
-    assert (2, "1", "3") in candidate_edges([a, c]) and candidate_edges([a, d]) == []
+        assert graph.edges() == oracle_edges([a, b, c, d], rules)
+    assert (2, "1", "2") not in oracle_edges([a, b])
+    assert oracle_edges([e, f]) == [(2, "5", "6")]
+    assert oracle_edges([g, h]) == []
+    assert (2, "1", "3") in oracle_edges([a, c]) and oracle_edges([a, d]) == []
+
+
+def _random_events(rng: random.Random, size: int) -> list[EventRecord]:
+    """`_pools`'s kind of events, drawn from a seeded generator: few messages, titles, keys and
+    anchors, dates on and around the window's edges, so every reason and clashes happen."""
+    hours = [rng.randint(0, 120) for _ in range(rng.randint(1, size))]
+    events = []
+    for i in range(size):
+        message = rng.randrange(len(hours))
+        offset, zone = rng.choice(DATE_OFFSETS), rng.choice(["UTC", "Europe/Amsterdam"])
+        event_date = None if offset is None else (THURSDAY + offset).astimezone(ZoneInfo(zone))
+        event = _event(
+            str(i), f"c{message % 3}", message,
+            message_time=MONDAY + timedelta(hours=hours[message]),
+            title=rng.choice(POOL_TITLES),
+            dedup_key=rng.choice(["k0", "k1", "k2", f"key-{i}"]),
+            anchors=tuple(rng.sample(POOL_ANCHORS, rng.randint(0, 3))),
+            event_date=event_date, event_timezone=zone,
+            category=rng.choice(["product", "process"]),
+            status=rng.choice(["planned", "postponed", "confirmed"]),
+            confidence=rng.choice([0.6, 0.8, 0.9]),
+        )  # fmt: skip
+        events.append(event)
+    return events
+
+
+def test_the_engine_equals_the_oracle_on_many_seeded_event_sets() -> None:
+    """300 event sets of up to 40 events (a fixed seed, so a failure replays): MergeGraph, fed
+    in random batches with old announcements dropped on the way as the digests asset does, has
+    the oracle's edges and, for random windows and filters, the oracle's digest lines."""
+    rng = random.Random(14)
+    for _ in range(300):
+        rules = rng.choice(RULES)
+        events = _random_events(rng, rng.randint(1, 40))
+        times = sorted({e.message_time for e in events})
+        graph = MergeGraph(rules)
+        alive: dict[str, EventRecord] = {}
+        order = rng.sample(events, len(events))
+        cuts = sorted(rng.sample(range(len(order) + 1), min(3, len(order) + 1)))
+        for start, end in zip([0, *cuts], [*cuts, len(order)], strict=True):
+            graph.add(order[start:end])
+            alive.update({e.event_id: e for e in order[start:end]})
+            if rng.random() < 0.3:
+                moment = rng.choice(times)
+                graph.drop_announced_before(moment)
+                alive = {i: e for i, e in alive.items() if e.message_time >= moment}
+            assert graph.edges() == oracle_edges(alive.values(), rules)
+            for _ in range(2):
+                visible_from, announced_since, until = sorted(rng.choice(times) for _ in range(3))
+                until += timedelta(microseconds=rng.choice([0, 1]))
+                include = rng.choice(INCLUDES)
+                visible = [
+                    e
+                    for e in alive.values()
+                    if visible_from <= e.message_time < until and (include is None or include(e))
+                ]
+                expected = cluster_events(visible, rules, announced_since=announced_since)
+                assert graph.clusters(visible_from, until, announced_since, include) == expected
