@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test lint format dev doctor bench clean
+.PHONY: install demo test test-fast lint format dev doctor bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ test: install  ## lint, then the whole test suite (PostgreSQL 16 tests included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# Unit tests: pure functions, settings, export parsing, the definitions snapshot. No PostgreSQL,
+# no Dagster run or subprocess, no emulator: under a minute.
+UNIT_TESTS := $(addprefix slack_events_dagster_tests/,domain test_settings.py test_urls.py \
+	test_definitions.py test_snapshots.py::test_definitions_are_the_snapshot test_demo_log.py \
+	resources/test_slack_export.py evaluation/test_rules_quality.py)
+
+test-fast: install  ## the unit tests only, under a minute (make test runs them too)
+	$(BIN)/python -m pytest -m "not slow and not postgres" $(UNIT_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -24,6 +24,22 @@ from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16
 SAMPLE_EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
 REAL_SLACK_EXPORTS = PROJECT_ROOT.parent / "shared" / "real_slack"
 EXTERNAL_URL_VAR = "SLACK_EVENTS_TEST_POSTGRES_URL"
+# Fixtures that start or connect to a PostgreSQL 16 server (storage/test_outages.py has its own).
+POSTGRES_FIXTURES = {"postgres_server", "private_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `postgres` every test that needs a PostgreSQL server, so `make test-fast` skips it.
+
+    A fixture's use is enough: a test need not repeat the marker. A test parametrized over the
+    databases (any_settings, or its own "sqlite"/"postgres" parameter) is marked in its
+    PostgreSQL case only.
+    """
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and "postgres" in callspec.params.values()
+        if on_postgres or POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
 
 def make_settings(tmp_path: Path, **env: str) -> Settings:

@@ -27,6 +27,9 @@ from slack_events_dagster.domain.scoring import (
 )
 from slack_events_dagster.domain.text import normalize_text, strip_code
 
+# Timed on large inputs (about 25 s in all): `make test` runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 SLACK_MAX_CHARS = 40_000
 STEP_LIMIT_SECONDS = 0.2
 MESSAGE_TIME = datetime(2026, 6, 1, 12, tzinfo=UTC)
