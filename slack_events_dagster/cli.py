@@ -184,15 +184,27 @@ def _as_of(text: str | None) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _hour_end(text: str | None) -> datetime:
+    """--as-of as the end of an hour (digests are hourly: the `digests` asset's partitions)."""
+    as_of = _as_of(text)
+    if as_of != as_of.replace(minute=0, second=0, microsecond=0):
+        raise ValueError(
+            f"--as-of {text!r} is not the end of an hour: digests are built per hour, so give "
+            f"e.g. {as_of:%Y-%m-%dT%H}:00 (the digest of the hour before it)"
+        )
+    return as_of
+
+
 def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool) -> int:
-    """Render (and optionally post) the digest for `channel` from the stored events, like the
-    `digests` asset does for the hour ending at --as-of."""
+    """Render (and optionally post) the digest for `channel` as the `digests` asset builds it
+    for the hour ending at --as-of: the events of the look-back's partition hours, merged by
+    the same engine (MergeGraph) through the same function (hourly_digest)."""
     import dagster as dg
 
     from slack_events_dagster.definitions import build_resources
-    from slack_events_dagster.domain.dedup import EventRecord
+    from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
     from slack_events_dagster.domain.digest import (
-        build_digest,
+        hourly_digest,
         notification_text,
         render_blocks,
         render_markdown,
@@ -200,21 +212,22 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     from slack_events_dagster.resources.pipeline import DigestTarget
     from slack_events_dagster.storage.schema import events
 
-    as_of = _as_of(as_of_text)
+    as_of = _hour_end(as_of_text)
     _check_database(settings.database)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
-    lookback = timedelta(hours=max(settings.digest.window_hours,
-                                   settings.deduplication.lookback_days * 24))  # fmt: skip
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(events).where(
-                events.c.message_time >= as_of - lookback, events.c.message_time < as_of
-            )
-        ).mappings()
-        records = [EventRecord.from_row(row) for row in rows]
+    window = timedelta(hours=settings.digest.window_hours)
+    lookback = max(window, timedelta(days=settings.deduplication.lookback_days))
     with dg.build_resources(build_resources(settings)) as resources:
         pipeline = resources.pipeline
+        graph = MergeGraph(pipeline.dedup_rules)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(events).where(
+                    events.c.partition_hour >= as_of - lookback, events.c.partition_hour < as_of
+                )
+            ).mappings()
+            graph.add(EventRecord.from_row(dict(row)) for row in rows)
         configured = [t for t in pipeline.digest_targets if t.channel == channel.lstrip("#")]
         target = (
             configured[0]
@@ -227,8 +240,7 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
             )
         )
         options = pipeline.digest_options(target)
-        window_start = as_of - timedelta(hours=settings.digest.window_hours)
-        result = build_digest(records, window_start, as_of, options)
+        result = hourly_digest(graph, as_of, window, lookback, options)
         print(render_markdown(result, options.timezone))
         if post:
             outcome = resources.publisher.publish(
@@ -358,7 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
     render = commands.add_parser("digest", help="render (and post) a digest from stored events")
     render.add_argument("--channel", required=True, help="digest target: a Slack channel id")
-    render.add_argument("--as-of", help="end of the window, e.g. 2026-11-24T09:00 (UTC)")
+    render.add_argument(
+        "--as-of", help="end of the hour, e.g. 2026-11-24T09:00 (UTC; default: the last one)"
+    )
     render.add_argument("--post", action="store_true", help="post it (or update the earlier post)")
     copy = commands.add_parser("migrate-data", help="copy all data between two databases")
     copy.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///data/x.db")

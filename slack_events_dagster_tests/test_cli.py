@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -131,6 +132,49 @@ def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None
         assert "Slack message updated in C0A1ENG0001" in second.stdout
         assert slack.call_count("chat.postMessage") == 1 and slack.call_count("chat.update") == 1
         assert SLACK_TEST_TOKEN not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+@pytest.mark.slow
+def test_digest_command_prints_the_stored_digest_of_the_hour_byte_for_byte(
+    tmp_path: Path, postgres_env: dict[str, str]
+) -> None:
+    """`digest --as-of H` takes the asset's events (the look-back's partition hours, not the
+    message times) through the asset's code path (hourly_digest over MergeGraph), so it prints
+    what `digests` stored for the hour before H. An event stored in a later partition than its
+    message time (here a copy, put in 12:00) is outside every earlier hour's input: the CLI
+    used to select it by message time and show a line the asset never built."""
+    from sqlalchemy import insert
+
+    from slack_events_dagster.storage.engine import get_engine
+    from slack_events_dagster.storage.schema import events
+    from slack_events_dagster_tests.helpers import materialize_range
+
+    settings = make_settings(tmp_path, DATABASE_AUTO_MIGRATE="true", **postgres_env)
+    materialize_range(settings, "2026-11-23-00:00", "2026-11-24-12:00")
+    stored = {row["window_end"]: row["markdown"] for row in table_rows(settings, "digests")}
+    as_of = datetime(2026, 11, 24, 12, tzinfo=UTC)
+    shown_events = [
+        e
+        for e in table_rows(settings, "events")
+        if e["confidence"] >= 0.7 and e["message_time"] < as_of
+    ]
+    late = max(shown_events, key=lambda e: e["message_time"])
+    assert late["message_time"] >= as_of - timedelta(hours=24)  # in the 12:00 digest's window
+    copy = {**late, "event_id": "stored-late", "message_ts": "1795000000.000001"}
+    copy["partition_hour"] = as_of
+    with get_engine(settings.database).begin() as connection:
+        connection.execute(insert(events).values(**copy))
+    for hour in ("2026-11-23T01:00", "2026-11-24T09:00", "2026-11-24T12:00"):
+        shown = _cli(tmp_path, "digest", "--channel", "default", "--as-of", hour, **postgres_env)
+        assert shown.returncode == 0, shown.stderr[-2000:]
+        expected = stored[datetime.fromisoformat(hour).replace(tzinfo=UTC)]
+        assert shown.stdout == expected + "\n", f"{hour}:\n{shown.stdout}\nstored:\n{expected}"
+    assert "No events announced" in stored[datetime(2026, 11, 23, 1, tzinfo=UTC)]
+
+
+def test_an_as_of_inside_an_hour_says_digests_are_hourly(tmp_path: Path) -> None:
+    result = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:30")
+    _assert_clean_error(result, "--as-of '2026-11-24T09:30' is not the end of an hour", "T09:00")
 
 
 def _assert_clean_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
