@@ -23,9 +23,10 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: install $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the bundled export, print the digest
 	$(BIN)/slack-events demo
 
-test: install  ## lint, then the whole test suite (PostgreSQL 16 tests included)
+test: install  ## lint and type-check, then the whole test suite (PostgreSQL 16 tests included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy slack_events_dagster
 	$(BIN)/python -m pytest
 
 # Unit tests: pure functions, settings, export parsing, the definitions snapshot. No PostgreSQL,
@@ -40,6 +41,7 @@ test-fast: install  ## the unit tests only, under a minute (make test runs them 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy slack_events_dagster
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -2,6 +2,11 @@
 
 import dagster as dg
 
+# What build_schedule_from_partitioned_job returns for an asset job; dagster does not export it.
+from dagster._core.definitions.partitions.partitioned_schedule import (
+    UnresolvedPartitionedAssetScheduleDefinition,
+)
+
 from slack_events_dagster.assets import ALL_ASSETS
 from slack_events_dagster.settings import ScheduleSettings
 
@@ -16,7 +21,9 @@ slack_events_job = dg.define_asset_job(
 )
 
 
-def build_hourly_schedule(schedule: ScheduleSettings) -> dg.ScheduleDefinition:
+def build_hourly_schedule(
+    schedule: ScheduleSettings,
+) -> dg.ScheduleDefinition | UnresolvedPartitionedAssetScheduleDefinition:
     """Five minutes past each hour, for the hour just completed, so late Slack writes have
     settled. Its runs carry `schedule.max_runtime_seconds` as `dagster/max_runtime`: the local
     run launcher cannot tell a dead worker from a slow one, so with run monitoring on
