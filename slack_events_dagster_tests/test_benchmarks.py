@@ -32,7 +32,13 @@ def test_the_benchmark_command_measures_a_small_workspace(tmp_path: Path) -> Non
     assert run["rows"]["digests"] == 48
     assert 0 < run["rows"]["events"] <= run["rows"]["event_candidates"]
     assert run["messages_per_s"] > 0 and run["stage_function_s"] < run["wall_s"]
-    assert set(run["steps"]) == {"raw_slack_messages", "event_candidates", "events", "digests"}
+    assert set(run["steps"]) == {
+        "raw_slack_messages",
+        "event_candidates",
+        "events",
+        "digests",
+        "digest_posts",
+    }
     lines = run["digest_lines"]
     assert lines["lines"] > 0 and lines["lines_mixing_subjects"] <= lines["merged_lines"]
     assert floor["rows"] == 600 - joins and floor["ratio"] > 0
