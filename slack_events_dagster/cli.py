@@ -205,6 +205,7 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
     from slack_events_dagster.domain.digest import (
         hourly_digest,
+        lookback_hours,
         notification_text,
         render_blocks,
         render_markdown,
@@ -217,7 +218,9 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
     window = timedelta(hours=settings.digest.window_hours)
-    lookback = max(window, timedelta(days=settings.deduplication.lookback_days))
+    lookback = timedelta(
+        hours=lookback_hours(settings.digest.window_hours, settings.deduplication.lookback_days)
+    )
     with dg.build_resources(build_resources(settings)) as resources:
         pipeline = resources.pipeline
         graph = MergeGraph(pipeline.dedup_rules)

@@ -11,6 +11,7 @@ from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
 from slack_events_dagster.domain.digest import (
     entries_as_json,
     hourly_digest,
+    lookback_hours,
     render_blocks,
     render_markdown,
 )
@@ -25,7 +26,7 @@ from slack_events_dagster.storage.schema import digests as table
 # time: a digest shows events announced in its window, merged with earlier announcements of the
 # same events up to `deduplication.lookback_days` back (so a moved date shows as moved).
 WINDOW_HOURS = get_settings().digest.window_hours
-LOOKBACK_HOURS = max(WINDOW_HOURS, get_settings().deduplication.lookback_days * 24)
+LOOKBACK_HOURS = lookback_hours(WINDOW_HOURS, get_settings().deduplication.lookback_days)
 CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time
 # Per digest partition, the events its look-back window held when it was built (checks.py).
 EVENTS_IN_LOOKBACK = "events_in_lookback"

@@ -36,6 +36,12 @@ STATUS_NOTE = {
 }
 
 
+def lookback_hours(window_hours: int, lookback_days: int) -> int:
+    """Hours of events a digest reads: its window, or the dedup look-back when that is longer
+    (earlier announcements of the same events, so a moved date shows as moved)."""
+    return max(window_hours, lookback_days * 24)
+
+
 @dataclass(frozen=True)
 class DigestOptions:
     """One digest target's rules (digest.targets in config.yaml)."""
