@@ -32,7 +32,8 @@ test: install  ## lint and type-check, then the whole test suite (PostgreSQL 16 
 # Unit tests: pure functions, settings, export parsing, the definitions snapshot. No PostgreSQL,
 # no Dagster run or subprocess, no emulator: under a minute.
 UNIT_TESTS := $(addprefix slack_events_dagster_tests/,domain test_settings.py test_urls.py \
-	test_definitions.py test_snapshots.py::test_definitions_are_the_snapshot test_demo_log.py \
+	test_definitions.py test_config_reaches_resources.py \
+	test_snapshots.py::test_definitions_are_the_snapshot test_demo_log.py \
 	resources/test_slack_export.py evaluation/test_rules_quality.py)
 
 test-fast: install  ## the unit tests only, under a minute (make test runs them too)

@@ -50,7 +50,7 @@ def _migrated(settings: Any) -> Any:
     """The database resource, its schema created before any timing starts."""
     from slack_events_dagster.resources.database import DatabaseResource
 
-    database = DatabaseResource.from_settings(settings.database)
+    database = DatabaseResource(database=settings.database)
     database.get_engine()
     return database
 
@@ -282,7 +282,7 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
     import dagster as dg
     from sqlalchemy import delete, text
 
-    from slack_events_dagster.partitions import HOURLY
+    from slack_events_dagster.partitions import hourly_partitions
     from slack_events_dagster.resources.database import SqlIOManager, _in_window, rows_to_frame
     from slack_events_dagster.resources.slack import SlackResource
     from slack_events_dagster.storage.bulk import FrameWriter
@@ -293,12 +293,13 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
     database = _migrated(settings)
     engine = database.get_engine()
     is_sqlite = settings.database.type == "sqlite"
+    hourly = hourly_partitions(settings.partitions)
     key_range = dg.PartitionKeyRange(task["first"], task["last"])
     window = dg.TimeWindow(
-        HOURLY.time_window_for_partition_key(key_range.start).start,
-        HOURLY.time_window_for_partition_key(key_range.end).end,
+        hourly.time_window_for_partition_key(key_range.start).start,
+        hourly.time_window_for_partition_key(key_range.end).end,
     )
-    fetched = SlackResource.from_settings(settings.slack).fetch_messages(window.start, window.end)
+    fetched = SlackResource(slack=settings.slack).fetch_messages(window.start, window.end)
     frame = rows_to_frame(table, fetched.rows)  # what the asset hands the IO manager
     records = fetched.rows
     del fetched
@@ -339,7 +340,7 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
     def io_manager_write() -> float:
         output_context = dg.build_output_context(
             asset_key=dg.AssetKey("raw_slack_messages"),
-            asset_partitions_def=HOURLY,
+            asset_partitions_def=hourly,
             asset_partition_key_range=key_range,
         )
         started = time.perf_counter()

@@ -7,18 +7,17 @@ from typing import NamedTuple
 import dagster as dg
 from sqlalchemy import func, select
 
-from slack_events_dagster.assets.digests import EVENTS_IN_LOOKBACK, LOOKBACK_HOURS, digests
-from slack_events_dagster.assets.events import events
+from slack_events_dagster.assets.digests import EVENTS_IN_LOOKBACK
 from slack_events_dagster.domain.staleness import events_in_lookback, hour_ranges, stale_hours
 from slack_events_dagster.domain.vocabulary import CATEGORIES
-from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.partitions import HOUR_KEY, hour_start
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.storage import schema
 
-HOUR_KEY = "%Y-%m-%d-%H:%M"
+DIGESTS, EVENTS = dg.AssetKey("digests"), dg.AssetKey("events")
 
 
-@dg.asset_check(asset=digests, description="No event appears on two lines of one digest.")
+@dg.asset_check(asset=DIGESTS, description="No event appears on two lines of one digest.")
 def digest_lines_are_distinct_clusters(database: DatabaseResource) -> dg.AssetCheckResult:
     table = schema.digests
     with database.get_engine().connect() as connection:
@@ -34,7 +33,7 @@ def digest_lines_are_distinct_clusters(database: DatabaseResource) -> dg.AssetCh
     )
 
 
-@dg.asset_check(asset=events, description="Every event has a known category and a sane date.")
+@dg.asset_check(asset=EVENTS, description="Every event has a known category and a sane date.")
 def events_have_valid_category_and_date(database: DatabaseResource) -> dg.AssetCheckResult:
     table = schema.events
     query = select(
@@ -66,14 +65,14 @@ def events_have_valid_category_and_date(database: DatabaseResource) -> dg.AssetC
 
 
 @dg.asset_check(
-    asset=digests,
-    additional_deps=[events],
+    asset=DIGESTS,
+    additional_deps=[EVENTS],
     description="Every hour whose events were materialised has a digest.",
 )
 def digests_exist_for_every_materialised_hour(
     context: dg.AssetCheckExecutionContext, database: DatabaseResource
 ) -> dg.AssetCheckResult:
-    materialised = context.instance.get_materialized_partitions(events.key)
+    materialised = context.instance.get_materialized_partitions(EVENTS)
     with database.get_engine().connect() as connection:
         hours = connection.execute(select(schema.digests.c.partition_hour).distinct()).scalars()
         digested = {hour.astimezone(UTC).strftime(HOUR_KEY) for hour in hours}
@@ -92,20 +91,20 @@ def _events_in_lookback_when_built(instance: dg.DagsterInstance) -> dict[datetim
     """Per materialised digest hour, the count its latest materialisation recorded (None when it
     was built before the count was recorded)."""
     latest = instance.event_log_storage.get_latest_storage_id_by_partition(
-        digests.key, dg.DagsterEventType.ASSET_MATERIALIZATION
+        DIGESTS, dg.DagsterEventType.ASSET_MATERIALIZATION
     )
     storage_ids = sorted(latest.values())
     built_with: dict[datetime, int | None] = {}
     for first in range(0, len(storage_ids), STORAGE_IDS_PER_QUERY):
         chunk = storage_ids[first : first + STORAGE_IDS_PER_QUERY]
         records = instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=digests.key, storage_ids=chunk), limit=len(chunk)
+            dg.AssetRecordsFilter(asset_key=DIGESTS, storage_ids=chunk), limit=len(chunk)
         ).records
         for record in records:
             materialization = record.asset_materialization
             if materialization is None or materialization.partition is None:
                 continue
-            hour = HOURLY.time_window_for_partition_key(materialization.partition).start
+            hour = hour_start(materialization.partition)
             count = materialization.metadata.get(EVENTS_IN_LOOKBACK)
             built_with[hour] = count.value if isinstance(count, dg.IntMetadataValue) else None
     return built_with
@@ -128,12 +127,14 @@ class StaleDigests(NamedTuple):
     unrecorded: int  # digests built before the count was recorded: not judged
 
 
-def find_stale_digests(instance: dg.DagsterInstance, database: DatabaseResource) -> StaleDigests:
+def find_stale_digests(
+    instance: dg.DagsterInstance, database: DatabaseResource, digest_lookback_hours: int
+) -> StaleDigests:
     """Compare every digest's recorded look-back count with the events stored now."""
     recorded = _events_in_lookback_when_built(instance)
     built_with = {hour: count for hour, count in recorded.items() if count is not None}
     stored_now = events_in_lookback(
-        _events_per_hour(database), built_with, timedelta(hours=LOOKBACK_HOURS)
+        _events_per_hour(database), built_with, timedelta(hours=digest_lookback_hours)
     )
     hours = stale_hours(built_with, stored_now)
     return StaleDigests(
@@ -159,43 +160,54 @@ def _rebuild_advice(ranges: list[tuple[datetime, datetime]]) -> str:
     )
 
 
-@dg.asset_check(
-    asset=digests,
-    additional_deps=[events],
-    description=(
-        "Every digest was built from the events now stored in its look-back window (warns, "
-        "naming the hours and how to rebuild them, when an earlier range was materialised later)."
-    ),
-)
-def digests_match_the_events_now_stored(
-    context: dg.AssetCheckExecutionContext, database: DatabaseResource
-) -> dg.AssetCheckResult:
-    found = find_stale_digests(context.instance, database)
-    shown = [
-        f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}" for first, last in found.ranges
-    ]
-    examples = [
-        f"{hour.strftime(HOUR_KEY)}: built with {found.built_with[hour]} events, "
-        f"{found.stored_now[hour]} now"
-        for hour in found.hours[:10]
-    ]
-    return dg.AssetCheckResult(
-        passed=not found.hours,
-        severity=dg.AssetCheckSeverity.WARN,
-        description=_rebuild_advice(found.ranges) if found.hours else None,
-        metadata={
-            "stale_digests": len(found.hours),
-            "stale_hour_ranges": shown[:MAX_RANGES_SHOWN],
-            "examples": examples,
-            "digests_compared": len(found.built_with),
-            "digests_without_a_recorded_count": found.unrecorded,
-        },
+def build_digests_match_the_events_now_stored(
+    digest_lookback_hours: int,
+) -> dg.AssetChecksDefinition:
+    """The staleness check, over each digest's `digest_lookback_hours` look-back."""
+
+    @dg.asset_check(
+        asset=DIGESTS,
+        additional_deps=[EVENTS],
+        description=(
+            "Every digest was built from the events now stored in its look-back window (warns, "
+            "naming the hours and how to rebuild them, when an earlier range was materialised "
+            "later)."
+        ),
     )
+    def digests_match_the_events_now_stored(
+        context: dg.AssetCheckExecutionContext, database: DatabaseResource
+    ) -> dg.AssetCheckResult:
+        found = find_stale_digests(context.instance, database, digest_lookback_hours)
+        shown = [
+            f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}"
+            for first, last in found.ranges
+        ]
+        examples = [
+            f"{hour.strftime(HOUR_KEY)}: built with {found.built_with[hour]} events, "
+            f"{found.stored_now[hour]} now"
+            for hour in found.hours[:10]
+        ]
+        return dg.AssetCheckResult(
+            passed=not found.hours,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=_rebuild_advice(found.ranges) if found.hours else None,
+            metadata={
+                "stale_digests": len(found.hours),
+                "stale_hour_ranges": shown[:MAX_RANGES_SHOWN],
+                "examples": examples,
+                "digests_compared": len(found.built_with),
+                "digests_without_a_recorded_count": found.unrecorded,
+            },
+        )
+
+    return digests_match_the_events_now_stored
 
 
-ALL_CHECKS = [
-    digest_lines_are_distinct_clusters,
-    events_have_valid_category_and_date,
-    digests_exist_for_every_materialised_hour,
-    digests_match_the_events_now_stored,
-]
+def build_asset_checks(digest_lookback_hours: int) -> list[dg.AssetChecksDefinition]:
+    """Every asset check; the staleness check compares each digest's look-back window."""
+    return [
+        digest_lines_are_distinct_clusters,
+        events_have_valid_category_and_date,
+        digests_exist_for_every_materialised_hour,
+        build_digests_match_the_events_now_stored(digest_lookback_hours),
+    ]

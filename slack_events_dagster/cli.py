@@ -15,9 +15,15 @@ from slack_events_dagster.evaluation.labels import LabelError
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
-from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.resources.slack_export import SlackSourceError
-from slack_events_dagster.settings import DatabaseSettings, Settings, SettingsError, get_settings
+from slack_events_dagster.settings import (
+    DatabaseSettings,
+    DigestTargetSettings,
+    Settings,
+    SettingsError,
+    export_dotenv,
+    load_settings,
+)
 from slack_events_dagster.storage import engine as engines
 from slack_events_dagster.storage.backup import BackupError
 from slack_events_dagster.storage.migrations import (
@@ -34,16 +40,16 @@ HOUR_KEY = "%Y-%m-%d-%H:%M"
 
 def _export_partition_range(settings: Settings) -> tuple[str, str]:
     """The hourly keys covering the bundled/configured export, clamped to the partitions def."""
-    from slack_events_dagster.partitions import HOURLY
+    from slack_events_dagster.partitions import hourly_partitions
     from slack_events_dagster.resources.slack_export import SlackExport
 
-    days = SlackExport(settings.slack.export_path).covered_days()
+    days = SlackExport(Path(settings.slack.export_path)).covered_days()
     if days is None:
         raise SystemExit(f"No day files found in the Slack export at {settings.slack.export_path}")
     first = datetime.combine(days[0], datetime.min.time(), tzinfo=UTC)
     last = datetime.combine(days[1], datetime.min.time(), tzinfo=UTC) + timedelta(hours=23)
     start = max(first, datetime.strptime(settings.partitions.start, HOUR_KEY).replace(tzinfo=UTC))
-    newest = HOURLY.get_last_partition_key()
+    newest = hourly_partitions(settings.partitions).get_last_partition_key()
     if newest is None:
         raise SystemExit("No complete hourly partition exists yet (check partitions.start)")
     end = min(last, datetime.strptime(newest, HOUR_KEY).replace(tzinfo=UTC))
@@ -73,9 +79,7 @@ def demo(settings: Settings) -> int:
     print one line per step, the latest digest and where the full Dagster log is."""
     import dagster as dg
 
-    from slack_events_dagster.assets import ALL_ASSETS
-    from slack_events_dagster.checks import ALL_CHECKS
-    from slack_events_dagster.definitions import build_resources
+    from slack_events_dagster.definitions import build_definitions
     from slack_events_dagster.demo_log import DemoConsole, demo_loggers
     from slack_events_dagster.jobs import slack_events_job
 
@@ -88,14 +92,10 @@ def demo(settings: Settings) -> int:
     log_path = demo_log_path()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    console = DemoConsole(sys.stdout, checks_expected=len(ALL_CHECKS))
+    defs = build_definitions(settings)
+    console = DemoConsole(sys.stdout, checks_expected=len(list(defs.asset_checks or [])))
     with log_path.open("w", encoding="utf-8") as log_file:
-        job = dg.Definitions(
-            assets=ALL_ASSETS,
-            asset_checks=ALL_CHECKS,
-            jobs=[slack_events_job],
-            resources=build_resources(settings),
-        ).resolve_job_def(slack_events_job.name)
+        job = defs.resolve_job_def(slack_events_job.name)
         job = job.with_logger_defs(demo_loggers(log_file, console))
         result = job.execute_in_process(
             run_config={"loggers": {"demo": {}}},  # only this logger: no console flood
@@ -146,14 +146,15 @@ def doctor(settings: Settings) -> int:
     source = settings.slack
     where = source.export_path if source.source == "export" else (source.base_url or "slack.com")
     print(f"slack source:  {source.source} ({where})")
-    if source.source == "export" and not source.export_path.exists():
+    if source.source == "export" and not Path(source.export_path).exists():
         print(f"               export not found at {source.export_path}")
         ok = False
     print(f"extractor:     {settings.extractor.type}")
     if settings.extractor.type == "openai":  # one free call (models.list); the key is not shown
         from slack_events_dagster.resources.extractor import check_openai_key
 
-        key_ok, line = check_openai_key(settings.llm)
+        key = settings.openai_api_key
+        key_ok, line = check_openai_key(settings.llm, key.get_secret_value() if key else "")
         print(f"llm:           {line}")
         ok = ok and key_ok
     return 0 if ok else 1
@@ -205,12 +206,10 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
     from slack_events_dagster.domain.digest import (
         hourly_digest,
-        lookback_hours,
         notification_text,
         render_blocks,
         render_markdown,
     )
-    from slack_events_dagster.resources.pipeline import DigestTarget
     from slack_events_dagster.storage.schema import events
 
     as_of = _hour_end(as_of_text)
@@ -218,11 +217,9 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
     window = timedelta(hours=settings.digest.window_hours)
-    lookback = timedelta(
-        hours=lookback_hours(settings.digest.window_hours, settings.deduplication.lookback_days)
-    )
     with dg.build_resources(build_resources(settings)) as resources:
         pipeline = resources.pipeline
+        lookback = timedelta(hours=pipeline.digest_lookback_hours)
         graph = MergeGraph(pipeline.dedup_rules)
         with engine.connect() as connection:
             rows = connection.execute(
@@ -235,7 +232,7 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
         target = (
             configured[0]
             if configured
-            else DigestTarget(
+            else DigestTargetSettings(
                 channel=channel.lstrip("#"),
                 min_confidence=settings.digest.min_confidence,
                 max_events=settings.digest.max_events,
@@ -331,13 +328,9 @@ def evaluate_command(
     pipeline: PipelineResource = resources["pipeline"]  # type: ignore[assignment]
     extractor: ExtractorResource = resources["extractor"]  # type: ignore[assignment]
     if extractor_type is not None:
-        extractor = ExtractorResource.from_settings(
-            settings.model_copy(
-                update={"extractor": settings.extractor.model_copy(update={"type": extractor_type})}
-            ),
-            resources["database"],  # type: ignore[arg-type]
-        )
-    if extractor.type == "openai":
+        chosen = settings.extractor.model_copy(update={"type": extractor_type})
+        extractor = build_resources(settings.model_copy(update={"extractor": chosen}))["extractor"]  # type: ignore[assignment]
+    if extractor.extractor.type == "openai":
         engine = engines.get_engine(settings.database)
         ensure_schema(engine, migrate=settings.database.migrates_automatically)
     # Initialised as Dagster would: OPENAI_API_KEY is read from the environment here.
@@ -349,7 +342,7 @@ def evaluate_command(
         report = evaluate_export(
             labelled,
             export,
-            SlackResource.from_settings(settings.slack).message_filter,
+            resources["slack"].message_filter,  # type: ignore[attr-defined]
             pipeline.channel_policy,
             lambda inputs: live.extract_batch(inputs)[0],
             all_messages=all_messages,
@@ -406,7 +399,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "migrate-data":
             return migrate_data(args.source, args.target, args.replace)
-        settings = get_settings()
+        export_dotenv()  # EnvVar secrets of the resources resolve from .env too
+        settings = load_settings()
         if args.command == "digest":
             return digest(settings, args.channel, args.as_of, args.post)
         if args.command == "backup":

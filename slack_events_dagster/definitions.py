@@ -1,42 +1,80 @@
-"""`defs`: the code location. Settings enter here once and become resources."""
+"""`defs`: the code location. Settings enter here once and become assets, checks and resources.
+
+`build_definitions(settings)` reads nothing itself: tests and the CLI call it with the Settings they
+built. Only this module's `defs` (what `dagster dev`, the code server, `dagster job launch -m` and
+`dagster asset materialize -m` load) reads configuration: it first copies `.env` into os.environ
+(`export_dotenv`, never overriding), so the EnvVar secrets of the resources resolve here and in
+the runs launched from here, then loads Settings.
+"""
 
 import dagster as dg
 
-from slack_events_dagster.assets import ALL_ASSETS
-from slack_events_dagster.checks import ALL_CHECKS
+from slack_events_dagster.assets import build_assets
+from slack_events_dagster.checks import build_asset_checks
+from slack_events_dagster.domain.digest import lookback_hours
 from slack_events_dagster.jobs import build_hourly_schedule, slack_events_job
 from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.resources.slack import SlackResource
-from slack_events_dagster.sensors import rebuild_digests_job, rebuild_stale_digests
-from slack_events_dagster.settings import Settings, get_settings
+from slack_events_dagster.sensors import build_rebuild_stale_digests, rebuild_digests_job
+from slack_events_dagster.settings import Settings, export_dotenv, load_settings
+
+
+def _secret(name: str, value: object) -> dg.EnvVar | None:
+    """The secret as an EnvVar (resolved when the resource is used, never in run config), or
+    None when it is not set."""
+    return dg.EnvVar(name) if value else None
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
-    """Every resource the assets use, configured from one Settings object."""
-    database = DatabaseResource.from_settings(settings.database)
-    slack = SlackResource.from_settings(settings.slack)
+    """Every resource the assets use: each takes its settings sections as config, as they are,
+    and its secret as an EnvVar."""
+    database = DatabaseResource(
+        database=settings.database,
+        password=_secret("POSTGRES_PASSWORD", settings.postgres_password),
+    )
+    slack = SlackResource(
+        slack=settings.slack, bot_token=_secret("SLACK_BOT_TOKEN", settings.slack_bot_token)
+    )
     return {
         "database": database,
         "io_manager": SqlIOManager(database=database),
         "slack": slack,
-        "publisher": DigestPublisherResource.from_settings(settings, slack, database),
-        "extractor": ExtractorResource.from_settings(settings, database),
-        "pipeline": PipelineResource.from_settings(settings),
+        "publisher": DigestPublisherResource(
+            digest=settings.digest, slack=slack, database=database
+        ),
+        "extractor": ExtractorResource(
+            extractor=settings.extractor,
+            llm=settings.llm,
+            database=database,
+            api_key=_secret("OPENAI_API_KEY", settings.openai_api_key),
+        ),
+        "pipeline": PipelineResource(
+            processing=settings.processing,
+            scoring=settings.scoring,
+            channels=settings.channels,
+            digest=settings.digest,
+            deduplication=settings.deduplication,
+        ),
     }
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    """The whole code location for these settings."""
+    digest_hours = lookback_hours(
+        settings.digest.window_hours, settings.deduplication.lookback_days
+    )
     return dg.Definitions(
-        assets=ALL_ASSETS,
-        asset_checks=ALL_CHECKS,
+        assets=build_assets(settings),
+        asset_checks=build_asset_checks(digest_hours),
         jobs=[slack_events_job, rebuild_digests_job],
         schedules=[build_hourly_schedule(settings.schedule)],
-        sensors=[rebuild_stale_digests],
+        sensors=[build_rebuild_stale_digests(digest_hours)],
         resources=build_resources(settings),
     )
 
 
-defs = build_definitions(get_settings())
+export_dotenv()
+defs = build_definitions(load_settings())

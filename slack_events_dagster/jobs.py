@@ -7,12 +7,12 @@ from dagster._core.definitions.partitions.partitioned_schedule import (
     UnresolvedPartitionedAssetScheduleDefinition,
 )
 
-from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.assets import ASSET_NAMES
 from slack_events_dagster.settings import ScheduleSettings
 
 slack_events_job = dg.define_asset_job(
     "slack_events_job",
-    selection=dg.AssetSelection.assets(*ALL_ASSETS),
+    selection=dg.AssetSelection.assets(*ASSET_NAMES),
     description=(
         "Ingest, score, extract, digest and post one hour (or a range of hours in one run)."
     ),

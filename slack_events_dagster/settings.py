@@ -1,20 +1,43 @@
-"""One validated Settings object from config.yaml, then .env, then environment variables.
+"""One validated Settings object: pydantic-settings over config.yaml, `.env` and the environment.
 
-Precedence (lowest to highest): built-in defaults, the YAML file, `.env`, the process environment.
-Relative paths in the YAML file are resolved against the file's own folder, so a run started from
-any working directory (the webserver, `dagster job launch`, a code server) finds the same data.
+Precedence (lowest to highest): built-in defaults, the YAML file, `.env`, the process environment,
+keyword arguments. The environment variables are the seed's flat names (ENV_OVERRIDES, e.g.
+POSTGRES_HOST for database.postgres.host). Relative paths are resolved against the YAML file's own
+folder, so a run started from any working directory (the webserver, `dagster job launch`, a code
+server) finds the same data.
+
+Each section (DatabaseSettings, SlackSettings, ...) is a `dagster.Config`: the resources take their
+section as config as it is, so a key added here reaches them without being copied field by field.
+The three secrets (POSTGRES_PASSWORD, SLACK_BOT_TOKEN, OPENAI_API_KEY) are `SecretStr` fields of
+Settings itself, outside every section: resources get them as `dg.EnvVar`, never in run config.
+Reading settings never changes os.environ; the entry points call `export_dotenv()` once so that
+EnvVar secrets given only in `.env` resolve.
 """
 
 import os
 import re
-from functools import lru_cache
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import dagster as dg
 import yaml
-from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from dotenv import dotenv_values, load_dotenv
+from pydantic import (
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_ENV_VAR = "SLACK_EVENTS_CONFIG"
@@ -26,7 +49,9 @@ class SettingsError(ValueError):
     """The configuration cannot be used; the message names the key and the fix."""
 
 
-class _Section(BaseModel):
+class _Section(dg.Config):
+    """A settings section: resource config as it is (frozen; unknown keys are errors)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -35,15 +60,35 @@ class PostgresSettings(_Section):
     port: int = Field(default=5432, ge=1, le=65535)
     database: str = "slack_events"
     user: str = "postgres"
-    password: SecretStr | None = None
     min_connections: int = Field(default=1, ge=0)
     max_connections: int = Field(default=5, ge=1)
     connect_timeout_seconds: int = Field(default=5, ge=1)
+    # Not a config field: set in-process by with_password, so it never enters run config.
+    _password: SecretStr | None = PrivateAttr(default=None)
+
+    @property
+    def password(self) -> SecretStr | None:
+        return self._password
+
+    def with_password(self, password: SecretStr | str | None) -> Self:
+        """A copy that connects with this password (POSTGRES_PASSWORD)."""
+        copy = self.model_copy()
+        copy._password = SecretStr(password) if isinstance(password, str) else password
+        return copy
+
+    @model_validator(mode="after")
+    def _pool_fits(self) -> Self:
+        if self.min_connections > self.max_connections:
+            raise ValueError(
+                f"min_connections ({self.min_connections}) is greater than max_connections "
+                f"({self.max_connections}): lower the one or raise the other"
+            )
+        return self
 
 
 class DatabaseSettings(_Section):
     type: Literal["sqlite", "postgres"] = "sqlite"
-    path: Path = Path("data/slack_events.db")
+    path: str = "data/slack_events.db"  # absolute once loaded (relative to the config file)
     postgres: PostgresSettings = PostgresSettings()
     auto_migrate: bool | None = None  # None: yes for SQLite, no for PostgreSQL
 
@@ -51,10 +96,14 @@ class DatabaseSettings(_Section):
     def migrates_automatically(self) -> bool:
         return self.auto_migrate if self.auto_migrate is not None else self.type == "sqlite"
 
+    def with_password(self, password: SecretStr | str | None) -> Self:
+        """A copy whose PostgreSQL connection uses this password."""
+        return self.model_copy(update={"postgres": self.postgres.with_password(password)})
+
 
 class SlackSettings(_Section):
     source: Literal["export", "api"] = "export"
-    export_path: Path = Path("sample_data/slack_export")
+    export_path: str = "sample_data/slack_export"  # absolute once loaded
     channels: list[str] = []  # ids or names (with or without '#'); empty means every channel
     include_bots: bool = True
     ignored_subtypes: list[str] = [
@@ -86,7 +135,6 @@ class SlackSettings(_Section):
     workspace_url: str | None = None  # e.g. https://acme.slack.com, for permalinks in exports
     # Export mode: no export file is read beyond this many MiB (a zip bomb's day file is refused).
     max_export_file_mb: int = Field(default=256, ge=1, le=65_536)
-    bot_token_set: bool = False  # the token itself never enters Settings: EnvVar resolves it
 
 
 class ChannelSettings(_Section):
@@ -97,6 +145,11 @@ class ChannelSettings(_Section):
     timezone: str | None = None
     trusted_bots: list[str] = []
     keyword_weights: dict[str, float] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return _check_zone(value) if value else value
 
 
 class ScoringSettings(_Section):
@@ -152,7 +205,6 @@ class LLMSettings(_Section):
     max_input_chars: int = Field(default=4000, ge=100, le=200_000)  # longer messages are cut
     # Sent as max_completion_tokens: bounds each call's worst-case cost, reserved in the budget.
     max_output_tokens: int = Field(default=2048, ge=256, le=100_000)
-    api_key_set: bool = False  # the key itself never enters Settings: EnvVar resolves it
 
     @field_validator("model")
     @classmethod
@@ -235,7 +287,7 @@ class DeduplicationSettings(_Section):
 
 
 class PartitionSettings(_Section):
-    start: str = "2026-11-01-00:00"
+    start: str = "2026-11-18-00:00"  # the sample export's first day
 
     @field_validator("start")
     @classmethod
@@ -255,33 +307,6 @@ class ScheduleSettings(_Section):
     # The hourly schedule's runs are failed by run monitoring after this long (a dead worker is
     # only caught this way); 0 = no limit. Three hours leaves a rate-limited Slack run room.
     max_runtime_seconds: int = Field(default=3 * 3600, ge=0)
-
-
-class Settings(_Section):
-    database: DatabaseSettings = DatabaseSettings()
-    slack: SlackSettings = SlackSettings()
-    partitions: PartitionSettings = PartitionSettings()
-    schedule: ScheduleSettings = ScheduleSettings()
-    processing: ProcessingSettings = ProcessingSettings()
-    scoring: ScoringSettings = ScoringSettings()
-    channels: list[ChannelSettings] = []
-    extractor: ExtractorSettings = ExtractorSettings()
-    llm: LLMSettings = LLMSettings()
-    deduplication: DeduplicationSettings = DeduplicationSettings()
-    digest: DigestSettings = DigestSettings()
-    config_path: Path | None = None
-
-    @property
-    def database_type(self) -> str:
-        return self.database.type
-
-    def channel(self, channel_id: str, channel_name: str) -> ChannelSettings | None:
-        """The override block for a channel, by id or by name ('#' optional)."""
-        for channel in self.channels:
-            key = channel.name.lstrip("#")
-            if key in (channel_id, channel_name):
-                return channel
-        return None
 
 
 # Environment variable -> dotted key in Settings. Secrets are handled separately.
@@ -325,6 +350,13 @@ ENV_OVERRIDES: dict[str, str] = {
     "DIGEST_TIMEZONE": "digest.timezone",
     "DIGEST_PUBLISH": "digest.publish",
 }
+
+# The secrets: environment variable -> the Settings field (never read from the config file).
+SECRET_VARIABLES: dict[str, str] = {
+    "POSTGRES_PASSWORD": "postgres_password",
+    "SLACK_BOT_TOKEN": "slack_bot_token",
+    "OPENAI_API_KEY": "openai_api_key",
+}
 SECRET_WORDS = {"password", "passwd", "pwd", "pass", "token", "secret", "key", "credentials"}
 SECRET_KEYS_IN_FILE = {
     ("database", "postgres", "password"),
@@ -343,7 +375,7 @@ def _check_zone(value: str) -> str:
     return value
 
 
-def find_config_file(environ: dict[str, str]) -> Path | None:
+def find_config_file(environ: Mapping[str, str]) -> Path | None:
     """SLACK_EVENTS_CONFIG, else ./config.yaml, else the project's own config.yaml."""
     if named := environ.get(CONFIG_ENV_VAR):
         path = Path(named).expanduser()
@@ -398,14 +430,178 @@ def _env_value(dotted: str, raw: str) -> Any:
     return raw
 
 
-def _resolve_paths(settings: Settings, base: Path) -> Settings:
-    def absolute(path: Path) -> Path:
-        path = path.expanduser()
-        return path if path.is_absolute() else (base / path).resolve()
+@dataclass(frozen=True)
+class SettingsInputs:
+    """What Settings are read from: variables (the process's), `.env`'s, and the YAML file."""
 
-    settings.database.path = absolute(settings.database.path)
-    settings.slack.export_path = absolute(settings.slack.export_path)
-    return settings
+    environ: Mapping[str, str]
+    dotenv: Mapping[str, str]
+    config_path: Path | None
+
+    @classmethod
+    def read(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+    ) -> "SettingsInputs":
+        """`environ` defaults to os.environ, `dotenv_path` to ./.env; the config file is
+        SLACK_EVENTS_CONFIG (from either), else ./config.yaml, else the project's."""
+        process_env = dict(os.environ if environ is None else environ)
+        dotenv_file = dotenv_path or Path.cwd() / ".env"
+        values = dotenv_values(dotenv_file) if dotenv_file.is_file() else {}
+        from_dotenv = {key: value for key, value in values.items() if value is not None}
+        return cls(process_env, from_dotenv, find_config_file({**from_dotenv, **process_env}))
+
+    def origins(self) -> dict[str, str]:
+        """Dotted key -> the variable that set it, for error messages."""
+        merged = {**self.dotenv, **self.environ}
+        found = {
+            dotted: f"environment variable {name}"
+            for name, dotted in ENV_OVERRIDES.items()
+            if merged.get(name, "") != ""
+        }
+        return found | {
+            field: f"environment variable {name}" for name, field in SECRET_VARIABLES.items()
+        }
+
+
+_INPUTS: ContextVar[SettingsInputs | None] = ContextVar("settings_inputs", default=None)
+
+
+class VariablesSource(PydanticBaseSettingsSource):
+    """The seed's flat variable names (ENV_OVERRIDES, SECRET_VARIABLES) as nested settings."""
+
+    def __init__(self, settings_cls: type[BaseSettings], variables: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.variables = variables
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ builds the whole mapping at once
+
+    def __call__(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for name, dotted in ENV_OVERRIDES.items():
+            if self.variables.get(name, "") != "":
+                _set_dotted(data, dotted, _env_value(dotted, self.variables[name]))
+        for name, field in SECRET_VARIABLES.items():
+            if self.variables.get(name, "") != "":
+                data[field] = self.variables[name]
+        return data
+
+
+class YamlFileSource(PydanticBaseSettingsSource):
+    """config.yaml, refused with the fix when it holds a secret; records its own path."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {**(_read_yaml(self.path) if self.path else {}), "config_path": self.path}
+
+
+class Settings(BaseSettings):
+    """Every setting; build it with load_settings() (or Settings() for os.environ and ./.env)."""
+
+    model_config = SettingsConfigDict(extra="forbid")
+
+    database: DatabaseSettings = DatabaseSettings()
+    slack: SlackSettings = SlackSettings()
+    partitions: PartitionSettings = PartitionSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    processing: ProcessingSettings = ProcessingSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    channels: list[ChannelSettings] = []
+    extractor: ExtractorSettings = ExtractorSettings()
+    llm: LLMSettings = LLMSettings()
+    deduplication: DeduplicationSettings = DeduplicationSettings()
+    digest: DigestSettings = DigestSettings()
+    config_path: Path | None = None
+    # Secrets, from the environment or .env only (resources read them through dg.EnvVar).
+    postgres_password: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        inputs = _INPUTS.get() or SettingsInputs.read()
+        return (
+            init_settings,
+            VariablesSource(settings_cls, inputs.environ),
+            VariablesSource(settings_cls, inputs.dotenv),
+            YamlFileSource(settings_cls, inputs.config_path),
+        )
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self) -> Self:
+        if self.slack.source == "api" and not self.slack_bot_token:
+            raise ValueError(
+                "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
+            )
+        if self.digest.publish and not self.slack_bot_token:
+            raise ValueError(
+                "digest.publish is true but SLACK_BOT_TOKEN is not set: the bot needs it (with "
+                "the chat:write scope) to post digests"
+            )
+        if self.digest.publish:
+            unnamed = [t.channel for t in self.digest.targets if not CHANNEL_ID.match(t.channel)]
+            if not self.digest.targets or unnamed:
+                raise ValueError(
+                    "digest.publish is true but digest.targets does not give a Slack channel id "
+                    f"for every target ({unnamed or 'no targets'}): use ids like C0123ABCD"
+                )
+        if self.extractor.type == "openai" and not self.openai_api_key:
+            raise ValueError(
+                "extractor.type is 'openai' but OPENAI_API_KEY is not set: export it or put it "
+                "in .env (for a local OpenAI-compatible server any non-empty value works)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _paths_next_to_the_config_file(self) -> Self:
+        """Relative paths are relative to the config file's folder (else the working one); the
+        database section also carries the PostgreSQL password, in-process only."""
+        base = self.config_path.parent if self.config_path else Path.cwd()
+
+        def absolute(path: str) -> str:
+            expanded = Path(path).expanduser()
+            return str(expanded if expanded.is_absolute() else (base / expanded).resolve())
+
+        self.database = self.database.model_copy(
+            update={"path": absolute(self.database.path)}
+        ).with_password(self.postgres_password)
+        self.slack = self.slack.model_copy(update={"export_path": absolute(self.slack.export_path)})
+        return self
+
+    @property
+    def database_type(self) -> str:
+        return self.database.type
+
+    def channel(self, channel_id: str, channel_name: str) -> ChannelSettings | None:
+        """The override block for a channel, by id or by name ('#' optional)."""
+        for channel in self.channels:
+            key = channel.name.lstrip("#")
+            if key in (channel_id, channel_name):
+                return channel
+        return None
+
+
+@contextmanager
+def settings_inputs(inputs: SettingsInputs) -> Iterator[None]:
+    """Settings() built inside this block read `inputs` instead of os.environ and ./.env."""
+    token = _INPUTS.set(inputs)
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
 
 
 def looks_secret(dotted: str) -> bool:
@@ -428,87 +624,33 @@ def _describe(error: ValidationError, origins: dict[str, str]) -> str:
     lines = []
     for item in error.errors():
         dotted = ".".join(str(part) for part in item["loc"])
-        origin = origins.get(dotted, "config file")
-        shown = _shown_value(dotted, item.get("input"), item["msg"])
-        lines.append(f"  {dotted}: {item['msg']}{shown} [from {origin}]")
+        message = item["msg"].removeprefix("Value error, ")
+        if not dotted:  # a rule across sections: its message names the keys
+            lines.append(f"  {message}")
+            continue
+        inside = sorted({where for key, where in origins.items() if key.startswith(f"{dotted}.")})
+        origin = origins.get(dotted) or ", ".join(inside) or "config file"
+        shown = _shown_value(dotted, item.get("input"), message)
+        lines.append(f"  {dotted}: {message}{shown} [from {origin}]")
     return "Invalid configuration:\n" + "\n".join(lines)
 
 
 def load_settings(
-    environ: dict[str, str] | None = None, dotenv_path: Path | None = None
+    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
 ) -> Settings:
-    """Build Settings from the config file, `.env` and `environ` (defaults to os.environ)."""
-    process_env = dict(os.environ if environ is None else environ)
-    dotenv_file = dotenv_path or Path.cwd() / ".env"
-    from_dotenv = {
-        key: value
-        for key, value in (dotenv_values(dotenv_file) if dotenv_file.is_file() else {}).items()
-        if value is not None
-    }
-    env = {**from_dotenv, **process_env}
-
-    config_path = find_config_file(env)
-    data: dict[str, Any] = _read_yaml(config_path) if config_path else {}
-    origins: dict[str, str] = {}
-    for name, dotted in ENV_OVERRIDES.items():
-        if env.get(name, "") != "":
-            _set_dotted(data, dotted, _env_value(dotted, env[name]))
-            origins[dotted] = f"environment variable {name}"
-    if env.get("POSTGRES_PASSWORD"):
-        _set_dotted(data, "database.postgres.password", env["POSTGRES_PASSWORD"])
-    _set_dotted(data, "slack.bot_token_set", bool(env.get("SLACK_BOT_TOKEN")))
-    _set_dotted(data, "llm.api_key_set", bool(env.get("OPENAI_API_KEY")))
-    data["config_path"] = config_path
-
+    """Settings from the config file, `.env` and `environ` (defaults to os.environ), or a
+    SettingsError naming each bad key, where it came from and the fix (never a secret)."""
+    inputs = SettingsInputs.read(environ, dotenv_path)
     try:
-        settings = Settings.model_validate(data)
+        with settings_inputs(inputs):
+            return Settings()
     except ValidationError as error:
-        where = f" ({config_path})" if config_path else ""
-        raise SettingsError(_describe(error, origins) + where) from None
-    _validate_cross_fields(settings)
-    return _resolve_paths(settings, config_path.parent if config_path else Path.cwd())
+        where = f" ({inputs.config_path})" if inputs.config_path else ""
+        raise SettingsError(_describe(error, inputs.origins()) + where) from None
 
 
-def _validate_cross_fields(settings: Settings) -> None:
-    pg = settings.database.postgres
-    if pg.min_connections > pg.max_connections:
-        raise SettingsError(
-            "Invalid configuration: database.postgres.min_connections "
-            f"({pg.min_connections}) is greater than max_connections ({pg.max_connections})"
-        )
-    if settings.slack.source == "api" and not settings.slack.bot_token_set:
-        raise SettingsError(
-            "slack.source is 'api' but SLACK_BOT_TOKEN is not set: export it or put it in .env"
-        )
-    if settings.digest.publish and not settings.slack.bot_token_set:
-        raise SettingsError(
-            "digest.publish is true but SLACK_BOT_TOKEN is not set: the bot needs it (with the "
-            "chat:write scope) to post digests"
-        )
-    if settings.digest.publish:
-        unnamed = [t.channel for t in settings.digest.targets if not CHANNEL_ID.match(t.channel)]
-        if not settings.digest.targets or unnamed:
-            raise SettingsError(
-                "digest.publish is true but digest.targets does not give a Slack channel id for "
-                f"every target ({unnamed or 'no targets'}): use ids like C0123ABCD"
-            )
-    if settings.extractor.type == "openai" and not settings.llm.api_key_set:
-        raise SettingsError(
-            "extractor.type is 'openai' but OPENAI_API_KEY is not set: export it or put it in "
-            ".env (for a local OpenAI-compatible server any non-empty value works)"
-        )
-    for channel in settings.channels:
-        if channel.timezone:
-            try:
-                _check_zone(channel.timezone)
-            except ValueError as error:
-                raise SettingsError(f"channels[{channel.name}].timezone: {error}") from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide Settings. Also loads `.env` into os.environ so EnvVar secrets resolve."""
-    from dotenv import load_dotenv
-
-    load_dotenv(Path.cwd() / ".env", override=False)
-    return load_settings()
+def export_dotenv(dotenv_path: Path | None = None) -> None:
+    """Copy `.env` (default ./.env) into os.environ, never overriding a set variable, so that
+    dg.EnvVar secrets given only there resolve in this process and the runs it launches. Called
+    once by each entry point (definitions.py's `defs`, the CLI); reading Settings never does."""
+    load_dotenv(dotenv_path or Path.cwd() / ".env", override=False)

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import select
 
-from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.assets import build_assets
 from slack_events_dagster.definitions import build_resources
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.engine import get_engine
@@ -22,18 +22,18 @@ def materialize_range(
     instance: dg.DagsterInstance | None = None,
     resources: Mapping[str, Any] | None = None,
     raise_on_error: bool = True,
-    assets: Sequence[dg.AssetsDefinition] = ALL_ASSETS,
+    assets: Sequence[dg.AssetsDefinition] | None = None,
     selection: Sequence[str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Every asset (or `selection`) for one hour or a range of hours, in one run, as a backfill
-    would."""
+    """Every asset built from `settings` (or `assets`, or a `selection`) for one hour or a range
+    of hours, in one run, as a backfill would."""
     tags = (
         {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         if last
         else {}
     )
     return dg.materialize(
-        assets,
+        build_assets(settings) if assets is None else assets,
         selection=selection,
         resources={**build_resources(settings), **(resources or {})},
         partition_key=None if last else first,

@@ -6,31 +6,33 @@ from typing import Any
 import dagster as dg
 from sqlalchemy import delete, update
 
-from slack_events_dagster.assets import ALL_ASSETS
 from slack_events_dagster.checks import (
-    ALL_CHECKS,
     HOUR_KEY,
     digest_lines_are_distinct_clusters,
     digests_exist_for_every_materialised_hour,
-    digests_match_the_events_now_stored,
     events_have_valid_category_and_date,
 )
 from slack_events_dagster.definitions import build_definitions, build_resources
-from slack_events_dagster.sensors import rebuild_stale_digests
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage import schema
 from slack_events_dagster_tests.helpers import table_rows
 
 
+def _checks(settings: Settings) -> list[dg.AssetChecksDefinition]:
+    return list(build_definitions(settings).asset_checks or [])  # type: ignore[arg-type]
+
+
 def _run_with_checks(
+    settings: Settings,
     resources: Mapping[str, Any],
     instance: dg.DagsterInstance,
     first: str,
     last: str,
 ) -> dg.ExecuteInProcessResult:
     """One single-run range of every asset and every asset check, as a backfill would run."""
+    defs = build_definitions(settings)
     return dg.materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        [*(defs.assets or []), *(defs.asset_checks or [])],  # type: ignore[list-item]
         resources=resources,
         instance=instance,
         tags={
@@ -43,9 +45,13 @@ def _run_with_checks(
 def test_checks_pass_on_a_real_run_and_catch_corruption(sqlite_settings: Settings) -> None:
     resources = build_resources(sqlite_settings)
     with dg.instance_for_test() as instance:
-        result = _run_with_checks(resources, instance, "2026-11-23-08:00", "2026-11-23-12:00")
+        result = _run_with_checks(
+            sqlite_settings, resources, instance, "2026-11-23-08:00", "2026-11-23-12:00"
+        )
         evaluations = result.get_asset_check_evaluations()
-        assert {e.check_name for e in evaluations} == {c.check_key.name for c in ALL_CHECKS}
+        assert {e.check_name for e in evaluations} == {
+            c.check_key.name for c in _checks(sqlite_settings)
+        }
         assert all(e.passed for e in evaluations)
 
         database = resources["database"]
@@ -85,7 +91,7 @@ def _staleness(result: dg.ExecuteInProcessResult) -> dg.AssetCheckEvaluation:
     (evaluation,) = [
         e
         for e in result.get_asset_check_evaluations()
-        if e.check_name == digests_match_the_events_now_stored.check_key.name
+        if e.check_name == "digests_match_the_events_now_stored"
     ]
     return evaluation
 
@@ -98,13 +104,13 @@ def test_an_earlier_range_materialised_later_makes_the_later_digests_warn_until_
     and the rebuild the sensor requests makes it pass."""
     resources = build_resources(any_settings)
     with dg.instance_for_test() as instance:
-        later = _run_with_checks(resources, instance, *LATER)
+        later = _run_with_checks(any_settings, resources, instance, *LATER)
         assert _staleness(later).passed
         before = {
             row["partition_hour"]: row["markdown"] for row in table_rows(any_settings, "digests")
         }
 
-        earlier = _run_with_checks(resources, instance, *EARLIER)
+        earlier = _run_with_checks(any_settings, resources, instance, *EARLIER)
         assert earlier.success  # the run itself is green: the check is what tells
         stale = _staleness(earlier)
         assert not stale.passed
@@ -120,6 +126,9 @@ def test_an_earlier_range_materialised_later_makes_the_later_digests_warn_until_
 
         # The sensor (off by default) asks for that rebuild: one run for the range.
         database = {"database": resources["database"]}
+        rebuild_stale_digests = build_definitions(any_settings).resolve_sensor_def(
+            "rebuild_stale_digests"
+        )
         with dg.build_sensor_context(instance=instance, resources=database) as sensor_context:
             (request,) = rebuild_stale_digests(sensor_context).run_requests
         assert request.tags["dagster/asset_partition_range_start"] == first

@@ -5,7 +5,11 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from slack_events_dagster.definitions import defs
-from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.partitions import hourly_partitions
+from slack_events_dagster.settings import PartitionSettings
+
+# config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
+HOURLY = hourly_partitions(PartitionSettings())
 
 ASSET_NAMES = ["raw_slack_messages", "event_candidates", "events", "digests", "digest_posts"]
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import PROJECT_ROOT
-from slack_events_dagster_tests.conftest import make_settings
+from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
 
 PARTITION = "2026-11-20-13:00"
@@ -91,3 +92,22 @@ def test_job_launch_in_api_mode_ingests_what_export_mode_does(
     api_rows = table_rows(make_settings(tmp_path), "raw_slack_messages")
     assert len(api_rows) > 5
     assert api_rows == table_rows(export, "raw_slack_messages")
+
+
+@pytest.mark.slow
+def test_job_launch_finds_a_token_given_only_in_dotenv(
+    tmp_path: Path, slack_emulator: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading settings leaves the environment alone; the code location copies ./.env into its
+    process once, so the run it launches resolves EnvVar("SLACK_BOT_TOKEN") from there."""
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    (tmp_path / ".env").write_text(f"SLACK_BOT_TOKEN={SLACK_TEST_TOKEN}\n", encoding="utf-8")
+    launched, home = _launch(
+        tmp_path,
+        SLACK_SOURCE="api",
+        SLACK_API_BASE_URL=slack_emulator.base_url,
+        SLACK_RETRY_BACKOFF_SECONDS="0.05",
+    )
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    _finished_run(home, launched.stderr)
+    assert table_rows(make_settings(tmp_path), "raw_slack_messages")

@@ -1,11 +1,19 @@
 """config.yaml + .env + environment -> one validated Settings object."""
 
+import os
 from pathlib import Path
 
 import pytest
 
 from slack_events_dagster.resources.slack import SlackResource
-from slack_events_dagster.settings import SettingsError, load_settings
+from slack_events_dagster.settings import (
+    DigestSettings,
+    Settings,
+    SettingsError,
+    SettingsInputs,
+    load_settings,
+    settings_inputs,
+)
 
 
 def _load(tmp_path: Path, yaml_text: str | None = None, dotenv: str = "", **env: str):
@@ -34,7 +42,7 @@ def test_seed_postgres_shape_works_verbatim(tmp_path: Path) -> None:
 def test_seed_sqlite_shape_resolves_paths_next_to_the_config(tmp_path: Path) -> None:
     settings = _load(tmp_path, "database:\n  type: sqlite\n  path: data/slack_events.db\n")
     assert settings.database_type == "sqlite"
-    assert settings.database.path == tmp_path / "data" / "slack_events.db"
+    assert settings.database.path == str(tmp_path / "data" / "slack_events.db")
     assert settings.database.migrates_automatically
 
 
@@ -64,9 +72,9 @@ def test_environment_beats_dotenv_beats_the_file(tmp_path: Path) -> None:
     )
     assert pg.password is not None and pg.password.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings)
-    assert settings.slack.export_path == Path("/data/export.zip")
+    assert settings.slack.export_path == "/data/export.zip"
     assert settings.slack.channels == ["#releases", "C0A1ENG0001"]
-    assert settings.database.path == Path("/abs/x.db")
+    assert settings.database.path == "/abs/x.db"
 
 
 @pytest.mark.parametrize(
@@ -134,6 +142,45 @@ def test_a_validator_message_that_quotes_the_value_is_not_followed_by_it_again(
 def test_the_export_file_size_limit_is_a_slack_setting(tmp_path: Path) -> None:
     assert _load(tmp_path, "{}\n").slack.max_export_file_mb == 256
     settings = _load(tmp_path, "{}\n", SLACK_MAX_EXPORT_FILE_MB="1024")
-    assert SlackResource.from_settings(settings.slack).max_export_file_mb == 1024
+    assert SlackResource(slack=settings.slack).slack.max_export_file_mb == 1024
     with pytest.raises(SettingsError, match=r"slack\.max_export_file_mb"):
         _load(tmp_path, "{}\n", SLACK_MAX_EXPORT_FILE_MB="0")
+
+
+def test_reading_settings_leaves_the_process_environment_alone(tmp_path: Path) -> None:
+    before = dict(os.environ)
+    settings = _load(
+        tmp_path,
+        "{}\n",
+        dotenv="SLACK_BOT_TOKEN=xoxb-dotenv\nOPENAI_API_KEY=sk-dotenv\nPOSTGRES_PASSWORD=pw\n",
+        EXTRACTOR="openai",
+    )
+    assert dict(os.environ) == before
+    secrets = (settings.slack_bot_token, settings.openai_api_key, settings.postgres_password)
+    assert [secret.get_secret_value() for secret in secrets if secret] == [
+        "xoxb-dotenv",
+        "sk-dotenv",
+        "pw",
+    ]
+    assert "xoxb-dotenv" not in repr(settings) and "sk-dotenv" not in str(settings.model_dump())
+
+
+def test_keyword_arguments_beat_every_source(tmp_path: Path) -> None:
+    """Settings is a pydantic-settings BaseSettings: init kwargs > variables > .env > YAML."""
+    config = tmp_path / "config.yaml"
+    config.write_text("digest:\n  window_hours: 12\n", encoding="utf-8")
+    environ = {"SLACK_EVENTS_CONFIG": str(config), "DIGEST_TIMEZONE": "Asia/Tokyo"}
+    with settings_inputs(SettingsInputs.read(environ, tmp_path / "no.env")):
+        settings = Settings(digest=DigestSettings(window_hours=6))
+    assert settings.digest.window_hours == 6  # not the file's 12
+    assert settings.config_path == config
+
+
+def test_cross_section_rules_name_the_keys_and_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as error:
+        _load(tmp_path, "{}\n", POSTGRES_MIN_CONNECTIONS="9", POSTGRES_MAX_CONNECTIONS="2")
+    assert "min_connections (9) is greater than max_connections (2)" in str(error.value)
+    with pytest.raises(SettingsError, match="OPENAI_API_KEY is not set"):
+        _load(tmp_path, "{}\n", EXTRACTOR="openai")
+    with pytest.raises(SettingsError, match=r"channels\.0\.timezone.*unknown time zone"):
+        _load(tmp_path, "channels:\n  - name: x\n    timezone: Mars/Base\n")

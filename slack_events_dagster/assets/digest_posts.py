@@ -5,7 +5,7 @@ from collections import Counter
 import dagster as dg
 
 from slack_events_dagster.domain.digest import notification_text_of_blocks
-from slack_events_dagster.partitions import HOURLY, partition_keys
+from slack_events_dagster.partitions import partition_keys
 from slack_events_dagster.resources.database import PartitionRows, frame_records
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource
@@ -18,12 +18,15 @@ DIGEST_POSTS_RETRY = dg.RetryPolicy(
 )
 
 
-def build_digest_posts(retry_policy: dg.RetryPolicy = DIGEST_POSTS_RETRY) -> dg.AssetsDefinition:
-    """The `digest_posts` asset with this retry policy (tests pass one without delays)."""
+def build_digest_posts(
+    partitions_def: dg.PartitionsDefinition[str], retry_policy: dg.RetryPolicy = DIGEST_POSTS_RETRY
+) -> dg.AssetsDefinition:
+    """The `digest_posts` asset over these partitions with this retry policy (tests pass one
+    without delays)."""
 
     @dg.asset(
         name="digest_posts",
-        partitions_def=HOURLY,
+        partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="publish",
         # Shares the cap on Slack API steps: `dagster instance concurrency set slack_api 1`
@@ -68,6 +71,3 @@ def build_digest_posts(retry_policy: dg.RetryPolicy = DIGEST_POSTS_RETRY) -> dg.
         )
 
     return digest_posts
-
-
-digest_posts = build_digest_posts()

@@ -11,42 +11,20 @@ from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
 from slack_events_dagster.domain.digest import (
     entries_as_json,
     hourly_digest,
-    lookback_hours,
     render_blocks,
     render_markdown,
 )
 from slack_events_dagster.domain.staleness import events_in_lookback
-from slack_events_dagster.partitions import HOURLY, HOURLY_TABLE_ASSET, partition_keys
+from slack_events_dagster.partitions import hour_window, hourly_table_asset, partition_keys
 from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.settings import get_settings
 from slack_events_dagster.storage.schema import digests as table
 
-# The look-backs are part of the asset graph (the partition mapping), so they are fixed at load
-# time: a digest shows events announced in its window, merged with earlier announcements of the
-# same events up to `deduplication.lookback_days` back (so a moved date shows as moved).
-WINDOW_HOURS = get_settings().digest.window_hours
-LOOKBACK_HOURS = lookback_hours(WINDOW_HOURS, get_settings().deduplication.lookback_days)
 CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time
 # Per digest partition, the events its look-back window held when it was built (checks.py).
 EVENTS_IN_LOOKBACK = "events_in_lookback"
 
 
-@dg.asset(
-    **HOURLY_TABLE_ASSET,
-    ins={
-        "events": dg.AssetIn(
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-(LOOKBACK_HOURS - 1),
-                end_offset=0,
-                allow_nonexistent_upstream_partitions=True,
-            )
-        )
-    },
-    group_name="publish",
-    kinds={"sql"},
-    code_version="3",
-)
 def digests(
     context: dg.AssetExecutionContext,
     events: PartitionRows,
@@ -57,10 +35,11 @@ def digests(
     category, as Markdown and Slack Block Kit (digest_posts posts them). An empty window gives
     an explicit 'no events' digest. Events are read a day at a time as the hours advance, and
     only new pairs of events are compared (MergeGraph), so a long range stays cheap."""
-    window, lookback = timedelta(hours=WINDOW_HOURS), timedelta(hours=LOOKBACK_HOURS)
+    window = timedelta(hours=pipeline.digest.window_hours)
+    lookback = timedelta(hours=pipeline.digest_lookback_hours)
     graph = MergeGraph(pipeline.dedup_rules)
     targets = [(target, pipeline.digest_options(target)) for target in pipeline.digest_targets]
-    hours = [HOURLY.time_window_for_partition_key(key) for key in partition_keys(context)]
+    hours = [hour_window(key) for key in partition_keys(context)]
     rows, markdown, loaded = [], "", 0
     events_per_hour: Counter[datetime] = Counter()
     read_until = hours[0].end - lookback if hours else None
@@ -105,3 +84,28 @@ def digests(
         }
     )
     return frame
+
+
+def build_digests(
+    partitions_def: dg.PartitionsDefinition[str], lookback_hours: int
+) -> dg.AssetsDefinition:
+    """The `digests` asset over these partitions. Its input reaches `lookback_hours` back
+    (PipelineResource.digest_lookback_hours of the same settings): the look-back is part of the
+    asset graph (the partition mapping), so it is fixed when the definitions are built. A digest
+    shows the events announced in its window, merged with earlier announcements of the same
+    events up to `deduplication.lookback_days` back (so a moved date shows as moved)."""
+    return dg.asset(
+        **hourly_table_asset(partitions_def),
+        ins={
+            "events": dg.AssetIn(
+                partition_mapping=dg.TimeWindowPartitionMapping(
+                    start_offset=-(lookback_hours - 1),
+                    end_offset=0,
+                    allow_nonexistent_upstream_partitions=True,
+                )
+            )
+        },
+        group_name="publish",
+        kinds={"sql"},
+        code_version="3",
+    )(digests)

@@ -8,7 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.domain.candidates import candidate_row, parent_context
-from slack_events_dagster.partitions import HOURLY_TABLE_ASSET, partition_window
+from slack_events_dagster.partitions import hourly_table_asset, partition_window
 from slack_events_dagster.resources.database import (
     FrameStream,
     PartitionRows,
@@ -16,33 +16,20 @@ from slack_events_dagster.resources.database import (
     rows_to_frame,
 )
 from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.settings import get_settings
+from slack_events_dagster.settings import SlackSettings
 from slack_events_dagster.storage.schema import event_candidates as table
 
-# A thread reply is read with its parent, which may have been posted up to the thread window
-# earlier (API mode ingests replies to parents that old): the input covers those hours too (the
-# partition mapping puts the dependency in the asset graph, so a backfill ingests them first), and
-# only the run's own hours are scored. A 90-day mapping (2,160 upstream hours) costs Dagster no
-# measurable planning time over a 7-day one: it is resolved as one time window, not key by key.
-_SLACK = get_settings().slack
-THREAD_LOOKBACK_HOURS = max(_SLACK.thread_lookback_days, _SLACK.thread_window_days) * 24
+
+def thread_lookback_hours(slack: SlackSettings) -> int:
+    """How far back a thread reply's parent may have been posted: the thread window (API mode
+    ingests replies to parents that old). The input covers those hours too (the partition
+    mapping puts the dependency in the asset graph, so a backfill ingests them first), and only
+    the run's own hours are scored. A 90-day mapping (2,160 upstream hours) costs Dagster no
+    measurable planning time over a 7-day one: it is resolved as one time window, not key by
+    key."""
+    return max(slack.thread_lookback_days, slack.thread_window_days) * 24
 
 
-@dg.asset(
-    **HOURLY_TABLE_ASSET,
-    ins={
-        "raw_slack_messages": dg.AssetIn(
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-THREAD_LOOKBACK_HOURS,
-                end_offset=0,
-                allow_nonexistent_upstream_partitions=True,
-            )
-        )
-    },
-    group_name="extract",
-    kinds={"python", "sql"},
-    code_version="3",
-)
 def event_candidates(
     context: dg.AssetExecutionContext,
     raw_slack_messages: PartitionRows,
@@ -100,6 +87,28 @@ def event_candidates(
         }
 
     return FrameStream(frames(), metadata)
+
+
+def build_event_candidates(
+    partitions_def: dg.PartitionsDefinition[str], thread_lookback_hours: int
+) -> dg.AssetsDefinition:
+    """The `event_candidates` asset over these partitions; its input reaches
+    `thread_lookback_hours` back, for the parents of thread replies."""
+    return dg.asset(
+        **hourly_table_asset(partitions_def),
+        ins={
+            "raw_slack_messages": dg.AssetIn(
+                partition_mapping=dg.TimeWindowPartitionMapping(
+                    start_offset=-thread_lookback_hours,
+                    end_offset=0,
+                    allow_nonexistent_upstream_partitions=True,
+                )
+            )
+        },
+        group_name="extract",
+        kinds={"python", "sql"},
+        code_version="3",
+    )(event_candidates)
 
 
 def _thread_parents(

@@ -11,21 +11,13 @@ from slack_events_dagster.domain.candidates import extraction_input
 from slack_events_dagster.domain.dedup import dedup_key, event_id
 from slack_events_dagster.domain.llm import PROMPT_VERSION
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
-from slack_events_dagster.partitions import HOURLY_TABLE_ASSET
+from slack_events_dagster.partitions import hourly_table_asset
 from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.extractor import ExtractionStats, ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.storage.schema import events as table
 
 
-@dg.asset(
-    **HOURLY_TABLE_ASSET,
-    group_name="extract",
-    # Caps concurrent LLM steps across runs: `dagster instance concurrency set llm 1`
-    pool="llm",
-    kinds={"python", "sql"},
-    code_version=f"4-prompt-{PROMPT_VERSION}",
-)
 def events(
     context: dg.AssetExecutionContext,
     event_candidates: PartitionRows,
@@ -102,6 +94,18 @@ def events(
     if warnings:
         context.add_output_metadata({"warning": " | ".join(warnings)})
     return frame
+
+
+def build_events(partitions_def: dg.PartitionsDefinition[str]) -> dg.AssetsDefinition:
+    """The `events` asset over these partitions."""
+    return dg.asset(
+        **hourly_table_asset(partitions_def),
+        group_name="extract",
+        # Caps concurrent LLM steps across runs: `dagster instance concurrency set llm 1`
+        pool="llm",
+        kinds={"python", "sql"},
+        code_version=f"4-prompt-{PROMPT_VERSION}",
+    )(events)
 
 
 def _event_rows(

@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.partitions import HOURLY_TABLE_ASSET, partition_window
+from slack_events_dagster.partitions import hourly_table_asset, partition_window
 from slack_events_dagster.resources.database import FrameStream, rows_to_frame
 from slack_events_dagster.resources.slack import FetchResult, SlackResource
 from slack_events_dagster.storage.schema import raw_slack_messages as table
@@ -14,14 +14,6 @@ from slack_events_dagster.storage.schema import raw_slack_messages as table
 FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long backfills
 
 
-@dg.asset(
-    **HOURLY_TABLE_ASSET,
-    group_name="ingest",
-    # Caps Slack API steps across all runs: `dagster instance concurrency set slack_api 1`
-    pool="slack_api",
-    kinds={"slack", "sql"},
-    code_version="1",
-)
 def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> FrameStream:
     """Top-level messages and thread replies with ts in the partition's hours, with author names,
     subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata;
@@ -59,7 +51,7 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
             "messages": counts["messages"],
             "thread_replies": counts["thread_replies"],
             "top_level": counts["messages"] - counts["thread_replies"],
-            "source": slack.source,
+            "source": slack.slack.source,
             "channels": dg.MetadataValue.json(found.channels),
             "files_read": found.files_read,
             "skipped": skipped.total,
@@ -68,7 +60,7 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
             "bad_messages_by_reason": dg.MetadataValue.json(dict(sorted(skipped.bad.items()))),
             "bad_message_examples": dg.MetadataValue.json(skipped.examples),
         }
-        if slack.source == "api":
+        if slack.slack.source == "api":
             api = found.api
             result |= {
                 "api_calls": api.api_calls,
@@ -87,6 +79,18 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
 
     # Replace only the channels read: narrowing slack.channels keeps the others' stored history.
     return FrameStream(frames(), metadata, replaces={"channel_id": found.channel_ids})
+
+
+def build_raw_slack_messages(partitions_def: dg.PartitionsDefinition[str]) -> dg.AssetsDefinition:
+    """The `raw_slack_messages` asset over these partitions."""
+    return dg.asset(
+        **hourly_table_asset(partitions_def),
+        group_name="ingest",
+        # Caps Slack API steps across all runs: `dagster instance concurrency set slack_api 1`
+        pool="slack_api",
+        kinds={"slack", "sql"},
+        code_version="1",
+    )(raw_slack_messages)
 
 
 def _regroup(batches: Iterable[list[dict[str, Any]]], size: int) -> Iterator[list[dict[str, Any]]]:

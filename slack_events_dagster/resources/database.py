@@ -7,16 +7,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import dagster as dg
 import pandas as pd
-from pydantic import PrivateAttr, SecretStr
 from sqlalchemy import Connection, Engine, Table, delete, select, text, tuple_
 from sqlalchemy.exc import OperationalError
 
-from slack_events_dagster.settings import DatabaseSettings, PostgresSettings
+from slack_events_dagster.settings import DatabaseSettings
 from slack_events_dagster.storage import engine as engines
 from slack_events_dagster.storage.bulk import DEFAULT_CHUNK_ROWS, FrameReader, FrameWriter
 from slack_events_dagster.storage.migrations import ensure_schema
@@ -34,74 +32,30 @@ RECONNECT_WAIT_SECONDS = 30.0
 
 
 class DatabaseResource(dg.ConfigurableResource):
-    """SQLite (embedded default) or PostgreSQL, as `database.type` in config.yaml says."""
+    """SQLite (embedded default) or PostgreSQL, as the `database` section of config.yaml says."""
 
-    type: Literal["sqlite", "postgres"] = "sqlite"
-    sqlite_path: str = "data/slack_events.db"
-    host: str = "localhost"
-    port: int = 5432
-    database: str = "slack_events"
-    user: str = "postgres"
-    password: str | None = None
-    min_connections: int = 1
-    max_connections: int = 5
-    connect_timeout_seconds: int = 5
-    auto_migrate: bool = True
-
-    _settings: DatabaseSettings | None = PrivateAttr(default=None)
-
-    @classmethod
-    def from_settings(cls, database: DatabaseSettings) -> "DatabaseResource":
-        """Resource config from Settings; the password stays an EnvVar, never a literal."""
-        pg = database.postgres
-        return cls(
-            type=database.type,
-            sqlite_path=str(database.path),
-            host=pg.host,
-            port=pg.port,
-            database=pg.database,
-            user=pg.user,
-            password=dg.EnvVar("POSTGRES_PASSWORD") if pg.password else None,
-            min_connections=pg.min_connections,
-            max_connections=pg.max_connections,
-            connect_timeout_seconds=pg.connect_timeout_seconds,
-            auto_migrate=database.migrates_automatically,
-        )
+    database: DatabaseSettings = DatabaseSettings()
+    password: str | None = None  # EnvVar("POSTGRES_PASSWORD"): never a literal in run config
 
     @property
-    def settings(self) -> DatabaseSettings:
-        if self._settings is None:
-            self._settings = DatabaseSettings(
-                type=self.type,
-                path=Path(self.sqlite_path),
-                auto_migrate=self.auto_migrate,
-                postgres=PostgresSettings(
-                    host=self.host,
-                    port=self.port,
-                    database=self.database,
-                    user=self.user,
-                    password=SecretStr(self.password) if self.password is not None else None,
-                    min_connections=self.min_connections,
-                    max_connections=self.max_connections,
-                    connect_timeout_seconds=self.connect_timeout_seconds,
-                ),
-            )
-        return self._settings
+    def connection_settings(self) -> DatabaseSettings:
+        """The section with the password added (in-process only, never part of run config)."""
+        return self.database.with_password(self.password)
 
     @property
     def description(self) -> str:
-        return engines.describe(self.settings)
+        return engines.describe(self.database)
 
     def get_engine(self) -> Engine:
         """The pooled engine, checked reachable and migrated once per process."""
-        engine = engines.get_engine(self.settings)
+        engine = engines.get_engine(self.connection_settings)
         key = str(engine.url)
         with _ready_lock:
             if key not in _ready:
                 try:
-                    ensure_schema(engine, migrate=self.auto_migrate)
+                    ensure_schema(engine, migrate=self.database.migrates_automatically)
                 except OperationalError as error:
-                    raise engines.unreachable_error(self.settings, error) from None
+                    raise engines.unreachable_error(self.database, error) from None
                 _ready.add(key)
         return engine
 
@@ -295,7 +249,7 @@ class SqlIOManager(dg.ConfigurableIOManager):
                 if attempt == 2 or (started[0] and isinstance(obj, FrameStream)):
                     retried = " (after one retry)" if attempt == 2 else ""
                     raise engines.connection_lost_error(
-                        self.database.settings, error, doing + retried
+                        self.database.database, error, doing + retried
                     ) from error
                 context.log.warning(
                     f"Connection to {self.database.description} dropped while {doing}: "
@@ -363,7 +317,7 @@ class SqlIOManager(dg.ConfigurableIOManager):
                 window,
                 empty=empty,
                 chunk_rows=self.chunk_rows,
-                database=self.database.settings,
+                database=self.database.database,
                 reconnect_wait_seconds=self.reconnect_wait_seconds,
             )
 

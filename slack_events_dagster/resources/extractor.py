@@ -14,7 +14,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import dagster as dg
 import openai
@@ -37,7 +37,7 @@ from slack_events_dagster.domain.llm import (
 from slack_events_dagster.domain.messages import storable
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput, extract_events
 from slack_events_dagster.resources.database import DatabaseResource, table_lock_key
-from slack_events_dagster.settings import LLMSettings, Settings
+from slack_events_dagster.settings import ExtractorSettings, LLMSettings
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
 from slack_events_dagster.urls import without_credentials
 
@@ -111,51 +111,27 @@ class _Answer:
 class ExtractorResource(dg.ConfigurableResource):
     """`rules` (offline, deterministic, the default) or `openai` (any OpenAI-compatible API)."""
 
-    type: Literal["rules", "openai"] = "rules"
-    max_events_per_message: int = 5
-    min_confidence: float = 0.5
+    extractor: ExtractorSettings = ExtractorSettings()  # config.yaml's `extractor` section
+    llm: LLMSettings = LLMSettings()  # config.yaml's `llm` section (used when type is openai)
     database: dg.ResourceDependency[DatabaseResource]
-    api_key: str | None = None  # EnvVar("OPENAI_API_KEY")
-    base_url: str | None = None
-    model: str = "gpt-4o-mini"
-    daily_budget_usd: float = 10.0
-    input_price_per_million: float = 0.15
-    output_price_per_million: float = 0.60
-    concurrency: int = 4
-    max_retries: int = 3
-    timeout_seconds: float = 60.0
-    temperature: float | None = None  # omitted when unset
-    max_input_chars: int = 4000
-    max_output_tokens: int = 2048  # sent as max_completion_tokens; bounds the reserved cost
-
-    @classmethod
-    def from_settings(cls, settings: Settings, database: DatabaseResource) -> "ExtractorResource":
-        llm = settings.llm
-        return cls(
-            type=settings.extractor.type,
-            max_events_per_message=settings.extractor.max_events_per_message,
-            min_confidence=settings.extractor.min_confidence,
-            database=database,
-            api_key=dg.EnvVar("OPENAI_API_KEY") if llm.api_key_set else None,
-            **llm.model_dump(exclude={"api_key_set"}),
-        )
+    api_key: str | None = None  # EnvVar("OPENAI_API_KEY"): never a literal in run config
 
     @property
     def name(self) -> str:
-        return "rules" if self.type == "rules" else f"openai:{self.model}"
+        return "rules" if self.extractor.type == "rules" else f"openai:{self.llm.model}"
 
     def _rules(self, message: ExtractionInput) -> list[ExtractedEvent]:
-        return extract_events(message, max_events=self.max_events_per_message)
+        return extract_events(message, max_events=self.extractor.max_events_per_message)
 
     def _keep(self, events: list[ExtractedEvent]) -> list[ExtractedEvent]:
-        return [e for e in events if e.confidence >= self.min_confidence]
+        return [e for e in events if e.confidence >= self.extractor.min_confidence]
 
     def extract_batch(
         self, messages: list[ExtractionInput], log: Any | None = None
     ) -> tuple[list[list[ExtractedEvent]], ExtractionStats]:
         """Events per message (same order) and what it cost."""
         stats = ExtractionStats()
-        if self.type == "rules":
+        if self.extractor.type == "rules":
             return [self._keep(self._rules(m)) for m in messages], stats
         return self._extract_with_llm(messages, stats, log), stats
 
@@ -169,9 +145,9 @@ class ExtractorResource(dg.ConfigurableResource):
             )
         return openai.OpenAI(
             api_key=self.api_key,
-            base_url=self.base_url or None,
-            max_retries=self.max_retries,
-            timeout=self.timeout_seconds,
+            base_url=self.llm.base_url or None,
+            max_retries=self.llm.max_retries,
+            timeout=self.llm.timeout_seconds,
         )
 
     def _cached(self, keys: list[str]) -> dict[str, str]:
@@ -193,12 +169,12 @@ class ExtractorResource(dg.ConfigurableResource):
     def worst_case_cost(self, system: str, message: ExtractionInput) -> float:
         """The most one call for `message` can cost: every prompt byte a token, and the full
         max_output_tokens."""
-        prompt = max_prompt_tokens(system, user_payload(message, self.max_input_chars))
+        prompt = max_prompt_tokens(system, user_payload(message, self.llm.max_input_chars))
         return cost_usd(
             prompt,
-            self.max_output_tokens,
-            self.input_price_per_million,
-            self.output_price_per_million,
+            self.llm.max_output_tokens,
+            self.llm.input_price_per_million,
+            self.llm.output_price_per_million,
         )
 
     def _reserve(self, cost: float) -> int | None:
@@ -218,7 +194,7 @@ class ExtractorResource(dg.ConfigurableResource):
                     insert(llm_usage)
                     .values(
                         day=day,
-                        model=self.model,
+                        model=self.llm.model,
                         prompt_tokens=0,
                         completion_tokens=0,
                         cost_usd=cost,
@@ -226,7 +202,7 @@ class ExtractorResource(dg.ConfigurableResource):
                     )
                     .returning(llm_usage.c.id)
                 ).scalar_one()
-                if _ledger_total(connection, day) > self.daily_budget_usd:
+                if _ledger_total(connection, day) > self.llm.daily_budget_usd:
                     raise _OverBudget
         except _OverBudget:
             return None
@@ -268,8 +244,8 @@ class ExtractorResource(dg.ConfigurableResource):
         return cost_usd(
             answer.prompt_tokens,
             answer.completion_tokens,
-            self.input_price_per_million,
-            self.output_price_per_million,
+            self.llm.input_price_per_million,
+            self.llm.output_price_per_million,
         )
 
     def _cache(self, key: str, answer: _Answer) -> None:
@@ -280,7 +256,7 @@ class ExtractorResource(dg.ConfigurableResource):
                     insert(llm_cache).values(
                         cache_key=key,
                         prompt_version=PROMPT_VERSION,
-                        model=self.model,
+                        model=self.llm.model,
                         response=storable(answer.content or ""),
                         prompt_tokens=answer.prompt_tokens,
                         completion_tokens=answer.completion_tokens,
@@ -293,16 +269,16 @@ class ExtractorResource(dg.ConfigurableResource):
     def _ask(self, client: openai.OpenAI, system: str, message: ExtractionInput) -> _Answer:
         messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": system},
-            {"role": "user", "content": user_payload(message, self.max_input_chars)},
+            {"role": "user", "content": user_payload(message, self.llm.max_input_chars)},
         ]
         try:
             response = client.chat.completions.create(
-                model=self.model,
+                model=self.llm.model,
                 messages=messages,
                 response_format=OPENAI_RESPONSE_FORMAT,
-                max_completion_tokens=self.max_output_tokens,
+                max_completion_tokens=self.llm.max_output_tokens,
                 # omit: not sent at all (some small models accept only their default)
-                temperature=openai.omit if self.temperature is None else self.temperature,
+                temperature=openai.omit if self.llm.temperature is None else self.llm.temperature,
             )
         except openai.APIError as error:
             return _Answer(None, error=type(error).__name__)
@@ -322,7 +298,7 @@ class ExtractorResource(dg.ConfigurableResource):
                 message.anchors,
                 message.links,
                 extractor=self.name,
-                max_events=self.max_events_per_message,
+                max_events=self.extractor.max_events_per_message,
             )
         except InvalidLLMOutput:
             return None
@@ -333,7 +309,10 @@ class ExtractorResource(dg.ConfigurableResource):
     def _extract_with_llm(
         self, messages: list[ExtractionInput], stats: ExtractionStats, log: Any | None
     ) -> list[list[ExtractedEvent]]:
-        keys = [cache_key(self.model, m, self.max_input_chars, self.temperature) for m in messages]
+        keys = [
+            cache_key(self.llm.model, m, self.llm.max_input_chars, self.llm.temperature)
+            for m in messages
+        ]
         cached = self._cached(sorted(set(keys)))
         results: list[list[ExtractedEvent] | None] = [None] * len(messages)
         pending: list[int] = []  # indexes that need a model answer
@@ -345,7 +324,7 @@ class ExtractorResource(dg.ConfigurableResource):
                 stats.cache_hits += 1
                 results[index] = events
 
-        if pending and self._spent_today() >= self.daily_budget_usd:
+        if pending and self._spent_today() >= self.llm.daily_budget_usd:
             stats.budget_exhausted = True
         if pending and not stats.budget_exhausted:
             client = self._client()
@@ -373,7 +352,7 @@ class ExtractorResource(dg.ConfigurableResource):
                     key_rejected.set()
                 return index, answer
 
-            with ThreadPoolExecutor(max_workers=max(self.concurrency, 1)) as pool:
+            with ThreadPoolExecutor(max_workers=max(self.llm.concurrency, 1)) as pool:
                 futures = [pool.submit(ask, index) for index in pending]
                 for done, future in enumerate(as_completed(futures), start=1):
                     index, answer = future.result()
@@ -386,7 +365,7 @@ class ExtractorResource(dg.ConfigurableResource):
             stats.auth_failed = key_rejected.is_set()
         if stats.budget_exhausted and log is not None:
             log.warning(
-                f"Daily LLM budget of ${self.daily_budget_usd:.2f} is spent: the remaining "
+                f"Daily LLM budget of ${self.llm.daily_budget_usd:.2f} is spent: the remaining "
                 "messages use the rules extractor (raise llm.daily_budget_usd to change this)"
             )
         final: list[list[ExtractedEvent]] = []

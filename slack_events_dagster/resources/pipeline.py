@@ -5,59 +5,39 @@ from typing import Any
 import dagster as dg
 
 from slack_events_dagster.domain.dedup import DedupRules
-from slack_events_dagster.domain.digest import DigestOptions
+from slack_events_dagster.domain.digest import DigestOptions, lookback_hours
 from slack_events_dagster.domain.scoring import ChannelPolicy, ScoreWeights
-from slack_events_dagster.settings import Settings
-
-
-class ChannelRules(dg.Config):
-    """Overrides for one channel, matched by id or name ('#' optional)."""
-
-    name: str
-    threshold: float | None = None
-    timezone: str | None = None
-    trusted_bots: list[str] = []
-    keyword_weights: dict[str, float] = {}
-
-
-class DigestTarget(dg.Config):
-    """One digest (digest.targets in config.yaml), defaults already filled in."""
-
-    channel: str = "default"
-    source_channels: list[str] = []
-    min_confidence: float | None = None
-    max_events: int | None = None
-    timezone: str | None = None
-    category_priorities: dict[str, int] = {}
+from slack_events_dagster.settings import (
+    ChannelSettings,
+    DeduplicationSettings,
+    DigestSettings,
+    DigestTargetSettings,
+    ProcessingSettings,
+    ScoringSettings,
+)
 
 
 class PipelineResource(dg.ConfigurableResource):
-    """How messages are scored and events dated and digested; no I/O, only rules."""
+    """How messages are scored and events dated and digested; no I/O, only rules. Its config is
+    config.yaml's sections as they are."""
 
-    tz_default: str = "UTC"
-    threshold: float = 10.0
-    weights: dict[str, float] = {}
-    channels: list[ChannelRules] = []
-    digest_targets: list[DigestTarget] = []
-    title_similarity: float = 0.8
-    date_window_hours: float = 48.0
+    processing: ProcessingSettings = ProcessingSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    channels: list[ChannelSettings] = []
+    digest: DigestSettings = DigestSettings()
+    deduplication: DeduplicationSettings = DeduplicationSettings()
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "PipelineResource":
-        scoring = settings.scoring.model_dump()
-        return cls(
-            tz_default=settings.processing.tz_default,
-            threshold=scoring.pop("threshold"),
-            weights=scoring,
-            channels=[ChannelRules(**c.model_dump()) for c in settings.channels],
-            digest_targets=[
-                DigestTarget(**target.model_dump()) for target in settings.digest.resolved_targets()
-            ],
-            title_similarity=settings.deduplication.title_similarity,
-            date_window_hours=settings.deduplication.date_window_hours,
-        )
+    @property
+    def digest_targets(self) -> list[DigestTargetSettings]:
+        """Every digest target, the digest-wide defaults filled in."""
+        return self.digest.resolved_targets()
 
-    def rules_for(self, channel_id: str, channel_name: str) -> ChannelRules | None:
+    @property
+    def digest_lookback_hours(self) -> int:
+        """The hours of events a digest reads: its window, or the dedup look-back if longer."""
+        return lookback_hours(self.digest.window_hours, self.deduplication.lookback_days)
+
+    def rules_for(self, channel_id: str, channel_name: str) -> ChannelSettings | None:
         for rules in self.channels:
             if rules.name.lstrip("#") in (channel_id, channel_name):
                 return rules
@@ -75,11 +55,13 @@ class PipelineResource(dg.ConfigurableResource):
 
     def threshold_for(self, channel_id: str, channel_name: str) -> float:
         rules = self.rules_for(channel_id, channel_name)
-        return rules.threshold if rules and rules.threshold is not None else self.threshold
+        if rules and rules.threshold is not None:
+            return rules.threshold
+        return self.scoring.threshold
 
     def timezone_for(self, channel_id: str, channel_name: str) -> str:
         rules = self.rules_for(channel_id, channel_name)
-        return rules.timezone if rules and rules.timezone else self.tz_default
+        return rules.timezone if rules and rules.timezone else self.processing.tz_default
 
     def is_trusted_bot(self, channel_id: str, channel_name: str, *names: str | None) -> bool:
         rules = self.rules_for(channel_id, channel_name)
@@ -88,11 +70,11 @@ class PipelineResource(dg.ConfigurableResource):
 
     def score_weights(self, channel_id: str, channel_name: str) -> ScoreWeights:
         rules = self.rules_for(channel_id, channel_name)
-        # Names and types were checked by settings.ScoringSettings (min_length is an int there).
-        points: dict[str, Any] = self.weights
+        # The feature points are named as ScoreWeights' fields (min_length is an int there).
+        points: dict[str, Any] = self.scoring.model_dump(exclude={"threshold"})
         return ScoreWeights(**points, keyword_weights=dict(rules.keyword_weights) if rules else {})
 
-    def digest_options(self, target: "DigestTarget") -> DigestOptions:
+    def digest_options(self, target: DigestTargetSettings) -> DigestOptions:
         return DigestOptions(
             min_confidence=target.min_confidence if target.min_confidence is not None else 0.7,
             max_events=target.max_events or 10,
@@ -104,4 +86,4 @@ class PipelineResource(dg.ConfigurableResource):
 
     @property
     def dedup_rules(self) -> DedupRules:
-        return DedupRules(self.title_similarity, self.date_window_hours)
+        return DedupRules(self.deduplication.title_similarity, self.deduplication.date_window_hours)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.resources.slack_export import SlackSourceError
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import DigestSettings
 from slack_events_dagster.storage.schema import slack_digest_posts as posts
 
 
@@ -30,34 +30,19 @@ class DigestPublisherResource(dg.ConfigurableResource):
     """Opt-in (digest.publish): only the configured local hours, never twice per hour and target,
     and never for old hours (a backfill of last month does not flood the channel)."""
 
-    enabled: bool = False
-    publish_hours: list[int] = [9]
-    max_age_hours: float = 6.0
+    digest: DigestSettings = DigestSettings()  # config.yaml's `digest` section (publish*)
     slack: dg.ResourceDependency[SlackResource]
     database: dg.ResourceDependency[DatabaseResource]
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, slack: SlackResource, database: DatabaseResource
-    ) -> "DigestPublisherResource":
-        digest = settings.digest
-        return cls(
-            enabled=digest.publish,
-            publish_hours=digest.publish_hours,
-            max_age_hours=digest.publish_max_age_hours,
-            slack=slack,
-            database=database,
-        )
 
     def is_due(self, as_of: datetime, timezone: str, now: datetime | None = None) -> bool:
         """A digest as of `as_of` is posted when its local hour is a publish hour and it is
         recent."""
-        if not self.enabled:
+        if not self.digest.publish:
             return False
-        if as_of.astimezone(ZoneInfo(timezone)).hour not in self.publish_hours:
+        if as_of.astimezone(ZoneInfo(timezone)).hour not in self.digest.publish_hours:
             return False
         now = now or datetime.now(UTC)
-        return now - as_of <= timedelta(hours=self.max_age_hours)
+        return now - as_of <= timedelta(hours=self.digest.publish_max_age_hours)
 
     def _existing(self, partition_hour: datetime, target: str) -> str | None:
         with self.database.get_engine().connect() as connection:

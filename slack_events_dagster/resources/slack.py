@@ -4,7 +4,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import dagster as dg
 
@@ -70,42 +70,12 @@ def select_channels(available: list[SlackChannel], wanted: list[str]) -> list[Sl
 class SlackResource(dg.ConfigurableResource):
     """Slack messages for a time window, from a workspace export or the Web API (slack_sdk)."""
 
-    source: Literal["export", "api"] = "export"
-    export_path: str = "sample_data/slack_export"
-    channels: list[str] = []
-    include_bots: bool = True
-    ignored_subtypes: list[str] = []
-    workspace_url: str | None = None
+    slack: SlackSettings = SlackSettings()  # the `slack` section of config.yaml, as it is
     bot_token: str | None = None  # EnvVar("SLACK_BOT_TOKEN"): never a literal in run config
-    base_url: str | None = None  # SLACK_API_BASE_URL, for proxies and the local emulator
-    thread_lookback_days: int = 7
-    thread_window_days: int = 90
-    page_size: int = 200
-    max_retries: int = 5
-    retry_backoff_seconds: float = 1.0
-    request_timeout_seconds: int = 30
-    max_export_file_mb: int = 256  # no export file is read beyond this (slack.max_export_file_mb)
-
-    @classmethod
-    def from_settings(cls, slack: SlackSettings) -> "SlackResource":
-        """Resource config from Settings; the token stays an EnvVar, never a literal."""
-        tuning = slack.model_dump(
-            include={
-                "source", "channels", "include_bots", "ignored_subtypes", "workspace_url",
-                "base_url", "thread_lookback_days", "thread_window_days", "page_size",
-                "max_retries", "retry_backoff_seconds", "request_timeout_seconds",
-                "max_export_file_mb",
-            }
-        )  # fmt: skip
-        return cls(
-            export_path=str(slack.export_path),
-            bot_token=dg.EnvVar("SLACK_BOT_TOKEN") if slack.bot_token_set else None,
-            **tuning,
-        )
 
     @property
     def message_filter(self) -> MessageFilter:
-        return MessageFilter(frozenset(self.ignored_subtypes), self.include_bots)
+        return MessageFilter(frozenset(self.slack.ignored_subtypes), self.slack.include_bots)
 
     def fetch_messages(self, start: datetime, end: datetime, log: Any | None = None) -> FetchResult:
         """Every kept message with start <= ts < end in the whitelisted channels, all at once."""
@@ -119,7 +89,7 @@ class SlackResource(dg.ConfigurableResource):
     ) -> Iterator[list[dict[str, Any]]]:
         """Kept messages with start <= ts < end, a batch per export day file (or API channel),
         so a long window is never in memory at once; counts accumulate in `result`."""
-        if self.source == "api":
+        if self.slack.source == "api":
             return self._from_api(start, end, result, log)
         return self._from_export(start, end, result, log)
 
@@ -136,7 +106,7 @@ class SlackResource(dg.ConfigurableResource):
         """Append the message's row to `batch`, or count why not (naming `source` and the ts
         of damaged input); the first of two messages with one ts in a channel is kept."""
         row, reasons = message_row(
-            channel, message, users, self.message_filter, workspace_url or self.workspace_url
+            channel, message, users, self.message_filter, workspace_url or self.slack.workspace_url
         )
         if row is not None and not result.first_seen.is_first(row["channel_id"], row["ts"]):
             row, reasons = None, (DUPLICATE_TS,)
@@ -148,14 +118,16 @@ class SlackResource(dg.ConfigurableResource):
 
     def export(self) -> SlackExport:
         """The configured workspace export, read within slack.max_export_file_mb per file."""
-        return SlackExport(Path(self.export_path), max_file_bytes=self.max_export_file_mb << 20)
+        return SlackExport(
+            Path(self.slack.export_path), max_file_bytes=self.slack.max_export_file_mb << 20
+        )
 
     def _from_export(
         self, start: datetime, end: datetime, result: FetchResult, log: Any | None
     ) -> Iterator[list[dict[str, Any]]]:
         # Opened here, not in the generator, so a wrong path or channel fails right away.
         export = self.export()
-        channels = select_channels(export.channels(), self.channels)
+        channels = select_channels(export.channels(), self.slack.channels)
         for refused in export.refused_channels:
             result.bad_files.append(refused.note)
             result.skipped.add(refused.kind)
@@ -164,7 +136,7 @@ class SlackResource(dg.ConfigurableResource):
         users = export.users()
         result.channels = [c.name for c in channels]
         result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace
-        workspace_url = self.workspace_url or export.workspace_url()
+        workspace_url = self.slack.workspace_url or export.workspace_url()
         if not workspace_url and log is not None:
             log.warning(
                 "The export names no workspace (no file permalinks or links to its channels): "
@@ -224,11 +196,11 @@ class SlackResource(dg.ConfigurableResource):
             )
         return SlackApiReader(
             token=self.bot_token,
-            base_url=self.base_url,
-            max_retries=self.max_retries,
-            backoff_seconds=self.retry_backoff_seconds,
-            timeout_seconds=self.request_timeout_seconds,
-            page_size=self.page_size,
+            base_url=self.slack.base_url,
+            max_retries=self.slack.max_retries,
+            backoff_seconds=self.slack.retry_backoff_seconds,
+            timeout_seconds=self.slack.request_timeout_seconds,
+            page_size=self.slack.page_size,
         )
 
     def writer(self) -> SlackApiReader:
@@ -237,15 +209,15 @@ class SlackResource(dg.ConfigurableResource):
 
     def _api_channels(self, reader: SlackApiReader) -> list[SlackChannel]:
         listed, members = reader.channels()
-        if not self.channels:
+        if not self.slack.channels:
             return [channel for channel in listed if channel.id in members]
         known = {c.id for c in listed} | {c.name for c in listed}
         extra = [
             reader.channel_by_id(entry)
-            for entry in self.channels
+            for entry in self.slack.channels
             if entry.lstrip("#") not in known and CHANNEL_ID.match(entry)
         ]
-        return select_channels(listed + extra, self.channels)
+        return select_channels(listed + extra, self.slack.channels)
 
     def _referenced_users(self, channel: SlackChannel, messages: list[dict]) -> set[str]:
         """Every user id the rows will name (author, mentions in text and Block Kit), taken from
@@ -263,7 +235,7 @@ class SlackResource(dg.ConfigurableResource):
     ) -> Iterator[list[dict[str, Any]]]:
         # Authenticated and channels resolved here, not in the generator: bad tokens fail early.
         reader = self._api_reader()
-        workspace_url = self.workspace_url or reader.check_auth().get("url")
+        workspace_url = self.slack.workspace_url or reader.check_auth().get("url")
         channels = self._api_channels(reader)
         result.channels = [c.name for c in channels]
         result.channel_ids = [c.id for c in channels]  # what the raw asset's rows replace
@@ -288,8 +260,8 @@ class SlackResource(dg.ConfigurableResource):
                 channel,
                 start,
                 end,
-                self.thread_lookback_days,
-                self.thread_window_days,
+                self.slack.thread_lookback_days,
+                self.slack.thread_window_days,
             )
             messages = read.messages
             result.replies_fetched += read.replies_fetched

@@ -96,7 +96,9 @@ def _damaged_export(root: Path) -> Path:
 def test_damaged_messages_are_skipped_or_repaired_and_the_rest_loads(
     any_settings: Settings, tmp_path: Path
 ) -> None:
-    any_settings.slack.export_path = _damaged_export(tmp_path)
+    any_settings.slack = any_settings.slack.model_copy(
+        update={"export_path": str(_damaged_export(tmp_path))}
+    )
     instance = dg.DagsterInstance.ephemeral()
     result = materialize_range(
         any_settings, "2026-11-23-08:00", "2026-11-23-09:00", instance=instance
@@ -179,7 +181,7 @@ def test_a_channel_id_listed_twice_loads_once_and_the_later_entry_is_refused(
         (export / entry["name"] / "2026-11-23.json").write_text(json.dumps(day), encoding="utf-8")
     (export / "channels.json").write_text(json.dumps(channels), encoding="utf-8")
     (export / "users.json").write_text(json.dumps(USERS), encoding="utf-8")
-    any_settings.slack.export_path = export
+    any_settings.slack = any_settings.slack.model_copy(update={"export_path": str(export)})
 
     result = materialize_range(any_settings, "2026-11-23-09:00", raise_on_error=False)
 

@@ -8,8 +8,7 @@ import dagster as dg
 import pytest
 import yaml
 
-from slack_events_dagster.assets import ALL_ASSETS
-from slack_events_dagster.assets.digest_posts import build_digest_posts
+from slack_events_dagster.assets import build_assets
 from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.sensors import rebuild_digests_job
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
@@ -24,10 +23,7 @@ from slack_events_dagster_tests.helpers import (
 ENGINEERING = "C0A1ENG0001"
 NINE_AM_DIGEST = "2026-11-24-08:00"  # the hour ending 09:00 UTC: "the digest as of 09:00"
 # The real asset with one immediate step retry instead of the 30 s / 60 s / 120 s backoff.
-QUICK_RETRY_ASSETS = [
-    *(asset for asset in ALL_ASSETS if asset.key.to_user_string() != "digest_posts"),
-    build_digest_posts(dg.RetryPolicy(max_retries=1)),
-]
+QUICK_RETRY = dg.RetryPolicy(max_retries=1)
 
 
 def _publishing_settings(
@@ -54,7 +50,8 @@ def _publishing_settings(
 
 
 def _run(settings: Settings, first: str, last: str | None = None, **options: Any):
-    return materialize_range(settings, first, last, assets=QUICK_RETRY_ASSETS, **options)
+    assets = build_assets(settings, digest_posts_retry=QUICK_RETRY)
+    return materialize_range(settings, first, last, assets=assets, **options)
 
 
 def _posts_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
@@ -71,17 +68,20 @@ def _token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_TEST_TOKEN)
 
 
-def test_digest_posts_is_its_own_step_in_the_slack_api_pool_with_a_backoff_retry() -> None:
-    (posts,) = (asset for asset in ALL_ASSETS if asset.key.to_user_string() == "digest_posts")
+def test_digest_posts_is_its_own_step_in_the_slack_api_pool_with_a_backoff_retry(
+    sqlite_settings: Settings,
+) -> None:
+    assets = build_assets(sqlite_settings)
+    (posts,) = (asset for asset in assets if asset.key.to_user_string() == "digest_posts")
     assert posts.op.pool == "slack_api"
     policy = posts.op.retry_policy
     assert policy and policy.max_retries >= 1 and policy.backoff == dg.Backoff.EXPONENTIAL
     assert [key.to_user_string() for key in posts.keys_by_input_name.values()] == ["digests"]
-    (digests,) = (asset for asset in ALL_ASSETS if asset.key.to_user_string() == "digests")
+    (digests,) = (asset for asset in assets if asset.key.to_user_string() == "digests")
     assert "publisher" not in digests.required_resource_keys  # computing never calls Slack
     assert "slack" not in digests.required_resource_keys
     # A rebuild of stale digests updates their Slack messages too, as before the split.
-    assert {key.to_user_string() for key in rebuild_digests_job.selection.resolve(ALL_ASSETS)} == {
+    assert {key.to_user_string() for key in rebuild_digests_job.selection.resolve(assets)} == {
         "digests",
         "digest_posts",
     }

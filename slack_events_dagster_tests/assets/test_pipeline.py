@@ -123,7 +123,7 @@ def test_reverse_hour_order_backfill_gives_byte_identical_digests(tmp_path) -> N
     look-back of events), against one single-run backfill of the same hours."""
     import dagster as dg
 
-    from slack_events_dagster.assets import ALL_ASSETS
+    from slack_events_dagster.assets import build_assets
     from slack_events_dagster.definitions import build_resources
     from slack_events_dagster_tests.conftest import make_settings
 
@@ -135,9 +135,10 @@ def test_reverse_hour_order_backfill_gives_byte_identical_digests(tmp_path) -> N
 
     reverse = make_settings(tmp_path / "reverse")
     resources = build_resources(reverse)
-    upstream = [a for a in ALL_ASSETS if a.key.to_user_string() not in ("digests", "digest_posts")]
-    raw_asset = next(a for a in ALL_ASSETS if a.key.to_user_string() == "raw_slack_messages")
-    digests_asset = next(a for a in ALL_ASSETS if a.key.to_user_string() == "digests")
+    assets = build_assets(reverse)
+    upstream = [a for a in assets if a.key.to_user_string() not in ("digests", "digest_posts")]
+    raw_asset = next(a for a in assets if a.key.to_user_string() == "raw_slack_messages")
+    digests_asset = next(a for a in assets if a.key.to_user_string() == "digests")
     for hour in reversed(hours):
         dg.materialize([raw_asset], resources=resources, partition_key=hour)
     for hour in reversed(hours):

@@ -22,8 +22,8 @@ from dagster_graphql import DagsterGraphQLClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from slack_events_dagster.partitions import HOURLY
-from slack_events_dagster.settings import PROJECT_ROOT
+from slack_events_dagster.partitions import hourly_partitions
+from slack_events_dagster.settings import PROJECT_ROOT, PartitionSettings
 from slack_events_dagster_tests.deploy.topology import (
     DEPLOY_DIR,
     Topology,
@@ -36,6 +36,9 @@ from slack_events_dagster_tests.deploy.topology import (
     write_dagster_home,
 )
 from slack_events_dagster_tests.postgres16 import free_port
+
+# config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
+HOURLY = hourly_partitions(PartitionSettings())
 
 FIRST, LAST = "2026-11-23-08:00", "2026-11-23-11:00"  # hours of the bundled sample export
 BACKFILL_HOURS = HOURLY.get_partition_keys_in_range(dg.PartitionKeyRange(FIRST, LAST))

@@ -70,7 +70,7 @@ def _report(workspace: str, tmp_path: Path) -> Report:
     return evaluate_export(
         load_labels(LABELS / f"{workspace}.jsonl"),
         export,
-        SlackResource.from_settings(settings.slack).message_filter,
+        SlackResource(slack=settings.slack).message_filter,
         pipeline.channel_policy,
         lambda inputs: extractor.extract_batch(inputs)[0],
     )

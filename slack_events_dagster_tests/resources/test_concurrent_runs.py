@@ -11,20 +11,23 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from slack_events_dagster.assets import ALL_ASSETS
+from slack_events_dagster.assets import build_assets
 from slack_events_dagster.definitions import build_resources
-from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.resources.database import (
     MAX_LOCKED_HOURS,
     DatabaseResource,
     SqlIOManager,
     table_lock_key,
 )
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.schema import ASSET_TABLES, digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
 from slack_events_dagster_tests.storage.test_outages import digest_rows, wait_for_lock_waiter
+
+# config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
+HOURLY = hourly_partitions(PartitionSettings())
 
 DAY_HOURS = [f"2026-11-{day}-{hour:02d}:00" for day in (21, 22, 23) for hour in range(24)]
 # Four runs of 36 hours, each overlapping the next by 24: 72 hours in all.
@@ -104,7 +107,7 @@ def _assert_same_tables_once_digests_are_rebuilt(settings: Settings, tmp_path: P
     sequential = _one_sequential_run(tmp_path)
     assert _tables(settings, digest_keys_only=True) == _tables(sequential, digest_keys_only=True)
     rebuilt = dg.materialize(
-        ALL_ASSETS,
+        build_assets(settings),
         selection=["digests"],
         resources=build_resources(settings),
         tags={
@@ -140,7 +143,7 @@ def test_a_range_too_long_for_hour_locks_waits_for_the_whole_table(
 ) -> None:
     """A write of more than MAX_LOCKED_HOURS hours takes the table's exclusive lock: it waits
     while any shorter write (holding the table's shared lock) is in progress."""
-    io = SqlIOManager(database=DatabaseResource.from_settings(postgres_settings.database))
+    io = SqlIOManager(database=DatabaseResource(database=postgres_settings.database))
     engine = io.database.get_engine()
     first = datetime(2026, 11, 18, tzinfo=UTC)  # partitions.start in config.yaml
     last = first + timedelta(hours=MAX_LOCKED_HOURS)  # MAX_LOCKED_HOURS + 1 hours in all

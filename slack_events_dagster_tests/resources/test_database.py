@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.definitions import build_resources
+from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.resources.database import DatabaseResource, FrameStream, SqlIOManager
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import (
     DatabaseUnreachableError,
     check_connection,
@@ -19,6 +20,9 @@ from slack_events_dagster.storage.engine import (
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import dump_tables, materialize_range, table_rows
+
+# config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
+HOURLY = hourly_partitions(PartitionSettings())
 
 HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -46,7 +50,7 @@ def _digest_rows(hour: datetime, targets: list[str], marker: str = "v1") -> pd.D
 
 
 def _io(settings: Settings) -> SqlIOManager:
-    return SqlIOManager(database=DatabaseResource.from_settings(settings.database))
+    return SqlIOManager(database=DatabaseResource(database=settings.database))
 
 
 def _write(io: SqlIOManager, frame: pd.DataFrame, start: datetime, end: datetime | None = None):
@@ -70,7 +74,7 @@ def _read(io: SqlIOManager, start: datetime, end: datetime) -> pd.DataFrame:
 
 
 def _count(settings: Settings) -> int:
-    engine = DatabaseResource.from_settings(settings.database).get_engine()
+    engine = DatabaseResource(database=settings.database).get_engine()
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(digests)).scalar_one()
 
@@ -147,7 +151,7 @@ def test_unreachable_postgres_names_host_port_and_the_fix(tmp_path: Path) -> Non
     assert f"127.0.0.1:{port}" in message
     assert f"pg_isready -h 127.0.0.1 -p {port}" in message
     with pytest.raises(DatabaseUnreachableError, match="pg_isready"):
-        DatabaseResource.from_settings(settings.database).get_engine()
+        DatabaseResource(database=settings.database).get_engine()
 
 
 @pytest.mark.postgres
@@ -168,10 +172,9 @@ def test_every_database_setting_reaches_the_dagster_resource(tmp_path: Path) -> 
     )
     given = settings.database
     assert given.postgres.connect_timeout_seconds == 17  # the variable is read at all
-    reached = DatabaseResource.from_settings(given).settings
-    assert reached.model_dump(exclude={"postgres": {"password"}}) == given.model_dump(
-        exclude={"postgres": {"password"}}
-    )
+    resource = build_resources(settings)["database"]
+    assert isinstance(resource, DatabaseResource)
+    assert resource.connection_settings.model_dump() == given.model_dump()
 
 
 def test_postgres_pool_is_bounded_by_settings(postgres_env: dict[str, str], tmp_path: Path) -> None:
@@ -235,7 +238,7 @@ def test_a_stream_that_fails_halfway_leaves_the_previous_rows(any_settings: Sett
 def test_inputs_are_read_lazily_by_chunk_sub_window_and_distinct_values(
     any_settings: Settings,
 ) -> None:
-    io = SqlIOManager(database=DatabaseResource.from_settings(any_settings.database), chunk_rows=2)
+    io = SqlIOManager(database=DatabaseResource(database=any_settings.database), chunk_rows=2)
     hours = [HOUR + timedelta(hours=i) for i in range(3)]
     _write(io, pd.concat([_digest_rows(h, ["a", "b"]) for h in hours]), hours[0], hours[-1])
     context = dg.build_input_context(

@@ -10,6 +10,7 @@ from typing import Any
 
 import dagster as dg
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select, text, update
 
 from slack_events_dagster.domain.llm import PROMPT_VERSION, system_prompt
@@ -17,7 +18,7 @@ from slack_events_dagster.domain.rules import ExtractionInput
 from slack_events_dagster.emulators.openai import OpenAIEmulator
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.extractor import ExtractorResource, check_openai_key
-from slack_events_dagster.settings import Settings, SettingsError
+from slack_events_dagster.settings import ExtractorSettings, LLMSettings, Settings, SettingsError
 from slack_events_dagster.storage.schema import events as events_table
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
 from slack_events_dagster_tests.conftest import make_settings
@@ -243,9 +244,11 @@ def test_the_api_key_never_reaches_logs_events_or_metadata(
     assert API_KEY not in haystack and "SECRET-never-log-me" not in haystack
 
 
-def test_events_run_in_the_llm_pool_and_version_with_the_prompt() -> None:
-    from slack_events_dagster.assets.events import events
-    from slack_events_dagster.assets.raw_slack_messages import raw_slack_messages
+def test_events_run_in_the_llm_pool_and_version_with_the_prompt(sqlite_settings: Settings) -> None:
+    from slack_events_dagster.assets import build_assets
+
+    assets = {asset.key.to_user_string(): asset for asset in build_assets(sqlite_settings)}
+    events, raw_slack_messages = assets["events"], assets["raw_slack_messages"]
 
     assert events.op.pool == "llm"
     assert raw_slack_messages.op.pool == "slack_api"
@@ -345,11 +348,10 @@ def test_doctor_checks_the_key_with_one_free_call(
     assert not ok and line.startswith("cannot reach http://127.0.0.1:9/v1")
     assert llm.request_count() == 0  # models.list only: no completion was paid for
 
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-SECRET-key")
-    assert cli.doctor(settings) == 1
+    wrong_key = settings.model_copy(update={"openai_api_key": SecretStr("sk-wrong-SECRET-key")})
+    assert cli.doctor(wrong_key) == 1
     out = capsys.readouterr().out
     assert "rejected OPENAI_API_KEY" in out and "SECRET" not in out
-    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     assert cli.doctor(settings) == 0
     assert "key accepted" in capsys.readouterr().out
 
@@ -391,7 +393,7 @@ def test_a_cached_injected_answer_keeps_producing_nothing(
     the cache never brings the attacker's events back."""
     settings = _settings(tmp_path, llm)
     materialize_range(settings, HOUR)
-    engine = DatabaseResource.from_settings(settings.database).get_engine()
+    engine = DatabaseResource(database=settings.database).get_engine()
     asked = {"messages": [{"content": json.dumps({"message": "v2.14.0"})}]}
     release = json.loads(fake_model(asked))["events"][0]
     poisoned = json.dumps(
@@ -459,15 +461,16 @@ HOUR_START = datetime(2026, 11, 23, 9, tzinfo=UTC)
 def _budget_extractor(
     database: DatabaseResource, server: OpenAIEmulator, budget: float, **settings: Any
 ) -> ExtractorResource:
-    """An LLM extractor with a daily budget and 200 output tokens per call at most."""
-    defaults = {"max_output_tokens": 200, "concurrency": 1}
+    """An LLM extractor with a daily budget and 256 output tokens per call at most (the least
+    llm.max_output_tokens allows)."""
+    defaults = {"max_output_tokens": 256, "concurrency": 1}
     return ExtractorResource(
-        type="openai",
+        extractor=ExtractorSettings(type="openai"),
+        llm=LLMSettings(
+            base_url=server.base_url, daily_budget_usd=budget, **{**defaults, **settings}
+        ),
         database=database,
         api_key=API_KEY,
-        base_url=server.base_url,
-        daily_budget_usd=budget,
-        **{**defaults, **settings},
     )
 
 
@@ -477,11 +480,11 @@ PADDED_ANSWER = json.dumps({"events": [], "padding": "x" * 740})  # ~190 complet
 def test_concurrent_calls_and_runs_never_spend_past_the_daily_budget(
     any_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two batches at once (two runs), 4 calls each in flight: each call's worst case (200
-    output tokens at $1000/M = $0.20) is reserved before it is sent and settled to its actual
+    """Two batches at once (two runs), 4 calls each in flight: each call's worst case (256
+    output tokens at $1000/M = $0.256) is reserved before it is sent and settled to its actual
     (~$0.19) after. The ledger, read by the model at every call and at the end, never passes
     $1.00 (before: 8 calls at once, $1.52)."""
-    database = DatabaseResource.from_settings(any_settings.database)
+    database = DatabaseResource(database=any_settings.database)
     engine = database.get_engine()
     seen: list[float] = []
 
@@ -512,7 +515,7 @@ def test_concurrent_calls_and_runs_never_spend_past_the_daily_budget(
             results = list(runs.map(extractor.extract_batch, batches))
         calls = sum(stats.llm_calls for _, stats in results)
         assert server.request_count() == calls == len(seen)
-    assert 2 <= calls <= 5  # $0.20 reserved per call in flight, $0.19 once settled
+    assert 2 <= calls <= 5  # $0.256 reserved per call in flight, $0.19 once settled
     assert max(seen) <= BUDGET_USD and ledger_total() <= BUDGET_USD
     assert ledger_total() == pytest.approx(calls * 190 * 1000 / 1e6, rel=0.05)
     assert all(stats.budget_exhausted for _, stats in results)
@@ -611,7 +614,7 @@ def test_answers_without_usage_keep_their_worst_case_so_the_budget_holds(
 ) -> None:
     """Before: a usage-less answer settled to $0, so every message was sent whatever the
     budget. Now the reserved worst case stays booked and the calls are counted."""
-    database = DatabaseResource.from_settings(sqlite_settings.database)
+    database = DatabaseResource(database=sqlite_settings.database)
     messages = [ExtractionInput(f"Deploy {n} at 14:00", HOUR_START, "UTC") for n in range(6)]
     with OpenAIEmulator(_usage_less_model, api_key=API_KEY) as server:
         extractor = _budget_extractor(database, server, budget=0.0)
@@ -629,7 +632,7 @@ def test_a_reservation_that_cannot_be_settled_is_logged_and_the_answer_used(
 ) -> None:
     """The ledger table vanishes while the call is in flight: the paid answer is still used and
     a warning names the reservation and the table, instead of an unexplained crash."""
-    database = DatabaseResource.from_settings(sqlite_settings.database)
+    database = DatabaseResource(database=sqlite_settings.database)
 
     def model_losing_the_ledger(request: dict[str, Any]) -> str:
         with database.get_engine().begin() as connection:

@@ -12,13 +12,14 @@ import pytest
 from slack_events_dagster.resources import slack_export
 from slack_events_dagster.resources.slack import FetchResult, SlackResource
 from slack_events_dagster.resources.slack_export import SlackExport
+from slack_events_dagster.settings import SlackSettings
 from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, SAMPLE_EXPORT
 
 START, END = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
 
 
 def _fetch(export: Path) -> FetchResult:
-    return SlackResource(export_path=str(export)).fetch_messages(START, END)
+    return SlackResource(slack=SlackSettings(export_path=str(export))).fetch_messages(START, END)
 
 
 @pytest.fixture
@@ -35,7 +36,11 @@ def test_big_files_give_the_same_rows_in_bounded_batches(
     monkeypatch.setattr(slack_export, "LARGE_FILE_BYTES", 0)  # every file takes the big path
     monkeypatch.setattr("slack_events_dagster.resources.slack.BATCH_ROWS", 7)
     found = FetchResult()
-    batches = list(SlackResource(export_path=str(export)).message_batches(START, END, found))
+    batches = list(
+        SlackResource(slack=SlackSettings(export_path=str(export))).message_batches(
+            START, END, found
+        )
+    )
     assert max(len(batch) for batch in batches) <= 7
     assert sorted(row["ts"] for batch in batches for row in batch) == sorted(
         row["ts"] for row in expected.rows
@@ -201,7 +206,9 @@ def test_the_workspace_url_comes_from_the_export_when_it_says() -> None:
     assert rows and all(
         row["permalink"].startswith("https://acme-demo.slack.com/archives/") for row in rows
     )
-    explicit = SlackResource(export_path=str(SAMPLE_EXPORT), workspace_url="https://x.slack.com")
+    explicit = SlackResource(
+        slack=SlackSettings(export_path=str(SAMPLE_EXPORT), workspace_url="https://x.slack.com")
+    )
     assert explicit.fetch_messages(START, END).rows[0]["permalink"].startswith("https://x.slack")
 
 
@@ -283,5 +290,5 @@ def test_the_workspace_url_follows_changes_inside_channel_folders(export: Path) 
 
 
 def test_the_resource_reads_the_export_within_its_file_size_setting(export: Path) -> None:
-    resource = SlackResource(export_path=str(export), max_export_file_mb=1)
+    resource = SlackResource(slack=SlackSettings(export_path=str(export), max_export_file_mb=1))
     assert resource.export().max_file_bytes == 1024 * 1024

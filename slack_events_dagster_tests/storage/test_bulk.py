@@ -24,7 +24,7 @@ AWKWARD_TEXTS = [
 
 
 def _engine(settings: Settings) -> Engine:
-    return DatabaseResource.from_settings(settings.database).get_engine()
+    return DatabaseResource(database=settings.database).get_engine()
 
 
 def _raw_rows(index: int, text: str) -> dict[str, Any]:

@@ -13,14 +13,16 @@ import dagster as dg
 import pytest
 from sqlalchemy import select
 
-from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.storage.test_outages import digest_rows
 
+# config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
+HOURLY = hourly_partitions(PartitionSettings())
 HOURS = [datetime(2026, 11, 23, 9, tzinfo=UTC) + timedelta(hours=n) for n in range(3)]
 KEYS = dg.PartitionKeyRange(
     HOURS[0].strftime("%Y-%m-%d-%H:%M"), HOURS[-1].strftime("%Y-%m-%d-%H:%M")
@@ -54,7 +56,7 @@ def settings_from(tmp_path: Path, env: dict[str, str]) -> Settings:
 
 
 def io_manager(settings: Settings) -> SqlIOManager:
-    return SqlIOManager(database=DatabaseResource.from_settings(settings.database))
+    return SqlIOManager(database=DatabaseResource(database=settings.database))
 
 
 def output_context() -> dg.OutputContext:

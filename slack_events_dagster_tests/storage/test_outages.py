@@ -16,18 +16,21 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from slack_events_dagster.partitions import HOURLY
+from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.resources.database import (
     DatabaseResource,
     FrameStream,
     SqlIOManager,
     table_lock_key,
 )
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import DatabaseUnreachableError, get_engine
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16
+
+# config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
+HOURLY = hourly_partitions(PartitionSettings())
 
 HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -83,7 +86,7 @@ def _context(hour: datetime) -> dg.OutputContext:
 
 def _io(settings: Settings, reconnect_wait_seconds: float = 30.0) -> SqlIOManager:
     return SqlIOManager(
-        database=DatabaseResource.from_settings(settings.database),
+        database=DatabaseResource(database=settings.database),
         reconnect_wait_seconds=reconnect_wait_seconds,
     )
 

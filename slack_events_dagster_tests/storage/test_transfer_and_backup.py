@@ -15,7 +15,7 @@ from alembic import command as alembic_command
 from sqlalchemy import create_engine, delete, text
 
 from slack_events_dagster.cli import main
-from slack_events_dagster.settings import PROJECT_ROOT, Settings, get_settings
+from slack_events_dagster.settings import PROJECT_ROOT, Settings, load_settings
 from slack_events_dagster.storage import backup as backup_module
 from slack_events_dagster.storage.backup import (
     OUR_TABLES,
@@ -450,8 +450,7 @@ def test_a_locked_sqlite_database_is_named_instead_of_a_traceback(
     monkeypatch.setenv("SLACK_EVENTS_CONFIG", str(PROJECT_ROOT / "config.yaml"))
     monkeypatch.setenv("SQLITE_PATH", str(settings.database.path))
     monkeypatch.setattr(backup_module, "SQLITE_LOCK_WAIT_SECONDS", 0.5)
-    get_settings.cache_clear()  # main() reads these settings, not an earlier test's
-    assert get_settings().database.path == settings.database.path
+    assert load_settings().database.path == settings.database.path  # what main() reads
     before = _checksums(settings)
     with closing(sqlite3.connect(settings.database.path, isolation_level=None)) as run:
         run.execute("BEGIN IMMEDIATE")  # a Dagster run in the middle of its write
@@ -465,7 +464,6 @@ def test_a_locked_sqlite_database_is_named_instead_of_a_traceback(
     assert "Nothing was restored" in error and "retry when the runs have finished" in error
     assert _checksums(settings) == before
     assert main(["restore", str(backup_file), "--yes"]) == 0
-    get_settings.cache_clear()
 
 
 def test_restoring_an_older_revision_says_to_migrate(tmp_path: Path) -> None:
