@@ -66,7 +66,7 @@ def _report(workspace: str, tmp_path: Path) -> Report:
     pipeline = resources["pipeline"]
     extractor = resources["extractor"]
     assert isinstance(pipeline, PipelineResource) and isinstance(extractor, ExtractorResource)
-    assert extractor.type == "rules"
+    assert extractor.extractor.type == "rules"
     return evaluate_export(
         load_labels(LABELS / f"{workspace}.jsonl"),
         export,
