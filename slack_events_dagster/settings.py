@@ -567,18 +567,22 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _paths_next_to_the_config_file(self) -> Self:
-        """Relative paths are relative to the config file's folder (else the working one); the
-        database section also carries the PostgreSQL password, in-process only."""
+        """Relative paths are relative to the config file's folder (else the working one)."""
         base = self.config_path.parent if self.config_path else Path.cwd()
 
         def absolute(path: str) -> str:
             expanded = Path(path).expanduser()
             return str(expanded if expanded.is_absolute() else (base / expanded).resolve())
 
-        self.database = self.database.model_copy(
-            update={"path": absolute(self.database.path)}
-        ).with_password(self.postgres_password)
+        self.database = self.database.model_copy(update={"path": absolute(self.database.path)})
         self.slack = self.slack.model_copy(update={"export_path": absolute(self.slack.export_path)})
+        return self
+
+    @model_validator(mode="after")
+    def _database_connects_with_the_password(self) -> Self:
+        """settings.database carries POSTGRES_PASSWORD for the CLI's and storage's engines, as
+        a private attribute: it is never part of the section's config (resources use EnvVar)."""
+        self.database = self.database.with_password(self.postgres_password)
         return self
 
     @property

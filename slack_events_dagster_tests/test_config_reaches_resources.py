@@ -107,6 +107,7 @@ def _changed_settings(tmp_path: Path) -> tuple[Settings, dict[str, Any]]:
             "SLACK_EVENTS_CONFIG": str(tmp_path / "config.yaml"),
             "SLACK_BOT_TOKEN": "xoxb-not-used",
             "OPENAI_API_KEY": "sk-not-used",
+            "POSTGRES_PASSWORD": "pg-not-used",
         },
         dotenv_path=tmp_path / "no.env",
     )
@@ -154,6 +155,12 @@ def test_secrets_reach_the_resources_only_as_environment_variable_names(tmp_path
     defs = build_definitions(settings)
     assert defs.resources
     dumped = repr({name: resource for name, resource in defs.resources.items()})
-    assert "xoxb-not-used" not in dumped and "sk-not-used" not in dumped
+    dumped += repr({name: resource.model_dump() for name, resource in defs.resources.items()})  # type: ignore[attr-defined]
+    assert not [secret for secret in ("xoxb-", "sk-not", "pg-not") if secret in dumped]
+    # In-process, the database section carries the password for the CLI's engines ...
+    password = settings.database.postgres.password
+    assert password is not None and password.get_secret_value() == "pg-not-used"
+    # ... but a resource's config holds only the variable's name.
+    assert defs.resources["database"].password == dg.EnvVar("POSTGRES_PASSWORD")  # type: ignore[attr-defined]
     assert defs.resources["slack"].bot_token == dg.EnvVar("SLACK_BOT_TOKEN")  # type: ignore[attr-defined]
     assert defs.resources["extractor"].api_key == dg.EnvVar("OPENAI_API_KEY")  # type: ignore[attr-defined]
