@@ -8,9 +8,9 @@ import dagster as dg
 import pytest
 import yaml
 
+from devtools.emulators.slack import SlackEmulator
 from slack_events_dagster.assets import ALL_ASSETS
 from slack_events_dagster.assets.digest_posts import build_digest_posts
-from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.sensors import rebuild_digests_job
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN, make_settings

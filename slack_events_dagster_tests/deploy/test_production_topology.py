@@ -22,20 +22,19 @@ from dagster_graphql import DagsterGraphQLClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from devtools.postgres16 import apply_dagster_database_settings, free_port
 from slack_events_dagster.partitions import HOURLY
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.deploy.topology import (
     DEPLOY_DIR,
     Topology,
     app_environment,
-    apply_dagster_database_settings,
     console_script,
     graphql,
     http_json,
     wait_for,
     write_dagster_home,
 )
-from slack_events_dagster_tests.postgres16 import free_port
 
 FIRST, LAST = "2026-11-23-08:00", "2026-11-23-11:00"  # hours of the bundled sample export
 BACKFILL_HOURS = HOURLY.get_partition_keys_in_range(dg.PartitionKeyRange(FIRST, LAST))

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
+from devtools.postgres16 import Postgres16, start_postgres16
 from slack_events_dagster.partitions import HOURLY
 from slack_events_dagster.resources.database import (
     DatabaseResource,
@@ -27,7 +28,6 @@ from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.engine import DatabaseUnreachableError, get_engine
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
-from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16
 
 HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
