@@ -26,7 +26,7 @@ demo: install $(DAGSTER_HOME)/dagster.yaml  ## run the whole pipeline on the bun
 test: install  ## lint and type-check, then the whole test suite (PostgreSQL 16 tests included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy slack_events_dagster
+	$(BIN)/mypy slack_events_dagster devtools
 	$(BIN)/python -m pytest
 
 # Unit tests: pure functions, settings, export parsing, the definitions snapshot. No PostgreSQL,
@@ -42,7 +42,7 @@ test-fast: install  ## the unit tests only, under a minute (make test runs them 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy slack_events_dagster
+	$(BIN)/mypy slack_events_dagster devtools
 
 format: install
 	$(BIN)/ruff check --fix .

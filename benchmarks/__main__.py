@@ -160,7 +160,7 @@ def product_fingerprint() -> dict[str, Any]:
 
 class Postgres:
     """PostgreSQL 16 for the measurements: SLACK_EVENTS_TEST_POSTGRES_URL, else a throwaway
-    server from the pgserver wheel (slack_events_dagster_tests/postgres16.py)."""
+    server from the pgserver wheel (devtools/postgres16.py)."""
 
     def __init__(self, data_dir: Path) -> None:
         from sqlalchemy import create_engine, text
@@ -172,7 +172,7 @@ class Postgres:
         if external:
             self.url = make_url(external).set(drivername="postgresql+psycopg2")
         else:
-            from slack_events_dagster_tests.postgres16 import start_postgres16
+            from devtools.postgres16 import start_postgres16
 
             self.server = start_postgres16(data_dir, durable=True)  # fsync on, as in production
             self.url = make_url(self.server.url())
@@ -186,7 +186,7 @@ class Postgres:
         in production."""
         from sqlalchemy import text
 
-        from slack_events_dagster_tests.deploy.topology import apply_dagster_database_settings
+        from devtools.postgres16 import apply_dagster_database_settings
 
         name = f"bench_{uuid.uuid4().hex[:12]}"
         with self.admin.connect() as connection:
@@ -392,6 +392,8 @@ def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str
 
 def _responder(request: dict[str, Any]) -> str:
     """A valid answer in the app's schema: one undated event for announcements, else none."""
+    from devtools.emulators.openai import one_undated_event
+
     try:
         message = json.loads(request["messages"][-1]["content"])["message"]
     except (KeyError, IndexError, TypeError, ValueError):
@@ -399,24 +401,13 @@ def _responder(request: dict[str, Any]) -> str:
     words = ("release", "deploy", "launch", "maintenance", "deadline", "freeze", "migration")
     if not any(word in message.lower() for word in words):
         return json.dumps({"events": []})
-    event = {
-        "title": " ".join(message.split())[:120] or "Announcement",
-        "category": "product",
-        "status": "planned",
-        "date": None,
-        "time": None,
-        "end_date": None,
-        "end_time": None,
-        "timezone": None,
-        "confidence": 0.8,
-        "summary": " ".join(message.split())[:300],
-    }
-    return json.dumps({"events": [event]})
+    flat = " ".join(message.split())
+    return one_undated_event(flat[:120] or "Announcement", "product", 0.8, flat[:300])
 
 
 def measure_openai(runner: Runner, workdir: Path, args) -> dict[str, Any]:
     """EXTRACTOR=openai against the local emulator (in this process, the run in a child)."""
-    from slack_events_dagster.emulators.openai import OpenAIEmulator
+    from devtools.emulators.openai import OpenAIEmulator
 
     spec = SyntheticSpec(args.openai_messages, 1, args.channels, args.seed + 1)
     export = workdir / "export-openai"

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from slack_events_dagster.emulators.slack import SlackEmulator
-from slack_events_dagster.settings import PROJECT_ROOT, Settings, load_settings
+from devtools.emulators.slack import SlackEmulator
+from devtools.postgres16 import Postgres16, start_postgres16
+from devtools.runs import make_settings  # the tests import it from here too
+from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster.storage.engine import dispose_engines
-from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16
 
 SAMPLE_EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
 REAL_SLACK_EXPORTS = PROJECT_ROOT.parent / "shared" / "real_slack"
@@ -40,15 +41,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_postgres = callspec is not None and "postgres" in callspec.params.values()
         if on_postgres or POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
-
-
-def make_settings(tmp_path: Path, **env: str) -> Settings:
-    """Settings from the project's config.yaml plus `env`, isolated from the caller's .env."""
-    base = {
-        "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
-        "SQLITE_PATH": str(tmp_path / "slack_events.db"),
-    }
-    return load_settings(environ={**base, **env}, dotenv_path=tmp_path / "no.env")
 
 
 @pytest.fixture(autouse=True)

@@ -1,46 +1,17 @@
-"""Helpers shared by the asset tests: run the real graph and read tables back."""
+"""Helpers shared by the asset tests: run the real graph (devtools.runs, which the benchmarks
+share) and read tables back."""
 
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from sqlalchemy import select
 
-from slack_events_dagster.assets import build_assets
-from slack_events_dagster.definitions import build_resources
+from devtools.runs import materialize_range as materialize_range  # re-exported for the tests
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.schema import ASSET_TABLES, metadata
-
-
-def materialize_range(
-    settings: Settings,
-    first: str,
-    last: str | None = None,
-    instance: dg.DagsterInstance | None = None,
-    resources: Mapping[str, Any] | None = None,
-    raise_on_error: bool = True,
-    assets: Sequence[dg.AssetsDefinition] | None = None,
-    selection: Sequence[str] | None = None,
-) -> dg.ExecuteInProcessResult:
-    """Every asset built from `settings` (or `assets`, or a `selection`) for one hour or a range
-    of hours, in one run, as a backfill would."""
-    tags = (
-        {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-        if last
-        else {}
-    )
-    return dg.materialize(
-        build_assets(settings) if assets is None else assets,
-        selection=selection,
-        resources={**build_resources(settings), **(resources or {})},
-        partition_key=None if last else first,
-        tags=tags,
-        instance=instance,
-        raise_on_error=raise_on_error,
-    )
 
 
 def table_rows(settings: Settings, name: str) -> list[dict[str, Any]]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from devtools.postgres16 import free_port
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, make_settings
 from slack_events_dagster_tests.helpers import export_messages, table_rows
-from slack_events_dagster_tests.postgres16 import free_port
 
 
 def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -107,7 +107,7 @@ def test_the_real_olake_export_runs_cleanly_end_to_end(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None:
-    from slack_events_dagster.emulators.slack import SlackEmulator
+    from devtools.emulators.slack import SlackEmulator
     from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN
     from slack_events_dagster_tests.helpers import materialize_range
 

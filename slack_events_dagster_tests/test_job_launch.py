@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from slack_events_dagster.emulators.slack import SlackEmulator
+from devtools.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows

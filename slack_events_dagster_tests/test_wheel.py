@@ -20,6 +20,9 @@ from slack_events_dagster.settings import PROJECT_ROOT
 
 SAMPLE_EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
 REVISIONS = ("001", "002", "003", "004", "005")
+PACKAGE = "slack_events_dagster"
+# Emulators, the PostgreSQL starter and test support live beside the package, not in the wheel.
+CHECKOUT_ONLY = ("devtools", "slack_events_dagster_tests", "benchmarks")
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -31,11 +34,13 @@ def _build_wheel(tmp_path: Path) -> Path:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(PROJECT_ROOT / name, source / name)
-    shutil.copytree(
-        PROJECT_ROOT / "slack_events_dagster",
-        source / "slack_events_dagster",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+    # The packages beside the product too, so the wheel's contents are pyproject's choice.
+    for package in (PACKAGE, *CHECKOUT_ONLY):
+        shutil.copytree(
+            PROJECT_ROOT / package,
+            source / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "snapshots"),
+        )
     wheels = tmp_path / "wheels"
     built = _run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), "."],
@@ -76,7 +81,12 @@ def test_wheel_carries_prompt_and_migrations_and_runs_outside_the_checkout(
 ) -> None:
     wheel = _build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
-    package = "slack_events_dagster"
+    package = PACKAGE
+    modules = {name for name in names if name.endswith(".py")}
+    assert modules and all(name.startswith(f"{package}/") for name in modules), sorted(modules)
+    markers = ("emulator", "conftest", "postgres16", "devtools", "/test_")
+    test_support = {name for name in names if any(marker in name for marker in markers)}
+    assert not test_support, sorted(test_support)
     assert f"{package}/prompts/extract_events_v2.txt" in names, sorted(names)
     assert {f"{package}/migrations/env.py", f"{package}/migrations/script.py.mako"} <= names
     for revision in REVISIONS:

@@ -8,11 +8,12 @@ from slack_events_dagster.domain.digest import notification_text_of_blocks
 from slack_events_dagster.partitions import partition_keys
 from slack_events_dagster.resources.database import PartitionRows, frame_records
 from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.resources.publisher import DigestPublisherResource
+from slack_events_dagster.resources.publisher import DigestPublisherResource, DigestPublishError
 
 # A Slack outage outlasting the client's own retries (slack.max_retries per call) retries the
 # whole step after about 30 s, 60 s and 120 s: posting is idempotent (chat.update once a message
-# exists), so a retry never posts twice. Must fit in schedule.max_runtime_seconds.
+# exists), so a retry never posts twice. Must fit in schedule.max_runtime_seconds. A permanent
+# refusal (not_in_channel, channel_not_found, invalid_auth, missing_scope...) fails at once.
 DIGEST_POSTS_RETRY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
@@ -58,7 +59,14 @@ def build_digest_posts(
                 actions["skipped"] += 1
                 continue
             text = notification_text_of_blocks(row["blocks"])
-            outcome = publisher.publish(row["partition_hour"], row["target"], text, row["blocks"])
+            try:
+                outcome = publisher.publish(
+                    row["partition_hour"], row["target"], text, row["blocks"]
+                )
+            except DigestPublishError as error:
+                if error.permanent:  # the RetryPolicy would only repeat Slack's answer
+                    raise dg.Failure(description=str(error), allow_retries=False) from None
+                raise
             context.log.info(f"Digest {outcome.action} in {outcome.channel_id}")
             actions[outcome.action] += 1
         return dg.MaterializeResult(

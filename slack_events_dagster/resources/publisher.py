@@ -10,13 +10,19 @@ from sqlalchemy import select
 
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.resources.slack_api import PermanentSlackError
 from slack_events_dagster.resources.slack_export import SlackSourceError
 from slack_events_dagster.settings import DigestSettings
 from slack_events_dagster.storage.schema import slack_digest_posts as posts
 
 
 class DigestPublishError(RuntimeError):
-    """Posting failed; the stored digest is kept and the run can be retried safely."""
+    """Posting failed; the stored digest is kept and the run can be retried safely.
+    `permanent`: Slack refused it for a reason a retry cannot change (see PermanentSlackError)."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -70,10 +76,14 @@ class DigestPublisherResource(dg.ConfigurableResource):
             else:
                 ts = writer.update(target, existing, text, blocks)
         except SlackSourceError as error:
+            permanent = isinstance(error, PermanentSlackError)
+            no_retry = "A retry gets the same answer, so none is made. " if permanent else ""
             raise DigestPublishError(
                 f"Could not publish the digest for {partition_hour:%Y-%m-%d %H:%M} UTC to "
-                f"{target}: {error} The stored digest is unchanged; fix this and re-run the "
-                "partition (it will update the same Slack message, never post twice)."
+                f"{target} (digest.targets): {error} {no_retry}The stored digest is unchanged; "
+                "fix this and re-run the partition (it will update the same Slack message, "
+                "never post twice).",
+                permanent=permanent,
             ) from None
         with self.database.get_engine().begin() as connection:
             if existing is None:

@@ -46,13 +46,32 @@ ERROR_ADVICE = {
     "not_in_channel": "The bot is not a member of the channel: invite it there with "
     "`/invite @<your app>`",
     "channel_not_found": "Slack does not know this channel or the bot cannot see it: check the id "
-    "or name in slack.channels; private channels also need the groups:read and groups:history "
-    "scopes and an invitation",
+    "or name in slack.channels (reading) or digest.targets (posting); private channels also need "
+    "the groups:read and groups:history scopes and an invitation",
     "missing_scope": "The app lacks an OAuth scope: add it under OAuth & Permissions, reinstall "
     "the app and update SLACK_BOT_TOKEN",
     "ratelimited": "Slack kept rate-limiting after all retries: lower the concurrency with "
     "`dagster instance concurrency set slack_api 1` or retry later",
 }
+
+
+# Slack's own transient answers; any other error code Slack answers with (HTTP below 500, not
+# 429) is permanent: the same request gets the same answer until a person fixes the cause.
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
+)
+
+
+class PermanentSlackError(SlackSourceError):
+    """Slack refused the request for a reason a retry cannot change (token, scope, channel,
+    message): fix the setting or the Slack app, then run again."""
 
 
 @dataclass
@@ -141,7 +160,13 @@ def describe_error(error: SlackApiError, doing: str) -> SlackSourceError:
         advice = (
             f"Slack answered HTTP {status} after every retry: Slack may be degraded, retry later"
         )
-    return SlackSourceError(f"Slack API error while {doing}: {code}. {advice}".strip())
+    permanent = (
+        bool(data.get("error"))
+        and code not in TRANSIENT_ERRORS
+        and (status is None or (status < 500 and status != 429))
+    )
+    kind = PermanentSlackError if permanent else SlackSourceError
+    return kind(f"Slack API error while {doing}: {code}. {advice}".strip())
 
 
 class SlackApiReader:

@@ -8,8 +8,9 @@ import dagster as dg
 import pytest
 import yaml
 
+from devtools.emulators.slack import SlackEmulator
+from devtools.postgres16 import free_port
 from slack_events_dagster.assets import build_assets
-from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.sensors import rebuild_digests_job
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN, make_settings
@@ -27,7 +28,10 @@ QUICK_RETRY = dg.RetryPolicy(max_retries=1)
 
 
 def _publishing_settings(
-    tmp_path: Path, emulator: SlackEmulator, max_age_hours: float = 24 * 365
+    tmp_path: Path,
+    emulator: SlackEmulator,
+    max_age_hours: float = 24 * 365,
+    base_url: str | None = None,
 ) -> Settings:
     config = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["digest"] |= {
@@ -43,7 +47,7 @@ def _publishing_settings(
         SLACK_EVENTS_CONFIG=str(path),
         SLACK_EXPORT_PATH=str(SAMPLE_EXPORT),
         SLACK_BOT_TOKEN=SLACK_TEST_TOKEN,
-        SLACK_API_BASE_URL=emulator.base_url,
+        SLACK_API_BASE_URL=base_url or emulator.base_url,
         SLACK_RETRY_BACKOFF_SECONDS="0.05",
         SLACK_MAX_RETRIES="1",
     )
@@ -61,6 +65,15 @@ def _posts_metadata(result: dg.ExecuteInProcessResult) -> dict[str, Any]:
 
 def _step_failed(result: dg.ExecuteInProcessResult) -> set[str | None]:
     return {event.step_key for event in result.get_step_failure_events()}
+
+
+def _step_retries(result: dg.ExecuteInProcessResult) -> list[str | None]:
+    """The steps the RetryPolicy sent round again, once per retry."""
+    return [
+        event.step_key
+        for event in result.all_events
+        if event.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -146,11 +159,41 @@ def test_a_failed_post_fails_clearly_and_keeps_the_stored_digest(
     _run(settings, NINE_AM_DIGEST)
     before = dump_tables(settings), table_rows(settings, "slack_digest_posts")
     slack_emulator.remove_bot_from(ENGINEERING)
+    slack_emulator.reset_calls()
     result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
     assert not result.success and _step_failed(result) == {"digest_posts"}
     text = failure_text(result)
     assert "not_in_channel" in text and "/invite" in text and "never post twice" in text
+    assert f"{ENGINEERING} (digest.targets)" in text
+    # Permanent: one chat.update, no step retry (a retry would get the same answer).
+    assert _step_retries(result) == [] and slack_emulator.call_count("chat.update") == 1
     assert (dump_tables(settings), table_rows(settings, "slack_digest_posts")) == before
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("channel_not_found", "digest.targets (posting)"),
+        ("not_in_channel", "/invite"),
+        ("invalid_auth", "SLACK_BOT_TOKEN"),
+        ("missing_scope", "chat:write"),
+        ("is_archived", ""),  # any other error Slack answers with is permanent too
+    ],
+)
+def test_a_permanent_slack_error_fails_at_once_without_a_retry(
+    tmp_path: Path, slack_emulator: SlackEmulator, error: str, advice: str
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    slack_emulator.add_fault("chat.postMessage", "error", error=error, times=-1)
+    result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
+    assert not result.success and _step_failed(result) == {"digest_posts"}
+    assert result.is_node_success("digests")
+    assert _step_retries(result) == []  # QUICK_RETRY_ASSETS would retry at once if allowed
+    assert slack_emulator.call_count("chat.postMessage") == 1  # nor did slack_sdk retry
+    text = failure_text(result)
+    assert error in text and advice in text and f"{ENGINEERING} (digest.targets)" in text
+    assert "none is made" in text and "never post twice" in text
+    assert table_rows(settings, "slack_digest_posts") == [] and slack_emulator.posted == []
 
 
 def test_a_slack_outage_fails_only_digest_posts_and_the_digests_are_stored(
@@ -161,10 +204,7 @@ def test_a_slack_outage_fails_only_digest_posts_and_the_digests_are_stored(
     result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
     assert not result.success and _step_failed(result) == {"digest_posts"}
     assert result.is_node_success("digests")
-    retried = [
-        e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY
-    ]
-    assert [event.step_key for event in retried] == ["digest_posts"]  # the RetryPolicy ran
+    assert _step_retries(result) == ["digest_posts"]  # the RetryPolicy ran
     assert "HTTP 500" in failure_text(result) and "never post twice" in failure_text(result)
     (digest,) = table_rows(settings, "digests")
     assert digest["target"] == ENGINEERING and digest["blocks"]
@@ -177,6 +217,34 @@ def test_a_slack_outage_fails_only_digest_posts_and_the_digests_are_stored(
     assert [node.name for node in again.job_def.nodes] == ["digest_posts"]
     (post,) = slack_emulator.posted
     assert post["blocks"] == digest["blocks"]
+
+
+def test_rate_limits_beyond_the_clients_retries_are_retried_by_the_step(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    settings = _publishing_settings(tmp_path, slack_emulator)
+    # HTTP 429 on every call: slack_sdk waits Retry-After and retries once (SLACK_MAX_RETRIES=1).
+    slack_emulator.add_fault("chat.postMessage", "rate_limited", times=-1, retry_after=0)
+    result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
+    assert not result.success and _step_retries(result) == ["digest_posts"]
+    assert slack_emulator.call_count("chat.postMessage") == 4  # 2 tries x (1 step + 1 retry)
+    assert "ratelimited" in failure_text(result) and "none is made" not in failure_text(result)
+
+    slack_emulator.clear_faults()
+    slack_emulator.add_fault("chat.postMessage", "rate_limited", times=2, retry_after=0)
+    assert _posts_metadata(_run(settings, NINE_AM_DIGEST))["posted"] == 1  # the step retry posts
+    assert len(slack_emulator.posted) == 1
+
+
+def test_an_unreachable_slack_is_retried_by_the_step(
+    tmp_path: Path, slack_emulator: SlackEmulator
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens: connection refused
+    settings = _publishing_settings(tmp_path, slack_emulator, base_url=closed)
+    result = _run(settings, NINE_AM_DIGEST, raise_on_error=False)
+    assert not result.success and _step_retries(result) == ["digest_posts"]
+    assert "Could not reach the Slack API" in failure_text(result)
+    assert slack_emulator.call_count() == 0
 
 
 def test_an_outage_that_ends_before_the_step_retry_posts_once(

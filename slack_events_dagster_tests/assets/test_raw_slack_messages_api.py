@@ -10,8 +10,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from devtools.emulators.slack import SlackEmulator
 from slack_events_dagster.domain.messages import datetime_to_ts
-from slack_events_dagster.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import Settings
 from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, SLACK_TEST_TOKEN, make_settings
 from slack_events_dagster_tests.helpers import (

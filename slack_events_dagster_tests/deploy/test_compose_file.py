@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import yaml
 
+from devtools.postgres16 import dagster_database_settings
 from slack_events_dagster.settings import PROJECT_ROOT
-from slack_events_dagster_tests.deploy.topology import dagster_database_settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -333,6 +333,8 @@ def test_image_holds_what_the_commands_need(
 
     for source in image.copies:
         assert (PROJECT_ROOT / source).exists(), f"COPY {source}: not in the repository"
+    # The product only: emulators and test support stay in the checkout (as out of the wheel).
+    assert not {"devtools", "slack_events_dagster_tests", "benchmarks", "."} & set(image.copies)
     # The project is installed from the copied sources.
     for needed in ("pyproject.toml", "README.md", "slack_events_dagster"):
         assert image.destination(needed) == f"{workdir}/{needed}", needed

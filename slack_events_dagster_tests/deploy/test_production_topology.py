@@ -22,20 +22,19 @@ from dagster_graphql import DagsterGraphQLClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
+from devtools.postgres16 import apply_dagster_database_settings, free_port
 from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.settings import PROJECT_ROOT, PartitionSettings
 from slack_events_dagster_tests.deploy.topology import (
     DEPLOY_DIR,
     Topology,
     app_environment,
-    apply_dagster_database_settings,
     console_script,
     graphql,
     http_json,
     wait_for,
     write_dagster_home,
 )
-from slack_events_dagster_tests.postgres16 import free_port
 
 # config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
 HOURLY = hourly_partitions(PartitionSettings())

@@ -9,7 +9,6 @@ SIGKILL), so nothing outlives a failing test.
 import contextlib
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import Connection, text
 
 from slack_events_dagster.settings import CONFIG_ENV_VAR, ENV_OVERRIDES, PROJECT_ROOT
 
@@ -33,19 +31,6 @@ APP_SECRETS = ("POSTGRES_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY")
 INHERITED_BUT_DROPPED = (*ENV_OVERRIDES, *APP_SECRETS, CONFIG_ENV_VAR, "DAGSTER_HOME")
 
 T = TypeVar("T")
-
-
-def dagster_database_settings() -> dict[str, str]:
-    """The settings deploy/initdb.sql gives Dagster's storage database in production."""
-    script = (DEPLOY_DIR / "initdb.sql").read_text(encoding="utf-8")
-    pattern = r"^ALTER DATABASE dagster SET (\w+)\s*=\s*(\w+);"
-    return dict(re.findall(pattern, script, re.IGNORECASE | re.MULTILINE))
-
-
-def apply_dagster_database_settings(connection: Connection, database: str) -> None:
-    """Give `database` the production settings of Dagster's storage (an AUTOCOMMIT connection)."""
-    for name, value in dagster_database_settings().items():
-        connection.execute(text(f'ALTER DATABASE "{database}" SET {name} = {value}'))
 
 
 def console_script(name: str) -> str:

@@ -20,7 +20,8 @@ from typing import Any
 import openai
 import pytest
 
-from slack_events_dagster.emulators.openai import OpenAIEmulator, demo_responder
+from devtools import CHECKOUT
+from devtools.emulators.openai import OpenAIEmulator, demo_responder
 
 API_KEY = "sk-test-key"
 # Generous bounds for answers that should come at once: a loaded CI machine can be slow, and a
@@ -303,11 +304,12 @@ def test_demo_responder() -> None:
 def test_command_line_serves_until_interrupted() -> None:
     env = {**os.environ, "OPENAI_API_KEY": "sk-secret-from-env"}
     with subprocess.Popen(
-        [sys.executable, "-m", "slack_events_dagster.emulators.openai", "--port", "0"],
+        [sys.executable, "-m", "devtools.emulators.openai", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env=env,
+        cwd=CHECKOUT,  # `python -m devtools...` works from a checkout
     ) as process:
         try:
             assert process.stdout is not None

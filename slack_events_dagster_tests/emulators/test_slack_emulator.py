@@ -27,7 +27,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from slack_events_dagster.emulators.slack import SlackEmulator
+from devtools import CHECKOUT
+from devtools.emulators.slack import SlackEmulator
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.deploy.topology import wait_for
 
@@ -510,11 +511,12 @@ def test_every_message_of_a_real_export_is_reachable() -> None:
 def test_command_line_serves_until_interrupted() -> None:
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-secret-from-env"}
     with subprocess.Popen(
-        [sys.executable, "-m", "slack_events_dagster.emulators.slack", "--port", "0"],
+        [sys.executable, "-m", "devtools.emulators.slack", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
         env=env,
+        cwd=CHECKOUT,  # `python -m devtools...` works from a checkout
     ) as process:
         try:
             assert process.stdout is not None

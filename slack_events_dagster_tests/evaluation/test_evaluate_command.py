@@ -110,7 +110,7 @@ def test_labels_are_validated_line_by_line(tmp_path: Path, line: str, message: s
 
 def test_evaluate_measures_the_llm_path_through_the_openai_client(tmp_path: Path) -> None:
     """--extractor openai runs the extractor resource against an OpenAI-compatible server."""
-    from slack_events_dagster.emulators.openai import OpenAIEmulator
+    from devtools.emulators.openai import OpenAIEmulator
 
     def model(request: dict[str, object]) -> str:
         message = json.loads(request["messages"][-1]["content"])  # type: ignore[index]

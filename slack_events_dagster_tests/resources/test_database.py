@@ -139,7 +139,7 @@ def test_loading_partitions_never_written_gives_an_empty_typed_frame(
 
 
 def test_unreachable_postgres_names_host_port_and_the_fix(tmp_path: Path) -> None:
-    from slack_events_dagster_tests.postgres16 import free_port
+    from devtools.postgres16 import free_port
 
     port = free_port()
     settings = make_settings(

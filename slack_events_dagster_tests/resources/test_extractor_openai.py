@@ -13,9 +13,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select, text, update
 
+from devtools.emulators.openai import OpenAIEmulator
 from slack_events_dagster.domain.llm import PROMPT_VERSION, system_prompt
 from slack_events_dagster.domain.rules import ExtractionInput
-from slack_events_dagster.emulators.openai import OpenAIEmulator
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.extractor import ExtractorResource, check_openai_key
 from slack_events_dagster.settings import ExtractorSettings, LLMSettings, Settings, SettingsError

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
+from devtools.postgres16 import Postgres16, start_postgres16
 from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.resources.database import (
     DatabaseResource,
@@ -27,7 +28,6 @@ from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import DatabaseUnreachableError, get_engine
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
-from slack_events_dagster_tests.postgres16 import Postgres16, start_postgres16
 
 # config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
 HOURLY = hourly_partitions(PartitionSettings())

@@ -14,6 +14,7 @@ import pytest
 from alembic import command as alembic_command
 from sqlalchemy import create_engine, delete, text
 
+from devtools.postgres16 import free_port
 from slack_events_dagster.cli import main
 from slack_events_dagster.settings import PROJECT_ROOT, Settings, load_settings
 from slack_events_dagster.storage import backup as backup_module
@@ -36,7 +37,6 @@ from slack_events_dagster.storage.transfer import (
 )
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import dump_tables, materialize_range, table_rows
-from slack_events_dagster_tests.postgres16 import free_port
 
 PG_BIN = str(Path(pgserver.__file__).parent / "pginstall" / "bin")
 

@@ -2,15 +2,22 @@
 
 pgserver's own `get_server()` only listens on a unix socket; tests (and the production-topology
 test) want TCP like a real deployment, so initdb/pg_ctl are run directly. PostgreSQL refuses to run
-as root, so as root the server runs as the `postgres` (or `pgserver`) system user.
+as root, so as root the server runs as the `postgres` (or `pgserver`) system user. Also: the
+settings deploy/initdb.sql gives Dagster's storage database, for tests and benchmarks that mirror
+it.
 """
 
 import os
 import pwd
+import re
 import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from devtools import CHECKOUT
 
 
 @dataclass
@@ -125,3 +132,16 @@ def start_postgres16(data_dir: Path, host: str = "127.0.0.1", durable: bool = Fa
         server_log = log.read_text() if log.exists() else ""
         raise RuntimeError(f"PostgreSQL 16 did not start: {error.stderr}\n{server_log}") from error
     return Postgres16(data_dir=data_dir, host=host, port=port)
+
+
+def dagster_database_settings() -> dict[str, str]:
+    """The settings deploy/initdb.sql gives Dagster's storage database in production."""
+    script = (CHECKOUT / "deploy" / "initdb.sql").read_text(encoding="utf-8")
+    pattern = r"^ALTER DATABASE dagster SET (\w+)\s*=\s*(\w+);"
+    return dict(re.findall(pattern, script, re.IGNORECASE | re.MULTILINE))
+
+
+def apply_dagster_database_settings(connection: Connection, database: str) -> None:
+    """Give `database` the production settings of Dagster's storage (an AUTOCOMMIT connection)."""
+    for name, value in dagster_database_settings().items():
+        connection.execute(text(f'ALTER DATABASE "{database}" SET {name} = {value}'))

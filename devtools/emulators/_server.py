@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 
@@ -78,3 +80,29 @@ class LocalHTTPService:
         if ":" in host:
             host = f"[{host}]"
         return f"http://{host}:{self.port}"
+
+
+def credential_from(given: str | None, env_var: str, default: str) -> tuple[str, str]:
+    """The credential a command line accepts: `given`, else $env_var, else `default`; with how to
+    show it in the banner (never the value read from the environment)."""
+    if given is not None:
+        return given, given
+    if os.environ.get(env_var):
+        return os.environ[env_var], f"<from {env_var}>"
+    return default, default
+
+
+def banner(title: str, api: str, base_url: str, app_env: str) -> str:
+    """What a command-line emulator prints once it serves: where, and the app's variables."""
+    return (
+        f"{title}\nServing the {api} at {base_url}\nPoint the app at it with:\n"
+        f"  {app_env}\nPress Ctrl-C to stop."
+    )
+
+
+def check_fault(kind: str, kinds: Collection[str], times: int) -> None:
+    """Refuse a fault kind the emulator does not know, or a count neither positive nor -1."""
+    if kind not in kinds:
+        raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(kinds)}")
+    if times == 0 or times < -1:
+        raise ValueError("times must be a positive count or -1 (forever)")

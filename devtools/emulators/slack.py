@@ -5,7 +5,7 @@ code under test goes through the same HTTP requests, pagination, error payloads 
 as against slack.com, without network access or a workspace. Faults (429, 500, slow answers,
 `ok: false` errors) and edits/deletions can be injected while it runs.
 
-Run it by hand: `python -m slack_events_dagster.emulators.slack --export sample_data/slack_export`
+Run it by hand: `python -m devtools.emulators.slack --export sample_data/slack_export`
 (serves until Ctrl-C and prints the environment variables that point the app at it).
 """
 
@@ -18,7 +18,6 @@ import copy
 import email.parser
 import email.policy
 import json
-import os
 import threading
 import time
 from collections import Counter
@@ -30,7 +29,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from slack_events_dagster.emulators._server import LocalHTTPService
+from devtools import CHECKOUT
+from devtools.emulators._server import (
+    LocalHTTPService,
+    banner,
+    check_fault,
+    credential_from,
+)
 from slack_events_dagster.resources.slack_export import SlackExport
 
 DEFAULT_TOKEN = "xoxb-emulator-token"
@@ -245,10 +250,7 @@ class SlackEmulator(LocalHTTPService):
         error: str = "",
     ) -> None:
         """Makes the next `times` matching requests (-1: all) fail or stall in the given way."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
-        if times == 0 or times < -1:
-            raise ValueError("times must be a positive count or -1 (forever)")
+        check_fault(kind, FAULT_KINDS, times)
         if kind == "error" and not error:
             raise ValueError('an "error" fault needs error=..., e.g. "invalid_auth"')
         with self._lock:
@@ -809,12 +811,12 @@ def _resolve_export(raw: str) -> Path:
     path = Path(raw).expanduser()
     if path.exists() or path.is_absolute():
         return path
-    return Path(__file__).resolve().parents[2] / path
+    return CHECKOUT / path
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m slack_events_dagster.emulators.slack",
+        prog="python -m devtools.emulators.slack",
         description="Serve a Slack workspace export as a local Slack Web API.",
     )
     parser.add_argument(
@@ -838,12 +840,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     """Serves until Ctrl-C, printing how to point the app at the emulator."""
     args = build_parser().parse_args(argv)
-    if args.token is not None:
-        token, shown = args.token, args.token
-    elif os.environ.get("SLACK_BOT_TOKEN"):
-        token, shown = os.environ["SLACK_BOT_TOKEN"], "<from SLACK_BOT_TOKEN>"
-    else:
-        token, shown = DEFAULT_TOKEN, DEFAULT_TOKEN
+    token, shown = credential_from(args.token, "SLACK_BOT_TOKEN", DEFAULT_TOKEN)
     emulator = SlackEmulator(
         _resolve_export(args.export),
         token=token,
@@ -853,11 +850,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     ).start()
     messages = sum(len(store) for store in emulator._messages.values())
     emulator.serve_until_interrupted(
-        f"Slack emulator: {len(emulator._channels)} channels, {messages} messages\n"
-        f"Serving the Slack Web API at {emulator.base_url}\n"
-        "Point the app at it with:\n"
-        f"  SLACK_SOURCE=api SLACK_API_BASE_URL={emulator.base_url} SLACK_BOT_TOKEN={shown}\n"
-        "Press Ctrl-C to stop."
+        banner(
+            f"Slack emulator: {len(emulator._channels)} channels, {messages} messages",
+            "Slack Web API",
+            emulator.base_url,
+            f"SLACK_SOURCE=api SLACK_API_BASE_URL={emulator.base_url} SLACK_BOT_TOKEN={shown}",
+        )
     )
 
 

@@ -5,7 +5,7 @@ test goes through the same HTTP requests, error payloads, retries and timeouts a
 api.openai.com, without network access or a key. A responder function decides each answer; faults
 (429 with retry-after, 500, slow answers, bad content) can be injected while it runs.
 
-Run it by hand: `python -m slack_events_dagster.emulators.openai` (serves a naive keyword-based
+Run it by hand: `python -m devtools.emulators.openai` (serves a naive keyword-based
 demo responder until Ctrl-C and prints the environment variables that point the app at it).
 """
 
@@ -15,7 +15,6 @@ import argparse
 import copy
 import json
 import math
-import os
 import re
 import threading
 import time
@@ -25,7 +24,12 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from slack_events_dagster.emulators._server import LocalHTTPService
+from devtools.emulators._server import (
+    LocalHTTPService,
+    banner,
+    check_fault,
+    credential_from,
+)
 
 Responder = Callable[[dict[str, Any]], str | dict[str, Any]]
 
@@ -154,10 +158,7 @@ class OpenAIEmulator(LocalHTTPService):
         `content` is the assistant message's text; with kind "body" it is the whole HTTP 200
         response body instead (served as `content_type`), e.g. a proxy's HTML page or JSON
         that is not a chat completion."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
-        if times == 0 or times < -1:
-            raise ValueError("times must be a positive count or -1 (forever)")
+        check_fault(kind, FAULT_KINDS, times)
         if retry_after < 0 or delay < 0:
             raise ValueError("retry_after and delay must be >= 0 seconds")
         with self._lock:
@@ -432,8 +433,14 @@ def demo_responder(request: dict[str, Any]) -> str:
     if category is None:
         return _EMPTY_EVENTS
     first_sentence = re.split(r"(?<=[.!?])\s", flat, maxsplit=1)[0]
+    # The confidence is above the digest threshold, so the demo shows its events.
+    return one_undated_event(first_sentence[:140], category, 0.75, flat[:320])
+
+
+def one_undated_event(title: str, category: str, confidence: float, summary: str) -> str:
+    """An answer in the app's output schema (domain/llm.py) holding one planned, undated event."""
     event = {
-        "title": first_sentence[:140],
+        "title": title,
         "category": category,
         "status": "planned",
         "date": None,
@@ -441,8 +448,8 @@ def demo_responder(request: dict[str, Any]) -> str:
         "end_date": None,
         "end_time": None,
         "timezone": None,
-        "confidence": 0.75,  # above the digest threshold, so the demo shows its events
-        "summary": flat[:320],
+        "confidence": confidence,
+        "summary": summary,
     }
     return json.dumps({"events": [event]}, ensure_ascii=False)
 
@@ -452,7 +459,7 @@ def demo_responder(request: dict[str, Any]) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m slack_events_dagster.emulators.openai",
+        prog="python -m devtools.emulators.openai",
         description="Serve a local OpenAI-compatible API with a naive demo responder.",
     )
     parser.add_argument("--host", default="127.0.0.1")
@@ -471,21 +478,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> None:
     """Serves until Ctrl-C, printing how to point the app at the emulator."""
     args = build_parser().parse_args(argv)
-    if args.api_key is not None:
-        api_key, shown = args.api_key, args.api_key
-    elif os.environ.get("OPENAI_API_KEY"):
-        api_key, shown = os.environ["OPENAI_API_KEY"], "<from OPENAI_API_KEY>"
-    else:
-        api_key, shown = DEFAULT_API_KEY, DEFAULT_API_KEY
+    api_key, shown = credential_from(args.api_key, "OPENAI_API_KEY", DEFAULT_API_KEY)
     emulator = OpenAIEmulator(
         demo_responder, api_key=api_key, host=args.host, port=args.port, latency=args.latency
     ).start()
     emulator.serve_until_interrupted(
-        f"OpenAI emulator: models {', '.join(emulator.models)}, demo responder\n"
-        f"Serving the OpenAI API at {emulator.base_url}\n"
-        "Point the app at it with:\n"
-        f"  EXTRACTOR=openai OPENAI_BASE_URL={emulator.base_url} OPENAI_API_KEY={shown}\n"
-        "Press Ctrl-C to stop."
+        banner(
+            f"OpenAI emulator: models {', '.join(emulator.models)}, demo responder",
+            "OpenAI API",
+            emulator.base_url,
+            f"EXTRACTOR=openai OPENAI_BASE_URL={emulator.base_url} OPENAI_API_KEY={shown}",
+        )
     )
 
 
