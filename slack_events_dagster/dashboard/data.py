@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 
 from slack_events_dagster.storage.schema import (
+    UTCDateTime,
     digests,
     event_candidates,
     events,
@@ -59,7 +60,11 @@ def _frame(engine: Engine, query: Select[Any], columns: Sequence[str]) -> pd.Dat
     """Run `query` and return its rows (SQLAlchemy's types applied: UTC datetimes, JSON)."""
     with engine.connect() as connection:
         rows = [dict(row) for row in connection.execute(query).mappings()]
-    return pd.DataFrame(rows, columns=list(columns))
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for column in query.selected_columns:  # datetime64[UTC] even when every value is NULL
+        if isinstance(column.type, UTCDateTime) and column.name in frame:
+            frame[column.name] = pd.to_datetime(frame[column.name], utc=True)
+    return frame
 
 
 def _event_columns() -> list[Any]:

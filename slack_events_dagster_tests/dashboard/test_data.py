@@ -33,6 +33,9 @@ def test_the_unfiltered_timeline_is_every_dated_event_in_date_order(
     assert len(frame) == dated > 20
     assert frame["event_date"].is_monotonic_increasing
     assert str(frame["event_date"].dt.tz) == "UTC"
+    # Datetime columns stay datetimes when every value is NULL (no event here has an end).
+    no_end = data.timeline_events(engine, data.EventFilter(text="freeze"))
+    assert no_end["event_end"].isna().all() and str(no_end["event_end"].dt.tz) == "UTC"
 
 
 def test_each_timeline_filter_narrows_to_what_it_names(sample_settings: Settings) -> None:
