@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test test-fast lint format dev doctor bench clean
+.PHONY: install demo test test-fast lint format dev dashboard doctor bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ format: install
 
 dev: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI and daemon on http://localhost:3000
 	$(BIN)/dagster dev -w workspace.yaml
+
+DASHBOARD_PORT ?= 8501
+dashboard: install  ## the events dashboard on http://localhost:8501, read-only (run make demo first)
+	$(BIN)/streamlit run slack_events_dagster/dashboard/app.py --server.port $(DASHBOARD_PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 doctor: install
 	$(BIN)/slack-events doctor

@@ -39,11 +39,14 @@ TITLES = {
     "drilldown": "Why this line?",
     "activity": "Activity",
 }
-# Streamlit marks its app element with the script's state, and elements of an earlier run as stale.
+# Streamlit marks its app element with the script's state, elements of an earlier run as stale,
+# and components still loading (charts, tables) as skeletons; a drawn chart holds a canvas.
 SCRIPT_DONE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
   return app && app.getAttribute("data-test-script-state") === "notRunning"
-    && !document.querySelector('[data-stale="true"]');
+    && !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')
+    && charts.every((chart) => chart.querySelector("canvas, svg"));
 }"""
 SHOWN = re.compile(r"(\d+) events shown")
 
