@@ -20,10 +20,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from slack_events_dagster.dashboard import data
 from slack_events_dagster.dashboard.slack_preview import blocks_to_markdown
 from slack_events_dagster.settings import SettingsError, get_settings
-from slack_events_dagster.storage.engine import describe, get_engine
-
-HOUR_KEY = "%Y-%m-%d-%H:%M"  # a digest's hour as Dagster names its partition
-DEFAULT_DAYS_AHEAD = 90
+from slack_events_dagster.storage.engine import describe
 
 
 @st.cache_resource
@@ -36,22 +33,11 @@ def database() -> tuple[Engine, str]:
             f"No database yet: {where}. Run `make demo` (or materialise the assets in Dagster) "
             "first, or point SQLITE_PATH / DATABASE_TYPE at the pipeline's database."
         )
-    return get_engine(settings.database), where
+    return data.read_only_engine(settings.database), where
 
 
 def engine() -> Engine:
     return database()[0]
-
-
-def hour_key(hour: datetime) -> str:
-    return hour.astimezone(UTC).strftime(HOUR_KEY)
-
-
-def parse_hour_key(text: str | None) -> datetime | None:
-    try:
-        return datetime.strptime(text or "", HOUR_KEY).replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 # -- Upcoming events ------------------------------------------------------------------------------
@@ -69,8 +55,7 @@ def timeline_page() -> None:
     st.title("Upcoming events")
     choices = data.filter_choices(engine())
     as_of = data.data_as_of(engine()) or datetime.now(UTC)
-    first_day = as_of.date()
-    default_range = (first_day, first_day + timedelta(days=DEFAULT_DAYS_AHEAD))
+    default_range = data.default_date_range(as_of)
     with st.sidebar:
         st.header("Filters")
         channels = st.multiselect("Channel", choices["channels"], key="channels")
@@ -151,11 +136,11 @@ def digests_page() -> None:
     hour = st.selectbox(
         "Hour (UTC partition)",
         hours,
-        index=_preselected(hours, parse_hour_key(params.get("hour"))),
-        format_func=hour_key,
+        index=_preselected(hours, data.parse_hour_key(params.get("hour"))),
+        format_func=data.hour_key,
         key=f"hour-{target}",
     )
-    st.query_params.update({"target": target, "hour": hour_key(hour)})
+    st.query_params.update({"target": target, "hour": data.hour_key(hour)})
     digest = data.stored_digest(engine(), target, hour)
     if digest is None:
         st.warning("That digest is gone (its partition was re-run); pick another hour.")
@@ -184,7 +169,7 @@ def digests_page() -> None:
             st.page_link(
                 PAGES["drilldown"],
                 label=f"{entry['title']} → events, messages and scores",
-                query_params={"target": target, "hour": hour_key(hour), "line": str(index)},
+                query_params={"target": target, "hour": data.hour_key(hour), "line": str(index)},
             )
 
 
@@ -193,7 +178,7 @@ def digests_page() -> None:
 
 def _entry_from_params() -> tuple[str, datetime, int, dict[str, Any]] | None:
     params = st.query_params
-    target, hour = params.get("target"), parse_hour_key(params.get("hour"))
+    target, hour = params.get("target"), data.parse_hour_key(params.get("hour"))
     line = params.get("line", "")
     if not target or hour is None or not line.isdigit():
         return None
@@ -213,8 +198,8 @@ def drilldown_page() -> None:
     target, hour, _line, entry = found
     st.page_link(
         PAGES["digests"],
-        label=f"← Back to the {target} digest of {hour_key(hour)}",
-        query_params={"target": target, "hour": hour_key(hour)},
+        label=f"← Back to the {target} digest of {data.hour_key(hour)}",
+        query_params={"target": target, "hour": data.hour_key(hour)},
     )
     st.header(entry["title"])
     st.caption(

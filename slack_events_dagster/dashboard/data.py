@@ -8,7 +8,7 @@ database's own full-text index can replace its LIKE matching without touching th
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -26,6 +26,8 @@ from sqlalchemy import (
     tuple_,
 )
 
+from slack_events_dagster.settings import DatabaseSettings
+from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.schema import (
     UTCDateTime,
     digests,
@@ -40,6 +42,8 @@ EVENT_COLUMNS = (
     "event_timezone", "confidence", "channel_id", "channel_name", "message_ts", "message_time",
     "permalink", "summary", "dedup_key", "extractor", "partition_hour",
 )  # fmt: skip
+HOUR_KEY = "%Y-%m-%d-%H:%M"  # a digest's hour as Dagster names its partition
+DEFAULT_DAYS_AHEAD = 90  # the timeline's default range: the data's day and this many after it
 SEARCH_LIMIT = 500  # search results shown at most (newest announcements first)
 COUNT_KINDS = ("messages", "candidates", "events")
 
@@ -54,6 +58,32 @@ class EventFilter:
     start: datetime | None = None  # event_date >= start
     end: datetime | None = None  # event_date < end
     text: str = ""  # words all found by search_events
+
+
+def hour_key(hour: datetime) -> str:
+    return hour.astimezone(UTC).strftime(HOUR_KEY)
+
+
+def parse_hour_key(text: str | None) -> datetime | None:
+    """A partition key back to its UTC hour; None for anything else (a hand-edited URL)."""
+    try:
+        return datetime.strptime(text or "", HOUR_KEY).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def default_date_range(as_of: datetime) -> tuple[date, date]:
+    """The timeline's first dates: from the data's 'now' (data_as_of) DEFAULT_DAYS_AHEAD on."""
+    return as_of.date(), as_of.date() + timedelta(days=DEFAULT_DAYS_AHEAD)
+
+
+def read_only_engine(database: DatabaseSettings) -> Engine:
+    """The project's engine for `database`; on PostgreSQL every transaction is READ ONLY, so the
+    dashboard cannot write even by mistake (SQLite: the queries here only SELECT)."""
+    engine = get_engine(database)
+    if database.type == "postgres":
+        return engine.execution_options(postgresql_readonly=True)
+    return engine
 
 
 def _frame(engine: Engine, query: Select[Any], columns: Sequence[str]) -> pd.DataFrame:

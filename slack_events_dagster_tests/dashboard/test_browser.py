@@ -15,13 +15,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from datetime import time as day_start
 from pathlib import Path
 
 import pytest
 
-from slack_events_dagster.dashboard import app, data
+from slack_events_dagster.dashboard import data
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster.storage.engine import get_engine
 
@@ -83,19 +84,15 @@ def streamlit_command(port: int) -> list[str]:
     ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def dashboard_url(
-    sample_sqlite: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The dashboard served by `streamlit run` on the sample's SQLite database."""
-    _chromium()
+@contextmanager
+def serving(sqlite_path: Path, folder: Path) -> Iterator[str]:
+    """`streamlit run` of the dashboard on a SQLite file, as a subprocess; its base URL."""
     port = _free_port()
-    folder = tmp_path_factory.mktemp("dashboard")
     env = {
         **os.environ,
         "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
         "DATABASE_TYPE": "sqlite",
-        "SQLITE_PATH": str(sample_sqlite.database.path),
+        "SQLITE_PATH": str(sqlite_path),
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
         "HOME": str(folder),  # no ~/.streamlit of the user's
     }
@@ -123,6 +120,16 @@ def dashboard_url(
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(
+    sample_sqlite: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The dashboard served on the sample's SQLite database."""
+    _chromium()
+    with serving(sample_sqlite.database.path, tmp_path_factory.mktemp("dashboard")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -181,8 +188,11 @@ def test_the_text_search_filter_changes_the_timeline(
     engine = get_engine(sample_sqlite.database)
     as_of = data.data_as_of(engine)
     assert as_of is not None
-    start = datetime.combine(as_of.date(), day_start.min, tzinfo=UTC)
-    window = {"start": start, "end": start + timedelta(days=app.DEFAULT_DAYS_AHEAD + 1)}
+    first, last = data.default_date_range(as_of)
+    window = {
+        "start": datetime.combine(first, day_start.min, tzinfo=UTC),
+        "end": datetime.combine(last + timedelta(days=1), day_start.min, tzinfo=UTC),
+    }
     everything = len(data.timeline_events(engine, data.EventFilter(**window)))
     frozen = len(data.timeline_events(engine, data.EventFilter(text="freeze", **window)))
     assert 0 < frozen < everything
@@ -214,7 +224,7 @@ def test_a_digest_line_drills_down_to_the_slack_message_and_back(
     _settled(page, "Digests")
     page.get_by_text("Code freeze → events, messages and scores").click()
     _settled(page, "Why this line?")
-    assert "drilldown" in page.url and f"hour={app.hour_key(newest)}" in page.url.replace(
+    assert "drilldown" in page.url and f"hour={data.hour_key(newest)}" in page.url.replace(
         "%3A", ":"
     )
     links = page.get_by_role("link", name="Open the message in Slack")
@@ -230,3 +240,20 @@ def test_a_digest_line_drills_down_to_the_slack_message_and_back(
     _settled(page, "Digests")
     page.get_by_text("Code freeze → events, messages and scores").wait_for(timeout=WAIT_MS)
     _assert_no_error(page, "digests after going back")
+
+
+def test_without_a_database_every_page_says_how_to_make_one(browser, tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-here.db"
+    with serving(missing, tmp_path) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        # The drill-down shows a digest line: one named in its link's parameters.
+        line = "?target=default&hour=2026-11-24-23:00&line=0"
+        for name, path in {**PAGES, "drilldown": f"drilldown{line}"}.items():
+            page.goto(f"{url}/{path}")
+            page.get_by_text("No database yet").wait_for(timeout=WAIT_MS)
+            page.wait_for_function(SCRIPT_DONE, timeout=WAIT_MS)
+            assert "make demo" in page.locator('[data-testid="stMain"]').inner_text(), name
+            assert page.locator('[data-testid="stException"]').count() == 0, name
+        context.close()
+    assert not missing.exists(), "the dashboard must not create the database"

@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from slack_events_dagster.dashboard import data
 from slack_events_dagster.settings import Settings
@@ -168,3 +169,20 @@ def test_the_data_is_as_of_its_newest_message(sample_settings: Settings) -> None
     assert as_of.date().isoformat() == "2026-11-24"
     choices = data.filter_choices(engine)
     assert "releases" in choices["channels"] and "risk" in choices["categories"]
+
+
+def test_the_dashboard_engine_cannot_write_to_postgres(sample_postgres: Settings) -> None:
+    engine = data.read_only_engine(sample_postgres.database)
+    assert not data.timeline_events(engine, data.EventFilter()).empty  # it reads
+    with pytest.raises(DBAPIError, match="read-only transaction"), engine.begin() as connection:
+        connection.execute(delete(slack_digest_posts))
+
+
+def test_hour_keys_round_trip_and_anything_else_is_none() -> None:
+    hour = datetime(2026, 11, 24, 23, tzinfo=UTC)
+    assert data.hour_key(hour) == "2026-11-24-23:00"
+    assert data.parse_hour_key(data.hour_key(hour)) == hour
+    assert data.parse_hour_key("2026-11-24T23:00") is None and data.parse_hour_key(None) is None
+    as_of = datetime(2026, 11, 24, 20, 57, tzinfo=UTC)
+    first, last = data.default_date_range(as_of)
+    assert (first.isoformat(), (last - first).days) == ("2026-11-24", data.DEFAULT_DAYS_AHEAD)
