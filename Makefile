@@ -33,7 +33,7 @@ test: install  ## lint and type-check, then the whole test suite (PostgreSQL 16 
 # no Dagster run or subprocess, no emulator: under a minute.
 UNIT_TESTS := $(addprefix slack_events_dagster_tests/,domain test_settings.py test_urls.py \
 	test_definitions.py test_snapshots.py::test_definitions_are_the_snapshot test_demo_log.py \
-	resources/test_slack_export.py evaluation/test_rules_quality.py)
+	resources/test_slack_export.py evaluation/test_rules_quality.py dashboard/test_slack_preview.py)
 
 test-fast: install  ## the unit tests only, under a minute (make test runs them too)
 	$(BIN)/python -m pytest -m "not slow and not postgres" $(UNIT_TESTS)

@@ -123,21 +123,27 @@ def serving(sqlite_path: Path, folder: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def chromium() -> Path:
+    """Debian's Chromium, checked before the sample is materialised."""
+    return _chromium()
+
+
+@pytest.fixture(scope="module")
 def dashboard_url(
-    sample_sqlite: Settings, tmp_path_factory: pytest.TempPathFactory
+    chromium: Path, sample_sqlite: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The dashboard served on the sample's SQLite database."""
-    _chromium()
     with serving(sample_sqlite.database.path, tmp_path_factory.mktemp("dashboard")) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
-def browser(dashboard_url: str) -> Iterator[object]:
+def browser(chromium: Path, dashboard_url: str) -> Iterator[object]:
+    """Chromium under Playwright, started once the sample is materialised (outside its loop)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(_chromium()), headless=True)
+        chromium = playwright.chromium.launch(executable_path=str(chromium), headless=True)
         yield chromium
         chromium.close()
 
