@@ -1,4 +1,4 @@
-# One image for the code server, webserver, daemon and the one-shot migration.
+# One image for the code server, webserver, daemon, dashboard and the one-shot migration.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -16,4 +16,4 @@ RUN pip install --no-cache-dir -e . \
     && mkdir -p "$DAGSTER_HOME"
 COPY deploy/dagster.yaml deploy/workspace.yaml "$DAGSTER_HOME/"
 
-EXPOSE 3000 4000
+EXPOSE 3000 4000 8501

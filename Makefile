@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: install demo test test-fast lint format dev doctor bench clean
+.PHONY: install demo test test-fast lint format dev dashboard doctor bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,8 @@ test: install  ## lint and type-check, then the whole test suite (PostgreSQL 16 
 UNIT_TESTS := $(addprefix slack_events_dagster_tests/,domain test_settings.py test_urls.py \
 	test_definitions.py test_config_reaches_resources.py \
 	test_snapshots.py::test_definitions_are_the_snapshot test_demo_log.py \
-	resources/test_slack_export.py evaluation/test_rules_quality.py)
+	resources/test_slack_export.py evaluation/test_rules_quality.py \
+	dashboard/test_slack_preview.py)
 
 test-fast: install  ## the unit tests only, under a minute (make test runs them too)
 	$(BIN)/python -m pytest -m "not slow and not postgres" $(UNIT_TESTS)
@@ -50,6 +51,11 @@ format: install
 
 dev: install $(DAGSTER_HOME)/dagster.yaml  ## the Dagster UI and daemon on http://localhost:3000
 	$(BIN)/dagster dev -w workspace.yaml
+
+DASHBOARD_PORT ?= 8501
+dashboard: install  ## the events dashboard on http://localhost:8501, read-only (run make demo first)
+	$(BIN)/streamlit run slack_events_dagster/dashboard/app.py --server.port $(DASHBOARD_PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 doctor: install
 	$(BIN)/slack-events doctor

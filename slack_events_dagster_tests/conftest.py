@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,11 +77,11 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def postgres_env(postgres_server: str) -> Iterator[dict[str, str]]:
-    """POSTGRES_* variables of a fresh, empty database on the test server."""
-    url = make_url(postgres_server)
-    name = f"test_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def fresh_postgres_database(server_url: str, prefix: str = "test") -> Iterator[dict[str, str]]:
+    """POSTGRES_* variables of a new, empty database on the server, dropped afterwards."""
+    url = make_url(server_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -93,11 +94,20 @@ def postgres_env(postgres_server: str) -> Iterator[dict[str, str]]:
     }
     if url.password:
         env["POSTGRES_PASSWORD"] = url.password
-    yield env
-    dispose_engines()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield env
+    finally:
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_env(postgres_server: str) -> Iterator[dict[str, str]]:
+    """POSTGRES_* variables of a fresh, empty database on the test server."""
+    with fresh_postgres_database(postgres_server) as env:
+        yield env
 
 
 @pytest.fixture

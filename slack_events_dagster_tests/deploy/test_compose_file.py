@@ -28,7 +28,7 @@ from slack_events_dagster.settings import PROJECT_ROOT
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 DEPLOY_DIR = PROJECT_ROOT / "deploy"
-APP_SERVICES = ("migrate", "code", "webserver", "daemon")
+APP_SERVICES = ("migrate", "code", "webserver", "daemon", "dashboard")
 SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|API_KEY", re.IGNORECASE)
 INTERPOLATION = re.compile(r"^\$\{[A-Z_][A-Z0-9_]*(:?[-?][^}]*)?\}$")
 LITERAL_SECRET = re.compile(r"xox[abposr]-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{16,}")
@@ -262,6 +262,39 @@ def test_webserver_listens_on_3000_and_publishes_it(services: dict[str, dict[str
     assert _option(command, "-p", "--port") == "3000"
     published = [str(port) for port in services["webserver"]["ports"]]
     assert any(re.fullmatch(r"(\S+:)?3000:3000(/tcp)?", port) for port in published), published
+
+
+def test_dashboard_serves_the_app_on_8501_headless_after_migrations(
+    services: dict[str, dict[str, Any]], image: Image
+) -> None:
+    dashboard = services["dashboard"]
+    command = dashboard["command"]
+    assert command[:3] == ["streamlit", "run", "slack_events_dagster/dashboard/app.py"]
+    assert (PROJECT_ROOT / command[2]).is_file()
+    assert image.destination("slack_events_dagster") == f"{image.workdir}/slack_events_dagster"
+    assert _option(command, "--server.address") == "0.0.0.0"
+    assert _option(command, "--server.port") == "8501"
+    assert _option(command, "--server.headless") == "true"  # no e-mail prompt, no browser
+    assert _option(command, "--browser.gatherUsageStats") == "false"
+    published = [str(port) for port in dashboard["ports"]]
+    assert any(re.fullmatch(r"(\S+:)?8501:8501(/tcp)?", port) for port in published), published
+    assert "8501" in image.exposed
+    assert _depends_on(dashboard) == {"migrate": "service_completed_successfully"}
+
+
+def test_make_dashboard_runs_the_same_app_headless_on_8501() -> None:
+    shown = subprocess.run(
+        ["make", "-n", "dashboard"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+    )
+    assert shown.returncode == 0, shown.stderr
+    command = shlex.split(shown.stdout.replace("\\\n", " ").splitlines()[-1])
+    assert command[0].endswith("bin/streamlit") and command[1:3] == [
+        "run",
+        "slack_events_dagster/dashboard/app.py",
+    ]
+    assert _option(command, "--server.port") == "8501"
+    assert _option(command, "--server.headless") == "true"
+    assert _option(command, "--browser.gatherUsageStats") == "false"
 
 
 # ---------------------------------------------------------------------------------------------
