@@ -7,7 +7,8 @@ Two announcements from different messages are the same event when
      (within `date_window_hours`, or one is undated, or the later one reschedules), or
   3. both are dated within `date_window_hours` of each other and their titles, without the date
      phrases, are at least `title_similarity` alike and name the same thing (no different
-     versions, no differing numbers or names).
+     versions, no differing numbers or names; compound names compared by their parts, so
+     "payout-dashboard" and "session-dashboard" differ).
 Announcements are then joined along these links, strongest reason first, never putting two
 events of one message together (engine.py).
 """
@@ -45,8 +46,13 @@ STOPWORDS = frozenset(
         "the", "this", "to", "up", "via", "was", "we", "will", "with",
     }
 )  # fmt: skip
+# "new" names a variant ("the new card flow", "the self-serve card flow"), so, unlike in the key,
+# it counts when two titles are compared for naming different things.
+CONFLICT_STOPWORDS = STOPWORDS - {"new"}
 WORD = re.compile(r"[a-z0-9][a-z0-9.:\-]*")
-ANY_WORD = re.compile(r"[^\W_](?:[\w.:\-]*\w)?")  # any script: titles may be in any language
+# A word part, in any script (titles may be in any language): compound names are compared by
+# their parts, "payout-dashboard.bench-corp.com" as payout, dashboard, bench, corp, com.
+WORD_PART = re.compile(r"[^\W_]+")
 # Anchors that identify one piece of work; versions and docs are shared too widely to merge on.
 MERGING_ANCHOR_KINDS = ("jira:", "github_pr:", "github_issue:")
 RESCHEDULING_STATUSES = frozenset({"postponed", "canceled", "updated", "confirmed"})
@@ -156,8 +162,10 @@ def undated_title(title: str, announced: datetime, timezone: str) -> str:
 
 
 def significant_words(text: str) -> frozenset[str]:
-    """Lower-case words of any script, without stopwords: what `wordings_conflict` compares."""
-    return frozenset(w for w in ANY_WORD.findall(text.lower()) if w not in STOPWORDS)
+    """Lower-case word parts of any script, without stopwords: what `wordings_conflict` compares.
+    Parts, so that two names sharing a suffix ("payout-dashboard" and "session-dashboard") differ
+    by the parts that tell them apart, not look like one name spelt differently."""
+    return frozenset(w for w in WORD_PART.findall(text.lower()) if w not in CONFLICT_STOPWORDS)
 
 
 def titles_name_different_things(
