@@ -531,12 +531,18 @@ def _segment_drafts(
     """Drafts for one sentence, and its dates when it holds no event of its own (`prior`: the
     sentence before it)."""
     dates = _times_on_their_day(find_dates(sentence, message.message_time, message.timezone))
-    dates.sort(key=_specificity)
+    # "Fri 21 July, 14:00 UTC Now Mon 24 July 15:00 UTC": the corrected date comes first
+    dates.sort(key=lambda mention: (not _corrected(sentence, mention), *_specificity(mention)))
     keywords = find_keywords(sentence, help_talk)
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
     if not keywords:
-        if dates and previous is not None and previous.dates and _completes(previous, dates):
+        if (
+            dates
+            and previous is not None
+            and previous.dates
+            and _completes(previous, dates, sentence)
+        ):
             return [], []
         # "• Dec 10 - checkout 3.5" under a dated item: another item of the same list. A line
         # with only a date is one when the line before it names the item ("Open to Closure",
@@ -569,14 +575,32 @@ def _segment_drafts(
     return drafts, []
 
 
-def _completes(previous: _Draft, dates: list[DateMention]) -> bool:
+# What may stand before a heading's value: a field label ("When:", "Date:") or a few signs.
+FIELD_LABEL = re.compile(r"\s*(?:[A-Za-z]+(?: [A-Za-z]+)?:\s*|\W{0,3})")
+# The words that replace a date with another: "now", "moved to", "rescheduled to", "instead".
+CORRECTION = re.compile(
+    r"\b(?:now|moved to|rescheduled to|postponed to|pushed to|new date|instead(?: on)?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _corrected(sentence: str, mention: DateMention) -> bool:
+    """Whether `mention` replaces an earlier date ("… Now Mon 24 July")."""
+    start = mention.span[0]
+    return sentence[start : mention.span[1]] == mention.text and (
+        CORRECTION.search(sentence, max(0, start - 24), start) is not None
+    )
+
+
+def _completes(previous: _Draft, dates: list[DateMention], sentence: str) -> bool:
     """Whether a dated line without an event word completes the date of the event above it,
     which it then takes: the day of a heading that gave only a time ("Bimonthly meeting at
     15:00" then "Jan 24, Mar 21, …"), or the precise day inside a heading's coarse one ("Next
     week: community call" then "Wednesday, January 21 at 15:00 UTC")."""
     days = [d for d in dates if d.precision in ("datetime", "day") and not TIME_ONLY.match(d.text)]
-    if not days or dates[0].span[0] > 3:
-        return False  # the line must start with its day, as a heading's value does
+    first = min(mention.span[0] for mention in dates)
+    if not days or not FIELD_LABEL.fullmatch(sentence[:first]):
+        return False  # the line must start with its day ("When: …"), as a heading's value does
     day = days[0]
     if all(TIME_ONLY.match(mention.text) for mention in previous.dates):
         moved = [_on_day(time, day) for time in previous.dates]
@@ -819,8 +843,13 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
     if not drafts:
         return []
     if not drafts[0].dates and loose_dates:
-        # "Upcoming event: <title>" then its details: the event is on the details' first date
-        drafts[0].dates.append(sorted(loose_dates, key=_specificity)[0])
+        # "Upcoming event: <title>" then its details: the event is on the details' first date,
+        # a "Time:" on the "Date:" line's day; times under another event's day are that one's.
+        loose = loose_dates
+        if any(not TIME_ONLY.match(d.text) for draft in drafts for d in draft.dates):
+            loose = [mention for mention in loose if not TIME_ONLY.match(mention.text)]
+        if loose:
+            drafts[0].dates.append(sorted(_times_on_their_day(loose), key=_specificity)[0])
 
     events: list[ExtractedEvent] = []
     dated = any(draft.dates for draft in drafts) or bool(loose_dates)  # then no undated event

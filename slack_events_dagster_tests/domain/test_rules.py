@@ -410,3 +410,22 @@ def test_a_generic_title_in_a_reply_takes_its_subject_from_the_thread_parent() -
         thread_parent="R Dev Day @ Springfield\nSign up with the form below.",
     )
     assert event.title == "R Dev Day @ Springfield: registration deadline"
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        # a "When:" field completes the rough "next week" of the heading above it
+        ("Join us for social coworking next week!\nTheme: getting to know Quux\n"
+         "When: Tuesday November 24th 17:00 UTC", "2026-11-24T17:00:00+00:00"),
+        # "Date:" and "Time:" fields under an undated heading: the time is on that day
+        ("Upcoming Springfield R-Ladies event\nWhat's new in dplyr\nDate: December 2, 2026\n"
+         "Time: 6pm UTC\nRegister here: https://example.org/events/7", "2026-12-02T18:00:00+00:00"),
+        # a corrected date replaces the first one
+        ("Working group meeting\nFri 27 Nov, 14:00 UTC Now Mon 30 Nov 15:00 UTC",
+         "2026-11-30T15:00:00+00:00"),
+    ],
+)  # fmt: skip
+def test_field_values_and_corrections_give_the_events_date(text: str, when: str) -> None:
+    (event,) = _extract(text)
+    assert _day(event) == when
