@@ -243,7 +243,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "webinar",
         "marketing",
         "Webinar",
-        r"webinar|livestream|live stream|live-stream|premiere|fireside chat|panel discussion",
+        r"webinar|livestream|live stream|live-stream|premiere|fireside chat|panel discussion"
+        # "you can follow the streaming here", "live streaming:": watching an event, not data
+        r"|(?:follow|watch|join|tune in to) (?:the |our )?(?:live ?)?stream(?:ing)?"
+        r"|live ?streaming",
     ),
     _keyword(
         "community_event",

@@ -141,6 +141,10 @@ def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
         ("We are live! Come say hi in the stream", "product"),
         ("Office hour on now, drop in with your questions", "process"),
         ("Ana is with us in the office hour now if you want to join", "process"),
+        (
+            "Day two of SpringConf started, follow the streaming: https://video.example/live/1",
+            "marketing",
+        ),
         ("We are cancelling the second office hour as the room is gone", "process"),
         ("Hi @ana, we fixed this in quux v0.8.2, please try that version", "product"),
         ("Community poll day is here, vote in the thread", "marketing"),
