@@ -531,8 +531,10 @@ def _segment_drafts(
     """Drafts for one sentence, and its dates when it holds no event of its own (`prior`: the
     sentence before it)."""
     dates = _times_on_their_day(find_dates(sentence, message.message_time, message.timezone))
-    # "Fri 21 July, 14:00 UTC Now Mon 24 July 15:00 UTC": the corrected date comes first
-    dates.sort(key=lambda mention: (not _corrected(sentence, mention), *_specificity(mention)))
+    dates.sort(key=_specificity)
+    if len(dates) > 1 and CORRECTION_WORD.search(sentence):
+        # "Fri 21 July, 14:00 UTC Now Mon 24 July 15:00 UTC": the corrected date comes first
+        dates.sort(key=lambda mention: not _corrected(sentence, mention))  # stable
     keywords = find_keywords(sentence, help_talk)
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
@@ -581,6 +583,10 @@ FIELD_LABEL = re.compile(r"\s*(?:[A-Za-z]+(?: [A-Za-z]+)?:\s*|\W{0,3})")
 CORRECTION = re.compile(
     r"\b(?:now|moved to|rescheduled to|postponed to|pushed to|new date|instead(?: on)?)\W*$",
     re.IGNORECASE,
+)
+
+CORRECTION_WORD = re.compile(
+    r"\b(?:now|moved|rescheduled|postponed|pushed|new date|instead)\b", re.I
 )
 
 
