@@ -169,7 +169,8 @@ _MONTH_DAY_RE = re.compile(
     _FLAGS,
 )
 _DAY_MONTH_RE = re.compile(
-    rf"(?<![\w.:/$#-])(?P<d1>\d{{1,2}}){_ORDINAL}(?:\s*{_DASH}\s*(?P<d2>\d{{1,2}}){_ORDINAL})?"
+    rf"(?<![\w.:/$#-])(?P<d1>\d{{1,2}}){_ORDINAL}"
+    rf"(?:\s*(?:{_DASH}|to|through|thru|until|till)\s*(?P<d2>\d{{1,2}}){_ORDINAL})?"
     rf"(?:\s+of)?\s+(?P<mon>{_MONTH})\b(?!-)(?:(?:,\s*|\s+){_YEAR})?",
     _FLAGS,
 )
@@ -207,7 +208,8 @@ _RELATIVE_RE = re.compile(
     r"|(?P<today>today|tonight)"
     r"|(?P<tomorrow>tomorrow|tmrw)"
     r"|(?P<yesterday>yesterday)"
-    rf"|in\s+(?P<n>{_NUMBER})\s+(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
+    rf"|(?:in|within)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
+    r"(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
     r"|(?P<period_q>this|next)\s+(?P<period>week|month|quarter)"
     r"|end\s+of\s+(?:the\s+)?(?:(?P<end_q>this|next)\s+)?(?P<end_unit>week|month|quarter|year)"
     r"|(?P<end_abbr>eow|eom|eoq|eoy)"
@@ -641,9 +643,13 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
 
 
 def _in_n_units(match: re.Match[str], ctx: _Context) -> _Candidate | None:
-    """In N minutes/hours/days/weeks; sub-day units are exact instants."""
+    """In (about) N, a couple of or a few minutes/hours/days/weeks; sub-day units are exact
+    instants."""
     raw = fold_case(match["n"])
-    count = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    if raw.startswith("a") and raw[1:2].isspace():  # "a couple of" is two, "a few" about three
+        count = 2 if "couple" in raw else 3
+    else:
+        count = _NUMBER_WORDS.get(raw) or int(raw)
     unit = fold_case(match["unit"])
     span = match.span()
     if unit.startswith(("min", "h")):

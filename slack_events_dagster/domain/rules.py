@@ -2,7 +2,8 @@
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -11,11 +12,11 @@ from slack_events_dagster.domain.dates import DateMention, find_dates
 from slack_events_dagster.domain.text import fold_case, strip_code
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
-    EVENT_LINK,
     UNDATED_ANNOUNCEMENT,
     EventKeyword,
     detect_status,
     find_keywords,
+    is_event_page,
     is_help_talk,
 )
 
@@ -31,7 +32,11 @@ MAX_SENTENCES = 500
 # Line breaks, bullets and sentence ends. A bullet's leading blanks are taken from the start of
 # their run (or after a line break) only: retrying "\s*•" inside a long run of blanks was
 # quadratic, and the pieces, stripped, are the same.
-SENTENCE_BREAK = re.compile(r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])\s+(?=[A-Z@#(\"'])")
+LEADING_ARTICLE = re.compile(r"^the\s+(?=[a-z])", re.IGNORECASE)
+# "12 p.m. (noon) EST" is one phrase: no break after "a.m." or "p.m.".
+SENTENCE_BREAK = re.compile(
+    r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])(?<![ap]\.m\.)\s+(?=[A-Z@#(\"'])"
+)
 # Inside one sentence, the places where a list of dated items splits ("X on Dec 7, Y on Dec 10").
 # A blank run is tried from its start only (a match never starts inside one): linear.
 CLAUSE_BREAK = re.compile(r",\s+|;\s+|(?<!\s)\s+(?:and|then|while)\s+")
@@ -92,13 +97,48 @@ RELEASED_THING = re.compile(
     r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha)\.?\d*)?)\b",
     re.IGNORECASE,
 )
-# "We have cancelled the second office hour" -> "Second office hour cancelled".
+# "We have cancelled (are cancelling) the second office hour" -> "Second office hour cancelled".
 CHANGED_THING = re.compile(
-    r"^(?:we|i)(?:'ve| have| had)?\s+(?:just\s+)?(?P<verb>cancell?ed|postponed|rescheduled|moved)"
+    r"^(?:we|i)(?:'ve| have| had|'re| are| am|'m)?\s+(?:just\s+)?"
+    r"(?P<verb>cancell?ed|cancell?ing|postponed|postponing|rescheduled|rescheduling|moved|moving)"
     r"\s+(?:the\s+|our\s+|this\s+|today's\s+)?(?P<thing>[^,.;:!?]{3,60}?)(?=\s+(?:to|as|because"
     r"|since|until|for)\b|[,.;:!?]|$)",
     re.IGNORECASE,
 )
+# "I am giving a talk at Cambridge", "On Monday we're hosting part 2 of …": the hosted thing.
+HOSTED_THING = re.compile(
+    r"\b(?:I|we)(?:'m|'re| am| are|'ll be| will be)?(?: also)?\s+(?:giving|hosting|running"
+    r"|holding|organi[sz]ing|presenting)\s+(?:a|an|the|another|our|my)?\s*(?P<thing>\S.{2,})$",
+    re.IGNORECASE,
+)
+# "I have the pleasure to invite you to MeasureCamp NY" -> "MeasureCamp NY".
+INVITED_TO = re.compile(
+    r"^.{0,40}?\binvit(?:e|ing) (?:you|everyone|all of you)(?: all)? to (?:join )?"
+    r"(?:the |our |an? )?(?P<thing>\S.{2,})$",
+    re.IGNORECASE,
+)
+POSSESSIVE = re.compile(r"\b(?:our|my|your)\s+", re.IGNORECASE)
+# "We have fixed this in olake v0.8.2", "a patch … in the latest OLake version, v0.9.1": the
+# version the fix ships in.
+FIXED_IN = re.compile(
+    r"\b(?:fixed|included|available|released|shipped)\b.{0,60}?\bin (?:the )?"
+    r"(?:latest |new |next )?"
+    r"(?P<subject>[A-Za-z][\w.+\-]*(?: (?!version\b)[A-Za-z][\w.+\-]*)?)(?: version)?,? "
+    r"(?P<version>v?\d+\.\d+(?:\.\d+)?)\b",
+    re.IGNORECASE,
+)
+# Where details start in a long title: a relative clause or a participle after the thing.
+DETAIL_START = re.compile(
+    r" (?=(?:that|which|who|where|generally|including|using|covering|featuring)\b)"
+)
+MAX_TITLE_WORDS = 12
+PAST_OF = {
+    "cancelling": "cancelled",
+    "canceling": "canceled",
+    "postponing": "postponed",
+    "rescheduling": "rescheduled",
+    "moving": "moved",
+}
 # "Our G2 page is finally live!" -> the thing that went live.
 LIVE_THING = re.compile(
     r"^(?:our|the|a|an|my)?\s*(?P<thing>[^,.;:!?]{3,60}?)\s+(?:is|are|has|have|went)\s+"
@@ -129,7 +169,8 @@ URL = re.compile(r"https?://\S+")
 SPACES = re.compile(r"\s+")
 PRECISION_RANK = {"datetime": 0, "day": 1, "week": 2, "month": 3, "quarter": 4}
 # An event reported as done or under way happened when the message was posted.
-HAPPENING_NOW = frozenset({"completed", "started", "rolled_back"})
+# A cancellation is news when it is announced: "We are cancelling the second office hour".
+HAPPENING_NOW = frozenset({"completed", "started", "rolled_back", "canceled"})
 # Words that date an event by the message itself: it is on now, about to start, or just out.
 NOW_MARKERS = re.compile(
     r"\b(?:(?:starting|starts|started|is on|are on|open|opens|live|happening|available|out"
@@ -140,6 +181,7 @@ NOW_MARKERS = re.compile(
     r" hour|has (?:started|begun)|(?:is|are) starting|under ?way"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
+    r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
     re.IGNORECASE,
@@ -150,7 +192,7 @@ GENERIC_PAGE_PARTS = frozenset(
 )
 # A mention that gives a time of day and nothing else ("10:00-11:00 UTC", "5:30 pm").
 TIME_ONLY = re.compile(
-    r"^(?:\d{1,2}:\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)"
+    r"^(?:\d{1,2}:\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?|noon|midday|midnight)"
     r"(?:\s*[-–—]\s*(?:\d{1,2}:\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?|\d{1,2}))?"
     r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
@@ -170,9 +212,19 @@ PAST_TALK = re.compile(
 PERSONAL_PLAN = re.compile(
     r"\b(?:I|I'm|I am|I'll|I will|I've|I was|I'd|I would)\b[^.!?]{0,40}?\b(?:join|joining|make it"
     r"|attend|attending|go to|going to|be at|watch|hear|chat|miss|missed|can't|cannot|won't"
-    r"|try|hope|made a post|waited|closed|needing|need|started)\b|\b(?:I'm|I am) (?:at|in|off)\b"
+    r"|try|hope|made a post|waited|closed|needing|need|started|don't know|am not sure)\b"
+    r"|\b(?:I'm|I am) (?:at|in|off|on leave|away)\b"
+    r"|\bmy (?:first |initial )?(?:thought|idea|plan|suggestion) (?:was|is)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
     r"|(?:could|might|would|should) (?:\w+ )?(?:set up|have|hold|organi[sz]e|try|postpone))\b",
+    re.IGNORECASE,
+)
+# A date said not to suit ("Fri 21 July is not a good day for the meeting as it clashes with
+# …"): scheduling talk about a date, not the event's.
+DATE_REJECTED = re.compile(
+    r"\b(?:(?:is|are|was|isn't|aren't) not (?:a )?(?:good|great|possible|convenient|ideal)"
+    r"|(?:isn't|aren't|wasn't) (?:a )?(?:good|great|possible|convenient|ideal)"
+    r"|(?:doesn't|does not|won't|will not) work|clash(?:es)? with|conflicts? with)\b",
     re.IGNORECASE,
 )
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
@@ -239,7 +291,7 @@ def _not_an_upcoming_event(
     ):
         return True
     sentence = draft.sentence
-    if PAST_TALK.search(sentence):
+    if PAST_TALK.search(sentence) or DATE_REJECTED.search(sentence):
         return True
     # Personal plans and suppositions that come before the event's name are about it: "I'll try
     # to join the office hour", "If anyone has a lightning talk …" (not "the office hours are on
@@ -326,14 +378,23 @@ def make_title(
     title = kept
     title = EMOJI_CODE.sub(" ", URL.sub("", title))
     title = LEADING_NOISE.sub("", SPACES.sub(" ", title).strip())
+    title = LEADING_ARTICLE.sub("", title)  # "The merchant email goes out", not "The Carpentries"
     title = SPACES.sub(" ", title).strip(" :-–—,;()")
     if (changed := CHANGED_THING.search(title)) is not None:  # "We cancelled the 2nd office hour"
         thing = changed.group("thing").strip()
-        title = f"{thing[0].upper() + thing[1:]} {changed.group('verb').lower()}"
+        verb = changed.group("verb").lower()
+        verb = PAST_OF.get(verb, verb)
+        title = f"{thing[0].upper() + thing[1:]} {verb}"
     elif action == "Launch" and (live := LIVE_THING.search(title)) is not None:
         thing = live.group("thing").strip()  # "Our G2 page is finally live!" -> "G2 page launch"
         title = f"{thing[0].upper() + thing[1:]} launch"
+    elif (hosted := HOSTED_THING.search(title)) is not None:  # "I'm giving a talk at X"
+        title = _capitalised(POSSESSIVE.sub("the ", hosted.group("thing")))
+    elif (invited := INVITED_TO.search(title)) is not None:  # "I want to invite you to X"
+        title = _capitalised(invited.group("thing"))
     title = SIDE_CLAUSE.sub("", title)  # "First office hour if anyone wants to join"
+    if action == "Release" and (found := FIXED_IN.search(title)):
+        return f"{found.group('subject')} {found.group('version')} release"
     if action == "Release" and (found := OUT_THING.search(title)):
         return f"{found.group('subject')} {found.group('version')} release"
     if action == "Release" and (found := RELEASED_THING.search(title)):
@@ -359,15 +420,26 @@ def make_title(
     first = title.split(" ", 1)[0]
     if first.islower():  # "payments-api ships" -> "Payments-api ships", but "rOpenSci" stays
         title = title[0].upper() + title[1:]
-    if len(title) > MAX_TITLE_CHARS:
-        cut = title[: MAX_TITLE_CHARS - 1]
+    title = title.rstrip(" .!?,;:-–—")  # a calendar line, not a sentence
+    if len(title) > MAX_TITLE_CHARS or len(title.split()) > MAX_TITLE_WORDS:
+        cut = " ".join(title[: MAX_TITLE_CHARS - 1].split()[:MAX_TITLE_WORDS])
         for mark in (": ", " - ", " – ", ", ", "; ", " ("):
             head = cut.split(mark, 1)[0]
             if len(head) >= 25 and mark in cut:
                 return head.rstrip(" ,;:-")
+        # the thing is named before its details: cut before the last clause or phrase that
+        # fits ("These are casual online events for coworking and socialising [generally …]")
+        clauses = [m.start() for m in DETAIL_START.finditer(cut) if m.start() >= 25]
+        if clauses:
+            return cut[: clauses[-1]].rstrip(" ,;:-")
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
+
+
+def _capitalised(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]
 
 
 GENERIC_TITLE = re.compile(
@@ -379,11 +451,16 @@ GENERIC_TITLE = re.compile(
 )
 
 
-def _with_subject(title: str, text: str) -> str:
-    """A title that names no subject ("Registration deadline") takes the message's first line
-    as one ("R Dev Day @ Imperial: registration deadline")."""
+def _with_subject(title: str, text: str, parent: str | None = None) -> str:
+    """A title that names no subject ("Registration deadline") takes the first line of the
+    thread's parent (for a reply) or of the message as one ("R Dev Day @ Imperial:
+    registration deadline")."""
     if not GENERIC_TITLE.match(title):
         return title
+    if parent:
+        with_parent = _with_subject(title, parent)
+        if with_parent != title:
+            return with_parent
     first_line = next((line for line in split_sentences(text) if line.strip()), "")
     headline = make_title(first_line).rstrip("!.? ")
     if (
@@ -445,16 +522,34 @@ def _times_on_their_day(dates: list[DateMention]) -> list[DateMention]:
 
 
 def _segment_drafts(
-    sentence: str, message: ExtractionInput, previous: _Draft | None, help_talk: bool
+    sentence: str,
+    message: ExtractionInput,
+    previous: _Draft | None,
+    help_talk: bool,
+    prior: str = "",
 ) -> tuple[list[_Draft], list[DateMention]]:
-    """Drafts for one sentence, and its dates when it holds no event of its own."""
+    """Drafts for one sentence, and its dates when it holds no event of its own (`prior`: the
+    sentence before it)."""
     dates = _times_on_their_day(find_dates(sentence, message.message_time, message.timezone))
     dates.sort(key=_specificity)
+    if len(dates) > 1 and CORRECTION_WORD.search(sentence):
+        # "Fri 21 July, 14:00 UTC Now Mon 24 July 15:00 UTC": the corrected date comes first
+        dates.sort(key=lambda mention: not _corrected(sentence, mention))  # stable
     keywords = find_keywords(sentence, help_talk)
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
     if not keywords:
-        # "• Dec 10 - checkout 3.5" under a dated item: another item of the same list
+        if (
+            dates
+            and previous is not None
+            and previous.dates
+            and _completes(previous, dates, sentence)
+        ):
+            return [], []
+        # "• Dec 10 - checkout 3.5" under a dated item: another item of the same list. A line
+        # with only a date is one when the line before it names the item ("Open to Closure",
+        # then "Tuesday Oct 31"); not a second day of the same event ("Tuesday Nov 19 <link>"
+        # under "Monday Nov 18 <link>") nor a field's value ("Award start date:", "Sept 1").
         if (
             dates
             and previous is not None
@@ -462,7 +557,12 @@ def _segment_drafts(
             and dates[0].span[0] <= 3
             and dates[0].start.date() != previous.dates[0].start.date()
         ):
-            return [_Draft(sentence, previous.keyword, dates)], []
+            if _names_something(sentence, dates):
+                return [_Draft(sentence, previous.keyword, dates)], []
+            if _is_a_name(prior, message):
+                item = f"{prior}: {sentence}"
+                item_dates = find_dates(item, message.message_time, message.timezone)
+                return [_Draft(item, previous.keyword, sorted(item_dates, key=_specificity))], []
         return [], dates
     # "Next week: community call, Wednesday Dec 2 at 15:00" is one event: the coarse date (a
     # week, a month) only frames the precise one.
@@ -475,6 +575,75 @@ def _segment_drafts(
         drafts.append(_Draft(text, clause_keywords[0] if clause_keywords else keywords[0],
                              clause_dates))  # fmt: skip
     return drafts, []
+
+
+# What may stand before a heading's value: a field label ("When:", "Date:") or a few signs.
+FIELD_LABEL = re.compile(r"\s*(?:[A-Za-z]+(?: [A-Za-z]+)?:\s*|\W{0,3})")
+# The words that replace a date with another: "now", "moved to", "rescheduled to", "instead".
+CORRECTION = re.compile(
+    r"\b(?:now|moved to|rescheduled to|postponed to|pushed to|new date|instead(?: on)?)\W*$",
+    re.IGNORECASE,
+)
+
+CORRECTION_WORD = re.compile(
+    r"\b(?:now|moved|rescheduled|postponed|pushed|new date|instead)\b", re.I
+)
+
+
+def _corrected(sentence: str, mention: DateMention) -> bool:
+    """Whether `mention` replaces an earlier date ("… Now Mon 24 July")."""
+    start = mention.span[0]
+    return sentence[start : mention.span[1]] == mention.text and (
+        CORRECTION.search(sentence, max(0, start - 24), start) is not None
+    )
+
+
+def _completes(previous: _Draft, dates: list[DateMention], sentence: str) -> bool:
+    """Whether a dated line without an event word completes the date of the event above it,
+    which it then takes: the day of a heading that gave only a time ("Bimonthly meeting at
+    15:00" then "Jan 24, Mar 21, …"), or the precise day inside a heading's coarse one ("Next
+    week: community call" then "Wednesday, January 21 at 15:00 UTC")."""
+    days = [d for d in dates if d.precision in ("datetime", "day") and not TIME_ONLY.match(d.text)]
+    first = min(mention.span[0] for mention in dates)
+    if not days or not FIELD_LABEL.fullmatch(sentence[:first]):
+        return False  # the line must start with its day ("When: …"), as a heading's value does
+    day = days[0]
+    if all(TIME_ONLY.match(mention.text) for mention in previous.dates):
+        moved = [_on_day(time, day) for time in previous.dates]
+        previous.dates[:] = sorted([*moved, day], key=_specificity)
+        return True
+    frame = previous.dates[0]
+    if frame.precision not in ("week", "month") or frame.source != "relative":
+        return False
+    reach = timedelta(days=7 if frame.precision == "week" else 31)
+    if abs(day.start - frame.start) > reach:
+        return False
+    previous.dates[:] = sorted([*dates, *previous.dates], key=_specificity)
+    return True
+
+
+CONTENT_WORD = re.compile(r"[A-Za-z][\w'-]*")
+FUNCTION_WORDS = frozenset(
+    {"at", "on", "by", "from", "to", "until", "till", "in", "and", "or", "the", "a", "an", "of"}
+    | {"utc", "gmt", "est", "edt", "pst", "pdt", "cet", "cest", "bst", "ist", "am", "pm", "time"}
+    | {"local", "your", "find", "here", "link", "zoom", "join", "register", "details", "via"}
+)
+
+
+def _names_something(sentence: str, dates: list[DateMention]) -> bool:
+    """Whether a line has a word of its own besides its dates, times, zones and links."""
+    words = _undated_words(URL.sub(" ", sentence), dates)
+    return any(word.lower() not in FUNCTION_WORDS for word in words)
+
+
+def _is_a_name(line: str, message: ExtractionInput) -> bool:
+    """Whether a line reads as the name of a listed item: short, undated, no field label."""
+    return (
+        bool(line)
+        and not line.rstrip().endswith((":", "?"))
+        and len(CONTENT_WORD.findall(line)) <= 16
+        and not find_dates(line, message.message_time, message.timezone)
+    )
 
 
 def _undated_words(text: str, dates: list[DateMention]) -> list[str]:
@@ -494,9 +663,29 @@ def _announces_undated(draft: _Draft, message: ExtractionInput, help_talk: bool)
     if draft.keyword.category not in ("marketing", "process"):
         return False
     sentence = draft.sentence
-    return (
-        UNDATED_ANNOUNCEMENT.search(sentence) is not None or EVENT_LINK.search(sentence) is not None
+    if _agenda_item(sentence, message.text):
+        return False  # "• Upcoming virtual dev day" among a meeting's topics: a topic
+    return UNDATED_ANNOUNCEMENT.search(sentence) is not None or any(
+        is_event_page(link) for link in URL.findall(sentence)
     )
+
+
+LIST_ITEM = re.compile(r"^\s*(?:[•*\-–]|\d{1,2}[.)])\s+(?P<item>.+)$", re.MULTILINE)
+
+
+def _agenda_item(sentence: str, text: str) -> bool:
+    """Whether a sentence is one item of a bulleted list of three or more topics."""
+    return sentence in _list_items(text)
+
+
+@lru_cache(maxsize=8)
+def _list_items(text: str) -> frozenset[str]:
+    """The first sentence of each item of the text's bulleted list, when it has three or more
+    (made once per message: every undated draft asks)."""
+    items = [found.group("item").strip() for found in LIST_ITEM.finditer(text)]
+    if len(items) < 3:
+        return frozenset()
+    return frozenset(first[0] for item in items if (first := split_sentences(item)))
 
 
 def _on_day(time: DateMention, day: DateMention) -> DateMention:
@@ -513,9 +702,11 @@ def _on_day(time: DateMention, day: DateMention) -> DateMention:
 def _event_page(message: ExtractionInput, text: str, dates: list[DateMention]) -> list[_Draft]:
     """A post that is little more than a link to an event page (a meetup, a ticket or
     registration page): an announcement of that event, titled from the page's address."""
-    pages = [link for link in message.links if EVENT_LINK.search(link)]
+    pages = [link for link in message.links if is_event_page(link)]
     if not pages or len(re.findall(r"[A-Za-z]\w*", URL.sub("", text))) > 8:
         return []
+    if PAST_TALK.search(text):
+        return []  # "the webinar recording is up: <page>": the page of a past event
     name = _page_name(pages[0])
     if not name:
         return []
@@ -552,17 +743,101 @@ def _reply_to_parent(
     return []
 
 
+# A title that is only a call to action names no event ("Join us.", "See you there!").
+CALL_TO_ACTION = re.compile(
+    r"^(?:join us|see you(?: all)? there|rsvp|register(?: here| now)?|save the date|tickets"
+    r"|sign up(?: here)?)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> str:
+    """The title for an event whose own sentence only calls to action ("Join us."): the first
+    other sentence with an event word, a dated first sentence that names something ("Our
+    first comm call of the year starts in one hour!") or the event page's name; "" when the
+    message names nothing ("Cool. See you there!")."""
+    sentences = [
+        line for line in split_sentences(text)[:MAX_SENTENCES] if not CALL_TO_ACTION.match(line)
+    ]
+    for line in sentences:
+        keywords = find_keywords(line, help_talk)
+        if keywords and not CALL_TO_ACTION.match(title := make_title(line, keywords[0].action)):
+            return title
+    if sentences and find_dates(sentences[0], message.message_time, message.timezone):
+        first = make_title(sentences[0]).rstrip("!.? ")
+        if 2 <= len(CONTENT_WORD.findall(first)) <= 10:
+            return first
+    pages = [link for link in message.links if is_event_page(link)]
+    return _page_name(pages[0]) if pages else ""  # "Join us! <meetup.com/rladies-rome/events/1>"
+
+
+def _told_again(found: ExtractedEvent, new: ExtractedEvent) -> bool:
+    """Whether `new` is an event of the same message told again: the same title, or the same
+    day unless both give different times of day for different kinds of event ("See you in
+    one hour" then "Wednesday, June 28, 4pm UTC"; not "EMEA 10:00" and "AMER 17:00" talks)."""
+    if found.title.casefold() == new.title.casefold():  # unless two explicit dates of a series
+        return not (found.date_source == new.date_source == "explicit")
+    if found.event_date is None or new.event_date is None:
+        return False
+    if _within_frame(found, new) or _within_frame(new, found):
+        return True  # "is up in two weeks" then "When: Tuesday December 2nd 14:00"
+    if found.event_date.date() != new.event_date.date():
+        return False
+    both_timed = found.date_precision == new.date_precision == "datetime"
+    return found.category == new.category or not both_timed or found.event_date == new.event_date
+
+
+def _within_frame(frame: ExtractedEvent, precise: ExtractedEvent) -> bool:
+    """Whether `frame` gives only a rough, relative time ("next week", "in two weeks") and
+    `precise` a day within it."""
+    if frame.date_source != "relative" or frame.date_precision not in ("week", "month"):
+        return False
+    if precise.date_precision not in ("day", "datetime") or precise.event_date is None:
+        return False
+    assert frame.event_date is not None
+    reach = timedelta(days=7 if frame.date_precision == "week" else 31)
+    return abs(precise.event_date - frame.event_date) <= reach
+
+
+def _merged(found: ExtractedEvent, new: ExtractedEvent) -> ExtractedEvent:
+    """One event from two tellings: the first title (unless it names nothing) and the more
+    precise, explicit date."""
+    merged = found
+    if CALL_TO_ACTION.match(found.title) and not CALL_TO_ACTION.match(new.title):
+        merged = replace(merged, title=new.title)
+    if new.event_date is not None and _date_rank(new) < _date_rank(found):
+        merged = replace(
+            merged,
+            event_date=new.event_date,
+            event_end=new.event_end,
+            date_precision=new.date_precision,
+            date_source=new.date_source,
+        )
+    return replace(merged, confidence=max(found.confidence, new.confidence))
+
+
+def _date_rank(event: ExtractedEvent) -> tuple[int, int]:
+    if event.event_date is None:
+        return (99, 9)
+    source = {"explicit": 0, "relative": 1, "message_time": 2}.get(event.date_source, 3)
+    return (PRECISION_RANK.get(event.date_precision or "", 9), source)
+
+
 def extract_events(message: ExtractionInput, max_events: int = 5) -> list[ExtractedEvent]:
     """Events announced in one message, each with its own date; deterministic for equal input."""
     drafts: list[_Draft] = []
     loose_dates: list[DateMention] = []
     text = strip_code(message.text)
     help_talk = is_help_talk(text)
+    prior = ""
     for sentence in split_sentences(text)[:MAX_SENTENCES]:
-        new, dates = _segment_drafts(sentence, message, drafts[-1] if drafts else None, help_talk)
+        new, dates = _segment_drafts(
+            sentence, message, drafts[-1] if drafts else None, help_talk, prior
+        )
+        prior = sentence
         if new:
             drafts.extend(new)
-        elif dates and drafts and not drafts[-1].dates:
+        elif dates and drafts and not drafts[-1].dates and not sentence.endswith("?"):
             drafts[-1].dates.extend(dates)  # "Release v2 next week. It starts Thursday 10:00."
         else:
             loose_dates.extend(dates)
@@ -574,14 +849,19 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
     if not drafts:
         return []
     if not drafts[0].dates and loose_dates:
-        # "Upcoming event: <title>" then its details: the event is on the details' first date
-        drafts[0].dates.append(sorted(loose_dates, key=_specificity)[0])
+        # "Upcoming event: <title>" then its details: the event is on the details' first date,
+        # a "Time:" on the "Date:" line's day; times under another event's day are that one's.
+        loose = loose_dates
+        if any(not TIME_ONLY.match(d.text) for draft in drafts for d in draft.dates):
+            loose = [mention for mention in loose if not TIME_ONLY.match(mention.text)]
+        if loose:
+            drafts[0].dates.append(sorted(_times_on_their_day(loose), key=_specificity)[0])
 
     events: list[ExtractedEvent] = []
     dated = any(draft.dates for draft in drafts) or bool(loose_dates)  # then no undated event
-    seen: set[tuple[str, object]] = set()
     summary = _truncate(message.text, MAX_SUMMARY_CHARS)
     last_day: DateMention | None = None
+    name: str | None = None  # the event's name when a draft only calls to action (made once)
     for draft in drafts:
         date = draft.dates[0] if draft.dates else None
         only_times = all(TIME_ONLY.match(mention.text) for mention in draft.dates)
@@ -594,13 +874,11 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         if events and date is not None and date.precision in ("week", "month", "quarter"):
             continue  # "February - June 2024" after "First meeting Tuesday 30 January": context
         # Once the message has an event, a sentence without a date of its own is a detail of it
-        # ("Meetup sign-up is helpful"), and another of the same kind on the same day is that
-        # event told again ("See you in one hour … Wednesday, June 28, 4pm UTC").
+        # ("Meetup sign-up is helpful"); one told again is merged below (_told_again).
         if date is None and events:
             continue
-        key = (draft.keyword.category, date.start.date() if date else None)
-        if key in seen:
-            continue
+        if name == "" and CALL_TO_ACTION.match(draft.sentence):
+            continue  # another call to action in a message that names no event
         status = detect_status(draft.sentence)
         if date is not None:
             start, end, precision, source = date.start, date.end, date.precision, date.source
@@ -617,30 +895,38 @@ def extract_events(message: ExtractionInput, max_events: int = 5) -> list[Extrac
         if _not_an_upcoming_event(draft, start, status, message):
             continue
         severity = SEVERITY.search(draft.sentence)
-        events.append(
-            ExtractedEvent(
-                title=_with_subject(
-                    make_title(draft.sentence, draft.keyword.action, tuple(draft.dates)), text
-                ),
-                category=draft.keyword.category,
-                action=draft.keyword.action,
-                status=status,
-                event_date=start,
-                event_end=end,
-                date_precision=precision,
-                date_source=source,
-                confidence=_confidence(draft, message.anchors, message.broadcast),
-                summary=summary,
-                links=message.links[:MAX_LINKS],
-                anchors=message.anchors,
-                severity=(
-                    f"sev{severity.group(1)}" if severity.group(1) else severity.group(2).lower()
-                )
-                if severity
-                else None,
-            )
+        event = ExtractedEvent(
+            title=_with_subject(
+                make_title(draft.sentence, draft.keyword.action, tuple(draft.dates)),
+                text,
+                message.thread_parent,
+            ),
+            category=draft.keyword.category,
+            action=draft.keyword.action,
+            status=status,
+            event_date=start,
+            event_end=end,
+            date_precision=precision,
+            date_source=source,
+            confidence=_confidence(draft, message.anchors, message.broadcast),
+            summary=summary,
+            links=message.links[:MAX_LINKS],
+            anchors=message.anchors,
+            severity=(f"sev{severity.group(1)}" if severity.group(1) else severity.group(2).lower())
+            if severity
+            else None,
         )
-        seen.add(key)
+        if CALL_TO_ACTION.match(event.title):  # "See you there!": the event is named elsewhere
+            if name is None:
+                name = _named_elsewhere(text, message, help_talk)
+            if not name:
+                continue
+            event = replace(event, title=name)
+        same = next((i for i, found in enumerate(events) if _told_again(found, event)), None)
+        if same is not None:
+            events[same] = _merged(events[same], event)
+            continue
+        events.append(event)
         if len(events) == max_events:
             break
     return events

@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slack_events_dagster.domain.vocabulary import EVENT_LINK, find_keywords
+from slack_events_dagster.domain.vocabulary import find_keywords, is_event_page
 
 # Channels whose names say they carry announcements or events.
 EVENT_CHANNEL = re.compile(
@@ -72,7 +72,7 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
         features["date"] = weights.date
         if not keywords and signals.thread_parent and find_keywords(signals.thread_parent):
             features["parent_keyword"] = weights.parent_keyword
-    if any(EVENT_LINK.search(link) for link in signals.links):
+    if any(is_event_page(link) for link in signals.links):
         features["event_link"] = weights.event_link
     if EVENT_CHANNEL.search(signals.channel_name):
         features["event_channel"] = weights.event_channel

@@ -243,7 +243,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "webinar",
         "marketing",
         "Webinar",
-        r"webinar|livestream|live stream|live-stream|premiere|fireside chat|panel discussion",
+        r"webinar|livestream|live stream|live-stream|premiere|fireside chat|panel discussion"
+        # "you can follow the streaming here", "live streaming:": watching an event, not data
+        r"|(?:follow|watch|join|tune in to) (?:the |our )?(?:live ?)?stream(?:ing)?"
+        r"|live ?streaming",
     ),
     _keyword(
         "community_event",
@@ -252,10 +255,13 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"conference|meetup|meet-up|summit|hackathon|dev ?days?|workshop|tutorials?"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
+        # someone announcing their own talk: "I'm speaking today at …", "we'll present at …"
+        r"|(?:I'm|I am|we're|we are|I'll be|we'll be|will be) (?:speaking|presenting)"
+        r"|(?:speak|speaking|present|presenting) at"
         r"|(?:this|upcoming|next|in-person|virtual|online|hybrid|free|community) event"
         r"|event details|(?:community|weekly|this week's|today's) poll|poll (?:day|time|#\d+)"
         r"|reporting live"
-        r"|save the date|join us|see you there|rsvp|registration|register (?:here|now)"
+        r"|save the date|join us|see you(?: all)? there|rsvp|registration|register (?:here|now)"
         r"|tickets",
     ),
     _keyword(
@@ -271,7 +277,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Org change",
         r"joins|joining us|last day|new hire|onboarding|reorg|joined the team|joining the team"
         r"|latest addition|welcome to the team"
-        r"|promoted|welcome aboard|farewell|teams? merge|parental leave|party",
+        r"|promoted to|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
     _keyword(
         "scheduled",
@@ -288,6 +294,28 @@ EVENT_LINK = re.compile(
     re.IGNORECASE,
 )
 
+# Pages about an event that is over: its photos, videos, recordings or slides.
+_PAST_MEDIA_PATH = re.compile(r"/(?:photos?|videos?|recordings?|slides|albums?)(?:/|$)", re.I)
+# How many path segments may follow the event segment: "/events/123", "/events/2026/dev-day";
+# deeper, ending in a title ("/Events/useR-conference/useR2016/<talk>"), is a talk's page.
+_MAX_EVENT_PAGE_DEPTH = 2
+
+
+def is_event_page(url: str) -> bool:
+    """Whether a link is a page that announces an event (EVENT_LINK), not a page of its photos
+    or recordings, nor a talk's page deep inside an event's archive."""
+    found = list(EVENT_LINK.finditer(url))
+    if not found or _PAST_MEDIA_PATH.search(url):
+        return False
+    if not found[-1].group().startswith("/"):
+        return True  # an event site's own address ("meetup.com/<group>/events/<id>")
+    rest = url[found[-1].end() :].split("?", 1)[0].split("#", 1)[0]
+    parts = [part for part in rest.split("/") if part]
+    # deeper than an event's own page and ending in a title ("…/useR2016/colour-schemes-in-…"):
+    # a talk's page in the archive of a past edition (not ".../event/show/id/<token>")
+    return len(parts) <= _MAX_EVENT_PAGE_DEPTH or len(re.split(r"[-_]", parts[-1])) < 3
+
+
 # Words that announce an event even before its date is known ("the next data jam is posted!",
 # "save the date", "registration is open").
 UNDATED_ANNOUNCEMENT = re.compile(
@@ -301,7 +329,7 @@ UNDATED_ANNOUNCEMENT = re.compile(
 STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (status, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE))
     for status, pattern in (
-        ("canceled", r"cancell?ed|called off|scrapped"),
+        ("canceled", r"cancell?ed|cancell?ing|called off|scrapped"),
         ("rolled_back", r"rolled back|reverted"),
         ("postponed", r"postponed|delayed|moved to|pushed to|rescheduled|slipped"),
         ("completed", r"resolved|fixed|done|completed|shipped|released|deployed|is live|went live"),
@@ -351,11 +379,28 @@ _PATH_BEFORE = frozenset("/_.-")
 _PATH_AFTER = re.compile(r"[/_]|-\d|\.[a-z]", re.IGNORECASE)
 _FALSE_FRIEND_AFTER = {
     "due": re.compile(r"\s+to\b", re.IGNORECASE),
+    # "development and maintenance of software": the activity, not a maintenance window.
+    "maintenance": re.compile(r"\s+of\b", re.IGNORECASE),
     # "Tagged Yanina and Maëlle on the issue", "tagged you": people are tagged, not releases.
     "tagged": re.compile(
         r"\s+(?:@|(?:you|me|him|her|them|someone|people|everyone)\b|[A-Z]\w+ (?:and|on|in)\b)"
     ),
 }
+# The same words before a keyword: "out of sync" is a state, not a meeting.
+_FALSE_FRIEND_BEFORE = {"sync": re.compile(r"\b(?:out of|in)\s+$", re.IGNORECASE)}
+# A keyword used as a noun's modifier names a thing around the event, not the event: "the
+# meetup page", "your meetup idea", "the meeting notes", "the conference slides". Logistics
+# ("the meeting link", "the meeting room") presuppose an event to come, so they still count.
+_MODIFIED_NOUN = re.compile(
+    r"\s+(?:page|pages|idea|ideas|notes|photos|pictures|organi[sz]ers?|slides|recordings?"
+    r"|videos?|app|platform|group|groups|site|website|account)\b",
+    re.IGNORECASE,
+)
+# A past participle used as an adjective ("on deployed solutions", "the released packages").
+_PARTICIPLE_AS_ADJECTIVE_BEFORE = re.compile(
+    r"\b(?:the|a|an|on|of|for|with|in|to|our|your|their|its|all|any|some|these|those|newly)\s+$",
+    re.IGNORECASE,
+)
 _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
 _CONDITIONAL = re.compile(
     r"\b(?:after|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
@@ -371,6 +416,8 @@ HELP_TALK = re.compile(
     r"|I (?:tried|try|get|got|see|saw|have|had|need|want|wanted|was|can't|cannot|couldn't"
     r"|don't|noticed|followed|upgraded|installed)"
     r"|we(?:'re| are) (?:facing|getting|trying|having|stuck|not able|running into|seeing)"
+    r"|we(?:'re| are) (?:running|using) (?:a|an|the|our|\w+ \w+ (?:on|with|from))\b"
+    r"|(?:attached|sharing|here are) (?:the )?logs|logs? for reference|I(?:'m| am) looking for"
     r"|we (?:tried|need|can't|cannot|couldn't|noticed)|unable to|hitting|hit a wall|ran into"
     r"|running into|wanted to (?:check|ask|know)|wondering|can someone|could someone"
     r"|you can (?:follow|try|check|use|go to|set|configure|change|upgrade|refer)"
@@ -392,11 +439,44 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
         return True
     if (start > 0 and text[start - 1] in _PATH_BEFORE) or _PATH_AFTER.match(text, end):
         return True
-    friend = _FALSE_FRIEND_AFTER.get(text[start:end].lower())
+    word = text[start:end].lower()
+    friend = _FALSE_FRIEND_AFTER.get(word)
     if friend is not None and friend.match(text, end):
         return True
     before = text[max(0, start - _LOOK_BEHIND) : start]
+    friend = _FALSE_FRIEND_BEFORE.get(word)
+    if friend is not None and friend.search(before):
+        return True
+    verb_form = word.endswith(("ed", "s")) or (word.endswith("ing") and word != "meeting")
+    if _MODIFIED_NOUN.match(text, end) is not None and not verb_form:
+        return True
+    if (
+        word.endswith("ed")
+        and " " not in word
+        and _PARTICIPLE_AS_ADJECTIVE_BEFORE.search(before)
+        and re.match(r"\s+[a-z]", text[end : end + 2])
+    ):
+        return True
+    if _quoted(text, start):
+        return True
     return _NEGATED.search(before) is not None or _CONDITIONAL.search(before) is not None
+
+
+_QUOTE_REACH = 240  # a quotation is read within this many characters of the keyword
+
+
+def _quoted(text: str, start: int) -> bool:
+    """Whether `start` is inside a quotation ("… the message “another meeting in progress”"):
+    quoted words are someone else's (an error message, a document), not an announcement."""
+    low, high = max(0, start - _QUOTE_REACH), start + _QUOTE_REACH  # bounded: linear overall
+    if text.count('"', low, start) % 2 == 1 and text.find('"', start, high) >= 0:
+        return True
+    opened = text.rfind("\u201c", low, start)
+    return (
+        opened >= 0
+        and text.rfind("\u201d", opened, start) < 0
+        and (text.find("\u201d", start, high) >= 0)
+    )
 
 
 def find_keywords(text: str, help_talk: bool | None = None) -> list[EventKeyword]:

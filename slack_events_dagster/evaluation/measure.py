@@ -22,6 +22,7 @@ from slack_events_dagster.domain.messages import MessageFilter, message_row
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.domain.scoring import ChannelPolicy
 from slack_events_dagster.evaluation.labels import LabelledEvent, LabelledMessage
+from slack_events_dagster.evaluation.titles import title_problems
 from slack_events_dagster.resources.slack_export import SlackExport
 
 Extract = Callable[[list[ExtractionInput]], list[list[ExtractedEvent]]]
@@ -79,6 +80,10 @@ class Report:
                 self._count(lambda o: o.label.announces and o.candidate), positives
             ),
             "candidate_rate": _ratio(self._count(lambda o: o.candidate), self.messages),
+            "titles_kept": _ratio(
+                sum(not title_problems(e.title) for o in self.outcomes for e in o.predicted),
+                predicted,
+            ),
         }
 
     def counts(self) -> dict[str, int]:
@@ -101,6 +106,15 @@ class Report:
             (_false_alarm_kind(o), o)
             for o in self.outcomes
             if o.predicted and not o.label.announces
+        ]
+
+    def edited_titles(self) -> list[tuple[str, str]]:
+        """(problems, title) of each predicted title a reviewer would edit (evaluation.titles)."""
+        return [
+            (", ".join(problems), event.title)
+            for outcome in self.outcomes
+            for event in outcome.predicted
+            if (problems := title_problems(event.title))
         ]
 
     def wrong_dates(self) -> list[Outcome]:
@@ -285,11 +299,13 @@ METRIC_LABELS = {
     "false_positive_events_per_1000": "false-positive events / 1,000 messages",
     "candidate_recall": "candidate recall",
     "candidate_rate": "candidate rate (share of messages scored in)",
+    "titles_kept": "titles a reviewer keeps unedited",
 }
 
 
 def format_report(report: Report, examples: int = 3, now: datetime | None = None) -> str:
-    """Metrics, then misses and false alarms grouped by kind with a few examples each."""
+    """Metrics, then misses, false alarms and titles to edit grouped by kind with a few examples
+    each, then wrong dates."""
     lines = [", ".join(f"{name}={value}" for name, value in report.counts().items()), ""]
     for name, value in report.metrics().items():
         shown = f"{value:8.1f}" if name.endswith("_per_1000") else f"{value:8.3f}"
@@ -298,15 +314,10 @@ def format_report(report: Report, examples: int = 3, now: datetime | None = None
         ("Missed announcements, by kind", report.misses()),
         ("False alarms, by kind", report.false_alarms()),
     ):
-        lines += ["", f"{title} ({len(groups)}):"]
-        by_kind: dict[str, list[Outcome]] = {}
-        for kind, outcome in groups:
-            by_kind.setdefault(kind, []).append(outcome)
-        for kind, outcomes in sorted(by_kind.items(), key=lambda item: (-len(item[1]), item[0])):
-            lines.append(f"  {len(outcomes):4d}  {kind}")
-            for outcome in outcomes[:examples]:
-                lines.append(f"          #{outcome.label.channel} {outcome.label.ts}: "
-                             f"{_snippet(outcome)}")  # fmt: skip
+        cases = [(kind, f"#{o.label.channel} {o.label.ts}: {_snippet(o)}") for kind, o in groups]
+        lines += _grouped(title, cases, examples)
+    edited = [(problems, repr(title)) for problems, title in report.edited_titles()]
+    lines += _grouped("Titles a reviewer would edit, by problem", edited, examples)
     wrong = report.wrong_dates()
     lines += ["", f"Wrong dates ({len(wrong)}):"]
     for outcome in wrong[: max(examples * 3, 10)]:
@@ -318,6 +329,19 @@ def format_report(report: Report, examples: int = 3, now: datetime | None = None
                     f"got {_utc_day(got)} ({got.date_source}) {_snippet(outcome)}"
                 )
     return "\n".join(lines)
+
+
+def _grouped(title: str, items: Sequence[tuple[str, str]], examples: int) -> list[str]:
+    """(kind, example) pairs as a section: each kind with its count and first examples, the
+    most frequent kind first."""
+    lines = ["", f"{title} ({len(items)}):"]
+    by_kind: dict[str, list[str]] = {}
+    for kind, example in items:
+        by_kind.setdefault(kind, []).append(example)
+    for kind, shown in sorted(by_kind.items(), key=lambda item: (-len(item[1]), item[0])):
+        lines.append(f"  {len(shown):4d}  {kind}")
+        lines += [f"          {example}" for example in shown[:examples]]
+    return lines
 
 
 def _snippet(outcome: Outcome, width: int = 90) -> str:

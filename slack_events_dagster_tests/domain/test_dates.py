@@ -109,6 +109,8 @@ RANGE_CASES = [
     ("1-3 Dec", "1-3 Dec"),
     ("Dec 1st to 3rd", "Dec 1st to 3rd"),
     ("offsite 1st - 3rd of December", "1st - 3rd of December"),
+    ("the conference runs between 1st to 3rd December", "1st to 3rd December"),
+    ("from 1 through 3 December", "1 through 3 December"),
 ]
 
 
@@ -178,6 +180,11 @@ RELATIVE_DAY_CASES = [
     ("in twelve days", "2026-12-07", "day"),
     ("in two weeks", "2026-12-09", "week"),
     ("in a week", "2026-12-02", "week"),
+    # approximate counts still say roughly when (issue #12)
+    ("in about two weeks", "2026-12-09", "week"),
+    ("in a couple of weeks", "2026-12-09", "week"),
+    ("in a few days", "2026-11-28", "day"),
+    ("within the next 2 days", "2026-11-27", "day"),
     ("next week", "2026-11-30", "week"),
     ("this week", "2026-11-23", "week"),
     ("end of the week", "2026-11-27", "day"),

@@ -4,6 +4,7 @@ import pytest
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.rules import (
+    ExtractedEvent,
     ExtractionInput,
     extract_events,
     make_title,
@@ -138,8 +139,13 @@ def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
         ("we can release rc1 now", "product"),
         ("Announcing frobnicate v0.2: a faster parser", "product"),
         ("We are live! Come say hi in the stream", "product"),
-        ("Community call starting in a few minutes: https://zoom.example/j/1", "process"),
         ("Office hour on now, drop in with your questions", "process"),
+        ("Ana is with us in the office hour now if you want to join", "process"),
+        (
+            "Day two of SpringConf started, follow the streaming: https://video.example/live/1",
+            "marketing",
+        ),
+        ("We are cancelling the second office hour as the room is gone", "process"),
         ("Hi @ana, we fixed this in quux v0.8.2, please try that version", "product"),
         ("Community poll day is here, vote in the thread", "marketing"),
     ],
@@ -205,7 +211,7 @@ def test_a_short_dated_reply_takes_its_parents_event_and_a_long_one_does_not() -
 
 def test_calendar_titles_drop_lead_ins_and_name_the_release() -> None:
     assert make_title("Yes, and the merchant email goes out 12/03 at 09:00 UTC") == (
-        "The merchant email goes out 12/03 at 09:00 UTC"
+        "Merchant email goes out 12/03 at 09:00 UTC"
     )
     assert make_title("OLake Go v0.7.2 Released", "Release") == "OLake Go v0.7.2 release"
     assert make_title("Release payments-api v2.15.0 is planned for Thursday", "Release") == (
@@ -231,6 +237,7 @@ def test_a_bare_event_page_link_is_an_undated_event_named_from_the_address() -> 
     "text",
     [
         "RCWG meeting starting a few minutes: https://zoom.example/j/2",
+        "Community call starting in a few minutes: https://zoom.example/j/1",
         "The working group is meeting now!",
         "Data jam under way",
     ],
@@ -246,9 +253,183 @@ def test_more_ways_of_saying_it_is_on_now(text: str) -> None:
     [
         ("We have cancelled the second office hour as the room is gone", "Meeting",
          "Second office hour cancelled"),
+        ("We are cancelling the second office hour as the room is gone", "Meeting",
+         "Second office hour cancelled"),
         ("Our G2 page is finally live!", "Launch", "G2 page launch"),
         ("First office hour if anyone wants to join", "Meeting", "First office hour"),
     ],
 )  # fmt: skip
 def test_chatty_sentences_become_calendar_lines(sentence: str, action: str, title: str) -> None:
     assert make_title(sentence, action) == title
+
+
+# --------------------------------------------------------------------------- one event, once
+# Kinds that gave extra events in long real announcements (issue #12, session 19).
+
+
+def _day(event: ExtractedEvent) -> str:
+    assert event.event_date is not None
+    return event.event_date.astimezone(UTC).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "when"),
+    [
+        # a call to action dated "today", then the event's name and exact time: one event
+        ("Starting today! Join us.\nSpringfield community call: graph tricks\n"
+         "Wednesday, 18 November 2026 14:00 UTC", "Springfield community call: graph tricks",
+         "2026-11-18T14:00:00+00:00"),
+        # the same talk told by a relative day, then by its explicit date and time
+        ("I'm giving a talk at Springfield University tomorrow.\nIt covers what our working "
+         "group does.\nThursday 19 November, 13:00-14:00 UTC", "Talk at Springfield University",
+         "2026-11-19T13:00:00+00:00"),
+        # a coarse frame ("next week", "in about two weeks"), then the day inside it
+        ('Next week: community call "Graphs in the wild"\nTuesday, November 24 at 15:00 UTC',
+         'Community call "Graphs in the wild"', "2026-11-24T15:00:00+00:00"),
+        ("The next social coworking and office hours is up in about two weeks\nThese are casual "
+         "online events for coworking\nWhen: Tuesday December 1st 13:00 UTC",
+         "Next social coworking and office hours is up", "2026-12-01T13:00:00+00:00"),
+    ],
+)  # fmt: skip
+def test_an_event_told_twice_in_one_message_is_one_event(text: str, title: str, when: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title
+    assert _day(event) == when
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("Monthly meeting at 15:00 UTC\nJan 14, Mar 11, May 13", "2027-01-14T15:00:00+00:00"),
+        ("Proposal deadline (12 p.m. (noon) UTC):\nJanuary 21, 2027\nProgramme start date:\n"
+         "By September 1, 2027", "2027-01-21T12:00:00+00:00"),
+    ],
+)  # fmt: skip
+def test_a_heading_that_gives_only_a_time_takes_the_day_on_the_next_line(
+    text: str, when: str
+) -> None:
+    (event,) = _extract(text)
+    assert _day(event) == when
+
+
+def test_a_date_line_is_a_list_item_only_when_a_line_names_the_item() -> None:
+    series = _extract(
+        "Join us for a series of talks on open work.\nFree as in beer\nTuesday Dec 1, 2026\n"
+        "Open all the way\nTuesday Dec 8, 2026\nA discussion of closed doors."
+    )
+    assert [(e.title, _day(e)[:10]) for e in series] == [
+        ("Series of talks on open work", "2026-12-01"),
+        ("Open all the way", "2026-12-08"),
+    ]
+    # the second day of one event, a link under the first: no second event
+    (event,) = _extract(
+        "Here are the links for the R Dev Day again:\nMonday Nov 30, 2026 17:30 UTC "
+        "https://zoom.example/j/1\nTuesday Dec 1, 2026 17:30 UTC https://zoom.example/j/2"
+    )
+    assert _day(event).startswith("2026-11-30")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Training non-expert users on deployed solutions.",  # a participle as an adjective
+        "The grant funds the development and maintenance of research software.",
+        "Good first issues may be promoted through the #help channel",
+        "So I think the comment is out of sync with the manual",
+        'I\'m after a doc that says "packages released on the same date work together"',
+        "I clicked the Zoom link but get \u201cThe host has another meeting in progress\u201d",
+        "your intro meetup idea is still a good idea, let me know",  # the keyword modifies a noun
+        "will watch from afar today. post comments and photos on the meetup page",
+        "We're running a nightly sync from MySQL to GCS, but the last jobs started failing.\n"
+        "Attached the logs for reference.",
+        "I don't know if I will have time to look before the deadline - I am on leave from "
+        "Dec 3 til Dec 8.",
+        "Bob pointed out that Fri 4 Dec is not a good day for the team meeting as it clashes "
+        "with the summit.",
+        "My first thought was to postpone a week, but the room is booked then.",
+        "\u2022 Report back on recent dev days\n\u2022 Upcoming virtual dev day as a satellite "
+        "event\n\u2022 Updates on translations\n\u2022 AOB",  # an agenda's topic
+        "Cool. See you there! Today should be a good one",  # a call to action naming nothing
+    ],
+)
+def test_event_words_used_for_something_else_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_logistics_of_an_event_still_announce_it() -> None:
+    (event,) = _extract("The meeting link for tomorrow's 15:00 UTC community call is below")
+    assert _day(event) == "2026-11-19T15:00:00+00:00"
+
+
+def test_someone_announcing_their_own_talk_is_an_event() -> None:
+    (event,) = _extract(
+        "I'm speaking today at 4pm UTC at the Springfield Data Lab about contributing to R."
+    )
+    assert event.category == "marketing"
+    assert _day(event) == "2026-11-18T16:00:00+00:00"
+
+
+def test_pages_of_past_events_are_not_event_pages() -> None:
+    assert (
+        _extract(
+            "Rbokeh! https://video.example/Events/useR-conference/useR2016/rbokeh-a-simple-framework",
+            links=(
+                "https://video.example/Events/useR-conference/useR2016/rbokeh-a-simple-framework",
+            ),
+        )
+        == []
+    )
+    link = "http://www.meetup.com/Springfield-Analytics/photos/26086444/"
+    assert _extract(f"visited this meetup - solid talks {link}", links=(link,)) == []
+
+
+# --------------------------------------------------------------------------- calendar titles
+# Issue #12, item 4: the thing plus what happens to it, no lead-in, no sentence.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "action", "title"),
+    [
+        ("I am giving a talk at Springfield University", "Event", "Talk at Springfield University"),
+        ("On Monday we're hosting part 2 of our validation webinar series", "Webinar",
+         "Part 2 of the validation webinar series"),
+        ("I have the pleasure to invite you to DataCamp Springfield", "Event",
+         "DataCamp Springfield"),
+        ("We have fixed this issue in helm chart version 0.0.22.", "Release",
+         "helm chart 0.0.22 release"),
+        ("We've included a patch for this in the latest Quux version, v0.9.1.", "Release",
+         "Quux v0.9.1 release"),
+        ("The next data jam is posted!", "Event", "Next data jam is posted"),
+        ("These are casual online events for coworking and socialising generally centred on a "
+         "theme", "Meeting", "These are casual online events for coworking and socialising"),
+    ],
+)  # fmt: skip
+def test_titles_name_the_thing_and_are_no_sentences(sentence: str, action: str, title: str) -> None:
+    assert make_title(sentence, action) == title
+
+
+def test_a_generic_title_in_a_reply_takes_its_subject_from_the_thread_parent() -> None:
+    (event,) = _extract(
+        "Registration deadline is Dec 4.",
+        thread_parent="R Dev Day @ Springfield\nSign up with the form below.",
+    )
+    assert event.title == "R Dev Day @ Springfield: registration deadline"
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        # a "When:" field completes the rough "next week" of the heading above it
+        ("Join us for social coworking next week!\nTheme: getting to know Quux\n"
+         "When: Tuesday November 24th 17:00 UTC", "2026-11-24T17:00:00+00:00"),
+        # "Date:" and "Time:" fields under an undated heading: the time is on that day
+        ("Upcoming Springfield R-Ladies event\nWhat's new in dplyr\nDate: December 2, 2026\n"
+         "Time: 6pm UTC\nRegister here: https://example.org/events/7", "2026-12-02T18:00:00+00:00"),
+        # a corrected date replaces the first one
+        ("Working group meeting\nFri 27 Nov, 14:00 UTC Now Mon 30 Nov 15:00 UTC",
+         "2026-11-30T15:00:00+00:00"),
+    ],
+)  # fmt: skip
+def test_field_values_and_corrections_give_the_events_date(text: str, when: str) -> None:
+    (event,) = _extract(text)
+    assert _day(event) == when

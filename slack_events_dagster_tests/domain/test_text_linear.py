@@ -72,6 +72,12 @@ ADVERSARIAL_UNITS = {
     "a colon before one long word": ":" + "a" * (SLACK_MAX_CHARS - 1),
     "a date, a long blank gap, then times": "Dec 1" + " " * 20_000 + "x" + " 12:00" * 3_330,
     "two dates, then a long blank run": "launch Dec 1, Dec 2" + " " * (SLACK_MAX_CHARS - 20) + "x",
+    "quoted keywords": '"meeting" ',
+    "curly-quoted keywords": "\u201cmeeting ",
+    "calls to action naming nothing": "Join us!\n",
+    "time-only headings over day lines": "Meeting at 15:00\nJan 14\n",
+    "named date-only lines": "Free as in beer\nTuesday Dec 1, 2026\n",
+    "an agenda of upcoming events": "\u2022 Upcoming dev day\n",
 }
 
 

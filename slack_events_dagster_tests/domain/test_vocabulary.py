@@ -166,3 +166,20 @@ def test_top_level_alternatives_ignore_nested_and_escaped_bars() -> None:
         r"\|",
         "e",
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "announces"),
+    [
+        ("https://www.meetup.com/springfield-data/events/301234567/", True),
+        ("https://example.org/events/dev-day-2026", True),
+        ("https://teams.example/event/show/id/3fmQgok1UM", True),  # an opaque id, not a title
+        ("https://www.meetup.com/springfield-data/photos/26086444/", False),  # after the event
+        ("https://example.org/webinars/payouts/recording", False),
+        # a talk's page deep in the archive of a past edition
+        ("https://video.example/Events/useR-conference/useR2016/colour-schemes-in-dataviz", False),
+        ("https://example.org/blog/2026/release-notes", False),
+    ],
+)
+def test_event_pages_announce_events_and_their_archives_do_not(url: str, announces: bool) -> None:
+    assert vocabulary.is_event_page(url) is announces

@@ -65,7 +65,13 @@ def test_evaluate_scores_the_rules_extractor_on_a_labelled_export(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Evaluating rules on 3 labelled messages" in result.stderr
-    for line in ("message precision", "candidate recall", "false-positive events / 1,000"):
+    for line in (
+        "message precision",
+        "candidate recall",
+        "false-positive events / 1,000",
+        "titles a reviewer keeps unedited",
+        "Titles a reviewer would edit, by problem",
+    ):
         assert line in result.stdout
     assert "Missed announcements, by kind (1)" in result.stdout
     assert "1795082135.164658" in result.stdout
@@ -75,6 +81,7 @@ def test_evaluate_scores_the_rules_extractor_on_a_labelled_export(tmp_path: Path
     assert written["metrics"]["message_recall"] == 0.5
     assert written["metrics"]["message_precision"] == 1.0
     assert written["metrics"]["no_event_accuracy"] == 1.0
+    assert 0.0 <= written["metrics"]["titles_kept"] <= 1.0
 
 
 def test_evaluate_names_the_bad_line_and_the_missing_channel(tmp_path: Path) -> None:

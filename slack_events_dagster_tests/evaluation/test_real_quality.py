@@ -33,25 +33,30 @@ DEVELOPMENT = ("olake", "rcontributors", "houstondatavis")
 HELD_OUT = ("openlineage",)
 
 # (metric, floor); false_positive_events_per_1000 is a ceiling.
-# Measured at landing (1,933 development messages, 383 announcing; 686 held out, 38 announcing).
-# The targets of issue #12 are P >= 0.85, R >= 0.75, date >= 0.9, <= 10 false positives per
-# 1,000 messages and candidate recall >= 0.95: not all reached yet (README "Extraction quality").
+# Measured in session 19 (1,933 development messages, 383 announcing; 686 held out, 38
+# announcing); in brackets the figures before that session's fixes, then the first baseline.
+# The targets of issue #12 (P >= 0.85, R >= 0.75, date >= 0.9, <= 10 false positives per 1,000
+# messages, candidate recall >= 0.95) hold on the development set; the held-out set is still
+# more than 0.1 below it in recall and date accuracy (README "Extraction quality").
 DEVELOPMENT_FLOORS = {
-    "message_precision": 0.90,  # measured 0.918 (baseline before tuning: 0.812)
-    "message_recall": 0.80,  # measured 0.815 (0.428)
-    "event_precision": 0.85,  # measured 0.891 (0.686)
-    "event_recall": 0.70,  # measured 0.713 (0.450)
-    "date_accuracy": 0.90,  # measured 0.936 (0.757)
-    "candidate_recall": 0.95,  # measured 0.958 (0.755)
+    "message_precision": 0.95,  # measured 0.958 (0.918; baseline 0.812)
+    "message_recall": 0.80,  # measured 0.830 (0.815; 0.428)
+    "event_precision": 0.95,  # measured 0.956 (0.891; 0.686)
+    "event_recall": 0.70,  # measured 0.725 (0.713; 0.450)
+    "date_accuracy": 0.90,  # measured 0.949 (0.936; 0.757)
+    "candidate_recall": 0.95,  # measured 0.961 (0.958; 0.755)
+    # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
+    "titles_kept": 0.75,  # measured 0.793 (0.698)
 }
 HELD_OUT_FLOORS = {
-    "message_precision": 0.80,  # measured 0.833 (baseline 0.667)
-    "message_recall": 0.65,  # measured 0.658 (0.526)
-    "date_accuracy": 0.75,  # measured 0.760 (0.900)
-    "candidate_recall": 0.90,  # measured 0.921 (0.842)
+    "message_precision": 0.80,  # measured 0.833 (0.833; baseline 0.667)
+    "message_recall": 0.65,  # measured 0.658 (0.658; 0.526)
+    "date_accuracy": 0.75,  # measured 0.760 (0.760; 0.900)
+    "candidate_recall": 0.90,  # measured 0.921 (0.921; 0.842)
+    "titles_kept": 0.65,  # measured 0.700
 }
-DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 25.0  # measured 21.7 (51.7)
-HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 7.3 (16.0)
+DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.3 (21.7; 51.7)
+HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 7.3 (7.3; 16.0)
 MAX_CANDIDATE_RATE = 0.40  # scoring must still leave most chatter out
 
 

@@ -23,7 +23,7 @@ from slack_events_dagster_tests.evaluation.scoring import (
 FLOORS: dict[str, float] = {
     "precision": 0.90,  # measured 0.926
     "recall": 0.85,  # measured 0.856
-    "category_accuracy": 0.85,  # measured 0.880
+    "category_accuracy": 0.85,  # measured 0.872 (0.880 before "registration page" read as a page)
     "date_accuracy": 0.95,  # measured 0.968
     "no_event_accuracy": 0.85,  # measured 0.883
 }
