@@ -4,7 +4,7 @@ Every asset table carries `partition_hour`, the UTC start of the hourly partitio
 row; the IO manager replaces rows by that column. Timestamps are stored as UTC and read back
 tz-aware.
 
-Full-text search adds index structures that are not tables here (a GIN expression index on
+Full-text search adds index structures that are not tables here (GIN expression indexes on
 PostgreSQL, FTS5 tables and triggers on SQLite): migration 006 and storage/search.py own them.
 """
 

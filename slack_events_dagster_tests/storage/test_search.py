@@ -222,7 +222,9 @@ def _search_structures(engine: Engine) -> set[str]:
     return {name for name in found if search.is_search_structure(name)}
 
 
-def test_migration_006_indexes_stored_rows_follows_updates_and_downgrades(any_settings: Settings) -> None:
+def test_migration_006_indexes_stored_rows_follows_updates_and_downgrades(
+    any_settings: Settings,
+) -> None:
     engine = get_engine(any_settings.database)
     _store(any_settings, "raw_slack_messages", [_message(HOUR, "1.1", "Snowflake party")], HOUR)
     _store(any_settings, "events", [_event(HOUR, "1.1", "Gala", "Cake.")], HOUR)
