@@ -355,6 +355,44 @@ def evaluate_command(
     return 0
 
 
+def search_command(
+    settings: Settings, query: str, since_text: str | None, channel: str | None, limit: int
+) -> int:
+    """Print the stored events `query` finds (storage/search.py: the database's full-text
+    index), newest announcement first: when, channel, title and the message's permalink."""
+    from slack_events_dagster.storage.search import search_events
+
+    since = None
+    if since_text:
+        try:
+            moment = datetime.fromisoformat(since_text)
+        except ValueError:
+            raise ValueError(
+                f"--since {since_text!r} is not a date: use ISO 8601, e.g. 2026-11-24 or "
+                "2026-11-24T09:00 (UTC)"
+            ) from None
+        since = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if limit < 1:
+        raise ValueError(f"--limit {limit} must be at least 1")
+    _check_database(settings.database)
+    engine = engines.get_engine(settings.database)
+    ensure_schema(engine, migrate=settings.database.migrates_automatically)
+    found = search_events(engine, query, since=since, channel=channel, limit=limit)
+    for event in found:
+        when = event["event_date"]
+        shown = "no date"
+        if when is not None:
+            shown = f"{when:%Y-%m-%d}" + (
+                "" if event["date_precision"] == "day" else f" {when:%H:%M}"
+            )
+        print(f"{shown}  #{event['channel_name']}  {event['title']}  {event['permalink'] or ''}")
+    print(
+        f"{len(found)} event{'' if len(found) == 1 else 's'} found"
+        + (f" (the newest {limit}; --limit shows more)" if len(found) == limit else "")
+    )
+    return 0
+
+
 COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
 
 
@@ -395,6 +433,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     score.add_argument("--examples", type=int, default=3, help="examples shown per failure kind")
     score.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    find = commands.add_parser(
+        "search", help="find stored events by words in their title, summary or Slack message"
+    )
+    find.add_argument("query", help='words (each must match; "quoted phrase" for exact words)')
+    find.add_argument("--since", help="announced on or after, e.g. 2026-11-24 (UTC)")
+    find.add_argument("--channel", help="only this channel (name, e.g. releases)")
+    find.add_argument("--limit", type=int, default=50, help="events shown at most (default 50)")
     args = parser.parse_args(argv)
     try:
         if args.command == "migrate-data":
@@ -415,6 +460,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.examples,
                 args.json,
             )
+        if args.command == "search":
+            return search_command(settings, args.query, args.since, args.channel, args.limit)
         if args.command == "restore":
             return restore_command(settings, args.backup_file, args.yes)
         return COMMANDS[args.command](settings)

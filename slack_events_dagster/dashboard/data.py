@@ -1,11 +1,10 @@
 """Read-only queries behind the events dashboard: DataFrames from an Engine, no Streamlit.
 
 Every function takes the project's Engine (storage/engine.get_engine), works the same on SQLite
-and PostgreSQL, and only SELECTs. The text search is one function, `search_events`, so the
-database's own full-text index can replace its LIKE matching without touching the pages.
+and PostgreSQL, and only SELECTs. Text search is storage/search.py's (the database's own
+full-text index); `search_events` and the timeline's text filter both go through it.
 """
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,16 +16,15 @@ from sqlalchemy import (
     Engine,
     Select,
     Table,
-    and_,
     cast,
+    false,
     func,
-    literal,
-    or_,
     select,
     tuple_,
 )
 
 from slack_events_dagster.settings import DatabaseSettings
+from slack_events_dagster.storage import search
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.schema import (
     UTCDateTime,
@@ -57,7 +55,7 @@ class EventFilter:
     min_confidence: float = 0.0
     start: datetime | None = None  # event_date >= start
     end: datetime | None = None  # event_date < end
-    text: str = ""  # words all found by search_events
+    text: str = ""  # a search query (storage/search.py): every word must match
 
 
 def hour_key(hour: datetime) -> str:
@@ -119,15 +117,6 @@ def filter_choices(engine: Engine) -> dict[str, list[str]]:
         return {"channels": list(channels), "categories": list(categories)}
 
 
-def _words(query: str) -> list[str]:
-    return [word for word in re.split(r"\s+", query.strip()) if word]
-
-
-def _like_pattern(word: str) -> str:
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def search_events(
     engine: Engine,
     query: str,
@@ -136,39 +125,19 @@ def search_events(
     channel: str | None = None,
     limit: int = SEARCH_LIMIT,
 ) -> pd.DataFrame:
-    """Events whose title, summary or announcing message holds every word of `query`
-    (case-insensitive), newest announcement first; `since` bounds the announcement time and
-    `channel` is a channel name. The one place text search happens: a full-text index (tsvector,
-    FTS5) replaces this body, not its callers."""
-    words = _words(query)
-    if not words:
-        return pd.DataFrame(columns=[*EVENT_COLUMNS, "message_text"])
-    message = raw_slack_messages.alias("message")
-    searched = (events.c.title, events.c.summary, func.coalesce(message.c.text, literal("")))
-    statement = (
-        select(*_event_columns(), message.c.text.label("message_text"))
-        .select_from(
-            events.outerjoin(
-                message,
-                and_(
-                    message.c.channel_id == events.c.channel_id,
-                    message.c.ts == events.c.message_ts,
-                ),
-            )
-        )
-        .where(
-            *(
-                or_(*(column.ilike(_like_pattern(word), escape="\\") for column in searched))
-                for word in words
-            )
-        )
-        .order_by(events.c.message_time.desc(), events.c.event_id)
-        .limit(limit)
+    """Events `query` finds in their title, summary or announcing message (storage/search.py:
+    the database's full-text index), newest announcement first; `since` bounds the announcement
+    time and `channel` is a channel name."""
+    statement = search.search_statement(
+        engine.dialect.name,
+        query,
+        [*_event_columns(), search.MESSAGE.c.text.label("message_text")],
+        since=since,
+        channel=channel,
+        limit=limit,
     )
-    if since is not None:
-        statement = statement.where(events.c.message_time >= since)
-    if channel:
-        statement = statement.where(events.c.channel_name == channel.lstrip("#"))
+    if statement is None:
+        return pd.DataFrame(columns=[*EVENT_COLUMNS, "message_text"])
     return _frame(engine, statement, [*EVENT_COLUMNS, "message_text"])
 
 
@@ -186,9 +155,9 @@ def timeline_events(engine: Engine, selection: EventFilter) -> pd.DataFrame:
         statement = statement.where(events.c.event_date >= selection.start)
     if selection.end is not None:
         statement = statement.where(events.c.event_date < selection.end)
-    if _words(selection.text):
-        found = search_events(engine, selection.text, limit=10_000)["event_id"].tolist()
-        statement = statement.where(events.c.event_id.in_(found))
+    if selection.text.strip():
+        found = search.matches_query(engine.dialect.name, selection.text)
+        statement = statement.where(false() if found is None else found)
     statement = statement.order_by(events.c.event_date, events.c.event_id)
     return _frame(engine, statement, EVENT_COLUMNS)
 

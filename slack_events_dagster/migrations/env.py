@@ -1,4 +1,7 @@
-"""Alembic environment: the target is storage/schema.py, the database comes from the settings."""
+"""Alembic environment: the target is storage/schema.py, the database comes from the settings.
+
+The search structures of migration 006 (storage/search.py) are left out of autogenerate.
+"""
 
 from logging.config import fileConfig
 
@@ -8,6 +11,7 @@ from sqlalchemy import Connection, create_engine
 from slack_events_dagster.settings import load_settings
 from slack_events_dagster.storage.engine import build_url, unreachable_error
 from slack_events_dagster.storage.schema import metadata
+from slack_events_dagster.storage.search import include_in_comparison
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("connection") is None:
@@ -22,6 +26,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_in_comparison,  # search indexes are migration 006's, not schema's
     )
     with context.begin_transaction():
         context.run_migrations()

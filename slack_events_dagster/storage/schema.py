@@ -3,6 +3,9 @@
 Every asset table carries `partition_hour`, the UTC start of the hourly partition that wrote the
 row; the IO manager replaces rows by that column. Timestamps are stored as UTC and read back
 tz-aware.
+
+Full-text search adds index structures that are not tables here (GIN expression indexes on
+PostgreSQL, FTS5 tables and triggers on SQLite): migration 006 and storage/search.py own them.
 """
 
 from datetime import UTC, datetime
@@ -21,9 +24,12 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+# JSON text on SQLite, JSONB on PostgreSQL (migration 007); Python reads and writes the same values.
+JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
 
 
 def string_width(column: Column[Any]) -> int:
@@ -68,11 +74,11 @@ raw_slack_messages = Table(
     Column("subtype", String(64)),
     Column("text", Text, nullable=False),
     Column("blocks_text", Text),
-    Column("mentions", JSON, nullable=False, comment="user id -> display name for <@U..>"),
+    Column("mentions", JSON_DOCUMENT, nullable=False, comment="user id -> display name for <@U..>"),
     Column("thread_ts", String(32)),
     Column("is_thread_reply", Boolean, nullable=False),
     Column("reply_count", Integer, nullable=False),
-    Column("reactions", JSON, nullable=False, comment="emoji name -> count"),
+    Column("reactions", JSON_DOCUMENT, nullable=False, comment="emoji name -> count"),
     Column("reaction_count", Integer, nullable=False),
     Column("attachment_count", Integer, nullable=False),
     Column("file_count", Integer, nullable=False),
@@ -95,11 +101,13 @@ event_candidates = Table(
     Column("thread_parent_text", Text, comment="a reply's thread parent, read as its context"),
     Column("permalink", Text),
     Column("text_normalized", Text, nullable=False),
-    Column("links", JSON, nullable=False),
-    Column("anchors", JSON, nullable=False),
+    Column("links", JSON_DOCUMENT, nullable=False),
+    Column("anchors", JSON_DOCUMENT, nullable=False),
     Column("score", Float, nullable=False),
     Column("threshold", Float, nullable=False),
-    Column("features", JSON, nullable=False, comment="feature -> points, explains the score"),
+    Column(
+        "features", JSON_DOCUMENT, nullable=False, comment="feature -> points, explains the score"
+    ),
     Index("idx_event_candidates_partition", "partition_hour"),
 )
 
@@ -124,13 +132,14 @@ events = Table(
     Column("event_timezone", String(64), nullable=False),
     Column("confidence", Float, nullable=False),
     Column("summary", Text, nullable=False),
-    Column("links", JSON, nullable=False),
-    Column("anchors", JSON, nullable=False),
+    Column("links", JSON_DOCUMENT, nullable=False),
+    Column("anchors", JSON_DOCUMENT, nullable=False),
     Column("dedup_key", String(64), nullable=False),
     Column("extractor", String(255), nullable=False),
     Index("idx_events_dedup_key", "dedup_key"),
     Index("idx_events_date", "event_date"),
     Index("idx_events_partition", "partition_hour"),
+    Index("idx_events_message", "channel_id", "message_ts"),
 )
 
 digests = Table(
@@ -141,9 +150,11 @@ digests = Table(
     Column("window_start", UTCDateTime(), nullable=False),
     Column("window_end", UTCDateTime(), nullable=False),
     Column("event_count", Integer, nullable=False),
-    Column("entries", JSON, nullable=False, comment="the deduplicated events with all sources"),
+    Column(
+        "entries", JSON_DOCUMENT, nullable=False, comment="the deduplicated events with all sources"
+    ),
     Column("markdown", Text, nullable=False),
-    Column("blocks", JSON, nullable=False, comment="Slack Block Kit blocks"),
+    Column("blocks", JSON_DOCUMENT, nullable=False, comment="Slack Block Kit blocks"),
 )
 
 llm_cache = Table(

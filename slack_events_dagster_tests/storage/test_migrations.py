@@ -1,4 +1,5 @@
-"""Alembic revision 001 creates exactly storage/schema.py, and downgrade removes it."""
+"""Alembic revisions create exactly storage/schema.py (plus migration 006's search indexes),
+and downgrade removes it."""
 
 import os
 import subprocess
@@ -8,12 +9,18 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster.storage.engine import get_engine
-from slack_events_dagster.storage.migrations import current_revision, ensure_schema, upgrade_to_head
+from slack_events_dagster.storage.migrations import (
+    current_revision,
+    ensure_schema,
+    head_revision,
+    upgrade_to_head,
+)
 from slack_events_dagster.storage.schema import metadata
+from slack_events_dagster.storage.search import include_in_comparison
 from slack_events_dagster_tests.conftest import make_settings
 
 TABLES = {
@@ -25,6 +32,11 @@ TABLES = {
     "llm_usage",
     "slack_digest_posts",
 }
+
+
+def _comparing(connection: Connection) -> MigrationContext:
+    """A migration context that compares as env.py does (search indexes are migration 006's)."""
+    return MigrationContext.configure(connection, opts={"include_name": include_in_comparison})
 
 
 def _alembic(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -50,6 +62,8 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
     assert "Running upgrade 002 -> 003, Slack digest posts" in upgrade.stderr
     assert "Running upgrade 003 -> 004, Candidates keep their thread parent" in upgrade.stderr
     assert "Running upgrade 004 -> 005, Wider user ids and model names" in upgrade.stderr
+    assert "Running upgrade 005 -> 006, Full-text search of events and messages" in upgrade.stderr
+    assert "Running upgrade 006 -> 007, JSON columns are JSONB on PostgreSQL" in upgrade.stderr
 
     engine = get_engine(make_settings(tmp_path, **postgres_env).database)
     inspector = inspect(engine)
@@ -58,8 +72,8 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
     assert indexes["idx_events_dedup_key"] == ["dedup_key"]
     assert indexes["idx_events_date"] == ["event_date"]
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), metadata)
-    assert diff == [], f"revision 001 and storage/schema.py disagree: {diff}"
+        diff = compare_metadata(_comparing(connection), metadata)
+    assert diff == [], f"the revisions and storage/schema.py disagree: {diff}"
 
     downgrade = _alembic(["downgrade", "base"], env)
     assert downgrade.returncode == 0, downgrade.stderr
@@ -70,10 +84,10 @@ def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Setti
     engine = get_engine(sqlite_settings.database)
     assert current_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == "005"
+    assert current_revision(engine) == head_revision() == "007"
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+        diff = compare_metadata(_comparing(connection), metadata)
     assert diff == []
 
 
