@@ -24,6 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+# Migration 006 adds the column to both tables; NULL when a message has none (and on rows
+# written before it).
+PREVIEWS_COMMENT = "unfurled links: [{title, text, service, url}] as plain text"
 
 
 def string_width(column: Column[Any]) -> int:
@@ -76,6 +79,7 @@ raw_slack_messages = Table(
     Column("reaction_count", Integer, nullable=False),
     Column("attachment_count", Integer, nullable=False),
     Column("file_count", Integer, nullable=False),
+    Column("link_previews", JSON(none_as_null=True), comment=PREVIEWS_COMMENT),
     Column("permalink", Text),
     Column("edited_ts", String(32)),
     Column("edited_by", String(255)),
@@ -97,6 +101,7 @@ event_candidates = Table(
     Column("text_normalized", Text, nullable=False),
     Column("links", JSON, nullable=False),
     Column("anchors", JSON, nullable=False),
+    Column("link_previews", JSON(none_as_null=True), comment=PREVIEWS_COMMENT),
     Column("score", Float, nullable=False),
     Column("threshold", Float, nullable=False),
     Column("features", JSON, nullable=False, comment="feature -> points, explains the score"),
