@@ -19,7 +19,7 @@ import pytest
 from slack_events_dagster.settings import PROJECT_ROOT
 
 SAMPLE_EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
-REVISIONS = ("001", "002", "003", "004", "005", "006", "007")
+REVISIONS = ("001", "002", "003", "004", "005", "006", "007", "008")
 PACKAGE = "slack_events_dagster"
 # Emulators, the PostgreSQL starter and test support live beside the package, not in the wheel.
 CHECKOUT_ONLY = ("devtools", "slack_events_dagster_tests", "benchmarks")
@@ -87,7 +87,7 @@ def test_wheel_carries_prompt_and_migrations_and_runs_outside_the_checkout(
     markers = ("emulator", "conftest", "postgres16", "devtools", "/test_")
     test_support = {name for name in names if any(marker in name for marker in markers)}
     assert not test_support, sorted(test_support)
-    assert f"{package}/prompts/extract_events_v2.txt" in names, sorted(names)
+    assert f"{package}/prompts/extract_events_v3.txt" in names, sorted(names)
     assert {f"{package}/migrations/env.py", f"{package}/migrations/script.py.mako"} <= names
     for revision in REVISIONS:
         assert any(
@@ -133,17 +133,17 @@ def test_wheel_carries_prompt_and_migrations_and_runs_outside_the_checkout(
     alembic = [str(bin_dir / "python"), "-m", "alembic"]
     upgraded = _run([*alembic, "upgrade", "head"], cwd=elsewhere, env=env)
     assert upgraded.returncode == 0, upgraded.stderr[-3000:]
-    assert "Running upgrade 006 -> 007" in upgraded.stderr
+    assert "Running upgrade 007 -> 008" in upgraded.stderr
     doctor = _run([str(bin_dir / "slack-events"), "doctor"], cwd=elsewhere, env=env)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert "(head 007, up to date)" in doctor.stdout
+    assert "(head 008, up to date)" in doctor.stdout
 
     # `slack-events migrate` needs no alembic.ini at all.
     (elsewhere / "alembic.ini").unlink()
     env["SQLITE_PATH"] = str(elsewhere / "by_cli.db")
     migrated = _run([str(bin_dir / "slack-events"), "migrate"], cwd=elsewhere, env=env)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    assert "is at revision 007" in migrated.stdout
+    assert "is at revision 008" in migrated.stdout
     doctor = _run([str(bin_dir / "slack-events"), "doctor"], cwd=elsewhere, env=env)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert "(head 007, up to date)" in doctor.stdout
+    assert "(head 008, up to date)" in doctor.stdout

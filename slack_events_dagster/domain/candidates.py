@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_events_dagster.domain.anchors import Anchor, extract_anchors, extract_links
 from slack_events_dagster.domain.dates import find_dates
-from slack_events_dagster.domain.rules import ExtractionInput
+from slack_events_dagster.domain.rules import ExtractionInput, LinkPreview
 from slack_events_dagster.domain.scoring import ChannelPolicy, MessageSignals, score_message
 from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text, strip_code
 
@@ -82,6 +82,7 @@ def candidate_row(
         "text_normalized": text,
         "links": links,
         "anchors": [anchor.as_json() for anchor in anchors],
+        "link_previews": message.get("link_previews") or None,
         "score": score,
         "threshold": threshold,
         "features": features,
@@ -98,4 +99,22 @@ def extraction_input(candidate: Mapping[str, Any], timezone: str) -> ExtractionI
         links=tuple(candidate["links"]),
         broadcast="broadcast_mention" in candidate["features"],
         thread_parent=candidate["thread_parent_text"],
+        previews=previews_of(candidate.get("link_previews")),
+    )
+
+
+def previews_of(stored: Any) -> tuple[LinkPreview, ...]:
+    """The stored `link_previews` JSON as extractor input; NULL (rows from before migration 006,
+    messages without any) reads as none."""
+    if not isinstance(stored, list):
+        return ()
+    return tuple(
+        LinkPreview(
+            title=str(item.get("title") or ""),
+            text=str(item.get("text") or ""),
+            service=str(item.get("service") or ""),
+            url=str(item.get("url") or ""),
+        )
+        for item in stored
+        if isinstance(item, dict)
     )

@@ -25,8 +25,11 @@ from slack_events_dagster.domain.rules import (
 )
 from slack_events_dagster.domain.vocabulary import CATEGORIES
 
-PROMPT_VERSION = "v2"
+PROMPT_VERSION = "v3"
 MAX_YEARS_AHEAD = 2  # a later date needs its year written in the message
+# Link previews sent to the model, and the characters of each preview's text.
+MAX_PREVIEWS = 3
+MAX_PREVIEW_CHARS = 500
 # A standalone four-digit number: not part of a version ("v2030.1"), an id or a longer number.
 _YEAR = re.compile(r"(?<![\w.])(\d{4})(?!\w|\.\d)")
 # Worst-case prompt tokens: byte-level BPE tokens are at least one UTF-8 byte each, plus the
@@ -101,7 +104,7 @@ def _cut(text: str, limit: int) -> str:
 def user_payload(message: ExtractionInput, max_input_chars: int = 4000) -> str:
     """The message as JSON data, so its text cannot pose as instructions; cut to
     `max_input_chars`, with a reply's thread parent as context."""
-    payload: dict[str, str] = {
+    payload: dict[str, Any] = {
         "message_time": message.message_time.isoformat(),
         "channel_timezone": message.timezone,
         "message": _cut(message.text, max_input_chars),
@@ -110,6 +113,12 @@ def user_payload(message: ExtractionInput, max_input_chars: int = 4000) -> str:
         payload["thread_parent"] = _cut(
             message.thread_parent, min(MAX_PARENT_CHARS, max_input_chars)
         )
+    if message.previews:
+        payload["link_previews"] = [
+            {"title": preview.title, "text": _cut(preview.text, MAX_PREVIEW_CHARS)}
+            | ({"site": preview.service} if preview.service else {})
+            for preview in message.previews[:MAX_PREVIEWS]
+        ]
     return json.dumps(payload, ensure_ascii=False)
 
 
@@ -142,8 +151,10 @@ def max_prompt_tokens(system: str, user: str) -> int:
 
 
 def stated_years(message: ExtractionInput) -> frozenset[int]:
-    """Four-digit numbers written in the message or its thread parent (candidate years)."""
-    text = message.text + "\n" + (message.thread_parent or "")
+    """Four-digit numbers written in the message, its thread parent or its link previews
+    (candidate years)."""
+    previews = [part for preview in message.previews for part in (preview.title, preview.text)]
+    text = "\n".join([message.text, message.thread_parent or "", *previews])
     return frozenset(int(year) for year in _YEAR.findall(text))
 
 

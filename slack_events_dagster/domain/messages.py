@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from slack_events_dagster.domain.text import normalize_text
+
 TS_PATTERN = re.compile(r"^\d{1,12}\.\d{1,6}$")
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -54,6 +56,18 @@ BAD_INPUT_REASONS = frozenset(
 # Prefixes of bad-input reasons: skipped after an unexpected error, or kept after a repair.
 BAD_INPUT_PREFIXES = ("unexpected_error:", "bad_field:", "cleaned:", "truncated:")
 MAX_BAD_EXAMPLES = 20
+
+# Link previews (`link_previews`): Slack's unfurls of the links a message posts (`attachments`
+# with a title, text, service name and URL; a shared Slack message's copy; a bot's cards), kept
+# as plain text so scoring and extraction can read what the link announces. A preview past these
+# sizes is cut (`truncated:link_previews`), one that is not an object or has no words is skipped
+# (`bad_field:link_previews` when it is of the wrong type).
+MAX_PREVIEWS = 5
+MAX_PREVIEW_TITLE_CHARS = 300
+MAX_PREVIEW_TEXT_CHARS = 1000
+MAX_PREVIEW_SERVICE_CHARS = 100
+MAX_PREVIEW_URL_CHARS = 2000
+MAX_PREVIEW_FIELDS = 6
 
 
 def is_bad_input(reason: str) -> bool:
@@ -270,6 +284,91 @@ def blocks_to_text(blocks: Any) -> str:
     return "".join(parts).strip()
 
 
+def _preview_text(value: Any, limit: int, repairs: list[str]) -> str:
+    """A preview's string field as plain text (Slack markup and entities resolved) cut to
+    `limit`; "" for a missing field or one of another type (noted as a repair)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        repairs.append("bad_field:link_previews")
+        return ""
+    text = normalize_text(storable(value[: limit * 4]))  # markup shrinks, never grows much
+    if len(text) > limit or len(value) > limit * 4:
+        repairs.append("truncated:link_previews")
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def _without_service(title: str, service: str) -> str:
+    """A page title without the site name it ends with ("Swirl Package in R | Meetup")."""
+    if service:
+        for separator in (" | ", " · ", " - ", " – ", " — ", ": "):
+            if title.casefold().endswith((separator + service).casefold()):
+                return title[: -len(separator + service)].strip()
+    return title.strip()
+
+
+def _field_lines(fields: Any, repairs: list[str]) -> list[str]:
+    """An attachment's `fields` as "Title: value" lines."""
+    if fields is None:
+        return []
+    if not isinstance(fields, list):
+        repairs.append("bad_field:link_previews")
+        return []
+    lines = []
+    for item in fields[:MAX_PREVIEW_FIELDS]:
+        if not isinstance(item, dict):
+            continue
+        title = _preview_text(item.get("title"), 80, repairs)
+        value = _preview_text(item.get("value"), 200, repairs)
+        if value:
+            lines.append(f"{title}: {value}" if title else value)
+    return lines
+
+
+def link_previews(attachments: list[Any], repairs: list[str]) -> list[dict[str, str]]:
+    """The link previews of a message's `attachments` (export and Web API share the shape):
+    {title, text, service, url}, plain text and cut to size. Attachments with neither a title
+    nor text are skipped; damage is noted in `repairs`, each kind once (see MAX_PREVIEWS)."""
+    found: list[str] = []
+    previews = _previews(attachments, found)
+    repairs.extend(dict.fromkeys(found))
+    return previews
+
+
+def _previews(attachments: list[Any], repairs: list[str]) -> list[dict[str, str]]:
+    previews: list[dict[str, str]] = []
+    for attachment in attachments:
+        if not isinstance(attachment, dict):
+            repairs.append("bad_field:link_previews")
+            continue
+        service = _preview_text(attachment.get("service_name"), MAX_PREVIEW_SERVICE_CHARS, repairs)
+        title = _preview_text(attachment.get("title"), MAX_PREVIEW_TITLE_CHARS, repairs)
+        body = attachment.get("text")
+        if body is None and isinstance(attachment.get("blocks"), list):
+            body = blocks_to_text(attachment["blocks"])  # an app's unfurl in Block Kit
+        lines = [_preview_text(body, MAX_PREVIEW_TEXT_CHARS, repairs)]
+        lines += _field_lines(attachment.get("fields"), repairs)
+        text = "\n".join(line for line in lines if line)[:MAX_PREVIEW_TEXT_CHARS]
+        title = _without_service(title, service)
+        if not title and not text:
+            continue
+        url = ""
+        for key in ("title_link", "from_url", "original_url"):
+            candidate = attachment.get(key)
+            if isinstance(candidate, str) and candidate.startswith(("http://", "https://")):
+                url = storable(candidate)
+                break
+        if len(url) > MAX_PREVIEW_URL_CHARS:
+            repairs.append("truncated:link_previews")
+            url = ""
+        if len(previews) == MAX_PREVIEWS:
+            repairs.append("truncated:link_previews")
+            break
+        previews.append({"title": title, "text": text, "service": service, "url": url})
+    return previews
+
+
 def permalink_for(
     workspace_url: str | None, channel_id: str, ts: str, thread_ts: str | None
 ) -> str:
@@ -459,6 +558,7 @@ def _kept_row(
         "reactions": reactions,
         "reaction_count": min(MAX_COUNT, sum(reactions.values())),
         "attachment_count": len(attachments),
+        "link_previews": link_previews(attachments, repairs) or None,
         "file_count": len(files),
         "permalink": permalink_for(link_base, channel.id, ts, thread_ts) or None,
         "edited_ts": edited.get("ts") if parse_ts(edited.get("ts")) else None,

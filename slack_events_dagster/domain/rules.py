@@ -235,6 +235,16 @@ SEVERITY = re.compile(r"\bsev ?-?([1-3])\b|\b(p[0-1])\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class LinkPreview:
+    """Slack's unfurl of a link the message posts, as plain text (domain.messages)."""
+
+    title: str
+    text: str = ""
+    service: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class ExtractionInput:
     """A candidate message as the extractor sees it."""
 
@@ -245,6 +255,7 @@ class ExtractionInput:
     links: tuple[str, ...] = ()
     broadcast: bool = False
     thread_parent: str | None = None  # a reply's thread parent (normalised), read as context
+    previews: tuple[LinkPreview, ...] = ()  # what the message's links announce
 
 
 @dataclass(frozen=True)
@@ -806,14 +817,19 @@ def _merged(found: ExtractedEvent, new: ExtractedEvent) -> ExtractedEvent:
     if CALL_TO_ACTION.match(found.title) and not CALL_TO_ACTION.match(new.title):
         merged = replace(merged, title=new.title)
     if new.event_date is not None and _date_rank(new) < _date_rank(found):
-        merged = replace(
-            merged,
-            event_date=new.event_date,
-            event_end=new.event_end,
-            date_precision=new.date_precision,
-            date_source=new.date_source,
-        )
+        merged = _dated_as(merged, new)
     return replace(merged, confidence=max(found.confidence, new.confidence))
+
+
+def _dated_as(event: ExtractedEvent, source: ExtractedEvent) -> ExtractedEvent:
+    """`event` with `source`'s date, end, precision and date source."""
+    return replace(
+        event,
+        event_date=source.event_date,
+        event_end=source.event_end,
+        date_precision=source.date_precision,
+        date_source=source.date_source,
+    )
 
 
 def _date_rank(event: ExtractedEvent) -> tuple[int, int]:
@@ -824,7 +840,122 @@ def _date_rank(event: ExtractedEvent) -> tuple[int, int]:
 
 
 def extract_events(message: ExtractionInput, max_events: int = 5) -> list[ExtractedEvent]:
-    """Events announced in one message, each with its own date; deterministic for equal input."""
+    """Events announced in one message, each with its own date; deterministic for equal input.
+    The message's link previews say what its links announce (`_with_previews`)."""
+    events = _message_events(message, max_events)
+    if message.previews:
+        events = _with_previews(message, events)[:max_events]
+    return events
+
+
+# Previews read per message: a message that unfurls more links than this is a link dump.
+MAX_PREVIEWS_READ = 3
+# A social post's preview is titled by its author ("Ana Lima (@ana@fosstodon.org)"): its text is
+# what it says.
+BYLINE = re.compile(r"\(@[^()\s]+\)\s*$")
+
+
+def _preview_events(message: ExtractionInput, preview: LinkPreview) -> list[ExtractedEvent]:
+    """The events a link's preview announces with a date written in it ("Swirl Package in R,
+    Sat, Jul 22, 2023, 10:00 AM"), read as a message of its own posted with the link. Undated
+    ones, or ones dated only by the message's time ("is out"), say nothing about the link's
+    event: a GitHub issue, a docs page or a recording announces nothing by being linked."""
+    if preview.title and not BYLINE.search(preview.title) and not find_keywords(preview.title):
+        # A page whose title names no event (a file, an issue, a docs page): what its body
+        # mentions is not what the link announces. An event page's title is its event's name.
+        return _event_page_preview(message, preview)
+    text = "\n".join(part for part in (preview.title, preview.text) if part)
+    alone = ExtractionInput(
+        text=text,
+        message_time=message.message_time,
+        timezone=message.timezone,
+        links=(preview.url,) if preview.url else (),
+    )
+    found = []
+    for event in _message_events(alone, MAX_PREVIEWS_READ):
+        if event.date_source != "explicit" or event.event_date is None:
+            continue
+        if preview.title and not find_keywords(event.title):  # "Join us in Lisbon on May 6"
+            event = replace(event, title=make_title(preview.title, event.action) or event.title)
+        found.append(replace(event, links=message.links[:MAX_LINKS] or event.links))
+    return found
+
+
+def _event_page_preview(message: ExtractionInput, preview: LinkPreview) -> list[ExtractedEvent]:
+    """An event page's preview whose title is the event's name and date ("Swirl Package in R,
+    Sat, Jul 22, 2023, 10:00 AM"): that event, on that date."""
+    if not (preview.url and is_event_page(preview.url)):
+        return []
+    dates = [
+        mention
+        for mention in find_dates(preview.title, message.message_time, message.timezone)
+        if mention.source == "explicit"
+    ]
+    if not dates:
+        return []
+    draft = _Draft(preview.title, COMMUNITY_EVENT, sorted(dates, key=_specificity))
+    date, status = draft.dates[0], detect_status(preview.title)
+    if _not_an_upcoming_event(draft, date.start, status, message):
+        return []
+    title = make_title(preview.title, COMMUNITY_EVENT.action, tuple(dates))
+    if not title or CALL_TO_ACTION.match(title):
+        return []
+    return [
+        ExtractedEvent(
+            title=title,
+            category=COMMUNITY_EVENT.category,
+            action=COMMUNITY_EVENT.action,
+            status=status,
+            event_date=date.start,
+            event_end=date.end,
+            date_precision=date.precision,
+            date_source=date.source,
+            confidence=_confidence(draft, message.anchors, message.broadcast),
+            summary=_truncate(message.text or preview.title, MAX_SUMMARY_CHARS),
+            links=message.links[:MAX_LINKS] or (preview.url,),
+            anchors=message.anchors,
+        )
+    ]
+
+
+def _with_previews(message: ExtractionInput, events: list[ExtractedEvent]) -> list[ExtractedEvent]:
+    """The message's events completed by its link previews: an undated event (a "save the date"
+    with a link, an event page) takes the date its link's preview gives; a message that names no
+    event of its own but shares a link to one (a meetup page, a shared announcement) announces
+    the preview's events. Not for help talk or a message about a past event ("the recording of
+    last week's meetup: <link>"), whose links announce nothing new."""
+    text = strip_code(message.text)
+    if PAST_TALK.search(text):
+        return events
+    previews = message.previews[:MAX_PREVIEWS_READ]
+    if is_help_talk(text):  # only an event page's own preview says what its link announces
+        found = [event for preview in previews for event in _event_page_preview(message, preview)]
+    else:
+        found = [event for preview in previews for event in _preview_events(message, preview)]
+    if not found:
+        return events
+    if not events:
+        kept: list[ExtractedEvent] = []
+        for event in found:
+            same = next((i for i, old in enumerate(kept) if _told_again(old, event)), None)
+            if same is None:
+                kept.append(event)
+            else:
+                kept[same] = _merged(kept[same], event)
+        return kept
+    dated = []
+    for event in events:
+        if event.event_date is None:
+            source = found[0]
+            if any(event.title == _page_name(link) for link in message.links):
+                event = replace(event, title=source.title)  # named from an address: the page's
+            event = _dated_as(event, source)
+        dated.append(event)
+    return dated
+
+
+def _message_events(message: ExtractionInput, max_events: int) -> list[ExtractedEvent]:
+    """Events announced in the message's own text."""
     drafts: list[_Draft] = []
     loose_dates: list[DateMention] = []
     text = strip_code(message.text)

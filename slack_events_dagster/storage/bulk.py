@@ -98,6 +98,8 @@ def _json_loader(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """SQLAlchemy's JSON deserialiser with empty containers answered directly (new objects)."""
 
     def process(value: Any) -> Any:
+        if value is None:  # SQL NULL (a nullable JSON column such as link_previews)
+            return None
         if value == "{}":
             return {}
         if value == "[]":

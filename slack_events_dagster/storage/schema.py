@@ -30,6 +30,11 @@ from sqlalchemy.types import TypeDecorator
 metadata = MetaData()
 # JSON text on SQLite, JSONB on PostgreSQL (migration 007); Python reads and writes the same values.
 JSON_DOCUMENT = JSON().with_variant(JSONB(), "postgresql")
+# The same for a nullable column: Python None is stored as SQL NULL, not as JSON null.
+JSON_DOCUMENT_OR_NULL = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+# Migration 008 adds the column to both tables; NULL when a message has none (and on rows
+# written before it).
+PREVIEWS_COMMENT = "unfurled links: [{title, text, service, url}] as plain text"
 
 
 def string_width(column: Column[Any]) -> int:
@@ -82,6 +87,7 @@ raw_slack_messages = Table(
     Column("reaction_count", Integer, nullable=False),
     Column("attachment_count", Integer, nullable=False),
     Column("file_count", Integer, nullable=False),
+    Column("link_previews", JSON_DOCUMENT_OR_NULL, comment=PREVIEWS_COMMENT),
     Column("permalink", Text),
     Column("edited_ts", String(32)),
     Column("edited_by", String(255)),
@@ -103,6 +109,7 @@ event_candidates = Table(
     Column("text_normalized", Text, nullable=False),
     Column("links", JSON_DOCUMENT, nullable=False),
     Column("anchors", JSON_DOCUMENT, nullable=False),
+    Column("link_previews", JSON_DOCUMENT_OR_NULL, comment=PREVIEWS_COMMENT),
     Column("score", Float, nullable=False),
     Column("threshold", Float, nullable=False),
     Column(

@@ -218,7 +218,13 @@ def test_a_prompt_injection_cannot_change_the_output_shape(tmp_path: Path, llm) 
     for request in llm.requests:
         user = json.loads(request["messages"][1]["content"])
         assert {"message_time", "channel_timezone", "message"} <= set(user)
-        assert set(user) <= {"message_time", "channel_timezone", "message", "thread_parent"}
+        assert set(user) <= {
+            "message_time",
+            "channel_timezone",
+            "message",
+            "thread_parent",
+            "link_previews",
+        }
 
 
 def test_concurrency_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

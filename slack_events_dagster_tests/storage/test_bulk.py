@@ -51,6 +51,8 @@ def _raw_rows(index: int, text: str) -> dict[str, Any]:
         "reaction_count": index,
         "attachment_count": 0,
         "file_count": 1,
+        # NULL (none) or a list of previews: both must round-trip the same way
+        "link_previews": None if index % 2 else [{"title": text, "text": "a\tb", "url": ""}],
         "permalink": None,
         "edited_ts": None,
         "edited_by": None,

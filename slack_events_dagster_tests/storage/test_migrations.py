@@ -7,13 +7,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.migrations import (
+    alembic_config,
     current_revision,
     ensure_schema,
     head_revision,
@@ -64,6 +66,10 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
     assert "Running upgrade 004 -> 005, Wider user ids and model names" in upgrade.stderr
     assert "Running upgrade 005 -> 006, Full-text search of events and messages" in upgrade.stderr
     assert "Running upgrade 006 -> 007, JSON columns are JSONB on PostgreSQL" in upgrade.stderr
+    assert (
+        "Running upgrade 007 -> 008, Messages and candidates keep their link previews"
+        in upgrade.stderr
+    )
 
     engine = get_engine(make_settings(tmp_path, **postgres_env).database)
     inspector = inspect(engine)
@@ -84,7 +90,7 @@ def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Setti
     engine = get_engine(sqlite_settings.database)
     assert current_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == head_revision() == "007"
+    assert current_revision(engine) == head_revision() == "008"
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
         diff = compare_metadata(_comparing(connection), metadata)
@@ -99,3 +105,45 @@ def test_unmigrated_database_is_refused_with_the_command_to_run(sqlite_settings:
         ensure_schema(engine, migrate=False)
     upgrade_to_head(engine)
     ensure_schema(engine, migrate=False)
+
+
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_link_previews_migration_keeps_old_rows_and_downgrades(
+    database: str, request: pytest.FixtureRequest
+) -> None:
+    """008 adds `link_previews` to messages and candidates (NULL on rows written before it) and
+    its downgrade drops it again, the rows staying."""
+    settings = request.getfixturevalue(f"{database}_settings")
+    engine = get_engine(settings.database)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "005")
+        connection.execute(
+            text(
+                "INSERT INTO raw_slack_messages (channel_id, ts, partition_hour, message_time,"
+                " channel_name, is_bot, text, mentions, is_thread_reply, reply_count, reactions,"
+                " reaction_count, attachment_count, file_count) VALUES ('C1', '1.000001',"
+                " '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', 'general', false,"
+                " 'hi', '{}', false, 0, '{}', 0, 1, 0)"
+            )
+        )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "008")
+    inspector = inspect(engine)
+    for table in ("raw_slack_messages", "event_candidates"):
+        assert "link_previews" in {column["name"] for column in inspector.get_columns(table)}
+    with engine.connect() as connection:
+        old = connection.execute(text("SELECT link_previews FROM raw_slack_messages")).all()
+    assert old == [(None,)]
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "005")
+    inspector = inspect(engine)
+    for table in ("raw_slack_messages", "event_candidates"):
+        assert "link_previews" not in {column["name"] for column in inspector.get_columns(table)}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM raw_slack_messages")).scalar() == 1
