@@ -120,7 +120,7 @@ def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None
     )
     shown = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:00")
     assert shown.returncode == 0, shown.stderr[-2000:]
-    assert stored in shown.stdout and "checkout redesign launch" in stored
+    assert stored in shown.stdout and "Checkout redesign launch" in stored
 
     with SlackEmulator(SAMPLE_EXPORT, token=SLACK_TEST_TOKEN) as slack:
         env = {"SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "SLACK_API_BASE_URL": slack.base_url}
