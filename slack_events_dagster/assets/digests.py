@@ -16,8 +16,8 @@ from slack_events_dagster.domain.digest import (
 )
 from slack_events_dagster.domain.staleness import events_in_lookback
 from slack_events_dagster.partitions import hour_window, hourly_table_asset, partition_keys
-from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.storage.schema import digests as table
 
 CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time

@@ -9,14 +9,14 @@ import pandas as pd
 
 from slack_events_dagster.domain.candidates import candidate_row, parent_context
 from slack_events_dagster.partitions import hourly_table_asset, partition_window
-from slack_events_dagster.resources.database import (
+from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.settings import SlackSettings
+from slack_events_dagster.storage.frames import (
     FrameStream,
     PartitionRows,
     frame_records,
     rows_to_frame,
 )
-from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.settings import SlackSettings
 from slack_events_dagster.storage.schema import event_candidates as table
 
 

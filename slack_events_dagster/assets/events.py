@@ -12,9 +12,9 @@ from slack_events_dagster.domain.dedup import dedup_key, event_id
 from slack_events_dagster.domain.llm import PROMPT_VERSION
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.partitions import hourly_table_asset
-from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.extractor import ExtractionStats, ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.storage.schema import events as table
 
 

@@ -7,8 +7,8 @@ import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.partitions import hourly_table_asset, partition_window
-from slack_events_dagster.resources.database import FrameStream, rows_to_frame
 from slack_events_dagster.resources.slack import FetchResult, SlackResource
+from slack_events_dagster.storage.frames import FrameStream, rows_to_frame
 from slack_events_dagster.storage.schema import raw_slack_messages as table
 
 FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long backfills

@@ -36,8 +36,9 @@ from slack_events_dagster.domain.llm import (
 )
 from slack_events_dagster.domain.messages import storable
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput, extract_events
-from slack_events_dagster.resources.database import DatabaseResource, table_lock_key
+from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.settings import ExtractorSettings, LLMSettings
+from slack_events_dagster.storage.locks import table_lock_key
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
 from slack_events_dagster.urls import without_credentials
 
