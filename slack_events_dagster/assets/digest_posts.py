@@ -49,8 +49,7 @@ def build_digest_posts(
         as Slack answers, so this asset has no IO-manager output: it returns only metadata
         (posted, updated, skipped)."""
         zones = {
-            target.channel: pipeline.digest_options(target).timezone
-            for target in pipeline.digest_targets
+            target.channel: target.options.timezone for target in pipeline.policy().digest_targets
         }
         actions: Counter[str] = Counter()
         for row in (row for frame in digests.chunks() for row in frame_records(frame)):

@@ -1,16 +1,14 @@
 """events: structured events extracted from the partition's candidates, with dedup keys."""
 
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.domain.candidates import extraction_input
-from slack_events_dagster.domain.dedup import dedup_key, event_id
+from slack_events_dagster.domain.events import event_rows
 from slack_events_dagster.domain.llm import PROMPT_VERSION
-from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.partitions import hourly_table_asset
 from slack_events_dagster.resources.extractor import ExtractionStats, ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
@@ -31,13 +29,14 @@ def events(
     categories: Counter[str] = Counter()
     stats = ExtractionStats()
     candidates_seen = duplicates = without_events = 0
+    policy = pipeline.policy()
     context.log.info(f"Extracting events with {extractor.name}")
     for chunk in event_candidates.chunks():
         candidates = frame_records(chunk)
         inputs = [
             extraction_input(
                 candidate,
-                pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
+                policy.timezone_for(candidate["channel_id"], candidate["channel_name"]),
             )
             for candidate in candidates
         ]
@@ -50,7 +49,7 @@ def events(
         ):
             if not extracted:
                 without_events += 1
-            new_rows, dropped = _event_rows(candidate, message, extracted)
+            new_rows, dropped = event_rows(candidate, message, extracted)
             duplicates += dropped
             categories.update(row["category"] for row in new_rows)
             rows.extend(new_rows)
@@ -106,47 +105,3 @@ def build_events(partitions_def: dg.PartitionsDefinition[str]) -> dg.AssetsDefin
         kinds={"python", "sql"},
         code_version=f"4-prompt-{PROMPT_VERSION}",
     )(events)
-
-
-def _event_rows(
-    candidate: Mapping[str, Any], message: ExtractionInput, extracted: list[ExtractedEvent]
-) -> tuple[list[dict[str, Any]], int]:
-    """The `events` rows of one candidate and how many exact duplicates (same key) it dropped."""
-    channel_id = candidate["channel_id"]
-    keys: set[str] = set()
-    rows, duplicates = [], 0
-    for event in extracted:
-        key = dedup_key(
-            event.category, event.title, event.anchors, event.event_date, message.timezone
-        )
-        if key in keys:
-            duplicates += 1
-            continue
-        keys.add(key)
-        rows.append(
-            {
-                "event_id": event_id(channel_id, candidate["ts"], len(keys) - 1),
-                "partition_hour": candidate["partition_hour"],
-                "channel_id": channel_id,
-                "channel_name": candidate["channel_name"],
-                "message_ts": candidate["ts"],
-                "message_time": candidate["message_time"],
-                "permalink": candidate["permalink"],
-                "event_index": len(keys) - 1,
-                "title": event.title,
-                "category": event.category,
-                "status": event.status,
-                "event_date": event.event_date,
-                "event_end": event.event_end,
-                "date_precision": event.date_precision,
-                "date_source": event.date_source,
-                "event_timezone": message.timezone,
-                "confidence": event.confidence,
-                "summary": event.summary,
-                "links": list(event.links),
-                "anchors": [anchor.as_json() for anchor in event.anchors],
-                "dedup_key": key,
-                "extractor": event.extractor,
-            }
-        )
-    return rows, duplicates
