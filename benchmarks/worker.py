@@ -299,10 +299,8 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
         hourly.time_window_for_partition_key(key_range.start).start,
         hourly.time_window_for_partition_key(key_range.end).end,
     )
-    fetched = SlackResource(slack=settings.slack).fetch_messages(window.start, window.end)
-    frame = rows_to_frame(table, fetched.rows)  # what the asset hands the IO manager
-    records = fetched.rows
-    del fetched
+    records = SlackResource(slack=settings.slack).read(window.start, window.end).rows()
+    frame = rows_to_frame(table, records)  # what the asset hands the IO manager
     manager = SqlIOManager(database=database)
     writer = FrameWriter(table, engine.dialect)
     # Driver values (SQLite) or COPY text fields (PostgreSQL), made before the clock starts.

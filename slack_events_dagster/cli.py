@@ -15,7 +15,7 @@ from slack_events_dagster.evaluation.labels import LabelError
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
-from slack_events_dagster.resources.slack_export import SlackSourceError
+from slack_events_dagster.resources.slack_source import SlackSourceError
 from slack_events_dagster.settings import (
     DatabaseSettings,
     Settings,
