@@ -150,7 +150,7 @@ def doctor(settings: Settings) -> int:
         ok = False
     print(f"extractor:     {settings.extractor.type}")
     if settings.extractor.type == "openai":  # one free call (models.list); the key is not shown
-        from slack_events_dagster.resources.extractor import check_openai_key
+        from slack_events_dagster.resources.openai_extractor import check_openai_key
 
         key = settings.openai_api_key
         key_ok, line = check_openai_key(settings.llm, key.get_secret_value() if key else "")

@@ -10,8 +10,9 @@ from slack_events_dagster.domain.candidates import extraction_input
 from slack_events_dagster.domain.events import event_rows
 from slack_events_dagster.domain.llm import PROMPT_VERSION
 from slack_events_dagster.partitions import hourly_table_asset
-from slack_events_dagster.resources.extractor import ExtractionStats, ExtractorResource
+from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.resources.rules_extractor import ExtractionStats
 from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.storage.schema import events as table
 
@@ -30,7 +31,8 @@ def events(
     stats = ExtractionStats()
     candidates_seen = duplicates = without_events = 0
     policy = pipeline.policy()
-    context.log.info(f"Extracting events with {extractor.name}")
+    chosen = extractor.create()  # the class extractor.type names (rules or openai)
+    context.log.info(f"Extracting events with {chosen.name}")
     for chunk in event_candidates.chunks():
         candidates = frame_records(chunk)
         inputs = [
@@ -40,7 +42,7 @@ def events(
             )
             for candidate in candidates
         ]
-        extracted_per_message, chunk_stats = extractor.extract_batch(inputs, log=context.log)
+        extracted_per_message, chunk_stats = chosen.extract_batch(inputs, log=context.log)
         stats.add(chunk_stats)
         candidates_seen += len(candidates)
         rows: list[dict[str, Any]] = []
@@ -63,7 +65,7 @@ def events(
             "events_by_category": dg.MetadataValue.json(dict(sorted(categories.items()))),
             "candidates_without_events": without_events,
             "duplicates_in_message_dropped": duplicates,
-            "extractor": extractor.name,
+            "extractor": chosen.name,
             "llm_calls": stats.llm_calls,
             "llm_cache_hits": stats.cache_hits,
             "llm_prompt_tokens": stats.prompt_tokens,
