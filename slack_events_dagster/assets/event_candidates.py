@@ -1,4 +1,6 @@
-"""event_candidates: messages that score at or above their channel's threshold, with the why."""
+"""event_candidates: messages that score at or above their channel's threshold, with the why.
+The scoring is domain/scoring.py's, the per-channel policy domain/policy.py's, the selection
+domain/candidates.py's; this module reads the messages and their thread parents."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any

@@ -1,4 +1,6 @@
-"""events: structured events extracted from the partition's candidates, with dedup keys."""
+"""events: structured events extracted from the partition's candidates, with dedup keys. The
+extractor is the class `extractor.type` names (resources/extractor.py); the rows and the
+in-message dedup are domain/events.py's."""
 
 from collections import Counter
 from typing import Any

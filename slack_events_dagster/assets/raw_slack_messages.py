@@ -1,4 +1,5 @@
-"""raw_slack_messages: every kept Slack message of the partition's hours, one row per message."""
+"""raw_slack_messages: every kept Slack message of the partition's hours, one row per message,
+read from the SlackSource that `slack.source` names (resources/slack_source.py)."""
 
 from collections.abc import Iterable, Iterator
 from typing import Any
