@@ -282,10 +282,11 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
     import dagster as dg
     from sqlalchemy import delete, text
 
-    from slack_events_dagster.partitions import hourly_partitions
-    from slack_events_dagster.resources.database import SqlIOManager, rows_to_frame
+    from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
+    from slack_events_dagster.resources.io_manager import SqlIOManager
     from slack_events_dagster.resources.slack import SlackResource
     from slack_events_dagster.storage.bulk import FrameWriter
+    from slack_events_dagster.storage.frames import rows_to_frame
     from slack_events_dagster.storage.schema import raw_slack_messages as table
 
     settings = _settings(task)
@@ -298,10 +299,8 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
         hourly.time_window_for_partition_key(key_range.start).start,
         hourly.time_window_for_partition_key(key_range.end).end,
     )
-    fetched = SlackResource(slack=settings.slack).fetch_messages(window.start, window.end)
-    frame = rows_to_frame(table, fetched.rows)  # what the asset hands the IO manager
-    records = fetched.rows
-    del fetched
+    records = SlackResource(slack=settings.slack).read(window.start, window.end).rows()
+    frame = rows_to_frame(table, records)  # what the asset hands the IO manager
     manager = SqlIOManager(database=database)
     writer = FrameWriter(table, engine.dialect)
     # Driver values (SQLite) or COPY text fields (PostgreSQL), made before the clock starts.
@@ -338,6 +337,7 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
 
     def io_manager_write() -> float:
         output_context = dg.build_output_context(
+            definition_metadata=TABLE_ASSET_METADATA,
             asset_key=dg.AssetKey("raw_slack_messages"),
             asset_partitions_def=hourly,
             asset_partition_key_range=key_range,

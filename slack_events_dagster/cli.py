@@ -15,10 +15,9 @@ from slack_events_dagster.evaluation.labels import LabelError
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
-from slack_events_dagster.resources.slack_export import SlackSourceError
+from slack_events_dagster.resources.slack_source import SlackSourceError
 from slack_events_dagster.settings import (
     DatabaseSettings,
-    DigestTargetSettings,
     Settings,
     SettingsError,
     export_dotenv,
@@ -151,7 +150,7 @@ def doctor(settings: Settings) -> int:
         ok = False
     print(f"extractor:     {settings.extractor.type}")
     if settings.extractor.type == "openai":  # one free call (models.list); the key is not shown
-        from slack_events_dagster.resources.extractor import check_openai_key
+        from slack_events_dagster.resources.openai_extractor import check_openai_key
 
         key = settings.openai_api_key
         key_ok, line = check_openai_key(settings.llm, key.get_secret_value() if key else "")
@@ -218,9 +217,9 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
     window = timedelta(hours=settings.digest.window_hours)
     with dg.build_resources(build_resources(settings)) as resources:
-        pipeline = resources.pipeline
-        lookback = timedelta(hours=pipeline.digest_lookback_hours)
-        graph = MergeGraph(pipeline.dedup_rules)
+        policy = resources.pipeline.policy()
+        lookback = timedelta(hours=policy.digest_lookback_hours)
+        graph = MergeGraph(policy.dedup)
         with engine.connect() as connection:
             rows = connection.execute(
                 select(events).where(
@@ -228,18 +227,8 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
                 )
             ).mappings()
             graph.add(EventRecord.from_row(dict(row)) for row in rows)
-        configured = [t for t in pipeline.digest_targets if t.channel == channel.lstrip("#")]
-        target = (
-            configured[0]
-            if configured
-            else DigestTargetSettings(
-                channel=channel.lstrip("#"),
-                min_confidence=settings.digest.min_confidence,
-                max_events=settings.digest.max_events,
-                timezone=settings.digest.timezone,
-            )
-        )
-        options = pipeline.digest_options(target)
+        target = policy.digest_target(channel)
+        options = target.options
         result = hourly_digest(graph, as_of, window, lookback, options)
         print(render_markdown(result, options.timezone))
         if post:
@@ -343,7 +332,7 @@ def evaluate_command(
             labelled,
             export,
             resources["slack"].message_filter,  # type: ignore[attr-defined]
-            pipeline.channel_policy,
+            pipeline.policy().channel_policy,
             lambda inputs: live.extract_batch(inputs)[0],
             all_messages=all_messages,
         )

@@ -13,8 +13,9 @@ from slack_events_dagster.assets import build_assets
 from slack_events_dagster.checks import build_asset_checks
 from slack_events_dagster.domain.digest import lookback_hours
 from slack_events_dagster.jobs import build_hourly_schedule, slack_events_job
-from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
+from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.extractor import ExtractorResource
+from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.resources.slack import SlackResource

@@ -11,8 +11,11 @@ from typing import TypedDict
 import dagster as dg
 
 from slack_events_dagster.settings import PartitionSettings
+from slack_events_dagster.storage.schema import PARTITION_COLUMN
 
 HOUR_KEY = "%Y-%m-%d-%H:%M"
+# Every table asset's definition metadata: the column the IO manager replaces a partition by.
+TABLE_ASSET_METADATA = {"partition_expr": PARTITION_COLUMN}
 ONE_HOUR = timedelta(hours=1)
 
 
@@ -35,7 +38,7 @@ def hourly_table_asset(partitions_def: dg.PartitionsDefinition[str]) -> HourlyTa
     return {
         "partitions_def": partitions_def,
         "backfill_policy": dg.BackfillPolicy.single_run(),
-        "metadata": {"partition_expr": "partition_hour"},
+        "metadata": dict(TABLE_ASSET_METADATA),
     }
 
 

@@ -6,9 +6,9 @@ import dagster as dg
 
 from slack_events_dagster.domain.digest import notification_text_of_blocks
 from slack_events_dagster.partitions import partition_keys
-from slack_events_dagster.resources.database import PartitionRows, frame_records
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource, DigestPublishError
+from slack_events_dagster.storage.frames import PartitionRows, frame_records
 
 # A Slack outage outlasting the client's own retries (slack.max_retries per call) retries the
 # whole step after about 30 s, 60 s and 120 s: posting is idempotent (chat.update once a message
@@ -49,8 +49,7 @@ def build_digest_posts(
         as Slack answers, so this asset has no IO-manager output: it returns only metadata
         (posted, updated, skipped)."""
         zones = {
-            target.channel: pipeline.digest_options(target).timezone
-            for target in pipeline.digest_targets
+            target.channel: target.options.timezone for target in pipeline.policy().digest_targets
         }
         actions: Counter[str] = Counter()
         for row in (row for frame in digests.chunks() for row in frame_records(frame)):

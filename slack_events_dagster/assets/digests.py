@@ -16,8 +16,8 @@ from slack_events_dagster.domain.digest import (
 )
 from slack_events_dagster.domain.staleness import events_in_lookback
 from slack_events_dagster.partitions import hour_window, hourly_table_asset, partition_keys
-from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.storage.schema import digests as table
 
 CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time
@@ -35,10 +35,11 @@ def digests(
     category, as Markdown and Slack Block Kit (digest_posts posts them). An empty window gives
     an explicit 'no events' digest. Events are read a day at a time as the hours advance, and
     only new pairs of events are compared (MergeGraph), so a long range stays cheap."""
-    window = timedelta(hours=pipeline.digest.window_hours)
-    lookback = timedelta(hours=pipeline.digest_lookback_hours)
-    graph = MergeGraph(pipeline.dedup_rules)
-    targets = [(target, pipeline.digest_options(target)) for target in pipeline.digest_targets]
+    policy = pipeline.policy()
+    window = timedelta(hours=policy.digest_window_hours)
+    lookback = timedelta(hours=policy.digest_lookback_hours)
+    graph = MergeGraph(policy.dedup)
+    targets = [(target.channel, target.options) for target in policy.digest_targets]
     hours = [hour_window(key) for key in partition_keys(context)]
     rows, markdown, loaded = [], "", 0
     events_per_hour: Counter[datetime] = Counter()
@@ -58,7 +59,7 @@ def digests(
                 rows.append(
                     {
                         "partition_hour": hour.start,
-                        "target": target.channel,
+                        "target": target,
                         "window_start": digest.window_start,
                         "window_end": digest.as_of,
                         "event_count": len(digest.entries),
@@ -90,7 +91,7 @@ def build_digests(
     partitions_def: dg.PartitionsDefinition[str], lookback_hours: int
 ) -> dg.AssetsDefinition:
     """The `digests` asset over these partitions. Its input reaches `lookback_hours` back
-    (PipelineResource.digest_lookback_hours of the same settings): the look-back is part of the
+    (Policy.digest_lookback_hours of the same settings): the look-back is part of the
     asset graph (the partition mapping), so it is fixed when the definitions are built. A digest
     shows the events announced in its window, merged with earlier announcements of the same
     events up to `deduplication.lookback_days` back (so a moved date shows as moved)."""

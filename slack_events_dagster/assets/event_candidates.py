@@ -1,22 +1,23 @@
-"""event_candidates: messages that score at or above their channel's threshold, with the why."""
+"""event_candidates: messages that score at or above their channel's threshold, with the why.
+The scoring is domain/scoring.py's, the per-channel policy domain/policy.py's, the selection
+domain/candidates.py's; this module reads the messages and their thread parents."""
 
-from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.domain.candidates import candidate_row, parent_context
+from slack_events_dagster.domain.candidates import CandidateSelection, parent_context
 from slack_events_dagster.partitions import hourly_table_asset, partition_window
-from slack_events_dagster.resources.database import (
+from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.settings import SlackSettings
+from slack_events_dagster.storage.frames import (
     FrameStream,
     PartitionRows,
     frame_records,
     rows_to_frame,
 )
-from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.settings import SlackSettings
 from slack_events_dagster.storage.schema import event_candidates as table
 
 
@@ -45,41 +46,22 @@ def event_candidates(
             "channel_id", "channel_name", start=window.start, end=window.end
         )
     )
-    policies = {
-        (channel_id, name): pipeline.channel_policy(channel_id, name)
-        for channel_id, name in channel_names.items()
-    }
-    kept: Counter[str] = Counter()  # candidates by channel name
-    below: Counter[str] = Counter()
-    scored = [0]
+    selection = CandidateSelection(pipeline.policy().channel_policy, channel_names)
 
     def frames() -> Iterator[pd.DataFrame]:
         for messages in raw_slack_messages.chunks(window.start, window.end):
-            rows = []
             records = frame_records(messages)
             parents = _thread_parents(records, raw_slack_messages, channel_names)
-            for message in records:
-                channel = (message["channel_id"], message["channel_name"])
-                if channel not in policies:  # renamed mid-range: the rows hold both names
-                    policies[channel] = pipeline.channel_policy(*channel)
-                parent = (
-                    parents.get((message["channel_id"], message["thread_ts"]))
-                    if message["is_thread_reply"]
-                    else None
-                )
-                row = candidate_row(message, policies[channel], channel_names, parent)
-                if row is None:
-                    below[message["channel_name"]] += 1
-                else:
-                    kept[message["channel_name"]] += 1
-                    rows.append(row)
-            scored[0] += len(messages)
-            context.log.debug(f"Scored {scored[0]} messages, {kept.total()} candidates so far")
+            rows = selection.rows(records, parents)
+            context.log.debug(
+                f"Scored {selection.scored} messages, {selection.kept.total()} candidates so far"
+            )
             yield rows_to_frame(table, rows)
 
     def metadata() -> dict[str, Any]:
+        kept, below = selection.kept, selection.below
         return {
-            "messages_scored": scored[0],
+            "messages_scored": selection.scored,
             "candidates": kept.total(),
             "below_threshold": below.total(),
             "candidates_by_channel": dg.MetadataValue.json(dict(sorted(kept.items()))),

@@ -1,20 +1,21 @@
-"""events: structured events extracted from the partition's candidates, with dedup keys."""
+"""events: structured events extracted from the partition's candidates, with dedup keys. The
+extractor is the class `extractor.type` names (resources/extractor.py); the rows and the
+in-message dedup are domain/events.py's."""
 
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.domain.candidates import extraction_input
-from slack_events_dagster.domain.dedup import dedup_key, event_id
+from slack_events_dagster.domain.events import event_rows
 from slack_events_dagster.domain.llm import PROMPT_VERSION
-from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.partitions import hourly_table_asset
-from slack_events_dagster.resources.database import PartitionRows, frame_records, rows_to_frame
-from slack_events_dagster.resources.extractor import ExtractionStats, ExtractorResource
+from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
+from slack_events_dagster.resources.rules_extractor import ExtractionStats
+from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
 from slack_events_dagster.storage.schema import events as table
 
 
@@ -31,17 +32,19 @@ def events(
     categories: Counter[str] = Counter()
     stats = ExtractionStats()
     candidates_seen = duplicates = without_events = 0
-    context.log.info(f"Extracting events with {extractor.name}")
+    policy = pipeline.policy()
+    chosen = extractor.create()  # the class extractor.type names (rules or openai)
+    context.log.info(f"Extracting events with {chosen.name}")
     for chunk in event_candidates.chunks():
         candidates = frame_records(chunk)
         inputs = [
             extraction_input(
                 candidate,
-                pipeline.timezone_for(candidate["channel_id"], candidate["channel_name"]),
+                policy.timezone_for(candidate["channel_id"], candidate["channel_name"]),
             )
             for candidate in candidates
         ]
-        extracted_per_message, chunk_stats = extractor.extract_batch(inputs, log=context.log)
+        extracted_per_message, chunk_stats = chosen.extract_batch(inputs, log=context.log)
         stats.add(chunk_stats)
         candidates_seen += len(candidates)
         rows: list[dict[str, Any]] = []
@@ -50,7 +53,7 @@ def events(
         ):
             if not extracted:
                 without_events += 1
-            new_rows, dropped = _event_rows(candidate, message, extracted)
+            new_rows, dropped = event_rows(candidate, message, extracted)
             duplicates += dropped
             categories.update(row["category"] for row in new_rows)
             rows.extend(new_rows)
@@ -64,7 +67,7 @@ def events(
             "events_by_category": dg.MetadataValue.json(dict(sorted(categories.items()))),
             "candidates_without_events": without_events,
             "duplicates_in_message_dropped": duplicates,
-            "extractor": extractor.name,
+            "extractor": chosen.name,
             "llm_calls": stats.llm_calls,
             "llm_cache_hits": stats.cache_hits,
             "llm_prompt_tokens": stats.prompt_tokens,
@@ -106,47 +109,3 @@ def build_events(partitions_def: dg.PartitionsDefinition[str]) -> dg.AssetsDefin
         kinds={"python", "sql"},
         code_version=f"4-prompt-{PROMPT_VERSION}",
     )(events)
-
-
-def _event_rows(
-    candidate: Mapping[str, Any], message: ExtractionInput, extracted: list[ExtractedEvent]
-) -> tuple[list[dict[str, Any]], int]:
-    """The `events` rows of one candidate and how many exact duplicates (same key) it dropped."""
-    channel_id = candidate["channel_id"]
-    keys: set[str] = set()
-    rows, duplicates = [], 0
-    for event in extracted:
-        key = dedup_key(
-            event.category, event.title, event.anchors, event.event_date, message.timezone
-        )
-        if key in keys:
-            duplicates += 1
-            continue
-        keys.add(key)
-        rows.append(
-            {
-                "event_id": event_id(channel_id, candidate["ts"], len(keys) - 1),
-                "partition_hour": candidate["partition_hour"],
-                "channel_id": channel_id,
-                "channel_name": candidate["channel_name"],
-                "message_ts": candidate["ts"],
-                "message_time": candidate["message_time"],
-                "permalink": candidate["permalink"],
-                "event_index": len(keys) - 1,
-                "title": event.title,
-                "category": event.category,
-                "status": event.status,
-                "event_date": event.event_date,
-                "event_end": event.event_end,
-                "date_precision": event.date_precision,
-                "date_source": event.date_source,
-                "event_timezone": message.timezone,
-                "confidence": event.confidence,
-                "summary": event.summary,
-                "links": list(event.links),
-                "anchors": [anchor.as_json() for anchor in event.anchors],
-                "dedup_key": key,
-                "extractor": event.extractor,
-            }
-        )
-    return rows, duplicates

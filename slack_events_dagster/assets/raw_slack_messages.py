@@ -1,4 +1,5 @@
-"""raw_slack_messages: every kept Slack message of the partition's hours, one row per message."""
+"""raw_slack_messages: every kept Slack message of the partition's hours, one row per message,
+read from the SlackSource that `slack.source` names (resources/slack_source.py)."""
 
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -7,8 +8,8 @@ import dagster as dg
 import pandas as pd
 
 from slack_events_dagster.partitions import hourly_table_asset, partition_window
-from slack_events_dagster.resources.database import FrameStream, rows_to_frame
-from slack_events_dagster.resources.slack import FetchResult, SlackResource
+from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.storage.frames import FrameStream, rows_to_frame
 from slack_events_dagster.storage.schema import raw_slack_messages as table
 
 FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long backfills
@@ -24,57 +25,36 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
     memory."""
     window = partition_window(context)
     context.log.info(f"Reading Slack messages for [{window.start}, {window.end})")
-    found = FetchResult()
-    batches = slack.message_batches(window.start, window.end, found, log=context.log)
+    source = slack.source()
+    found = source.read(window.start, window.end, log=context.log)
     counts = {"messages": 0, "thread_replies": 0}
 
     def frames() -> Iterator[pd.DataFrame]:
-        for rows in _regroup(batches, FRAME_ROWS):
+        for rows in _regroup(found.batches(), FRAME_ROWS):
             counts["messages"] += len(rows)
             counts["thread_replies"] += sum(row["is_thread_reply"] for row in rows)
             yield rows_to_frame(table, rows)
+        skipped = found.skipped
         context.log.info(
             f"{counts['messages']} messages ({counts['thread_replies']} replies) from "
-            f"{len(found.channels)} channels; skipped {found.skipped.total}"
+            f"{len(found.channels)} channels; skipped {skipped.total}"
         )
-        if found.skipped.bad_total:
+        if skipped.bad_total:
             context.log.warning(
-                f"{found.skipped.bad_total} damaged messages skipped or repaired "
-                f"{dict(sorted(found.skipped.bad.items()))}; the first: "
-                f"{found.skipped.examples[:3]} (all first {len(found.skipped.examples)} in the "
-                "metadata's bad_message_examples)"
+                f"{skipped.bad_total} damaged messages skipped or repaired "
+                f"{dict(sorted(skipped.bad.items()))}; the first: {skipped.examples[:3]} (all "
+                f"first {len(skipped.examples)} in the metadata's bad_message_examples)"
             )
 
     def metadata() -> dict[str, Any]:
-        skipped = found.skipped
         result: dict[str, Any] = {
             "messages": counts["messages"],
             "thread_replies": counts["thread_replies"],
             "top_level": counts["messages"] - counts["thread_replies"],
-            "source": slack.slack.source,
-            "channels": dg.MetadataValue.json(found.channels),
-            "files_read": found.files_read,
-            "skipped": skipped.total,
-            "skipped_by_reason": dg.MetadataValue.json(dict(sorted(skipped.counts.items()))),
-            "bad_messages": skipped.bad_total,
-            "bad_messages_by_reason": dg.MetadataValue.json(dict(sorted(skipped.bad.items()))),
-            "bad_message_examples": dg.MetadataValue.json(skipped.examples),
+            "source": source.name,
         }
-        if slack.slack.source == "api":
-            api = found.api
-            result |= {
-                "api_calls": api.api_calls,
-                "api_calls_by_method": dg.MetadataValue.json(
-                    dict(sorted(api.calls_by_method.items()))
-                ),
-                "retries": api.retries,
-                "rate_limit_wait_seconds": round(api.rate_limit_wait_seconds, 3),
-                "replies_fetched": found.replies_fetched,
-                "thread_parents_scanned": found.thread_parents_scanned,
-                "threads_polled": found.threads_polled,
-            }
-        if found.bad_files:
-            result["bad_files"] = dg.MetadataValue.json(found.bad_files)
+        for name, value in found.metadata().items():
+            result[name] = dg.MetadataValue.json(value) if isinstance(value, list | dict) else value
         return result
 
     # Replace only the channels read: narrowing slack.channels keeps the others' stored history.

@@ -6,7 +6,8 @@ next to the parent that names the release.
 """
 
 import dataclasses
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from slack_events_dagster.domain.anchors import Anchor, extract_anchors, extract_links
@@ -87,6 +88,55 @@ def candidate_row(
         "threshold": threshold,
         "features": features,
     }
+
+
+class CandidateSelection:
+    """Keeps the messages that score at or above their channel's threshold (`candidate_row`),
+    each channel's policy resolved once, and counts per channel name what was kept (`kept`)
+    and what scored below (`below`)."""
+
+    def __init__(
+        self,
+        policy_for: Callable[[str, str], ChannelPolicy],
+        channel_names: Mapping[str, str],
+    ) -> None:
+        self._policy_for = policy_for
+        self._channel_names = channel_names
+        self._policies: dict[tuple[str, str], ChannelPolicy] = {}
+        self.kept: Counter[str] = Counter()
+        self.below: Counter[str] = Counter()
+        self.scored = 0
+
+    def policy(self, channel_id: str, channel_name: str) -> ChannelPolicy:
+        """The channel's policy; a channel renamed mid-range has one per name."""
+        key = (channel_id, channel_name)
+        if key not in self._policies:
+            self._policies[key] = self._policy_for(channel_id, channel_name)
+        return self._policies[key]
+
+    def rows(
+        self,
+        messages: Iterable[Mapping[str, Any]],
+        parents: Mapping[tuple[str, str], str | None],
+    ) -> list[dict[str, Any]]:
+        """The candidate rows of these `raw_slack_messages` rows; `parents` holds the normalised
+        text of thread parents by (channel_id, ts)."""
+        rows = []
+        for message in messages:
+            self.scored += 1
+            parent = (
+                parents.get((message["channel_id"], message["thread_ts"]))
+                if message["is_thread_reply"]
+                else None
+            )
+            policy = self.policy(message["channel_id"], message["channel_name"])
+            row = candidate_row(message, policy, self._channel_names, parent)
+            if row is None:
+                self.below[message["channel_name"]] += 1
+            else:
+                self.kept[message["channel_name"]] += 1
+                rows.append(row)
+        return rows
 
 
 def extraction_input(candidate: Mapping[str, Any], timezone: str) -> ExtractionInput:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.slack import SlackResource
-from slack_events_dagster.resources.slack_api import PermanentSlackError
-from slack_events_dagster.resources.slack_export import SlackSourceError
+from slack_events_dagster.resources.slack_client import PermanentSlackError
+from slack_events_dagster.resources.slack_source import SlackSourceError
 from slack_events_dagster.settings import DigestSettings
 from slack_events_dagster.storage.schema import slack_digest_posts as posts
 
@@ -70,11 +70,11 @@ class DigestPublisherResource(dg.ConfigurableResource):
         existing = self._existing(partition_hour, target)
         now = datetime.now(UTC)
         try:
-            writer = self.slack.writer()
+            client = self.slack.client()
             if existing is None:
-                ts = writer.post(target, text, blocks)
+                ts = client.post(target, text, blocks)
             else:
-                ts = writer.update(target, existing, text, blocks)
+                ts = client.update(target, existing, text, blocks)
         except SlackSourceError as error:
             permanent = isinstance(error, PermanentSlackError)
             no_retry = "A retry gets the same answer, so none is made. " if permanent else ""

@@ -1,356 +1,32 @@
-"""Reading a time window of messages through the Slack Web API (slack_sdk), politely.
+"""Reading a time window of messages through the Slack Web API (ApiSource, `slack.source: api`).
 
-Correct at hour boundaries (ts compared as decimals, [start, end) exactly), complete with threads
-(replies land in the partition of their own ts; thread parents with a reply in the window are
-found in the history up to `thread_window_days` back, 90 by default), and gentle with rate limits
-(Retry-After honoured, 5xx and connection errors retried with backoff).
+Correct at hour boundaries (ts compared as decimals, [start, end) exactly) and complete with
+threads: replies land in the partition of their own ts; thread parents with a reply in the window
+are found in the history up to `thread_window_days` back (90 by default). The calls, their paging,
+retries and errors are SlackClient's (resources/slack_client.py).
 """
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.http_retry.handler import RetryHandler
-
 from slack_events_dagster.domain.messages import (
+    MessageFilter,
     SlackChannel,
-    SlackUser,
     datetime_to_ts,
+    message_row,
     parse_ts,
-    user_from_payload,
+    permalink_for,
 )
-from slack_events_dagster.resources.slack_export import SlackSourceError
-from slack_events_dagster.urls import without_credentials
-
-PAGE_SIZE = 200
-SERVER_ERROR_STATUSES = (500, 502, 503, 504)
-
-# What a Slack error code means for the person running the pipeline.
-ERROR_ADVICE = {
-    "invalid_auth": "Slack rejected the token: check that SLACK_BOT_TOKEN is the app's Bot User "
-    "OAuth Token (xoxb-...) and that the app is still installed in the workspace",
-    "not_authed": "No token was sent: set SLACK_BOT_TOKEN (environment or .env)",
-    "token_revoked": "The token was revoked: reinstall the Slack app and update SLACK_BOT_TOKEN",
-    "account_inactive": "The bot's account is deactivated: reinstall the Slack app",
-    "not_in_channel": "The bot is not a member of the channel: invite it there with "
-    "`/invite @<your app>`",
-    "channel_not_found": "Slack does not know this channel or the bot cannot see it: check the id "
-    "or name in slack.channels (reading) or digest.targets (posting); private channels also need "
-    "the groups:read and groups:history scopes and an invitation",
-    "missing_scope": "The app lacks an OAuth scope: add it under OAuth & Permissions, reinstall "
-    "the app and update SLACK_BOT_TOKEN",
-    "ratelimited": "Slack kept rate-limiting after all retries: lower the concurrency with "
-    "`dagster instance concurrency set slack_api 1` or retry later",
-}
-
-
-# Slack's own transient answers; any other error code Slack answers with (HTTP below 500, not
-# 429) is permanent: the same request gets the same answer until a person fixes the cause.
-TRANSIENT_ERRORS = frozenset(
-    {
-        "ratelimited",
-        "rate_limited",
-        "internal_error",
-        "fatal_error",
-        "service_unavailable",
-        "request_timeout",
-    }
-)
-
-
-class PermanentSlackError(SlackSourceError):
-    """Slack refused the request for a reason a retry cannot change (token, scope, channel,
-    message): fix the setting or the Slack app, then run again."""
+from slack_events_dagster.resources.slack_client import SlackClient
+from slack_events_dagster.resources.slack_source import MessageWindow, SlackSource, select_channels
+from slack_events_dagster.settings import CHANNEL_ID, SlackSettings
 
 
 @dataclass
-class ApiStats:
-    """Counters reported as materialisation metadata."""
-
-    api_calls: int = 0
-    retries: int = 0
-    rate_limit_wait_seconds: float = 0.0
-    calls_by_method: dict[str, int] = field(default_factory=dict)
-
-
-class _CountingRateLimitHandler(RateLimitErrorRetryHandler):
-    """Honours Retry-After (slack_sdk's behaviour) and records the time spent waiting."""
-
-    def __init__(self, stats: ApiStats, max_retry_count: int) -> None:
-        super().__init__(max_retry_count=max_retry_count)
-        self.stats = stats
-
-    def prepare_for_next_attempt(self, **kwargs: Any) -> None:
-        started = time.monotonic()
-        super().prepare_for_next_attempt(**kwargs)
-        self.stats.retries += 1
-        self.stats.rate_limit_wait_seconds += time.monotonic() - started
-
-
-class _CountingServerErrorHandler(ServerErrorRetryHandler):
-    """Retries 5xx answers with exponential backoff."""
-
-    def __init__(self, stats: ApiStats, max_retry_count: int, backoff: float) -> None:
-        super().__init__(
-            max_retry_count=max_retry_count,
-            interval_calculator=BackoffRetryIntervalCalculator(backoff_factor=backoff),
-        )
-        self.stats = stats
-
-    def _can_retry(self, *, response: Any = None, **kwargs: Any) -> bool:
-        return response is not None and response.status_code in SERVER_ERROR_STATUSES
-
-    def prepare_for_next_attempt(self, **kwargs: Any) -> None:
-        super().prepare_for_next_attempt(**kwargs)
-        self.stats.retries += 1
-
-
-class _CountingConnectionErrorHandler(ConnectionErrorRetryHandler):
-    def __init__(self, stats: ApiStats, max_retry_count: int, backoff: float) -> None:
-        super().__init__(
-            max_retry_count=max_retry_count,
-            interval_calculator=BackoffRetryIntervalCalculator(backoff_factor=backoff),
-            error_types=[OSError],
-        )
-        self.stats = stats
-
-    def prepare_for_next_attempt(self, **kwargs: Any) -> None:
-        super().prepare_for_next_attempt(**kwargs)
-        self.stats.retries += 1
-
-
-class _CountingWebClient(WebClient):
-    """A WebClient that counts the API calls it makes (one per method call, not per retry)."""
-
-    def __init__(self, stats: ApiStats, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.stats = stats
-
-    def api_call(self, api_method: str, **kwargs: Any) -> Any:
-        self.stats.api_calls += 1
-        self.stats.calls_by_method[api_method] = self.stats.calls_by_method.get(api_method, 0) + 1
-        return super().api_call(api_method, **kwargs)
-
-
-def _ts_param(value: Decimal) -> str:
-    return f"{value:.6f}"
-
-
-def describe_error(error: SlackApiError, doing: str) -> SlackSourceError:
-    """A SlackApiError turned into a message that says what to do (never includes the token)."""
-    response = error.response
-    status = getattr(response, "status_code", None)
-    data = response.data if isinstance(getattr(response, "data", None), dict) else {}
-    code = data.get("error") or (f"HTTP {status}" if status else "unknown error")
-    advice = ERROR_ADVICE.get(code, "")
-    if code == "missing_scope" and data.get("needed"):
-        advice = f"The app needs the OAuth scope {data['needed']}: " + advice.split(": ", 1)[1]
-    if status and status >= 500:
-        advice = (
-            f"Slack answered HTTP {status} after every retry: Slack may be degraded, retry later"
-        )
-    permanent = (
-        bool(data.get("error"))
-        and code not in TRANSIENT_ERRORS
-        and (status is None or (status < 500 and status != 429))
-    )
-    kind = PermanentSlackError if permanent else SlackSourceError
-    return kind(f"Slack API error while {doing}: {code}. {advice}".strip())
-
-
-class SlackApiReader:
-    """One run's view of the Slack Web API: channel lookup, history, replies, users, permalinks."""
-
-    def __init__(
-        self,
-        token: str,
-        base_url: str | None = None,
-        max_retries: int = 5,
-        backoff_seconds: float = 1.0,
-        timeout_seconds: int = 30,
-        page_size: int = PAGE_SIZE,
-    ) -> None:
-        self.page_size = page_size
-        self.max_retries = max_retries
-        self.timeout_seconds = timeout_seconds
-        self.stats = ApiStats()
-        handlers: list[RetryHandler] = [
-            _CountingRateLimitHandler(self.stats, max_retries),
-            _CountingServerErrorHandler(self.stats, max_retries, backoff_seconds),
-            _CountingConnectionErrorHandler(self.stats, max_retries, backoff_seconds),
-        ]
-        options: dict[str, Any] = {"token": token, "timeout": timeout_seconds}
-        if base_url:
-            options["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
-        self.client = _CountingWebClient(self.stats, retry_handlers=handlers, **options)
-        self._users: dict[str, SlackUser | None] = {}
-        self._permalinks: dict[tuple[str, str], str] = {}
-
-    def _call(self, doing: str, method: str, **params: Any) -> dict[str, Any]:
-        try:
-            response = getattr(self.client, method)(**params)
-        except SlackApiError as error:
-            raise describe_error(error, doing) from None
-        except OSError as error:  # refused, timed out, DNS, TLS: after slack_sdk's retries
-            raise self.unreachable(error, doing) from error
-        return response.data
-
-    def unreachable(self, error: OSError, doing: str) -> SlackSourceError:
-        """A connection failure that outlived every retry, with what to check."""
-        reason = getattr(error, "reason", None) or error
-        if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-            what = f"no answer within slack.request_timeout_seconds ({self.timeout_seconds} s)"
-        else:
-            what = f"{type(reason).__name__}: {reason}"
-        return SlackSourceError(
-            f"Could not reach the Slack API at {without_credentials(self.client.base_url)} "
-            f"while {doing} "
-            f"({what}, after {self.max_retries} retries). Check the network and any proxy "
-            "(HTTPS_PROXY), that SLACK_API_BASE_URL (slack.base_url) is unset for slack.com or "
-            "points at a server that answers, and raise slack.request_timeout_seconds "
-            "(SLACK_REQUEST_TIMEOUT_SECONDS) if Slack is merely slow."
-        )
-
-    def check_auth(self) -> dict[str, Any]:
-        """auth.test: fail fast with advice when the token is wrong."""
-        return self._call("checking the bot token (auth.test)", "auth_test")
-
-    def channels(self) -> tuple[list[SlackChannel], set[str]]:
-        """Every channel the token can list (public and private) and the ids the bot is in."""
-        found: list[SlackChannel] = []
-        members: set[str] = set()
-        cursor = None
-        while True:
-            page = self._call(
-                "listing channels (conversations.list)",
-                "conversations_list",
-                types="public_channel,private_channel",
-                exclude_archived=True,
-                limit=self.page_size,
-                cursor=cursor,
-            )
-            for item in page.get("channels", []):
-                if isinstance(item, dict) and item.get("id"):
-                    found.append(SlackChannel(item["id"], item.get("name") or item["id"]))
-                    if item.get("is_member"):
-                        members.add(item["id"])
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return sorted(found, key=lambda c: c.name), members
-
-    def channel_by_id(self, channel_id: str) -> SlackChannel:
-        data = self._call(
-            f"looking up channel {channel_id}", "conversations_info", channel=channel_id
-        )
-        return SlackChannel(channel_id, data["channel"].get("name") or channel_id)
-
-    def _pages(self, doing: str, method: str, **params: Any) -> Iterator[dict[str, Any]]:
-        cursor = None
-        while True:
-            page = self._call(doing, method, limit=self.page_size, cursor=cursor, **params)
-            yield from (m for m in page.get("messages", []) if isinstance(m, dict))
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor or not page.get("has_more", True):
-                return
-
-    def history(self, channel: SlackChannel, oldest: Decimal, latest: Decimal) -> list[dict]:
-        """Top-level messages (and broadcasts) with oldest <= ts < latest, oldest first."""
-        messages = self._pages(
-            f"reading #{channel.name} ({channel.id}) history",
-            "conversations_history",
-            channel=channel.id,
-            oldest=_ts_param(oldest),
-            latest=_ts_param(latest),
-            inclusive=True,  # [oldest, latest]; the exclusive end is applied below, exactly
-        )
-        kept = [m for m in messages if (ts := parse_ts(m.get("ts"))) and oldest <= ts < latest]
-        return sorted(kept, key=lambda m: Decimal(m["ts"]))
-
-    def replies(
-        self, channel: SlackChannel, thread_ts: str, oldest: Decimal, latest: Decimal
-    ) -> list[dict]:
-        """The thread's replies (not the parent) with oldest <= ts < latest, oldest first."""
-        messages = self._pages(
-            f"reading a thread in #{channel.name} ({channel.id})",
-            "conversations_replies",
-            channel=channel.id,
-            ts=thread_ts,
-            oldest=_ts_param(oldest),
-            latest=_ts_param(latest),
-            inclusive=True,
-        )
-        kept = [
-            m
-            for m in messages
-            if m.get("ts") != thread_ts and (ts := parse_ts(m.get("ts"))) and oldest <= ts < latest
-        ]
-        return sorted(kept, key=lambda m: Decimal(m["ts"]))
-
-    def post(self, channel_id: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        """chat.postMessage; the new message's ts."""
-        data = self._call(
-            f"posting the digest to {channel_id} (chat.postMessage)",
-            "chat_postMessage",
-            channel=channel_id,
-            text=text,
-            blocks=blocks,
-            unfurl_links=False,
-        )
-        return data["ts"]
-
-    def update(self, channel_id: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        """chat.update of a message the bot posted earlier."""
-        data = self._call(
-            f"updating the digest in {channel_id} (chat.update)",
-            "chat_update",
-            channel=channel_id,
-            ts=ts,
-            text=text,
-            blocks=blocks,
-        )
-        return data.get("ts") or ts
-
-    def user(self, user_id: str) -> SlackUser | None:
-        """users.info, cached per run; a deleted or unknown user is None, never a failure."""
-        if user_id not in self._users:
-            try:
-                data = self.client.users_info(user=user_id).data
-                self._users[user_id] = user_from_payload(data.get("user") or {})  # type: ignore[union-attr]
-            except SlackApiError as error:
-                if error.response.get("error") not in ("user_not_found", "users_not_found"):
-                    raise describe_error(error, f"looking up user {user_id}") from None
-                self._users[user_id] = None
-            except OSError as error:
-                raise self.unreachable(error, f"looking up user {user_id}") from error
-        return self._users[user_id]
-
-    def permalink(self, channel_id: str, ts: str) -> str | None:
-        """chat.getPermalink, cached per run (only used when no workspace URL is configured)."""
-        key = (channel_id, ts)
-        if key not in self._permalinks:
-            data = self._call(
-                f"getting a permalink in {channel_id}",
-                "chat_getPermalink",
-                channel=channel_id,
-                message_ts=ts,
-            )
-            self._permalinks[key] = data.get("permalink") or ""
-        return self._permalinks[key] or None
-
-
-@dataclass
-class WindowRead:
+class ChannelRead:
     """One channel's messages of a window, and what finding their threads cost."""
 
     messages: list[dict] = field(default_factory=list)
@@ -360,13 +36,13 @@ class WindowRead:
 
 
 def window_messages(
-    reader: SlackApiReader,
+    client: SlackClient,
     channel: SlackChannel,
     start: datetime,
     end: datetime,
     thread_lookback_days: int,
     thread_window_days: int = 0,
-) -> WindowRead:
+) -> ChannelRead:
     """Every message of `channel` with start <= ts < end: top-level ones from history, replies
     from the threads whose parent is in the window or up to max(`thread_lookback_days`,
     `thread_window_days`) before it and whose latest reply is not older than the window.
@@ -376,9 +52,9 @@ def window_messages(
     after the window, so quiet old threads cost nothing."""
     oldest, latest = datetime_to_ts(start), datetime_to_ts(end)
     days_back = max(thread_lookback_days, thread_window_days)
-    parents = reader.history(channel, datetime_to_ts(start - timedelta(days=days_back)), latest)
+    parents = client.history(channel, datetime_to_ts(start - timedelta(days=days_back)), latest)
     by_ts: dict[str, dict] = {m["ts"]: m for m in parents if oldest <= Decimal(m["ts"]) < latest}
-    read = WindowRead(parents_scanned=len(parents) - len(by_ts))
+    read = ChannelRead(parents_scanned=len(parents) - len(by_ts))
     for parent in parents:
         if not parent.get("reply_count") or parent.get("thread_ts") not in (None, parent["ts"]):
             continue
@@ -386,9 +62,133 @@ def window_messages(
         if Decimal(parent["ts"]) < oldest and latest_reply is not None and latest_reply < oldest:
             continue  # an older thread with no activity in the window
         read.threads_polled += 1
-        for reply in reader.replies(channel, parent["ts"], oldest, latest):
+        for reply in client.replies(channel, parent["ts"], oldest, latest):
             if reply["ts"] not in by_ts:  # a broadcast reply is also in the history
                 read.replies_fetched += 1
             by_ts[reply["ts"]] = reply
     read.messages = sorted(by_ts.values(), key=lambda m: Decimal(m["ts"]))
     return read
+
+
+class ApiWindow(MessageWindow):
+    """A window read through the Web API, a batch per channel. Permalinks are built from
+    `permalink_url` (auth.test's `url` unless configured), so chat.getPermalink is only called
+    when neither says which workspace this is."""
+
+    def __init__(
+        self,
+        client: SlackClient,
+        channels: list[SlackChannel],
+        window: tuple[datetime, datetime],
+        slack: SlackSettings,
+        message_filter: MessageFilter,
+        permalink_url: str | None,
+        log: Any | None,
+    ) -> None:
+        super().__init__(channels, message_filter, slack.workspace_url)
+        self.replies_fetched = self.thread_parents_scanned = self.threads_polled = 0
+        self._client = client
+        self._start, self._end = window
+        self._slack = slack
+        self._permalink_url = permalink_url
+        self._log = log
+
+    def metadata(self) -> dict[str, Any]:
+        stats = self._client.stats
+        return {
+            **super().metadata(),
+            "files_read": 0,
+            "api_calls": stats.api_calls,
+            "api_calls_by_method": dict(sorted(stats.calls_by_method.items())),
+            "retries": stats.retries,
+            "rate_limit_wait_seconds": round(stats.rate_limit_wait_seconds, 3),
+            "replies_fetched": self.replies_fetched,
+            "thread_parents_scanned": self.thread_parents_scanned,
+            "threads_polled": self.threads_polled,
+        }
+
+    def batches(self) -> Iterator[list[dict[str, Any]]]:
+        client = self._client
+        for channel in self._selected:
+            read = window_messages(
+                client,
+                channel,
+                self._start,
+                self._end,
+                self._slack.thread_lookback_days,
+                self._slack.thread_window_days,
+            )
+            messages = read.messages
+            self.replies_fetched += read.replies_fetched
+            self.thread_parents_scanned += read.parents_scanned
+            self.threads_polled += read.threads_polled
+            user_ids = sorted(self._referenced_users(channel, messages))
+            users = {uid: user for uid in user_ids if (user := client.user(uid))}
+            batch: list[dict[str, Any]] = []
+            for message in messages:
+                row = self._row(channel, message, users)
+                if row is None:
+                    continue
+                if row["permalink"] is None:
+                    row["permalink"] = permalink_for(
+                        self._permalink_url, channel.id, row["ts"], row["thread_ts"]
+                    ) or client.permalink(channel.id, row["ts"])
+                batch.append(row)
+            if self._log is not None:
+                self._log.info(
+                    f"#{channel.name}: {len(messages)} messages in the window "
+                    f"({client.stats.api_calls} API calls so far)"
+                )
+            if batch:
+                yield batch
+
+    def _referenced_users(self, channel: SlackChannel, messages: list[dict]) -> set[str]:
+        """Every user id the rows will name (author, mentions in text and Block Kit), taken from
+        the rows themselves so API mode looks up exactly what an export's users.json gives."""
+        found: set[str] = set()
+        for message in messages:
+            row, _ = message_row(channel, message, {}, self._filter)
+            if row is not None:
+                found |= {row["user_id"]} if row["user_id"] else set()
+                found |= set(row["mentions"])
+        return found
+
+
+class ApiSource(SlackSource):
+    """The Web API with the bot token: the channels the bot is in, or those slack.channels
+    names (by id even when the token cannot list them)."""
+
+    name = "api"
+
+    def __init__(
+        self, slack: SlackSettings, message_filter: MessageFilter, client: SlackClient
+    ) -> None:
+        self.slack = slack
+        self.message_filter = message_filter
+        self.client = client
+
+    def read(self, start: datetime, end: datetime, log: Any | None = None) -> ApiWindow:
+        # Authenticated and channels resolved here, not in the batches: bad tokens fail early.
+        permalink_url = self.slack.workspace_url or self.client.check_auth().get("url")
+        channels = self._channels()
+        return ApiWindow(
+            self.client,
+            channels,
+            (start, end),
+            self.slack,
+            self.message_filter,
+            permalink_url,
+            log,
+        )
+
+    def _channels(self) -> list[SlackChannel]:
+        listed, members = self.client.channels()
+        if not self.slack.channels:
+            return [channel for channel in listed if channel.id in members]
+        known = {c.id for c in listed} | {c.name for c in listed}
+        extra = [
+            self.client.channel_by_id(entry)
+            for entry in self.slack.channels
+            if entry.lstrip("#") not in known and CHANNEL_ID.match(entry)
+        ]
+        return select_channels(listed + extra, self.slack.channels)

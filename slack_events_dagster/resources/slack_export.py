@@ -1,25 +1,37 @@
-"""Reading a Slack workspace export (a folder or a .zip) without interpreting the messages."""
+"""A Slack workspace export (a folder or a .zip): its files read safely without interpreting the
+messages (SlackExport), and the messages of a time window from it (ExportSource, the
+`slack.source: export` SlackSource)."""
 
 import json
 import re
 import zipfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from slack_events_dagster.domain.messages import (
     MAX_CHANNEL_ID_CHARS,
     MAX_NAME_CHARS,
+    MessageFilter,
     SlackChannel,
     SlackUser,
     UndecodableMessage,
+    message_time,
     shown,
     user_from_payload,
 )
+from slack_events_dagster.resources.slack_source import (
+    MessageWindow,
+    SlackSource,
+    SlackSourceError,
+    select_channels,
+)
+from slack_events_dagster.settings import SlackSettings
 
+BATCH_ROWS = 5_000  # rows handed on at a time, however big a day file is
 LARGE_FILE_BYTES = 8 * 1024 * 1024
 # No single export file is read beyond this by default: a zip's day file of a few MB compressed
 # can hold gigabytes. Slack's busiest channels write tens of MB a day; slack.max_export_file_mb
@@ -96,10 +108,6 @@ def _check_array(text: str) -> None:
     """Decode the whole array and keep nothing (json.JSONDecodeError when it is not one)."""
     for _ in _array_items(text):
         pass
-
-
-class SlackSourceError(RuntimeError):
-    """The Slack source cannot be read; the message says which file or setting to fix."""
 
 
 class NestedTooDeeply(ValueError):
@@ -368,3 +376,100 @@ class SlackExport:
             except ValueError:
                 continue
         return (min(days), max(days)) if days else None
+
+
+class ExportWindow(MessageWindow):
+    """A window read from export day files, a batch per file (at most BATCH_ROWS rows)."""
+
+    def __init__(
+        self,
+        export: SlackExport,
+        channels: list[SlackChannel],
+        users: Mapping[str, SlackUser],
+        window: tuple[datetime, datetime],
+        message_filter: MessageFilter,
+        workspace_url: str | None,
+        log: Any | None,
+    ) -> None:
+        super().__init__(channels, message_filter, workspace_url)
+        self.files_read = 0
+        self._export = export
+        self._users = users
+        self._start, self._end = window
+        self._log = log
+        for refused in export.refused_channels:
+            self.bad_files.append(refused.note)
+            self.skipped.add(refused.kind)
+            if log is not None:
+                log.warning(f"Skipping channel: {refused.note}")
+
+    def metadata(self) -> dict[str, Any]:
+        return {**super().metadata(), "files_read": self.files_read}
+
+    def batches(self) -> Iterator[list[dict[str, Any]]]:
+        # Day files are named by date; read one extra day each side so the export's time zone
+        # cannot hide a message, then keep exactly the window.
+        start, end = self._start, self._end
+        first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+        for channel in self._selected:
+            kept = 0
+            for relative in self._export.day_files(channel, first, last):
+                self.files_read += 1
+                try:
+                    messages = self._export.read_messages(relative) or []
+                except ValueError as error:
+                    self.bad_files.append(str(error))
+                    self.skipped.add("bad_file")
+                    if self._log is not None:
+                        self._log.warning(f"Skipping unreadable export file: {error}")
+                    continue
+                batch: list[dict[str, Any]] = []
+                for message in messages:
+                    ts = message.get("ts") if isinstance(message, dict) else None
+                    moment = message_time(ts)
+                    if moment is not None and not start <= moment < end:
+                        continue  # another partition's message
+                    row = self._row(channel, message, self._users, relative)
+                    if row is not None:
+                        batch.append(row)
+                    if len(batch) >= BATCH_ROWS:
+                        kept += len(batch)
+                        yield batch
+                        batch = []
+                kept += len(batch)
+                if batch:
+                    yield batch
+            if self._log is not None and kept:
+                self._log.info(f"#{channel.name}: {kept} messages in the window")
+
+
+class ExportSource(SlackSource):
+    """A workspace export (slack.export_path), read within slack.max_export_file_mb per file."""
+
+    name = "export"
+
+    def __init__(self, slack: SlackSettings, message_filter: MessageFilter) -> None:
+        self.slack = slack
+        self.message_filter = message_filter
+
+    def export(self) -> SlackExport:
+        return SlackExport(
+            Path(self.slack.export_path), max_file_bytes=self.slack.max_export_file_mb << 20
+        )
+
+    def read(self, start: datetime, end: datetime, log: Any | None = None) -> ExportWindow:
+        # Opened here, not in the batches, so a wrong path or channel fails right away.
+        export = self.export()
+        channels = select_channels(export.channels(), self.slack.channels)
+        users = export.users()
+        workspace_url = self.slack.workspace_url or export.workspace_url()
+        window = ExportWindow(
+            export, channels, users, (start, end), self.message_filter, workspace_url, log
+        )
+        if not workspace_url and log is not None:
+            log.warning(
+                "The export names no workspace (no file permalinks or links to its channels): "
+                "messages are stored without permalinks. Set SLACK_WORKSPACE_URL "
+                "(slack.workspace_url), e.g. https://acme.slack.com, to add them"
+            )
+        return window

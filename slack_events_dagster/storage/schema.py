@@ -1,8 +1,9 @@
 """SQLAlchemy Core tables: the single schema source for Alembic, the IO manager and queries.
 
 Every asset table carries `partition_hour`, the UTC start of the hourly partition that wrote the
-row; the IO manager replaces rows by that column. Timestamps are stored as UTC and read back
-tz-aware.
+row; the IO manager (resources/io_manager.py) replaces rows by that column, which every table
+asset names as its `partition_expr` (partitions.TABLE_ASSET_METADATA). Timestamps are stored as
+UTC and read back tz-aware.
 
 Full-text search adds index structures that are not tables here (GIN expression indexes on
 PostgreSQL, FTS5 tables and triggers on SQLite): migration 006 and storage/search.py own them.

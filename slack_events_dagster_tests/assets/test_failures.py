@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from slack_events_dagster.definitions import build_resources
-from slack_events_dagster.resources.extractor import ExtractorResource
+from slack_events_dagster.resources.extractor import Extractor, ExtractorResource
+from slack_events_dagster.resources.rules_extractor import RulesExtractor
 from slack_events_dagster.settings import Settings
 from slack_events_dagster_tests.conftest import SAMPLE_EXPORT, make_settings
 from slack_events_dagster_tests.helpers import (
@@ -21,13 +22,20 @@ from slack_events_dagster_tests.helpers import (
 HOUR = "2026-11-23-09:00"
 
 
-class ExplodingExtractor(ExtractorResource):
+class ExplodingRules(RulesExtractor):
     """Extracts the first message normally, then fails like a crashing model would."""
 
     def extract_batch(self, messages, log=None):
         produced, _ = super().extract_batch(messages[:1], log)
         assert produced, "the crash must come after some events were produced"
         raise RuntimeError("extractor crashed after producing some events")
+
+
+class ExplodingExtractor(ExtractorResource):
+    """The extractor resource, giving the exploding extractor whatever extractor.type says."""
+
+    def create(self) -> Extractor:
+        return ExplodingRules(self.extractor)
 
 
 def test_failure_inside_an_asset_keeps_the_previous_rows(any_settings: Settings) -> None:

@@ -3,6 +3,7 @@
 import json
 import shutil
 import socket
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -67,6 +68,20 @@ def test_hour_by_hour_threads_spanning_partitions_land_in_their_own_hour(
     assert any(p.get("cursor") for p in history_pages), "history was never paginated"
     assert any(p.get("cursor") and p.get("ts") == INCIDENT_PARENT for p in reply_pages)
     assert "users.info" in methods
+
+
+def test_every_page_slack_sdk_fetches_is_counted_by_method(
+    tmp_path: Path, api_env: dict[str, str], slack_emulator
+) -> None:
+    """Pages after the first come from slack_sdk's SlackResponse iteration, which bypasses
+    WebClient.api_call: the client counts them too, so api_calls matches what Slack saw."""
+    result = materialize_range(_api(tmp_path, api_env, SLACK_PAGE_SIZE="2"), "2026-11-20-13:00")
+    assert result.success
+    metadata = result.asset_materializations_for_node("raw_slack_messages")[0].metadata
+    seen = Counter(method for method, _ in slack_emulator.calls)
+    assert seen["conversations.history"] > 1  # paginated
+    assert metadata["api_calls_by_method"].value == dict(sorted(seen.items()))
+    assert metadata["api_calls"].value == seen.total()
 
 
 def test_hour_boundaries_are_exact_to_the_microsecond(

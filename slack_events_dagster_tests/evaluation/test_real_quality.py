@@ -76,7 +76,7 @@ def _report(workspace: str, tmp_path: Path) -> Report:
         load_labels(LABELS / f"{workspace}.jsonl"),
         export,
         SlackResource(slack=settings.slack).message_filter,
-        pipeline.channel_policy,
+        pipeline.policy().channel_policy,
         lambda inputs: extractor.extract_batch(inputs)[0],
     )
 

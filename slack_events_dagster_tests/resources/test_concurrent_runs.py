@@ -13,14 +13,11 @@ from sqlalchemy import text
 
 from slack_events_dagster.assets import build_assets
 from slack_events_dagster.definitions import build_resources
-from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.resources.database import (
-    MAX_LOCKED_HOURS,
-    DatabaseResource,
-    SqlIOManager,
-    table_lock_key,
-)
+from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
+from slack_events_dagster.resources.database import DatabaseResource
+from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.settings import PartitionSettings, Settings
+from slack_events_dagster.storage.locks import MAX_LOCKED_HOURS, table_lock_key
 from slack_events_dagster.storage.schema import ASSET_TABLES, digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
@@ -154,6 +151,7 @@ def test_a_range_too_long_for_hour_locks_waits_for_the_whole_table(
     )
     key_range = dg.PartitionKeyRange(*(hour.strftime("%Y-%m-%d-%H:%M") for hour in (first, last)))
     context = dg.build_output_context(
+        definition_metadata=TABLE_ASSET_METADATA,
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=key_range,

@@ -9,14 +9,16 @@ import pytest
 from sqlalchemy import func, select
 
 from slack_events_dagster.definitions import build_resources
-from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.resources.database import DatabaseResource, FrameStream, SqlIOManager
+from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
+from slack_events_dagster.resources.database import DatabaseResource
+from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import (
     DatabaseUnreachableError,
     check_connection,
     get_engine,
 )
+from slack_events_dagster.storage.frames import FrameStream
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import dump_tables, materialize_range, table_rows
@@ -56,6 +58,7 @@ def _io(settings: Settings) -> SqlIOManager:
 def _write(io: SqlIOManager, frame: pd.DataFrame, start: datetime, end: datetime | None = None):
     key_range = dg.PartitionKeyRange(_key(start), _key(end or start))
     context = dg.build_output_context(
+        definition_metadata=TABLE_ASSET_METADATA,
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=key_range,
@@ -66,6 +69,7 @@ def _write(io: SqlIOManager, frame: pd.DataFrame, start: datetime, end: datetime
 
 def _read(io: SqlIOManager, start: datetime, end: datetime) -> pd.DataFrame:
     context = dg.build_input_context(
+        upstream_output=dg.build_output_context(definition_metadata=TABLE_ASSET_METADATA),
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=dg.PartitionKeyRange(_key(start), _key(end)),
@@ -197,6 +201,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_settings: Settings) 
 
 def _stream_context(start: datetime, end: datetime) -> dg.OutputContext:
     return dg.build_output_context(
+        definition_metadata=TABLE_ASSET_METADATA,
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=dg.PartitionKeyRange(_key(start), _key(end)),
@@ -242,6 +247,7 @@ def test_inputs_are_read_lazily_by_chunk_sub_window_and_distinct_values(
     hours = [HOUR + timedelta(hours=i) for i in range(3)]
     _write(io, pd.concat([_digest_rows(h, ["a", "b"]) for h in hours]), hours[0], hours[-1])
     context = dg.build_input_context(
+        upstream_output=dg.build_output_context(definition_metadata=TABLE_ASSET_METADATA),
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=dg.PartitionKeyRange(_key(hours[1]), _key(hours[2])),
@@ -262,6 +268,7 @@ def test_distinct_values_can_be_limited_to_some_hours(any_settings: Settings) ->
     frames = [_digest_rows(hour, [target]) for hour, target in zip(hours, "abc", strict=True)]
     _write(io, pd.concat(frames), hours[0], hours[-1])
     context = dg.build_input_context(
+        upstream_output=dg.build_output_context(definition_metadata=TABLE_ASSET_METADATA),
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=dg.PartitionKeyRange(_key(hours[0]), _key(hours[-1])),

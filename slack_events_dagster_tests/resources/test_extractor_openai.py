@@ -17,7 +17,8 @@ from devtools.emulators.openai import OpenAIEmulator
 from slack_events_dagster.domain.llm import PROMPT_VERSION, system_prompt
 from slack_events_dagster.domain.rules import ExtractionInput
 from slack_events_dagster.resources.database import DatabaseResource
-from slack_events_dagster.resources.extractor import ExtractorResource, check_openai_key
+from slack_events_dagster.resources.extractor import ExtractorResource
+from slack_events_dagster.resources.openai_extractor import check_openai_key
 from slack_events_dagster.settings import ExtractorSettings, LLMSettings, Settings, SettingsError
 from slack_events_dagster.storage.schema import events as events_table
 from slack_events_dagster.storage.schema import llm_cache, llm_usage
@@ -624,7 +625,7 @@ def test_answers_without_usage_keep_their_worst_case_so_the_budget_holds(
     messages = [ExtractionInput(f"Deploy {n} at 14:00", HOUR_START, "UTC") for n in range(6)]
     with OpenAIEmulator(_usage_less_model, api_key=API_KEY) as server:
         extractor = _budget_extractor(database, server, budget=0.0)
-        worst = extractor.worst_case_cost(system_prompt(), messages[0])
+        worst = extractor.create().worst_case_cost(system_prompt(), messages[0])
         extractor = _budget_extractor(database, server, budget=2.5 * worst)
         _, stats = extractor.extract_batch(messages)
         assert server.request_count() == stats.llm_calls == stats.calls_without_usage == 2
@@ -655,7 +656,7 @@ def test_a_reservation_that_cannot_be_settled_is_logged_and_the_answer_used(
     assert "reservation 1" in warning and "llm_usage" in warning and "worst-case" in warning
     with database.get_engine().connect() as connection:
         kept = connection.execute(text("SELECT cost_usd FROM llm_usage_moved")).scalars().all()
-    assert kept == [pytest.approx(extractor.worst_case_cost(system_prompt(), message))]
+    assert kept == [pytest.approx(extractor.create().worst_case_cost(system_prompt(), message))]
 
 
 def test_doctor_never_prints_credentials_of_the_base_url(

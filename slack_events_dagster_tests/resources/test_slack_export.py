@@ -6,20 +6,30 @@ import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
 from slack_events_dagster.resources import slack_export
-from slack_events_dagster.resources.slack import FetchResult, SlackResource
-from slack_events_dagster.resources.slack_export import SlackExport
+from slack_events_dagster.resources.slack import SlackResource
+from slack_events_dagster.resources.slack_export import ExportSource, SlackExport
+from slack_events_dagster.resources.slack_source import MessageWindow
 from slack_events_dagster.settings import SlackSettings
 from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, SAMPLE_EXPORT
 
 START, END = datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC)
 
 
-def _fetch(export: Path) -> FetchResult:
-    return SlackResource(slack=SlackSettings(export_path=str(export))).fetch_messages(START, END)
+class Fetched(NamedTuple):
+    rows: list[dict[str, Any]]
+    read: MessageWindow
+
+
+def _fetch(export: Path, **settings: Any) -> Fetched:
+    """Every kept row of START..END and what reading them found."""
+    resource = SlackResource(slack=SlackSettings(export_path=str(export), **settings))
+    read = resource.read(START, END)
+    return Fetched(read.rows(), read)
 
 
 @pytest.fixture
@@ -34,19 +44,16 @@ def test_big_files_give_the_same_rows_in_bounded_batches(
 ) -> None:
     expected = _fetch(export)
     monkeypatch.setattr(slack_export, "LARGE_FILE_BYTES", 0)  # every file takes the big path
-    monkeypatch.setattr("slack_events_dagster.resources.slack.BATCH_ROWS", 7)
-    found = FetchResult()
-    batches = list(
-        SlackResource(slack=SlackSettings(export_path=str(export))).message_batches(
-            START, END, found
-        )
-    )
+    monkeypatch.setattr(slack_export, "BATCH_ROWS", 7)
+    found = SlackResource(slack=SlackSettings(export_path=str(export))).read(START, END)
+    batches = list(found.batches())
     assert max(len(batch) for batch in batches) <= 7
     assert sorted(row["ts"] for batch in batches for row in batch) == sorted(
         row["ts"] for row in expected.rows
     )
     assert (
-        found.files_read == expected.files_read and found.skipped.counts == expected.skipped.counts
+        found.files_read == expected.read.files_read
+        and found.skipped.counts == expected.read.skipped.counts
     )
 
 
@@ -66,8 +73,8 @@ def test_a_broken_big_file_gives_no_message_and_is_counted(
     day.write_text(broken, encoding="utf-8")
     monkeypatch.setattr(slack_export, "LARGE_FILE_BYTES", 0)
     result = _fetch(export)
-    assert result.skipped.counts["bad_file"] == 1
-    assert str(day.relative_to(export)) in result.bad_files[0]
+    assert result.read.skipped.counts["bad_file"] == 1
+    assert str(day.relative_to(export)) in result.read.bad_files[0]
     assert not [row for row in result.rows if row["text"] == "kept?"]
 
 
@@ -115,8 +122,8 @@ def test_a_channel_name_that_leaves_the_export_is_refused(
 
     result = _fetch(export)
     assert not [row for row in result.rows if "SECRET" in row["text"]]
-    assert result.skipped.counts["unsafe_channel"] == 1
-    assert any("C0EVIL0001" in note and "not read" in note for note in result.bad_files)
+    assert result.read.skipped.counts["unsafe_channel"] == 1
+    assert any("C0EVIL0001" in note and "not read" in note for note in result.read.bad_files)
     assert result.rows, "the export's other channels still load"
 
 
@@ -132,7 +139,7 @@ def test_a_channel_folder_that_links_outside_the_export_is_not_read(
 
     result = _fetch(export)
     assert not [row for row in result.rows if "SECRET" in row["text"]]
-    assert any("outside the export" in note for note in result.bad_files)
+    assert any("outside the export" in note for note in result.read.bad_files)
 
 
 BOMB = "random/2026-11-24.json"
@@ -153,8 +160,8 @@ def test_a_zip_bomb_day_file_is_refused_before_it_is_read(tmp_path: Path) -> Non
     assert archive.stat().st_size < 5_000_000
 
     result = _fetch(archive)
-    assert result.skipped.counts["bad_file"] == 1
-    [note] = result.bad_files
+    assert result.read.skipped.counts["bad_file"] == 1
+    [note] = result.read.bad_files
     assert BOMB in note and "over the 268,435,456 byte limit" in note
     assert "SLACK_MAX_EXPORT_FILE_MB" in note
     assert result.rows, "the other day files still load"
@@ -185,15 +192,15 @@ def test_a_message_nested_too_deeply_is_skipped_and_the_file_still_loads(
     assert [row["text"] for row in result.rows if row["ts"] == "1795435200.000300"] == [
         'kept ] [ " {'
     ]
-    assert result.skipped.counts["too_deeply_nested"] == 1
-    assert result.skipped.examples[0]["file"] == "incidents/2026-11-24.json"
+    assert result.read.skipped.counts["too_deeply_nested"] == 1
+    assert result.read.skipped.examples[0]["file"] == "incidents/2026-11-24.json"
 
 
 def test_a_day_file_of_100000_nested_arrays_is_skipped_not_a_crash(export: Path) -> None:
     day = export / "incidents" / "2026-11-24.json"
     day.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     result = _fetch(export)
-    assert result.skipped.counts["too_deeply_nested"] == 1
+    assert result.read.skipped.counts["too_deeply_nested"] == 1
     assert result.rows
     (export / "users.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     with pytest.raises(slack_export.SlackSourceError, match=r"users\.json: JSON nested too deeply"):
@@ -206,10 +213,8 @@ def test_the_workspace_url_comes_from_the_export_when_it_says() -> None:
     assert rows and all(
         row["permalink"].startswith("https://acme-demo.slack.com/archives/") for row in rows
     )
-    explicit = SlackResource(
-        slack=SlackSettings(export_path=str(SAMPLE_EXPORT), workspace_url="https://x.slack.com")
-    )
-    assert explicit.fetch_messages(START, END).rows[0]["permalink"].startswith("https://x.slack")
+    explicit = _fetch(SAMPLE_EXPORT, workspace_url="https://x.slack.com")
+    assert explicit.rows[0]["permalink"].startswith("https://x.slack")
 
 
 @pytest.mark.skipif(not REAL_SLACK_EXPORTS.is_dir(), reason="../shared/real_slack is absent")
@@ -256,7 +261,7 @@ def test_a_channel_id_listed_twice_keeps_its_first_entry(export: Path) -> None:
     assert refused.kind == "duplicate_channel_id" and "'zz-copy'" in refused.note
     result = _fetch(export)
     keys = [(row["channel_id"], row["ts"]) for row in result.rows]
-    assert len(keys) == len(set(keys)) and result.skipped.counts["duplicate_channel_id"] == 1
+    assert len(keys) == len(set(keys)) and result.read.skipped.counts["duplicate_channel_id"] == 1
 
 
 def test_a_channel_id_longer_than_its_column_is_refused_not_cut(export: Path) -> None:
@@ -268,16 +273,16 @@ def test_a_channel_id_longer_than_its_column_is_refused_not_cut(export: Path) ->
     assert channels[0]["name"] not in [c.name for c in reader.channels()]
     [refused] = reader.refused_channels
     assert refused.kind == "unsafe_channel" and "longer than 32 characters" in refused.note
-    assert _fetch(export).skipped.counts["unsafe_channel"] == 1
+    assert _fetch(export).read.skipped.counts["unsafe_channel"] == 1
 
 
 def test_every_repair_of_a_message_is_counted(export: Path) -> None:
     two_repairs = {"ts": IN_WINDOW, "text": "two repairs", "files": 3, "reactions": 7}
     (export / "incidents" / "2026-11-24.json").write_text(_day(two_repairs), encoding="utf-8")
     result = _fetch(export)
-    assert result.skipped.bad == {"bad_field:files": 1, "bad_field:reactions": 1}
-    assert result.skipped.bad_total == 1  # one damaged message
-    [example] = result.skipped.examples
+    assert result.read.skipped.bad == {"bad_field:files": 1, "bad_field:reactions": 1}
+    assert result.read.skipped.bad_total == 1  # one damaged message
+    [example] = result.read.skipped.examples
     assert example["reason"] == "bad_field:files, bad_field:reactions"
 
 
@@ -291,4 +296,5 @@ def test_the_workspace_url_follows_changes_inside_channel_folders(export: Path) 
 
 def test_the_resource_reads_the_export_within_its_file_size_setting(export: Path) -> None:
     resource = SlackResource(slack=SlackSettings(export_path=str(export), max_export_file_mb=1))
-    assert resource.export().max_file_bytes == 1024 * 1024
+    source = resource.source()
+    assert isinstance(source, ExportSource) and source.export().max_file_bytes == 1024 * 1024

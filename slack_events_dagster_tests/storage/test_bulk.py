@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, Table, delete
 
-from slack_events_dagster.resources.database import DatabaseResource, rows_to_frame
+from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.bulk import FrameReader, FrameWriter
+from slack_events_dagster.storage.frames import rows_to_frame
 from slack_events_dagster.storage.schema import events, raw_slack_messages
 
 HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)

@@ -13,8 +13,9 @@ import dagster as dg
 import pytest
 from sqlalchemy import select
 
-from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
+from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
+from slack_events_dagster.resources.database import DatabaseResource
+from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.schema import digests
@@ -34,7 +35,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 import dagster as dg
-from slack_events_dagster.resources.database import FrameStream
+from slack_events_dagster.storage.frames import FrameStream
 from slack_events_dagster_tests.storage import test_crash_consistency as crash
 
 env = json.loads(sys.argv[1])
@@ -61,6 +62,7 @@ def io_manager(settings: Settings) -> SqlIOManager:
 
 def output_context() -> dg.OutputContext:
     return dg.build_output_context(
+        definition_metadata=TABLE_ASSET_METADATA,
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=KEYS,
@@ -110,6 +112,7 @@ def test_kill_9_mid_write_keeps_every_hour_whole(
     for hour in HOURS:  # and no lock or journal left behind blocks the next write
         io.handle_output(
             dg.build_output_context(
+                definition_metadata=TABLE_ASSET_METADATA,
                 asset_key=dg.AssetKey("digests"),
                 asset_partitions_def=HOURLY,
                 partition_key=hour.strftime("%Y-%m-%d-%H:%M"),

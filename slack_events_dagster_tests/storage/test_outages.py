@@ -17,15 +17,13 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from devtools.postgres16 import Postgres16, start_postgres16
-from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.resources.database import (
-    DatabaseResource,
-    FrameStream,
-    SqlIOManager,
-    table_lock_key,
-)
+from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
+from slack_events_dagster.resources.database import DatabaseResource
+from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.engine import DatabaseUnreachableError, get_engine
+from slack_events_dagster.storage.frames import FrameStream
+from slack_events_dagster.storage.locks import table_lock_key
 from slack_events_dagster.storage.schema import digests
 from slack_events_dagster_tests.conftest import make_settings
 
@@ -80,7 +78,10 @@ def digest_rows(hour: datetime, marker: str) -> pd.DataFrame:
 def _context(hour: datetime) -> dg.OutputContext:
     key = hour.strftime("%Y-%m-%d-%H:%M")
     return dg.build_output_context(
-        asset_key=dg.AssetKey("digests"), asset_partitions_def=HOURLY, partition_key=key
+        definition_metadata=TABLE_ASSET_METADATA,
+        asset_key=dg.AssetKey("digests"),
+        asset_partitions_def=HOURLY,
+        partition_key=key,
     )
 
 
@@ -94,6 +95,7 @@ def _io(settings: Settings, reconnect_wait_seconds: float = 30.0) -> SqlIOManage
 def _input_context(hour: datetime) -> dg.InputContext:
     key = hour.strftime("%Y-%m-%d-%H:%M")
     return dg.build_input_context(
+        upstream_output=dg.build_output_context(definition_metadata=TABLE_ASSET_METADATA),
         asset_key=dg.AssetKey("digests"),
         asset_partitions_def=HOURLY,
         asset_partition_key_range=dg.PartitionKeyRange(key, key),

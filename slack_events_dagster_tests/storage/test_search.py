@@ -12,8 +12,8 @@ from alembic import command
 from sqlalchemy import Engine, inspect, text
 
 from slack_events_dagster.definitions import build_resources
-from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.resources.database import SqlIOManager
+from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
+from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage import search
 from slack_events_dagster.storage.engine import get_engine
@@ -64,6 +64,7 @@ def _store(settings: Settings, asset: str, rows: list[dict[str, Any]], hour: dat
     io = build_resources(settings)["io_manager"]
     assert isinstance(io, SqlIOManager)
     context = dg.build_output_context(
+        definition_metadata=TABLE_ASSET_METADATA,
         asset_key=dg.AssetKey(asset),
         asset_partitions_def=hourly_partitions(settings.partitions),
         asset_partition_key_range=dg.PartitionKeyRange(_key(hour), _key(hour)),
