@@ -5,8 +5,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -196,10 +198,45 @@ def _hour_end(text: str | None) -> datetime:
     return as_of
 
 
-def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool) -> int:
-    """Render (and optionally post) the digest for `channel` as the `digests` asset builds it
-    for the hour ending at --as-of: the events of the look-back's partition hours, merged by
-    the same engine (MergeGraph) through the same function (hourly_digest)."""
+def _day_as_of(text: str, timezone: str, publish_hours: list[int]) -> datetime:
+    """--date as the end of the hour its digest is posted for: the first publish hour
+    (digest.publish_hours) of that day in the target's time zone, as digest_posts picks it (the
+    first hour end, in UTC, whose local hour it is)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--date {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-24"
+        ) from None
+    hour = min(publish_hours, default=9)
+    local = datetime.combine(day, time(hour), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    whole_hour = local.replace(minute=0, second=0, microsecond=0)
+    return whole_hour if whole_hour == local else whole_hour + timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """What `slack-events digest` was asked for (its options)."""
+
+    channel: str
+    as_of: str | None = None  # --as-of: an hour end
+    date: str | None = None  # --date: that day's digest
+    min_confidence: float | None = None
+    max_events: int | None = None
+    post: bool = False
+
+    def check(self) -> None:
+        if self.min_confidence is not None and not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f"--min-confidence {self.min_confidence} is not between 0 and 1")
+        if self.max_events is not None and self.max_events < 1:
+            raise ValueError(f"--max-events {self.max_events} is less than 1")
+
+
+def digest(settings: Settings, request: DigestRequest) -> int:
+    """Render (and optionally post) the digest for the channel as the `digests` asset builds it
+    for the hour ending at --as-of (or the publish hour of --date): the events of the look-back's
+    partition hours, merged by the same engine (MergeGraph) through the same function
+    (hourly_digest); --min-confidence and --max-events override the target's."""
     import dagster as dg
 
     from slack_events_dagster.definitions import build_resources
@@ -212,7 +249,8 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     )
     from slack_events_dagster.storage.schema import events
 
-    as_of = _hour_end(as_of_text)
+    request.check()
+    channel = request.channel
     _check_database(settings.database)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
@@ -220,14 +258,6 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     with dg.build_resources(build_resources(settings)) as resources:
         pipeline = resources.pipeline
         lookback = timedelta(hours=pipeline.digest_lookback_hours)
-        graph = MergeGraph(pipeline.dedup_rules)
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(events).where(
-                    events.c.partition_hour >= as_of - lookback, events.c.partition_hour < as_of
-                )
-            ).mappings()
-            graph.add(EventRecord.from_row(dict(row)) for row in rows)
         configured = [t for t in pipeline.digest_targets if t.channel == channel.lstrip("#")]
         target = (
             configured[0]
@@ -240,16 +270,38 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
             )
         )
         options = pipeline.digest_options(target)
+        options = replace(
+            options,
+            min_confidence=options.min_confidence
+            if request.min_confidence is None
+            else request.min_confidence,
+            max_events=options.max_events if request.max_events is None else request.max_events,
+        )
+        if request.date is not None:
+            as_of = _day_as_of(request.date, options.timezone, settings.digest.publish_hours)
+        else:
+            as_of = _hour_end(request.as_of)
+        graph = MergeGraph(pipeline.dedup_rules)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(events).where(
+                    events.c.partition_hour >= as_of - lookback, events.c.partition_hour < as_of
+                )
+            ).mappings()
+            graph.add(EventRecord.from_row(dict(row)) for row in rows)
         result = hourly_digest(graph, as_of, window, lookback, options)
         print(render_markdown(result, options.timezone))
-        if post:
+        if request.post:
             outcome = resources.publisher.publish(
                 as_of - timedelta(hours=1),
                 target.channel,
                 notification_text(result, options.timezone),
                 render_blocks(result, options.timezone),
             )
-            print(f"Slack message {outcome.action} in {outcome.channel_id} (ts {outcome.ts})")
+            parts = f", {outcome.parts} messages" if outcome.parts > 1 else ""
+            print(
+                f"Slack message {outcome.action} in {outcome.channel_id} (ts {outcome.ts}{parts})"
+            )
     return 0
 
 
@@ -366,9 +418,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
     render = commands.add_parser("digest", help="render (and post) a digest from stored events")
     render.add_argument("--channel", required=True, help="digest target: a Slack channel id")
-    render.add_argument(
+    when = render.add_mutually_exclusive_group()
+    when.add_argument(
         "--as-of", help="end of the hour, e.g. 2026-11-24T09:00 (UTC; default: the last one)"
     )
+    when.add_argument(
+        "--date",
+        help="that day's digest, e.g. 2026-11-24: as of its publish hour (digest.publish_hours) "
+        "in the target's time zone",
+    )
+    render.add_argument(
+        "--min-confidence", type=float, help="show events at least this confident (0..1)"
+    )
+    render.add_argument("--max-events", type=int, help="show at most this many events")
     render.add_argument("--post", action="store_true", help="post it (or update the earlier post)")
     copy = commands.add_parser("migrate-data", help="copy all data between two databases")
     copy.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///data/x.db")
@@ -402,7 +464,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         export_dotenv()  # EnvVar secrets of the resources resolve from .env too
         settings = load_settings()
         if args.command == "digest":
-            return digest(settings, args.channel, args.as_of, args.post)
+            request = DigestRequest(
+                args.channel,
+                args.as_of,
+                args.date,
+                args.min_confidence,
+                args.max_events,
+                args.post,
+            )
+            return digest(settings, request)
         if args.command == "backup":
             return backup_command(settings, args.output, args.force)
         if args.command == "evaluate":
