@@ -38,6 +38,7 @@ from slack_events_dagster.storage.schema import digests, raw_slack_messages
 from slack_events_dagster.storage.transfer import TransferError
 
 HOUR_KEY = "%Y-%m-%d-%H:%M"
+NOTHING_YET = "none materialised yet (make demo, or start the hourly schedule)"
 
 
 def _export_partition_range(settings: Settings) -> tuple[str, str]:
@@ -81,6 +82,7 @@ def demo(settings: Settings) -> int:
     print one line per step, the latest digest and where the full Dagster log is."""
     import dagster as dg
 
+    from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
     from slack_events_dagster.definitions import build_definitions
     from slack_events_dagster.demo_log import DemoConsole, demo_loggers
     from slack_events_dagster.jobs import slack_events_job
@@ -95,7 +97,9 @@ def demo(settings: Settings) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     defs = build_definitions(settings)
-    console = DemoConsole(sys.stdout, checks_expected=len(list(defs.asset_checks or [])))
+    checks = [key for c in defs.asset_checks or [] for key in c.check_keys]
+    run_checks = [key for key in checks if key not in FRESHNESS_CHECK_KEYS]  # not in the job
+    console = DemoConsole(sys.stdout, checks_expected=len(run_checks))
     with log_path.open("w", encoding="utf-8") as log_file:
         job = defs.resolve_job_def(slack_events_job.name)
         job = job.with_logger_defs(demo_loggers(log_file, console))
@@ -127,6 +131,26 @@ def demo(settings: Settings) -> int:
     return 0
 
 
+def _last_hour_line(settings: Settings, now: datetime) -> str:
+    """The newest hour with a digest (the hourly job's last step writes one for every hour it
+    materialises, events or not) and how long ago that hour ended."""
+    from slack_events_dagster.domain.alerts import format_age
+
+    with engines.get_engine(settings.database).connect() as connection:
+        newest = connection.execute(select(func.max(digests.c.partition_hour))).scalar_one()
+    if newest is None:
+        return NOTHING_YET
+    age = now - (newest + timedelta(hours=1))
+    line = f"{newest:%Y-%m-%d %H:%M} UTC (digests; the hour ended {format_age(age)} ago)"
+    limit = settings.alerts.freshness_hours
+    if age > timedelta(hours=limit):
+        line += (
+            f"\n               older than alerts.freshness_hours ({limit:g} h): is the "
+            "slack_events_hourly schedule running, and the daemon?"
+        )
+    return line
+
+
 def doctor(settings: Settings) -> int:
     """Print what is configured and whether the database is reachable and migrated."""
     database = settings.database
@@ -142,6 +166,8 @@ def doctor(settings: Settings) -> int:
         state = "up to date" if revision == head else "needs: alembic upgrade head"
         print(f"schema:        revision {revision or 'none'} (head {head}, {state})")
         ok = revision == head or database.migrates_automatically
+        last = _last_hour_line(settings, datetime.now(UTC)) if revision else NOTHING_YET
+        print(f"last hour:     {last}")
     except engines.DatabaseUnreachableError as error:
         print(f"reachable:     NO\n{error}")
         ok = False

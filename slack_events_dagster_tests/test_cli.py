@@ -52,6 +52,24 @@ def test_doctor_reports_a_reachable_sqlite_database(tmp_path: Path) -> None:
     assert "reachable:     yes (SQLite" in result.stdout
 
 
+def test_doctor_reports_the_last_hour_materialised_and_how_old_it_is(tmp_path: Path) -> None:
+    from slack_events_dagster.cli import _last_hour_line
+    from slack_events_dagster_tests.helpers import materialize_range
+
+    settings = make_settings(tmp_path)
+    empty = _cli(tmp_path, "doctor")
+    assert "last hour:     none materialised yet" in empty.stdout, empty.stdout + empty.stderr
+    materialize_range(settings, "2026-11-23-09:00")
+    shown = _cli(tmp_path, "doctor")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "last hour:     2026-11-23 09:00 UTC (digests; the hour ended " in shown.stdout
+    assert "older than alerts.freshness_hours (2 h)" in shown.stdout  # the sample is old
+    recent = _last_hour_line(settings, datetime(2026, 11, 23, 11, 0, tzinfo=UTC))
+    assert recent == "2026-11-23 09:00 UTC (digests; the hour ended 1 h 00 min ago)"
+    late = _last_hour_line(settings, datetime(2026, 11, 23, 12, 30, tzinfo=UTC))
+    assert "ended 2 h 30 min ago" in late and "schedule running" in late
+
+
 def test_doctor_against_a_stopped_postgres_prints_the_fix_and_exits_1(tmp_path: Path) -> None:
     port = free_port()
     result = _cli(

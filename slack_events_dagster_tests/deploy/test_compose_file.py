@@ -282,6 +282,65 @@ def test_dashboard_serves_the_app_on_8501_headless_after_migrations(
     assert _depends_on(dashboard) == {"migrate": "service_completed_successfully"}
 
 
+LONG_RUNNING = ("postgres", "code", "webserver", "daemon", "dashboard")
+HTTP_PROBE = re.compile(r"urlopen\('http://127\.0\.0\.1:(\d+)(/[^']*)'")
+
+
+def test_every_long_running_service_has_a_healthcheck(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    running = {name for name, service in services.items() if service.get("restart") != "no"}
+    assert running == set(LONG_RUNNING)
+    for name in LONG_RUNNING:
+        check = services[name].get("healthcheck")
+        assert check and check["test"][0] in ("CMD", "CMD-SHELL"), f"{name}: no healthcheck"
+        assert {"interval", "timeout", "retries"} <= set(check), name
+    # The webserver and the daemon start once the code location answers.
+    for name in ("webserver", "daemon"):
+        assert _depends_on(services[name]) == {"code": "service_healthy"}
+
+
+@pytest.mark.parametrize("name", ["code", "daemon"])
+def test_dagster_healthchecks_are_commands_of_the_installed_tools(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    command = services[name]["healthcheck"]["test"][1:]
+    executable = Path(sys.executable).with_name(command[0])
+    words = [token for token in command[1:] if not token.startswith("-") and not token.isdigit()]
+    shown = subprocess.run(
+        [str(executable), *words, "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    for flag in (token for token in command if token.startswith("-")):
+        assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", shown.stdout), flag
+    if name == "code":  # the port it serves on
+        assert _option(command, "-p") == _option(services["code"]["command"], "-p", "--port")
+
+
+def test_http_healthchecks_probe_each_servers_own_port_and_health_route(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    import dagster_webserver
+    import streamlit
+
+    routes = {
+        "webserver": (Path(dagster_webserver.__file__).parent / "webserver.py", "3000"),
+        "dashboard": (
+            Path(streamlit.__file__).parent / "web/server/starlette/starlette_routes.py",
+            "8501",
+        ),
+    }
+    for name, (source, port) in routes.items():
+        test = services[name]["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "python", "-c"], name  # the image has no curl
+        found = HTTP_PROBE.search(test[3])
+        assert found, test
+        assert found.group(1) == port == _option(services[name]["command"], "-p", "--server.port")
+        route = found.group(2).lstrip("/")
+        assert route.split("/")[-1] in source.read_text(), f"{name}: {route} is not served"
+        compile(test[3], name, "exec")  # valid Python
+
+
 def test_make_dashboard_runs_the_same_app_headless_on_8501() -> None:
     shown = subprocess.run(
         ["make", "-n", "dashboard"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
