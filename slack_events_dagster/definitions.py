@@ -15,10 +15,12 @@ from slack_events_dagster.alerts import (
     build_freshness_sensor,
 )
 from slack_events_dagster.assets import build_assets
+from slack_events_dagster.backups import backup_job, build_backup_schedule
 from slack_events_dagster.checks import build_asset_checks
 from slack_events_dagster.domain.digest import lookback_hours
 from slack_events_dagster.jobs import build_hourly_schedule, slack_events_job
 from slack_events_dagster.resources.alerts import AlertsResource
+from slack_events_dagster.resources.backup import BackupResource
 from slack_events_dagster.resources.database import DatabaseResource, SqlIOManager
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
@@ -46,6 +48,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
     )
     return {
         "alerts": AlertsResource(alerts=settings.alerts, slack=slack),
+        "backups": BackupResource(backup=settings.backup, database=database),
         "database": database,
         "io_manager": SqlIOManager(database=database),
         "slack": slack,
@@ -77,8 +80,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=build_assets(settings),
         asset_checks=[*build_asset_checks(digest_hours), *freshness_checks],
-        jobs=[slack_events_job, rebuild_digests_job],
-        schedules=[build_hourly_schedule(settings.schedule)],
+        jobs=[slack_events_job, rebuild_digests_job, backup_job],
+        schedules=[
+            build_hourly_schedule(settings.schedule),
+            build_backup_schedule(settings.backup),
+        ],
         sensors=[
             build_rebuild_stale_digests(digest_hours),
             build_freshness_sensor(freshness_checks),

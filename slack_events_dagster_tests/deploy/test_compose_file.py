@@ -444,6 +444,50 @@ def test_image_holds_what_the_commands_need(
     assert {"3000", "4000"} <= image.exposed
 
 
+def test_the_image_carries_pg_dump_and_pg_restore_16(
+    services: dict[str, dict[str, Any]], image: Image
+) -> None:
+    from slack_events_dagster.storage.backup import PG_BIN_ENV
+
+    server_major = re.fullmatch(r"postgres:(\d+)[-.\w]*", services["postgres"]["image"])
+    assert server_major and server_major.group(1) == "16"
+    codename = re.fullmatch(r"python:3\.11-slim-(\w+)", image.base)
+    assert codename, f"pin the Debian release of the base image: {image.base}"
+    install = " ".join(image.runs)
+    # PostgreSQL's own repository for the base image's release, signed by its key ...
+    repository = re.search(
+        r"deb \[signed-by=(\S+)\] https://apt\.postgresql\.org/pub/repos/apt (\S+) main", install
+    )
+    assert repository and repository.group(2) == f"{codename.group(1)}-pgdg", install
+    assert f"-o {repository.group(1)}" in install  # the key is downloaded to that path
+    # ... the client tools of the server's major version, and the backup code pointed at them.
+    assert re.search(r"apt-get install -y --no-install-recommends postgresql-client-16\b", install)
+    assert image.env[PG_BIN_ENV] == "/usr/lib/postgresql/16/bin"
+    assert install.index("postgresql-client-16") < install.index("rm -rf /var/lib/apt/lists/*")
+
+
+def test_the_compose_deployment_backs_up_daily_to_a_volume(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]], image: Image, tmp_path: Path
+) -> None:
+    from slack_events_dagster.settings import load_settings
+
+    config = _load(PROJECT_ROOT / "config.yaml")
+    assert config["backup"]["schedule"] is False  # off by default ...
+    for name in APP_SERVICES:
+        env = _env(services[name])
+        assert env["BACKUP_SCHEDULE"] == "true", name  # ... on in the compose deployment
+        settings = load_settings(
+            environ={"SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"), **env},
+            dotenv_path=tmp_path / "no.env",
+        )
+        assert settings.backup.schedule
+        # backup.folder, relative to config.yaml in WORKDIR, is a named volume in the container.
+        folder = f"{image.workdir}/{config['backup']['folder']}"
+        mounts = [str(volume).split(":") for volume in services[name].get("volumes", [])]
+        assert [folder] == [target for source, target, *_ in mounts if source == "backups"], name
+    assert "backups" in compose["volumes"]
+
+
 def test_pinned_tools_are_the_installed_ones(pyproject: dict[str, Any]) -> None:
     pins = dict(
         re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", requirement).groups()
