@@ -1,4 +1,5 @@
 # One image for the code server, webserver, daemon, dashboard and the one-shot migration.
+# config.yaml is not in it: docker-compose.yml mounts it (edit it, restart, no rebuild).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -25,7 +26,7 @@ ENV SLACK_EVENTS_PG_BIN=/usr/lib/postgresql/16/bin
 
 COPY pyproject.toml README.md ./
 COPY slack_events_dagster ./slack_events_dagster
-COPY alembic.ini config.yaml workspace.yaml ./
+COPY alembic.ini workspace.yaml ./
 COPY sample_data ./sample_data
 RUN pip install --no-cache-dir -e . \
     && mkdir -p "$DAGSTER_HOME"

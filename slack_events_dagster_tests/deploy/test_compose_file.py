@@ -433,8 +433,7 @@ def test_image_holds_what_the_commands_need(
     assert any(re.search(r"pip install\b.*(?<![\w/])\.(\s|$)", run) for run in image.runs)
     # migrate: `alembic upgrade head` runs in WORKDIR and needs alembic.ini (the migrations are
     # in the installed package, slack_events_dagster/migrations).
-    for needed in ("alembic.ini", "config.yaml"):
-        assert image.destination(needed) == f"{workdir}/{needed}", needed
+    assert image.destination("alembic.ini") == f"{workdir}/alembic.ini"
     # The default source: the bundled export named in config.yaml (relative to that file).
     export = Path(_load(PROJECT_ROOT / "config.yaml")["slack"]["export_path"]).parts[0]
     assert image.destination(export) == f"{workdir}/{export}"
@@ -477,7 +476,7 @@ def test_the_compose_deployment_backs_up_daily_to_a_volume(
         env = _env(services[name])
         assert env["BACKUP_SCHEDULE"] == "true", name  # ... on in the compose deployment
         settings = load_settings(
-            environ={"SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"), **env},
+            environ={**env, "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml")},
             dotenv_path=tmp_path / "no.env",
         )
         assert settings.backup.schedule
@@ -486,6 +485,70 @@ def test_the_compose_deployment_backs_up_daily_to_a_volume(
         mounts = [str(volume).split(":") for volume in services[name].get("volumes", [])]
         assert [folder] == [target for source, target, *_ in mounts if source == "backups"], name
     assert "backups" in compose["volumes"]
+
+
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
+
+
+def _variables_the_production_path_reads(compose: dict[str, Any]) -> set[str]:
+    """Every settings alias and secret, and every variable docker-compose.yml and the production
+    instance (deploy/dagster.yaml) set or interpolate."""
+    from slack_events_dagster.settings import CONFIG_ENV_VAR, ENV_OVERRIDES, SECRET_VARIABLES
+
+    names = {*ENV_OVERRIDES, *SECRET_VARIABLES, CONFIG_ENV_VAR}
+    for service in compose["services"].values():
+        names |= set(_env(service))
+    names |= set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
+    names |= set(
+        re.findall(r"\{env: ([A-Z_][A-Z0-9_]*)\}", (DEPLOY_DIR / "dagster.yaml").read_text())
+    )
+    return names
+
+
+def test_env_example_lists_every_variable_the_production_path_reads(
+    compose: dict[str, Any],
+) -> None:
+    text = ENV_EXAMPLE.read_text()
+    listed = set(re.findall(r"^(?:# )?([A-Z_][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+    missing = _variables_the_production_path_reads(compose) - listed
+    assert not missing, f"not in .env.example: {sorted(missing)}"
+    assert re.search(r"^SLACK_SOURCE=api\b", text, flags=re.MULTILINE)  # the live workspace
+    assert not LITERAL_SECRET.search(text)
+    for secret in ("POSTGRES_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"):
+        assert re.search(rf"^{secret}=\s", text, flags=re.MULTILINE), f"{secret}: left empty"
+
+
+def test_env_example_with_its_secrets_filled_in_is_a_valid_production_configuration(
+    services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    from dotenv import dotenv_values
+
+    from slack_events_dagster.settings import load_settings
+
+    values = {key: value or "" for key, value in dotenv_values(ENV_EXAMPLE).items()}
+    values |= {"POSTGRES_PASSWORD": "pw", "SLACK_BOT_TOKEN": "xoxb-filled-in"}
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    container = _env(services["code"])  # what compose sets wins over .env, as in compose
+    container["SLACK_EVENTS_CONFIG"] = str(PROJECT_ROOT / "config.yaml")  # the mounted file
+    settings = load_settings(environ=container, dotenv_path=dotenv)
+    assert settings.slack.source == "api" and settings.database.type == "postgres"
+    assert settings.database.postgres.host == "postgres" and settings.backup.schedule
+
+
+def test_config_yaml_is_mounted_not_baked(
+    services: dict[str, dict[str, Any]], image: Image
+) -> None:
+    assert image.destination("config.yaml") is None, "config.yaml must not be in the image"
+    target = f"{image.workdir}/config.yaml"  # relative paths in it resolve in WORKDIR
+    for name in APP_SERVICES:
+        mounts = [str(volume).split(":") for volume in services[name].get("volumes", [])]
+        assert ["./config.yaml", target, "ro"] in mounts, name
+        assert _env(services[name])["SLACK_EVENTS_CONFIG"] == target, name
+        assert "working_dir" not in services[name]
+    config = _load(PROJECT_ROOT / "config.yaml")
+    export = Path(config["slack"]["export_path"]).parts[0]  # the sample, baked, beside it
+    assert image.destination(export) == f"{image.workdir}/{export}"
 
 
 def test_pinned_tools_are_the_installed_ones(pyproject: dict[str, Any]) -> None:
