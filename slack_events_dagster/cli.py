@@ -5,8 +5,10 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -35,6 +37,7 @@ from slack_events_dagster.storage.schema import digests, raw_slack_messages
 from slack_events_dagster.storage.transfer import TransferError
 
 HOUR_KEY = "%Y-%m-%d-%H:%M"
+NOTHING_YET = "none materialised yet (make demo, or start the hourly schedule)"
 
 
 def _export_partition_range(settings: Settings) -> tuple[str, str]:
@@ -78,6 +81,7 @@ def demo(settings: Settings) -> int:
     print one line per step, the latest digest and where the full Dagster log is."""
     import dagster as dg
 
+    from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
     from slack_events_dagster.definitions import build_definitions
     from slack_events_dagster.demo_log import DemoConsole, demo_loggers
     from slack_events_dagster.jobs import slack_events_job
@@ -92,7 +96,9 @@ def demo(settings: Settings) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     defs = build_definitions(settings)
-    console = DemoConsole(sys.stdout, checks_expected=len(list(defs.asset_checks or [])))
+    checks = [key for c in defs.asset_checks or [] for key in c.check_keys]
+    run_checks = [key for key in checks if key not in FRESHNESS_CHECK_KEYS]  # not in the job
+    console = DemoConsole(sys.stdout, checks_expected=len(run_checks))
     with log_path.open("w", encoding="utf-8") as log_file:
         job = defs.resolve_job_def(slack_events_job.name)
         job = job.with_logger_defs(demo_loggers(log_file, console))
@@ -124,6 +130,26 @@ def demo(settings: Settings) -> int:
     return 0
 
 
+def _last_hour_line(settings: Settings, now: datetime) -> str:
+    """The newest hour with a digest (the hourly job's last step writes one for every hour it
+    materialises, events or not) and how long ago that hour ended."""
+    from slack_events_dagster.domain.alerts import format_age
+
+    with engines.get_engine(settings.database).connect() as connection:
+        newest = connection.execute(select(func.max(digests.c.partition_hour))).scalar_one()
+    if newest is None:
+        return NOTHING_YET
+    age = now - (newest + timedelta(hours=1))
+    line = f"{newest:%Y-%m-%d %H:%M} UTC (digests; the hour ended {format_age(age)} ago)"
+    limit = settings.alerts.freshness_hours
+    if age > timedelta(hours=limit):
+        line += (
+            f"\n               older than alerts.freshness_hours ({limit:g} h): is the "
+            "slack_events_hourly schedule running, and the daemon?"
+        )
+    return line
+
+
 def doctor(settings: Settings) -> int:
     """Print what is configured and whether the database is reachable and migrated."""
     database = settings.database
@@ -139,6 +165,8 @@ def doctor(settings: Settings) -> int:
         state = "up to date" if revision == head else "needs: alembic upgrade head"
         print(f"schema:        revision {revision or 'none'} (head {head}, {state})")
         ok = revision == head or database.migrates_automatically
+        last = _last_hour_line(settings, datetime.now(UTC)) if revision else NOTHING_YET
+        print(f"last hour:     {last}")
     except engines.DatabaseUnreachableError as error:
         print(f"reachable:     NO\n{error}")
         ok = False
@@ -195,10 +223,45 @@ def _hour_end(text: str | None) -> datetime:
     return as_of
 
 
-def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool) -> int:
-    """Render (and optionally post) the digest for `channel` as the `digests` asset builds it
-    for the hour ending at --as-of: the events of the look-back's partition hours, merged by
-    the same engine (MergeGraph) through the same function (hourly_digest)."""
+def _day_as_of(text: str, timezone: str, publish_hours: list[int]) -> datetime:
+    """--date as the end of the hour its digest is posted for: the first publish hour
+    (digest.publish_hours) of that day in the target's time zone, as digest_posts picks it (the
+    first hour end, in UTC, whose local hour it is)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--date {text!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-24"
+        ) from None
+    hour = min(publish_hours, default=9)
+    local = datetime.combine(day, time(hour), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    whole_hour = local.replace(minute=0, second=0, microsecond=0)
+    return whole_hour if whole_hour == local else whole_hour + timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class DigestRequest:
+    """What `slack-events digest` was asked for (its options)."""
+
+    channel: str
+    as_of: str | None = None  # --as-of: an hour end
+    date: str | None = None  # --date: that day's digest
+    min_confidence: float | None = None
+    max_events: int | None = None
+    post: bool = False
+
+    def check(self) -> None:
+        if self.min_confidence is not None and not 0.0 <= self.min_confidence <= 1.0:
+            raise ValueError(f"--min-confidence {self.min_confidence} is not between 0 and 1")
+        if self.max_events is not None and self.max_events < 1:
+            raise ValueError(f"--max-events {self.max_events} is less than 1")
+
+
+def digest(settings: Settings, request: DigestRequest) -> int:
+    """Render (and optionally post) the digest for the channel as the `digests` asset builds it
+    for the hour ending at --as-of (or the publish hour of --date): the events of the look-back's
+    partition hours, merged by the same engine (MergeGraph) through the same function
+    (hourly_digest); --min-confidence and --max-events override the target's."""
     import dagster as dg
 
     from slack_events_dagster.definitions import build_resources
@@ -211,7 +274,8 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     )
     from slack_events_dagster.storage.schema import events
 
-    as_of = _hour_end(as_of_text)
+    request.check()
+    channel = request.channel
     _check_database(settings.database)
     engine = engines.get_engine(settings.database)
     ensure_schema(engine, migrate=settings.database.migrates_automatically)
@@ -219,6 +283,20 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
     with dg.build_resources(build_resources(settings)) as resources:
         policy = resources.pipeline.policy()
         lookback = timedelta(hours=policy.digest_lookback_hours)
+        target = policy.digest_target(channel)
+        options = replace(
+            target.options,
+            min_confidence=target.options.min_confidence
+            if request.min_confidence is None
+            else request.min_confidence,
+            max_events=target.options.max_events
+            if request.max_events is None
+            else request.max_events,
+        )
+        if request.date is not None:
+            as_of = _day_as_of(request.date, options.timezone, settings.digest.publish_hours)
+        else:
+            as_of = _hour_end(request.as_of)
         graph = MergeGraph(policy.dedup)
         with engine.connect() as connection:
             rows = connection.execute(
@@ -227,18 +305,19 @@ def digest(settings: Settings, channel: str, as_of_text: str | None, post: bool)
                 )
             ).mappings()
             graph.add(EventRecord.from_row(dict(row)) for row in rows)
-        target = policy.digest_target(channel)
-        options = target.options
         result = hourly_digest(graph, as_of, window, lookback, options)
         print(render_markdown(result, options.timezone))
-        if post:
+        if request.post:
             outcome = resources.publisher.publish(
                 as_of - timedelta(hours=1),
                 target.channel,
                 notification_text(result, options.timezone),
                 render_blocks(result, options.timezone),
             )
-            print(f"Slack message {outcome.action} in {outcome.channel_id} (ts {outcome.ts})")
+            parts = f", {outcome.parts} messages" if outcome.parts > 1 else ""
+            print(
+                f"Slack message {outcome.action} in {outcome.channel_id} (ts {outcome.ts}{parts})"
+            )
     return 0
 
 
@@ -393,9 +472,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
     render = commands.add_parser("digest", help="render (and post) a digest from stored events")
     render.add_argument("--channel", required=True, help="digest target: a Slack channel id")
-    render.add_argument(
+    when = render.add_mutually_exclusive_group()
+    when.add_argument(
         "--as-of", help="end of the hour, e.g. 2026-11-24T09:00 (UTC; default: the last one)"
     )
+    when.add_argument(
+        "--date",
+        help="that day's digest, e.g. 2026-11-24: as of its publish hour (digest.publish_hours) "
+        "in the target's time zone",
+    )
+    render.add_argument(
+        "--min-confidence", type=float, help="show events at least this confident (0..1)"
+    )
+    render.add_argument("--max-events", type=int, help="show at most this many events")
     render.add_argument("--post", action="store_true", help="post it (or update the earlier post)")
     copy = commands.add_parser("migrate-data", help="copy all data between two databases")
     copy.add_argument("--from", dest="source", required=True, help="e.g. sqlite:///data/x.db")
@@ -436,7 +525,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         export_dotenv()  # EnvVar secrets of the resources resolve from .env too
         settings = load_settings()
         if args.command == "digest":
-            return digest(settings, args.channel, args.as_of, args.post)
+            request = DigestRequest(
+                args.channel,
+                args.as_of,
+                args.date,
+                args.min_confidence,
+                args.max_events,
+                args.post,
+            )
+            return digest(settings, request)
         if args.command == "backup":
             return backup_command(settings, args.output, args.force)
         if args.command == "evaluate":

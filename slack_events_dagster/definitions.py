@@ -9,10 +9,18 @@ the runs launched from here, then loads Settings.
 
 import dagster as dg
 
+from slack_events_dagster.alerts import (
+    build_alert_sensors,
+    build_freshness_checks,
+    build_freshness_sensor,
+)
 from slack_events_dagster.assets import build_assets
+from slack_events_dagster.backups import backup_job, build_backup_schedule
 from slack_events_dagster.checks import build_asset_checks
 from slack_events_dagster.domain.digest import lookback_hours
 from slack_events_dagster.jobs import build_hourly_schedule, slack_events_job
+from slack_events_dagster.resources.alerts import AlertsResource
+from slack_events_dagster.resources.backup import BackupResource
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.io_manager import SqlIOManager
@@ -40,6 +48,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
         slack=settings.slack, bot_token=_secret("SLACK_BOT_TOKEN", settings.slack_bot_token)
     )
     return {
+        "alerts": AlertsResource(alerts=settings.alerts, slack=slack),
+        "backups": BackupResource(backup=settings.backup, database=database),
         "database": database,
         "io_manager": SqlIOManager(database=database),
         "slack": slack,
@@ -67,12 +77,20 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     digest_hours = lookback_hours(
         settings.digest.window_hours, settings.deduplication.lookback_days
     )
+    freshness_checks = build_freshness_checks(settings.alerts)
     return dg.Definitions(
         assets=build_assets(settings),
-        asset_checks=build_asset_checks(digest_hours),
-        jobs=[slack_events_job, rebuild_digests_job],
-        schedules=[build_hourly_schedule(settings.schedule)],
-        sensors=[build_rebuild_stale_digests(digest_hours)],
+        asset_checks=[*build_asset_checks(digest_hours), *freshness_checks],
+        jobs=[slack_events_job, rebuild_digests_job, backup_job],
+        schedules=[
+            build_hourly_schedule(settings.schedule),
+            build_backup_schedule(settings.backup),
+        ],
+        sensors=[
+            build_rebuild_stale_digests(digest_hours),
+            build_freshness_sensor(freshness_checks),
+            *build_alert_sensors(settings.alerts),
+        ],
         resources=build_resources(settings),
     )
 

@@ -5,6 +5,7 @@ import hashlib
 
 import dagster as dg
 
+from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
 from slack_events_dagster.checks import find_stale_digests
 from slack_events_dagster.partitions import HOUR_KEY
 from slack_events_dagster.resources.database import DatabaseResource
@@ -14,7 +15,8 @@ MAX_RANGES_PER_TICK = 4  # each range is one run; the next tick takes the rest
 rebuild_digests_job = dg.define_asset_job(
     "rebuild_digests_job",
     # digest_posts too: a rebuilt digest updates its Slack message (chat.update), as before.
-    selection=dg.AssetSelection.assets("digests", "digest_posts"),
+    selection=dg.AssetSelection.assets("digests", "digest_posts")
+    - dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS),
     description=(
         "Rebuild the digests of one hour or range from the events stored now, and update "
         "their Slack messages."

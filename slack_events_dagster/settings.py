@@ -309,6 +309,32 @@ class ScheduleSettings(_Section):
     max_runtime_seconds: int = Field(default=3 * 3600, ge=0)
 
 
+class AlertSettings(_Section):
+    """Who hears about failed runs and a stalled schedule (off unless slack_channel is set)."""
+
+    slack_channel: str | None = None  # a channel id (the bot, SLACK_BOT_TOKEN, must be in it)
+    webserver_url: str | None = None  # the Dagster UI's address, for links to the failed run
+    # The hourly assets' freshness checks fail, and the stale alert posts, when the newest
+    # materialisation is older than this: a stalled schedule turns red within it.
+    freshness_hours: float = Field(default=2.0, gt=0, le=24 * 7)
+
+    @field_validator("slack_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value and not CHANNEL_ID.match(value):
+            raise ValueError(f"expected a Slack channel id like C0123ABCD, got {value!r}")
+        return value or None
+
+
+class BackupSettings(_Section):
+    """The daily backup job's schedule (off by default; the compose deployment turns it on)."""
+
+    schedule: bool = False  # run backup_job daily (a RUNNING schedule); else start it by hand
+    folder: str = "backups"  # absolute once loaded (relative to the config file)
+    keep: int = Field(default=7, ge=1, le=3650)  # newest scheduled backups kept; older deleted
+    hour: int = Field(default=3, ge=0, le=23)  # UTC hour of the daily run (at minute 30)
+
+
 # Environment variable -> dotted key in Settings. Secrets are handled separately.
 ENV_OVERRIDES: dict[str, str] = {
     "DATABASE_TYPE": "database.type",
@@ -349,6 +375,12 @@ ENV_OVERRIDES: dict[str, str] = {
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",
     "DIGEST_PUBLISH": "digest.publish",
+    "ALERTS_SLACK_CHANNEL": "alerts.slack_channel",
+    "DAGSTER_WEBSERVER_URL": "alerts.webserver_url",
+    "ALERTS_FRESHNESS_HOURS": "alerts.freshness_hours",
+    "BACKUP_SCHEDULE": "backup.schedule",
+    "BACKUP_FOLDER": "backup.folder",
+    "BACKUP_KEEP": "backup.keep",
 }
 
 # The secrets: environment variable -> the Settings field (never read from the config file).
@@ -517,6 +549,8 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     deduplication: DeduplicationSettings = DeduplicationSettings()
     digest: DigestSettings = DigestSettings()
+    alerts: AlertSettings = AlertSettings()
+    backup: BackupSettings = BackupSettings()
     config_path: Path | None = None
     # Secrets, from the environment or .env only (resources read them through dg.EnvVar).
     postgres_password: SecretStr | None = None
@@ -558,6 +592,11 @@ class Settings(BaseSettings):
                     "digest.publish is true but digest.targets does not give a Slack channel id "
                     f"for every target ({unnamed or 'no targets'}): use ids like C0123ABCD"
                 )
+        if self.alerts.slack_channel and not self.slack_bot_token:
+            raise ValueError(
+                "alerts.slack_channel is set but SLACK_BOT_TOKEN is not: the bot needs it (with "
+                "the chat:write scope) to post alerts"
+            )
         if self.extractor.type == "openai" and not self.openai_api_key:
             raise ValueError(
                 "extractor.type is 'openai' but OPENAI_API_KEY is not set: export it or put it "
@@ -576,6 +615,7 @@ class Settings(BaseSettings):
 
         self.database = self.database.model_copy(update={"path": absolute(self.database.path)})
         self.slack = self.slack.model_copy(update={"export_path": absolute(self.slack.export_path)})
+        self.backup = self.backup.model_copy(update={"folder": absolute(self.backup.folder)})
         return self
 
     @model_validator(mode="after")

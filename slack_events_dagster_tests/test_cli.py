@@ -52,6 +52,24 @@ def test_doctor_reports_a_reachable_sqlite_database(tmp_path: Path) -> None:
     assert "reachable:     yes (SQLite" in result.stdout
 
 
+def test_doctor_reports_the_last_hour_materialised_and_how_old_it_is(tmp_path: Path) -> None:
+    from slack_events_dagster.cli import _last_hour_line
+    from slack_events_dagster_tests.helpers import materialize_range
+
+    settings = make_settings(tmp_path)
+    empty = _cli(tmp_path, "doctor")
+    assert "last hour:     none materialised yet" in empty.stdout, empty.stdout + empty.stderr
+    materialize_range(settings, "2026-11-23-09:00")
+    shown = _cli(tmp_path, "doctor")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "last hour:     2026-11-23 09:00 UTC (digests; the hour ended " in shown.stdout
+    assert "older than alerts.freshness_hours (2 h)" in shown.stdout  # the sample is old
+    recent = _last_hour_line(settings, datetime(2026, 11, 23, 11, 0, tzinfo=UTC))
+    assert recent == "2026-11-23 09:00 UTC (digests; the hour ended 1 h 00 min ago)"
+    late = _last_hour_line(settings, datetime(2026, 11, 23, 12, 30, tzinfo=UTC))
+    assert "ended 2 h 30 min ago" in late and "schedule running" in late
+
+
 def test_doctor_against_a_stopped_postgres_prints_the_fix_and_exits_1(tmp_path: Path) -> None:
     port = free_port()
     result = _cli(
@@ -170,6 +188,50 @@ def test_digest_command_prints_the_stored_digest_of_the_hour_byte_for_byte(
         expected = stored[datetime.fromisoformat(hour).replace(tzinfo=UTC)]
         assert shown.stdout == expected + "\n", f"{hour}:\n{shown.stdout}\nstored:\n{expected}"
     assert "No events announced" in stored[datetime(2026, 11, 23, 1, tzinfo=UTC)]
+
+
+@pytest.mark.slow
+def test_digest_date_min_confidence_and_max_events(tmp_path: Path) -> None:
+    """--date D is D's digest as of its publish hour (09:00 in the target's zone), like the
+    original script's; --min-confidence and --max-events override the target's rules."""
+    from slack_events_dagster_tests.helpers import materialize_range
+
+    settings = make_settings(tmp_path)
+    materialize_range(settings, "2026-11-23-00:00", "2026-11-24-12:00")
+    base = ("digest", "--channel", "default")
+    by_hour = _cli(tmp_path, *base, "--as-of", "2026-11-24T09:00")
+    by_date = _cli(tmp_path, *base, "--date", "2026-11-24")
+    assert by_date.returncode == 0, by_date.stderr[-2000:]
+    assert by_date.stdout == by_hour.stdout and "as of Tue 24 Nov 2026 09:00" in by_date.stdout
+    lines = [line for line in by_date.stdout.splitlines() if line.startswith("- ")]
+    assert len(lines) >= 3
+
+    one = _cli(tmp_path, *base, "--date", "2026-11-24", "--max-events", "1")
+    assert [line for line in one.stdout.splitlines() if line.startswith("- ")] == lines[:1]
+    assert f"(top 1 of {len(lines)})" in one.stdout
+
+    strict = _cli(tmp_path, *base, "--date", "2026-11-24", "--min-confidence", "1.0")
+    assert strict.returncode == 0, strict.stderr[-2000:]
+    shown = [line for line in strict.stdout.splitlines() if line.startswith("- ")]
+    assert len(shown) < len(lines) and set(shown) <= set(lines)
+    loose = _cli(
+        tmp_path, *base, "--date", "2026-11-24", "--min-confidence", "0", "--max-events", "100"
+    )
+    assert len([line for line in loose.stdout.splitlines() if line.startswith("- ")]) >= len(lines)
+
+    amsterdam = _cli(tmp_path, *base, "--date", "2026-11-24", DIGEST_TIMEZONE="Europe/Amsterdam")
+    assert "as of Tue 24 Nov 2026 09:00 CET" in amsterdam.stdout  # 08:00 UTC
+
+
+def test_digest_options_are_checked(tmp_path: Path) -> None:
+    base = ("digest", "--channel", "default")
+    _assert_clean_error(_cli(tmp_path, *base, "--date", "24/11"), "--date '24/11' is not a date")
+    _assert_clean_error(
+        _cli(tmp_path, *base, "--min-confidence", "1.5"), "--min-confidence 1.5 is not between"
+    )
+    _assert_clean_error(_cli(tmp_path, *base, "--max-events", "0"), "--max-events 0 is less than 1")
+    both = _cli(tmp_path, *base, "--date", "2026-11-24", "--as-of", "2026-11-24T09:00")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
 
 def test_an_as_of_inside_an_hour_says_digests_are_hourly(tmp_path: Path) -> None:

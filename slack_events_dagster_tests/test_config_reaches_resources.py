@@ -21,7 +21,11 @@ OTHER_VALUES: dict[str, Any] = {
     "processing.tz_default": "Europe/Amsterdam",
     "digest.timezone": "Asia/Tokyo",
 }
-PATHS = {"database.path", "slack.export_path"}  # resolved against the config file's folder
+PATHS = {
+    "database.path",
+    "slack.export_path",
+    "backup.folder",
+}  # resolved against the config file's folder
 # Keys that shape the asset graph or the schedule rather than a resource.
 NOT_IN_A_RESOURCE = {"partitions.start", "schedule.max_runtime_seconds"}
 

@@ -244,7 +244,8 @@ def definitions_snapshot(defs: dg.Definitions) -> dict[str, Any]:
         }
     sensors = {
         sensor.name: {
-            "job": sensor.job_name,
+            # The freshness checks' sensor targets checks, not a job.
+            "job": sensor.job_name if sensor.has_jobs else None,
             "type": sensor.sensor_type.value,
             "minimum_interval_seconds": sensor.minimum_interval_seconds,
             "default_status": sensor.default_status.value,

@@ -43,6 +43,8 @@ DEFAULT_WORKSPACE_URL = "https://acme-demo.slack.com"
 # "hang": accept the request and never answer (until the emulator stops, or for `delay` seconds
 # when given), then drop the connection, as a dead proxy or a black-holed route does.
 FAULT_KINDS = frozenset({"rate_limited", "server_error", "slow", "error", "hang"})
+MAX_BLOCKS = 50  # per message
+MAX_SECTION_TEXT = 3000  # characters of a section's text
 BOT_USER_ID = "U0EMULATOR"
 BOT_ID = "B0EMULATOR"
 BOT_USER_NAME = "slack-events"
@@ -531,6 +533,26 @@ class SlackEmulator(LocalHTTPService):
         return value
 
     @staticmethod
+    def _check_block_limits(blocks: list[Any] | None) -> None:
+        """Slack's limits on a message's blocks: at most 50, section texts of at most 3,000
+        characters; beyond them chat.postMessage and chat.update answer `invalid_blocks`."""
+        if not blocks:
+            return
+        errors = []
+        if len(blocks) > MAX_BLOCKS:
+            errors.append(f"must be less than {MAX_BLOCKS + 1} items [json-pointer:/blocks]")
+        for index, block in enumerate(blocks):
+            text = block.get("text")
+            section = block.get("type") == "section" and isinstance(text, dict)
+            if section and len(str(text.get("text", ""))) > MAX_SECTION_TEXT:
+                errors.append(
+                    f"must be less than {MAX_SECTION_TEXT + 1} characters "
+                    f"[json-pointer:/blocks/{index}/text/text]"
+                )
+        if errors:
+            raise _ApiError("invalid_blocks", errors=errors)
+
+    @staticmethod
     def _is_bot_message(message: Message) -> bool:
         return message.get("bot_id") == BOT_ID or message.get("user") == BOT_USER_ID
 
@@ -731,6 +753,7 @@ class SlackEmulator(LocalHTTPService):
         attachments = self._json_list(params, "attachments")
         if not text and not blocks and not attachments:
             raise _ApiError("no_text")
+        self._check_block_limits(blocks)
         parent: Message | None = None
         thread_ts = params.get("thread_ts", "")
         if thread_ts:
@@ -784,6 +807,7 @@ class SlackEmulator(LocalHTTPService):
         attachments = self._json_list(params, "attachments")
         if not text and not blocks and not attachments:
             raise _ApiError("no_text")
+        self._check_block_limits(blocks)
         if text is not None:
             message["text"] = text
         for name, value in (("blocks", blocks), ("attachments", attachments)):

@@ -234,7 +234,8 @@ def notification_text_of_blocks(blocks: list[dict[str, Any]]) -> str:
 
 
 def render_blocks(digest: Digest, timezone: str) -> list[dict[str, Any]]:
-    """Slack Block Kit: a header, a context line, then one section per event."""
+    """Slack Block Kit: a header, a context line, then one section per event, whole (however
+    long: slack_messages.split_digest_blocks cuts it to Slack's limits when it is posted)."""
     title, subtitle = _heading(digest, timezone)
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150], "emoji": True}},
@@ -249,7 +250,7 @@ def render_blocks(digest: Digest, timezone: str) -> list[dict[str, Any]]:
             f"*{format_when(entry, timezone, year)}*"
             f"{_status_suffix(entry, year)}\n{entry.title}\n{_sources_mrkdwn(entry)}"
         )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     return blocks
 
 

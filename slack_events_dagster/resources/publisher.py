@@ -8,12 +8,21 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from sqlalchemy import select
 
+from slack_events_dagster.domain.slack_messages import split_digest_blocks
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.resources.slack_client import PermanentSlackError
 from slack_events_dagster.resources.slack_source import SlackSourceError
 from slack_events_dagster.settings import DigestSettings
 from slack_events_dagster.storage.schema import slack_digest_posts as posts
+
+PART_SEPARATOR = "#"
+# What a part a re-run no longer needs shows instead (Slack keeps the message; it is updated).
+EMPTIED_TEXT = "(this part of the digest is now empty: the digest above was updated)"
+EMPTIED_BLOCK: dict[str, Any] = {
+    "type": "context",
+    "elements": [{"type": "mrkdwn", "text": f"_{EMPTIED_TEXT}_"}],
+}
 
 
 class DigestPublishError(RuntimeError):
@@ -29,7 +38,14 @@ class DigestPublishError(RuntimeError):
 class PublishOutcome:
     action: str  # posted | updated
     channel_id: str
-    ts: str
+    ts: str  # the first message's
+    parts: int = 1  # messages the digest took (Slack's limits: domain/slack_messages.py)
+
+
+def post_key(target: str, part: int) -> str:
+    """slack_digest_posts.target of a digest's part: the target for the first message (as
+    before digests were split), `<target>#<part>` for the others."""
+    return target if part == 1 else f"{target}{PART_SEPARATOR}{part}"
 
 
 class DigestPublisherResource(dg.ConfigurableResource):
@@ -50,13 +66,17 @@ class DigestPublisherResource(dg.ConfigurableResource):
         now = now or datetime.now(UTC)
         return now - as_of <= timedelta(hours=self.digest.publish_max_age_hours)
 
-    def _existing(self, partition_hour: datetime, target: str) -> str | None:
+    def _existing(self, partition_hour: datetime, target: str) -> dict[str, str]:
+        """The stored message ts of each part already posted: post key -> ts."""
         with self.database.get_engine().connect() as connection:
-            return connection.execute(
-                select(posts.c.message_ts).where(
-                    posts.c.partition_hour == partition_hour, posts.c.target == target
+            rows = connection.execute(
+                select(posts.c.target, posts.c.message_ts).where(
+                    posts.c.partition_hour == partition_hour,
+                    (posts.c.target == target)
+                    | posts.c.target.startswith(f"{target}{PART_SEPARATOR}", autoescape=True),
                 )
-            ).scalar_one_or_none()
+            )
+            return {key: ts for key, ts in rows}
 
     def publish(
         self,
@@ -65,9 +85,37 @@ class DigestPublisherResource(dg.ConfigurableResource):
         text: str,
         blocks: list[dict[str, Any]],
     ) -> PublishOutcome:
-        """chat.postMessage the first time, chat.update every time after; the ts is stored as
-        soon as Slack returns it, so a failure later in the run cannot cause a second post."""
+        """The digest in as many messages as Slack's limits need (split_digest_blocks), each
+        posted with chat.postMessage the first time and updated with chat.update every time
+        after; each ts is stored as soon as Slack returns it, so a failure later in the run
+        cannot cause a second post. Parts a shorter digest no longer needs are emptied."""
         existing = self._existing(partition_hour, target)
+        messages = split_digest_blocks(blocks)
+        outcomes = []
+        for part, part_blocks in enumerate(messages, start=1):
+            part_text = text if part == 1 else f"{text} (part {part}/{len(messages)})"
+            key = post_key(target, part)
+            outcomes.append(
+                self._publish_part(
+                    partition_hour, target, key, existing.get(key), part_text, part_blocks
+                )
+            )
+        needed = {post_key(target, part) for part in range(1, len(messages) + 1)}
+        for key, ts in existing.items():
+            if key not in needed:
+                self._publish_part(partition_hour, target, key, ts, EMPTIED_TEXT, [EMPTIED_BLOCK])
+        first = outcomes[0]
+        return PublishOutcome(first.action, first.channel_id, first.ts, parts=len(messages))
+
+    def _publish_part(
+        self,
+        partition_hour: datetime,
+        target: str,
+        key: str,
+        existing: str | None,
+        text: str,
+        blocks: list[dict[str, Any]],
+    ) -> PublishOutcome:
         now = datetime.now(UTC)
         try:
             client = self.slack.client()
@@ -90,7 +138,7 @@ class DigestPublisherResource(dg.ConfigurableResource):
                 connection.execute(
                     posts.insert().values(
                         partition_hour=partition_hour,
-                        target=target,
+                        target=key,
                         channel_id=target,
                         message_ts=ts,
                         posted_at=now,
@@ -100,7 +148,7 @@ class DigestPublisherResource(dg.ConfigurableResource):
             else:
                 connection.execute(
                     posts.update()
-                    .where(posts.c.partition_hour == partition_hour, posts.c.target == target)
+                    .where(posts.c.partition_hour == partition_hour, posts.c.target == key)
                     .values(updated_at=now)
                 )
         return PublishOutcome("posted" if existing is None else "updated", target, ts)

@@ -4,7 +4,8 @@ A backup is written beside its destination and moved into place only once it is 
 verified; an existing file is kept unless `force` is set. A restore first checks the backup (it
 must hold this project's tables at a known alembic revision), restores it somewhere new, checks
 it again, and only then replaces the live data in one transaction, so a truncated, corrupt or
-unrelated file fails with the target untouched.
+unrelated file fails with the target untouched. A SQLite backup may be gzip-compressed (the daily
+backup's `.db.gz`, storage/scheduled_backup.py): it is decompressed into a temporary folder first.
 
 PostgreSQL: only this project's tables are replaced (dropped and restored from the archive in one
 transaction); the `public` schema, other objects in it and other schemas are left alone, and the
@@ -12,14 +13,16 @@ tables keep the owner and the grants they had (e.g. SELECT for a read-only repor
 restoring role needs what `slack-events migrate` needs: own the tables and CREATE on `public`.
 """
 
+import gzip
 import os
 import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterable
-from contextlib import closing, suppress
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,6 +44,7 @@ SQLITE_LOCK_WAIT_SECONDS = 10.0  # how long a SQLite restore waits for a run's w
 TIMEOUT_SECONDS = 3600
 PLAIN_DUMP_HEADER = b"--\n-- PostgreSQL database dump\n"
 PLAIN_DUMP_FOOTER = b"-- PostgreSQL database dump complete"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class BackupError(RuntimeError):
@@ -228,12 +232,36 @@ def verify_postgres_backup(path: Path) -> None:
         )
 
 
-def verify_backup(database: DatabaseSettings, path: Path) -> None:
-    """Raise BackupError unless `path` is a complete backup of this project's database type."""
+@contextmanager
+def _decompressed(path: Path) -> Iterator[Path]:
+    """`path` itself, or for a gzip file (the daily backup's `.db.gz`) a decompressed copy in a
+    temporary folder elsewhere (the backup's own folder is left as it is)."""
+    with path.open("rb") as file:
+        compressed = file.read(2) == GZIP_MAGIC
+    if not compressed:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="slack-events-restore-") as folder:
+        plain = Path(folder) / path.name.removesuffix(".gz")
+        try:
+            with gzip.open(path, "rb") as source, plain.open("wb") as target:
+                shutil.copyfileobj(source, target)
+        except (OSError, EOFError, zlib.error) as error:
+            raise BackupError(
+                f"{path} is not a readable gzip file ({error}). Nothing was restored; use "
+                "another backup."
+            ) from None
+        yield plain
+
+
+def verify_backup(database: DatabaseSettings, path: Path, shown_as: Path | None = None) -> None:
+    """Raise BackupError unless `path` is a complete backup of this project's database type
+    (SQLite: also gzip-compressed)."""
     if not path.is_file():
         raise BackupError(f"No backup file at {path}")
     if database.type == "sqlite":
-        verify_sqlite_backup(path)
+        with _decompressed(path) as plain:
+            verify_sqlite_backup(plain, shown_as=shown_as or path)
     else:
         verify_postgres_backup(path)
 
@@ -275,7 +303,8 @@ def restore(database: DatabaseSettings, backup_file: Path) -> str:
     restored alembic revision (older than head: `slack-events migrate` brings it up to date)."""
     verify_backup(database, backup_file)
     if database.type == "sqlite":
-        return _restore_sqlite(Path(database.path), backup_file)
+        with _decompressed(backup_file) as plain:
+            return _restore_sqlite(Path(database.path), plain)
     _restore_postgres(database, backup_file)
     return _postgres_revision(database)
 

@@ -282,6 +282,65 @@ def test_dashboard_serves_the_app_on_8501_headless_after_migrations(
     assert _depends_on(dashboard) == {"migrate": "service_completed_successfully"}
 
 
+LONG_RUNNING = ("postgres", "code", "webserver", "daemon", "dashboard")
+HTTP_PROBE = re.compile(r"urlopen\('http://127\.0\.0\.1:(\d+)(/[^']*)'")
+
+
+def test_every_long_running_service_has_a_healthcheck(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    running = {name for name, service in services.items() if service.get("restart") != "no"}
+    assert running == set(LONG_RUNNING)
+    for name in LONG_RUNNING:
+        check = services[name].get("healthcheck")
+        assert check and check["test"][0] in ("CMD", "CMD-SHELL"), f"{name}: no healthcheck"
+        assert {"interval", "timeout", "retries"} <= set(check), name
+    # The webserver and the daemon start once the code location answers.
+    for name in ("webserver", "daemon"):
+        assert _depends_on(services[name]) == {"code": "service_healthy"}
+
+
+@pytest.mark.parametrize("name", ["code", "daemon"])
+def test_dagster_healthchecks_are_commands_of_the_installed_tools(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    command = services[name]["healthcheck"]["test"][1:]
+    executable = Path(sys.executable).with_name(command[0])
+    words = [token for token in command[1:] if not token.startswith("-") and not token.isdigit()]
+    shown = subprocess.run(
+        [str(executable), *words, "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    for flag in (token for token in command if token.startswith("-")):
+        assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", shown.stdout), flag
+    if name == "code":  # the port it serves on
+        assert _option(command, "-p") == _option(services["code"]["command"], "-p", "--port")
+
+
+def test_http_healthchecks_probe_each_servers_own_port_and_health_route(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    import dagster_webserver
+    import streamlit
+
+    routes = {
+        "webserver": (Path(dagster_webserver.__file__).parent / "webserver.py", "3000"),
+        "dashboard": (
+            Path(streamlit.__file__).parent / "web/server/starlette/starlette_routes.py",
+            "8501",
+        ),
+    }
+    for name, (source, port) in routes.items():
+        test = services[name]["healthcheck"]["test"]
+        assert test[:3] == ["CMD", "python", "-c"], name  # the image has no curl
+        found = HTTP_PROBE.search(test[3])
+        assert found, test
+        assert found.group(1) == port == _option(services[name]["command"], "-p", "--server.port")
+        route = found.group(2).lstrip("/")
+        assert route.split("/")[-1] in source.read_text(), f"{name}: {route} is not served"
+        compile(test[3], name, "exec")  # valid Python
+
+
 def test_make_dashboard_runs_the_same_app_headless_on_8501() -> None:
     shown = subprocess.run(
         ["make", "-n", "dashboard"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
@@ -374,8 +433,7 @@ def test_image_holds_what_the_commands_need(
     assert any(re.search(r"pip install\b.*(?<![\w/])\.(\s|$)", run) for run in image.runs)
     # migrate: `alembic upgrade head` runs in WORKDIR and needs alembic.ini (the migrations are
     # in the installed package, slack_events_dagster/migrations).
-    for needed in ("alembic.ini", "config.yaml"):
-        assert image.destination(needed) == f"{workdir}/{needed}", needed
+    assert image.destination("alembic.ini") == f"{workdir}/alembic.ini"
     # The default source: the bundled export named in config.yaml (relative to that file).
     export = Path(_load(PROJECT_ROOT / "config.yaml")["slack"]["export_path"]).parts[0]
     assert image.destination(export) == f"{workdir}/{export}"
@@ -383,6 +441,114 @@ def test_image_holds_what_the_commands_need(
     assert image.destination("deploy/dagster.yaml") == f"{home}/dagster.yaml"
     assert image.destination("deploy/workspace.yaml") == f"{home}/workspace.yaml"
     assert {"3000", "4000"} <= image.exposed
+
+
+def test_the_image_carries_pg_dump_and_pg_restore_16(
+    services: dict[str, dict[str, Any]], image: Image
+) -> None:
+    from slack_events_dagster.storage.backup import PG_BIN_ENV
+
+    server_major = re.fullmatch(r"postgres:(\d+)[-.\w]*", services["postgres"]["image"])
+    assert server_major and server_major.group(1) == "16"
+    codename = re.fullmatch(r"python:3\.11-slim-(\w+)", image.base)
+    assert codename, f"pin the Debian release of the base image: {image.base}"
+    install = " ".join(image.runs)
+    # PostgreSQL's own repository for the base image's release, signed by its key ...
+    repository = re.search(
+        r"deb \[signed-by=(\S+)\] https://apt\.postgresql\.org/pub/repos/apt (\S+) main", install
+    )
+    assert repository and repository.group(2) == f"{codename.group(1)}-pgdg", install
+    assert f"-o {repository.group(1)}" in install  # the key is downloaded to that path
+    # ... the client tools of the server's major version, and the backup code pointed at them.
+    assert re.search(r"apt-get install -y --no-install-recommends postgresql-client-16\b", install)
+    assert image.env[PG_BIN_ENV] == "/usr/lib/postgresql/16/bin"
+    assert install.index("postgresql-client-16") < install.index("rm -rf /var/lib/apt/lists/*")
+
+
+def test_the_compose_deployment_backs_up_daily_to_a_volume(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]], image: Image, tmp_path: Path
+) -> None:
+    from slack_events_dagster.settings import load_settings
+
+    config = _load(PROJECT_ROOT / "config.yaml")
+    assert config["backup"]["schedule"] is False  # off by default ...
+    for name in APP_SERVICES:
+        env = _env(services[name])
+        assert env["BACKUP_SCHEDULE"] == "true", name  # ... on in the compose deployment
+        settings = load_settings(
+            environ={**env, "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml")},
+            dotenv_path=tmp_path / "no.env",
+        )
+        assert settings.backup.schedule
+        # backup.folder, relative to config.yaml in WORKDIR, is a named volume in the container.
+        folder = f"{image.workdir}/{config['backup']['folder']}"
+        mounts = [str(volume).split(":") for volume in services[name].get("volumes", [])]
+        assert [folder] == [target for source, target, *_ in mounts if source == "backups"], name
+    assert "backups" in compose["volumes"]
+
+
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
+
+
+def _variables_the_production_path_reads(compose: dict[str, Any]) -> set[str]:
+    """Every settings alias and secret, and every variable docker-compose.yml and the production
+    instance (deploy/dagster.yaml) set or interpolate."""
+    from slack_events_dagster.settings import CONFIG_ENV_VAR, ENV_OVERRIDES, SECRET_VARIABLES
+
+    names = {*ENV_OVERRIDES, *SECRET_VARIABLES, CONFIG_ENV_VAR}
+    for service in compose["services"].values():
+        names |= set(_env(service))
+    names |= set(re.findall(r"\$\{([A-Z_][A-Z0-9_]*)", COMPOSE_FILE.read_text()))
+    names |= set(
+        re.findall(r"\{env: ([A-Z_][A-Z0-9_]*)\}", (DEPLOY_DIR / "dagster.yaml").read_text())
+    )
+    return names
+
+
+def test_env_example_lists_every_variable_the_production_path_reads(
+    compose: dict[str, Any],
+) -> None:
+    text = ENV_EXAMPLE.read_text()
+    listed = set(re.findall(r"^(?:# )?([A-Z_][A-Z0-9_]*)=", text, flags=re.MULTILINE))
+    missing = _variables_the_production_path_reads(compose) - listed
+    assert not missing, f"not in .env.example: {sorted(missing)}"
+    assert re.search(r"^SLACK_SOURCE=api\b", text, flags=re.MULTILINE)  # the live workspace
+    assert not LITERAL_SECRET.search(text)
+    for secret in ("POSTGRES_PASSWORD", "SLACK_BOT_TOKEN", "OPENAI_API_KEY"):
+        assert re.search(rf"^{secret}=\s", text, flags=re.MULTILINE), f"{secret}: left empty"
+
+
+def test_env_example_with_its_secrets_filled_in_is_a_valid_production_configuration(
+    services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    from dotenv import dotenv_values
+
+    from slack_events_dagster.settings import load_settings
+
+    values = {key: value or "" for key, value in dotenv_values(ENV_EXAMPLE).items()}
+    values |= {"POSTGRES_PASSWORD": "pw", "SLACK_BOT_TOKEN": "xoxb-filled-in"}
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+    container = _env(services["code"])  # what compose sets wins over .env, as in compose
+    container["SLACK_EVENTS_CONFIG"] = str(PROJECT_ROOT / "config.yaml")  # the mounted file
+    settings = load_settings(environ=container, dotenv_path=dotenv)
+    assert settings.slack.source == "api" and settings.database.type == "postgres"
+    assert settings.database.postgres.host == "postgres" and settings.backup.schedule
+
+
+def test_config_yaml_is_mounted_not_baked(
+    services: dict[str, dict[str, Any]], image: Image
+) -> None:
+    assert image.destination("config.yaml") is None, "config.yaml must not be in the image"
+    target = f"{image.workdir}/config.yaml"  # relative paths in it resolve in WORKDIR
+    for name in APP_SERVICES:
+        mounts = [str(volume).split(":") for volume in services[name].get("volumes", [])]
+        assert ["./config.yaml", target, "ro"] in mounts, name
+        assert _env(services[name])["SLACK_EVENTS_CONFIG"] == target, name
+        assert "working_dir" not in services[name]
+    config = _load(PROJECT_ROOT / "config.yaml")
+    export = Path(config["slack"]["export_path"]).parts[0]  # the sample, baked, beside it
+    assert image.destination(export) == f"{image.workdir}/{export}"
 
 
 def test_pinned_tools_are_the_installed_ones(pyproject: dict[str, Any]) -> None:
