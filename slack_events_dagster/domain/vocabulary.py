@@ -252,7 +252,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "community_event",
         "marketing",
         "Event",
-        r"conference|meetup|meet-up|summit|hackathon|dev ?days?|workshop|tutorials?"
+        r"conference|meetup|meet-up|summit|hackathon|dev(?:eloper)? ?days?|workshop|tutorials?"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
         # someone announcing their own talk: "I'm speaking today at …", "we'll present at …"
@@ -374,9 +374,12 @@ _NAME_SUFFIX = re.compile(
 
 # The same words in ordinary talk, checked around a keyword's match: a path or branch name
 # ("release-1.6", "/releases/tag/"), "due to", a negation ("not yet released") and a condition
-# ("after 3.6.0 is released") announce nothing.
+# ("after 3.6.0 is released") announce nothing. A slash before a capitalised word joins
+# alternatives in prose ("Hackathon/Open Challenge"), not the parts of a path.
 _PATH_BEFORE = frozenset("/_.-")
-_PATH_AFTER = re.compile(r"[/_]|-\d|\.[a-z]", re.IGNORECASE)
+_PATH_AFTER = re.compile(
+    r"/(?-i:(?![A-Z][a-z]+(?:[\s,;:!?)]|\.(?!\w)|$)))|_|-\d|\.[a-z]", re.IGNORECASE
+)
 _FALSE_FRIEND_AFTER = {
     "due": re.compile(r"\s+to\b", re.IGNORECASE),
     # "development and maintenance of software": the activity, not a maintenance window.

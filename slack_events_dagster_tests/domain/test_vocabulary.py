@@ -131,6 +131,10 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("#incidents: outage of payments, security review later", ["incident", "security_routine"]),
         # A path or branch, a negation, a condition or "due to" announce nothing.
         ("merged into release-1.6 and /releases/tag/v1", []),
+        ("see meetup/2027/spring and release/Notes.md", []),
+        # A slash before a capitalised word joins alternatives in prose.
+        ("Springfield Hackathon/Open Challenge", ["community_event"]),
+        ("Birdwatch developer day 2027", ["community_event"]),
         ("1.4 is not yet released", []),
         ("pick 3.7.0 after 3.6.0 is released", []),
         ("slow due to the load", []),
