@@ -433,3 +433,53 @@ def test_a_generic_title_in_a_reply_takes_its_subject_from_the_thread_parent() -
 def test_field_values_and_corrections_give_the_events_date(text: str, when: str) -> None:
     (event,) = _extract(text)
     assert _day(event) == when
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "when"),
+    [
+        # no event word: what starts is the event, dated by its start
+        ("Springfield contributors hour starting in 5 minutes!", "Springfield contributors hour",
+         datetime(2026, 11, 18, 9, 35, tzinfo=UTC)),
+        ("Birding clinic kicking off now: https://us02web.zoom.us/j/123456789", "Birding clinic",
+         WEDNESDAY),
+        # the line only says it starts: the next line names it
+        ("Starting in one hour!!\nMapping birds with open data.\nJo Lee shows how.",
+         "Mapping birds with open data", datetime(2026, 11, 18, 10, 30, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_something_starting_about_now_is_an_event(text: str, title: str, when: datetime) -> None:
+    (event,) = _extract(text)
+    assert (event.title, event.event_date) == (title, when)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think the sync starts in 5 minutes, is that expected?",
+        "My job is failing with an error, it starts in 5 minutes and then stops",
+        "Starting now!",
+    ],
+)
+def test_a_start_in_a_question_help_talk_or_without_a_name_is_no_event(text: str) -> None:
+    assert _extract(text) == []
+    assert _extract("Birding clinic starting now", thread_parent="Can we pair on this?") == []
+
+
+def test_a_named_event_posted_with_its_join_link_is_on_now() -> None:
+    zoom = "https://us02web.zoom.us/j/123456789"
+    (event,) = _extract(f"Second office hour: {zoom}", links=(zoom,),
+                        anchors=(Anchor("meeting", zoom),))  # fmt: skip
+    assert (event.title, event.event_date, event.date_source) == (
+        "Second office hour",
+        WEDNESDAY,
+        "message_time",
+    )
+    live = "https://www.youtube.com/live/AbCdEf123"
+    (event,) = _extract(f"Jo Lee's keynote at BirdConf! Live streaming: {live}", links=(live,))
+    assert event.event_date == WEDNESDAY
+    # without the link it is an undated mention; in a help thread a call link is for debugging
+    assert _extract("Second office hour.") == []
+    meet = "https://meet.google.com/abc-defg-hij"
+    assert _extract(f"I'm getting an error in the workshop setup, join: {meet}",
+                    anchors=(Anchor("meeting", meet),)) == []  # fmt: skip
