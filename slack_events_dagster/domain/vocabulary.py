@@ -317,11 +317,13 @@ def is_event_page(url: str) -> bool:
 
 
 # Words that announce an event even before its date is known ("the next data jam is posted!",
-# "save the date", "registration is open").
+# "save the date", "registration is open", "a workshop happening soon", "check out this meetup").
 UNDATED_ANNOUNCEMENT = re.compile(
     r"\b(?:posted|announced|announcing|scheduled|save the date|registration (?:is )?(?:now )?open"
     r"|join us|coming up|upcoming|next (?:meetup|event|call|meeting|session|workshop|webinar)"
-    r"|invite you|sign up|register|rsvp|tickets|call for)\b",
+    r"|invite you|sign up|register|rsvp|tickets|call for"
+    r"|(?:happening|coming|taking place|held) soon|check (?:it |this |these |them )?out"
+    r"|don't miss|do not miss|come along)\b",
     re.IGNORECASE,
 )
 

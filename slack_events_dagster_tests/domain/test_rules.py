@@ -174,6 +174,19 @@ def test_an_announced_community_event_without_a_date_is_an_undated_event() -> No
 @pytest.mark.parametrize(
     "text",
     [
+        "Heads up: a community Git workshop is happening soon, mentors will be there.",
+        "Check out this meetup with the Springfield Birders https://example.org/b",
+        "Don't miss the bird-count hackathon in the library!",
+    ],
+)
+def test_an_invitation_or_a_soon_announces_an_undated_community_event(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.event_date, event.date_source) == ("marketing", None, "unknown")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "merged into release-1.6 and cherry-picked, see /releases/tag/v1.6.0",
         "1.5 is not yet released, sorry",
         "pick 3.7.0 when 3.6.0 is released",
