@@ -53,7 +53,8 @@ LEADING_NOISE = re.compile(
     r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
     r"|hey(?: all| team| folks| everyone| everybody| y'all)?|hello(?: all| everyone| folks)?"
-    r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone)\b[\s:,!\-–—]*+)+",
+    r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone"
+    r"|there(?:'s| is| are)(?: only| just| still)?)\b[\s:,!\-–—]*+)+",
     re.IGNORECASE,
 )
 # How the message said it was on: true when posted, wrong in a calendar ("office hour on now").
@@ -383,7 +384,10 @@ def make_title(
         start, end = mention.span
         # `kept` holds no letter yet (else the loop has ended), so the words are the gap's own:
         # counting them in `kept` again at every leading date was quadratic.
-        words = len(re.findall(r"[A-Za-z]\w*", title[position:start]))
+        gap = title[position:start]
+        words = len(re.findall(r"[A-Za-z]\w*", gap))
+        if not kept and LEADING_NOISE.fullmatch(gap):
+            words = 0  # "There is only a week left to apply": the date leads
         if words >= 2:
             kept += title[position:start]
             break

@@ -221,7 +221,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|registrations? (?:opens?|closes?|ends?|is open|is now open|deadline)"
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
-        r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird",
+        r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird|closing date"
+        # a countdown to something to do: "only a week left to get applications in"
+        r"|(?:days?|weeks?|hours?) (?:left|to go) (?:to|for|until|before)",
     ),
     _keyword(
         "meeting",

@@ -163,6 +163,15 @@ def test_a_deadline_needs_no_word_deadline() -> None:
     assert event.event_date is not None and event.event_date.date().isoformat() == "2026-12-31"
 
 
+def test_a_countdown_or_a_closing_date_is_a_deadline() -> None:
+    (event,) = _extract("There is only a week left to get applications in for the Birdwatch grant!")
+    assert (event.category, event.event_date) == ("process", datetime(2026, 11, 25, tzinfo=UTC))
+    assert event.title == "To get applications in for the Birdwatch grant"
+    (event,) = _extract("We are hiring a data engineer. Closing date on the 4th of Dec.")
+    assert (event.category, event.event_date) == ("process", datetime(2026, 12, 4, tzinfo=UTC))
+    assert _extract("we had a week left on the lease, so we moved") == []
+
+
 def test_an_announced_community_event_without_a_date_is_an_undated_event() -> None:
     (event,) = _extract("Save the date: PyData Springfield! https://example.org/events/pydata")
     assert event.category == "marketing"
