@@ -182,6 +182,7 @@ NOW_MARKERS = re.compile(
     r" hour|has (?:started|begun)|(?:is|are) starting|under ?way"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
+    r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
     r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",

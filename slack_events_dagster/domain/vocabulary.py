@@ -257,6 +257,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"conference|meetup|meet-up|summit|hackathon|dev(?:eloper)? ?days?|workshop|tutorials?"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
+        r"|(?:today|tonight|tomorrow)'s talk"
         # someone announcing their own talk: "I'm speaking today at …", "we'll present at …"
         r"|(?:I'm|I am|we're|we are|I'll be|we'll be|will be) (?:speaking|presenting)"
         r"|(?:speak|speaking|present|presenting) at"

@@ -505,3 +505,19 @@ def test_a_named_event_posted_with_its_join_link_is_on_now() -> None:
     meet = "https://meet.google.com/abc-defg-hij"
     assert _extract(f"I'm getting an error in the workshop setup, join: {meet}",
                     anchors=(Anchor("meeting", meet),)) == []  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reporting live from BirdConf! It has been great.",
+        "Please gather in the lobby for the group photo of the hackathon!",
+    ],
+)
+def test_live_reports_and_calls_to_gather_are_on_now(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.event_date, event.date_source) == (
+        "marketing",
+        WEDNESDAY,
+        "message_time",
+    )

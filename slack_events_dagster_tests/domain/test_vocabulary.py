@@ -135,6 +135,7 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         # A slash before a capitalised word joins alternatives in prose.
         ("Springfield Hackathon/Open Challenge", ["community_event"]),
         ("Birdwatch developer day 2027", ["community_event"]),
+        ("slides for tonight's talk", ["community_event"]),
         ("1.4 is not yet released", []),
         ("pick 3.7.0 after 3.6.0 is released", []),
         ("slow due to the load", []),
