@@ -143,7 +143,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "incident_symptom",
         "risk",
         "Incident",
-        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)",
+        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
+        r"|stalled|something(?:'s| is) (?:wrong|off) with",
         weak=True,
     ),
     _keyword("rca", "risk", "RCA", r"rca|root cause", weak=True),

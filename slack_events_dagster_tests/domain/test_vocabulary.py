@@ -142,6 +142,9 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         # Weak keywords do not count in help talk; strong ones do.
         ("I'm getting an error, the job is stuck", []),
         ("the ingestion job is stuck for all tenants", ["incident_symptom"]),
+        ("the nightly bird feed has stalled", ["incident_symptom"]),
+        ("something is wrong with the docs site", ["incident_symptom"]),
+        ("I'm getting an error, something is wrong with my config", []),
         ("I'm seeing an outage", ["incident"]),
         ("the release-bot release-notes go out", ["release"]),
     ],
