@@ -159,6 +159,7 @@ class ScoringSettings(_Section):
     keyword: float = 10.0
     parent_keyword: float = 10.0
     event_link: float = 10.0
+    preview_event: float = 10.0
     event_channel: float = 4.0
     date: float = 6.0
     broadcast_mention: float = 8.0

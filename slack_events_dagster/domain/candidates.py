@@ -2,19 +2,28 @@
 
 One function for the asset and for `slack-events evaluate`, so what is measured is what runs.
 A thread reply is read with its thread parent: "By the end of May." only announces something
-next to the parent that names the release.
+next to the parent that names the release. A link is read with its preview: a bare link to a
+meetup page whose preview says "Hackathon, Sat, May 14" announces that hackathon.
 """
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor, extract_anchors, extract_links
 from slack_events_dagster.domain.dates import find_dates
-from slack_events_dagster.domain.rules import ExtractionInput, LinkPreview
+from slack_events_dagster.domain.rules import (
+    BYLINE,
+    MAX_PREVIEWS_READ,
+    ExtractionInput,
+    LinkPreview,
+)
 from slack_events_dagster.domain.scoring import ChannelPolicy, MessageSignals, score_message
 from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text, strip_code
+from slack_events_dagster.domain.vocabulary import find_keywords, is_event_page
 
 MAX_PARENT_CHARS = 1000
 
@@ -61,13 +70,17 @@ def candidate_row(
     )
     weights, threshold = policy.weights, policy.threshold
     score, features = score_message(signals, weights)
+    previews = previews_of(message.get("link_previews"))
     # Dates only add their points: a message below the threshold even with them is skipped
     # without parsing dates (the costliest feature), and the result is the same.
-    if score + max(weights.date, 0.0) + 1e-6 < threshold:
+    reachable = max(weights.date, 0.0) + (max(weights.preview_event, 0.0) if previews else 0.0)
+    if score + reachable + 1e-6 < threshold:
         return None
     dates = len(find_dates(readable, message["message_time"], policy.timezone))
-    if dates:
-        score, features = score_message(dataclasses.replace(signals, date_mentions=dates), weights)
+    preview_event = previews_announce_event(previews, message["message_time"], policy.timezone)
+    if dates or preview_event:
+        found = dataclasses.replace(signals, date_mentions=dates, preview_event=preview_event)
+        score, features = score_message(found, weights)
     if score < threshold:
         return None
     return {
@@ -137,6 +150,33 @@ class CandidateSelection:
                 self.kept[message["channel_name"]] += 1
                 rows.append(row)
         return rows
+
+
+def previews_announce_event(
+    previews: Sequence[LinkPreview], reference: datetime, timezone: str
+) -> bool:
+    """Whether one of the link previews the extractor reads names an event and writes its date,
+    not before the message's day ("Hackathon: submissions close on December 1"). As the
+    extractor reads them: a page titled by something other than an event (a file, an issue, a
+    docs page) only counts when its address is an event page (a meetup's page titled "Swirl
+    Package in R, Sat, Jul 22, 2023, 10:00 AM")."""
+    zone = ZoneInfo(timezone)
+    day = reference.astimezone(zone).date()
+    for preview in previews[:MAX_PREVIEWS_READ]:
+        text = "\n".join(part for part in (preview.title, preview.text) if part)
+        titled_by_event = not preview.title or bool(
+            BYLINE.search(preview.title) or find_keywords(preview.title)
+        )
+        if titled_by_event:
+            names_event = bool(find_keywords(text)) or is_event_page(preview.url)
+        else:
+            names_event, text = is_event_page(preview.url), preview.title
+        if names_event and any(
+            mention.source == "explicit" and mention.start.astimezone(zone).date() >= day
+            for mention in find_dates(text, reference, timezone)
+        ):
+            return True
+    return False
 
 
 def extraction_input(candidate: Mapping[str, Any], timezone: str) -> ExtractionInput:

@@ -27,7 +27,7 @@ Conventions:
   day`` is 17:00 local time; ``midnight`` is the end of the day it refers to (24:00) except as
   the start of a range (``midnight-4am``), where it is 00:00.
 * ``in N weeks`` keeps the reference weekday (precision "week"); ``in N hours/minutes`` is an
-  exact instant.
+  exact instant. A countdown, ``N days/weeks left`` or ``to go``, reads as ``in N days/weeks``.
 * A time joins an adjacent date ("tomorrow at 15:00", "10am on Friday") into one mention. A
   time further away in the same sentence borrows the nearest preceding date's day but stays its
   own mention; a time with no date uses the reference's local date. Times next to a coarse
@@ -210,6 +210,8 @@ _RELATIVE_RE = re.compile(
     r"|(?P<yesterday>yesterday)"
     rf"|(?:in|within)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
     r"(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
+    # a countdown: "only a week left to apply", "three days to go"
+    rf"|(?P<n_left>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+(?P<unit_left>days?|weeks?)\s+(?:left|to\s+go)"
     r"|(?P<period_q>this|next)\s+(?P<period>week|month|quarter)"
     r"|end\s+of\s+(?:the\s+)?(?:(?P<end_q>this|next)\s+)?(?P<end_unit>week|month|quarter|year)"
     r"|(?P<end_abbr>eow|eom|eoq|eoy)"
@@ -620,6 +622,8 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
             return _Candidate(span, today + timedelta(days=offset), "day", "relative")
     if match["n"]:
         return _in_n_units(match, ctx)
+    if match["n_left"]:
+        return _in_n_units(match, ctx, "n_left", "unit_left")
     if match["period"]:
         shift = 1 if fold_case(match["period_q"]) == "next" else 0
         period = fold_case(match["period"])
@@ -642,15 +646,17 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     return _Candidate(span, _end_of(unit, shift, today), "day", "relative")
 
 
-def _in_n_units(match: re.Match[str], ctx: _Context) -> _Candidate | None:
-    """In (about) N, a couple of or a few minutes/hours/days/weeks; sub-day units are exact
-    instants."""
-    raw = fold_case(match["n"])
+def _in_n_units(
+    match: re.Match[str], ctx: _Context, number: str = "n", units: str = "unit"
+) -> _Candidate | None:
+    """In (about) N, a couple of or a few minutes/hours/days/weeks (or N days/weeks left); sub-day
+    units are exact instants."""
+    raw = fold_case(match[number])
     if raw.startswith("a") and raw[1:2].isspace():  # "a couple of" is two, "a few" about three
         count = 2 if "couple" in raw else 3
     else:
         count = _NUMBER_WORDS.get(raw) or int(raw)
-    unit = fold_case(match["unit"])
+    unit = fold_case(match[units])
     span = match.span()
     if unit.startswith(("min", "h")):
         delta = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)

@@ -53,7 +53,8 @@ LEADING_NOISE = re.compile(
     r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
     r"|hey(?: all| team| folks| everyone| everybody| y'all)?|hello(?: all| everyone| folks)?"
-    r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone)\b[\s:,!\-–—]*+)+",
+    r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone"
+    r"|there(?:'s| is| are)(?: only| just| still)?)\b[\s:,!\-–—]*+)+",
     re.IGNORECASE,
 )
 # How the message said it was on: true when posted, wrong in a calendar ("office hour on now").
@@ -181,12 +182,21 @@ NOW_MARKERS = re.compile(
     r" hour|has (?:started|begun)|(?:is|are) starting|under ?way"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
+    r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
     r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
     re.IGNORECASE,
 )
 COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
+# Something that begins about now ("AMER office hour starting in 5 minutes!", "Starting in one
+# hour!!", "the stream begins shortly"): an event on now, whatever it is called.
+IMMINENT_START = re.compile(
+    r"\b(?:is |are )?(?:starting|starts|begins|beginning|kicks off|kicking off)\s+(?:right )?"
+    r"(?:now|shortly|soon|in\s+(?:about\s+|around\s+|~\s*|a\s+)?(?:few|couple of|\d+|one|two"
+    r"|an|half an)\s*(?:min(?:ute)?s?|hours?|hrs?))\b",
+    re.IGNORECASE,
+)
 GENERIC_PAGE_PARTS = frozenset(
     {"events", "event", "e", "register", "registration", "tickets", "community", "meetup"}
 )
@@ -375,7 +385,10 @@ def make_title(
         start, end = mention.span
         # `kept` holds no letter yet (else the loop has ended), so the words are the gap's own:
         # counting them in `kept` again at every leading date was quadratic.
-        words = len(re.findall(r"[A-Za-z]\w*", title[position:start]))
+        gap = title[position:start]
+        words = len(re.findall(r"[A-Za-z]\w*", gap))
+        if not kept and LEADING_NOISE.fullmatch(gap):
+            words = 0  # "There is only a week left to apply": the date leads
         if words >= 2:
             kept += title[position:start]
             break
@@ -681,6 +694,25 @@ def _announces_undated(draft: _Draft, message: ExtractionInput, help_talk: bool)
     )
 
 
+# A live stream's address: posting it says the stream is on.
+LIVE_STREAM = re.compile(
+    r"^https?://(?:www\.|m\.)?(?:youtube\.com/live/|twitch\.tv/|youtube\.com/watch\?v=\S+&live)"
+)
+
+
+def _joined_now(draft: _Draft, message: ExtractionInput, help_talk: bool) -> bool:
+    """A community event or meeting posted with the link to join it and no date ("Second office
+    hour: <zoom link>", "Keynote live streaming: <link>"): it is on now. Only for a top-level
+    message that is no help request ("please join here: <meet link>" to debug together)."""
+    if message.thread_parent is not None or help_talk:
+        return False
+    if draft.keyword.category not in ("marketing", "process"):
+        return False
+    return any(anchor.kind == "meeting" for anchor in message.anchors) or any(
+        LIVE_STREAM.match(link) for link in message.links
+    )
+
+
 LIST_ITEM = re.compile(r"^\s*(?:[•*\-–]|\d{1,2}[.)])\s+(?P<item>.+)$", re.MULTILINE)
 
 
@@ -722,6 +754,29 @@ def _event_page(message: ExtractionInput, text: str, dates: list[DateMention]) -
     if not name:
         return []
     return [_Draft(f"{name} {pages[0]}", COMMUNITY_EVENT, sorted(dates, key=_specificity))]
+
+
+def _starting_now(text: str, message: ExtractionInput) -> list[_Draft]:
+    """A post that says something starts about now announces it even without an event word
+    ("AMER contributor hour starting in 5 minutes!"): the event is what the line names, or the
+    next line when it only says that ("Starting in one hour!!" above the talk's title)."""
+    sentences = split_sentences(text)[:MAX_SENTENCES]
+    for index, sentence in enumerate(sentences):
+        found = IMMINENT_START.search(sentence)
+        if found is None or sentence.rstrip().endswith("?"):
+            continue
+        name = f"{sentence[: found.start()]} {sentence[found.end() :]}".strip()
+        dates = find_dates(name, message.message_time, message.timezone)
+        if not _names_something(name, dates):
+            following = sentences[index + 1 : index + 2]
+            if not following or not _names_something(following[0], []):
+                return []
+            name, dates = following[0], []
+        # the start's own date ("in one hour"), else the message's time ("starting now")
+        dates = dates or find_dates(sentence, message.message_time, message.timezone)
+        now = DateMention(message.message_time, None, "datetime", "message_time", "", (0, 0))
+        return [_Draft(name, COMMUNITY_EVENT, sorted(dates, key=_specificity) or [now])]
+    return []
 
 
 def _page_name(url: str) -> str:
@@ -976,7 +1031,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
         drafts = _reply_to_parent(message, loose_dates, help_talk)
         loose_dates = []
     if not drafts and not help_talk and message.thread_parent is None:
-        drafts = _event_page(message, text, loose_dates)
+        drafts = _event_page(message, text, loose_dates) or _starting_now(text, message)
     if not drafts:
         return []
     if not drafts[0].dates and loose_dates:
@@ -1017,6 +1072,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             draft.keyword.category == "risk"
             or status in HAPPENING_NOW
             or NOW_MARKERS.search(draft.sentence)
+            or (not events and not dated and _joined_now(draft, message, help_talk))
         ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"
         elif not events and not dated and _announces_undated(draft, message, help_talk):

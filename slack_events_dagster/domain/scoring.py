@@ -21,6 +21,7 @@ class ScoreWeights:
     keyword: float = 10.0
     parent_keyword: float = 10.0  # a dated reply to a thread whose parent names an event
     event_link: float = 10.0  # a link to an event page (meetup, registration, CFP)
+    preview_event: float = 10.0  # a link whose preview names an event and its upcoming date
     event_channel: float = 4.0  # posted in a channel named for announcements or events
     date: float = 6.0
     broadcast_mention: float = 8.0
@@ -54,6 +55,7 @@ class MessageSignals:
     thread_parent: str = ""  # a reply's thread parent, normalised; "" for other messages
     channel_name: str = ""
     links: tuple[str, ...] = ()
+    preview_event: bool = False  # a link preview names an event and writes its upcoming date
 
 
 def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float, dict[str, float]]:
@@ -74,6 +76,8 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
             features["parent_keyword"] = weights.parent_keyword
     if any(is_event_page(link) for link in signals.links):
         features["event_link"] = weights.event_link
+    if signals.preview_event:
+        features["preview_event"] = weights.preview_event
     if EVENT_CHANNEL.search(signals.channel_name):
         features["event_channel"] = weights.event_channel
     if signals.broadcast_mention:

@@ -143,7 +143,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "incident_symptom",
         "risk",
         "Incident",
-        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)",
+        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
+        r"|stalled|something(?:'s| is) (?:wrong|off) with",
         weak=True,
     ),
     _keyword("rca", "risk", "RCA", r"rca|root cause", weak=True),
@@ -221,7 +222,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|registrations? (?:opens?|closes?|ends?|is open|is now open|deadline)"
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
-        r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird",
+        r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird|closing date"
+        # a countdown to something to do: "only a week left to get applications in"
+        r"|(?:days?|weeks?|hours?) (?:left|to go) (?:to|for|until|before)",
     ),
     _keyword(
         "meeting",
@@ -252,9 +255,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "community_event",
         "marketing",
         "Event",
-        r"conference|meetup|meet-up|summit|hackathon|dev ?days?|workshop|tutorials?"
+        r"conference|meetup|meet-up|summit|hackathon|dev(?:eloper)? ?days?|workshop|tutorials?"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
+        r"|(?:today|tonight|tomorrow)'s talk"
         # someone announcing their own talk: "I'm speaking today at …", "we'll present at …"
         r"|(?:I'm|I am|we're|we are|I'll be|we'll be|will be) (?:speaking|presenting)"
         r"|(?:speak|speaking|present|presenting) at"
@@ -317,11 +321,13 @@ def is_event_page(url: str) -> bool:
 
 
 # Words that announce an event even before its date is known ("the next data jam is posted!",
-# "save the date", "registration is open").
+# "save the date", "registration is open", "a workshop happening soon", "check out this meetup").
 UNDATED_ANNOUNCEMENT = re.compile(
     r"\b(?:posted|announced|announcing|scheduled|save the date|registration (?:is )?(?:now )?open"
     r"|join us|coming up|upcoming|next (?:meetup|event|call|meeting|session|workshop|webinar)"
-    r"|invite you|sign up|register|rsvp|tickets|call for)\b",
+    r"|invite you|sign up|register|rsvp|tickets|call for"
+    r"|(?:happening|coming|taking place|held) soon|check (?:it |this |these |them )?out"
+    r"|don't miss|do not miss|come along)\b",
     re.IGNORECASE,
 )
 
@@ -374,9 +380,12 @@ _NAME_SUFFIX = re.compile(
 
 # The same words in ordinary talk, checked around a keyword's match: a path or branch name
 # ("release-1.6", "/releases/tag/"), "due to", a negation ("not yet released") and a condition
-# ("after 3.6.0 is released") announce nothing.
+# ("after 3.6.0 is released") announce nothing. A slash before a capitalised word joins
+# alternatives in prose ("Hackathon/Open Challenge"), not the parts of a path.
 _PATH_BEFORE = frozenset("/_.-")
-_PATH_AFTER = re.compile(r"[/_]|-\d|\.[a-z]", re.IGNORECASE)
+_PATH_AFTER = re.compile(
+    r"/(?-i:(?![A-Z][a-z]+(?:[\s,;:!?)]|\.(?!\w)|$)))|_|-\d|\.[a-z]", re.IGNORECASE
+)
 _FALSE_FRIEND_AFTER = {
     "due": re.compile(r"\s+to\b", re.IGNORECASE),
     # "development and maintenance of software": the activity, not a maintenance window.

@@ -183,6 +183,9 @@ RELATIVE_DAY_CASES = [
     # approximate counts still say roughly when (issue #12)
     ("in about two weeks", "2026-12-09", "week"),
     ("in a couple of weeks", "2026-12-09", "week"),
+    # a countdown says when it ends
+    ("a week left", "2026-12-02", "week"),
+    ("three days to go", "2026-11-28", "day"),
     ("in a few days", "2026-11-28", "day"),
     ("within the next 2 days", "2026-11-27", "day"),
     ("next week", "2026-11-30", "week"),

@@ -169,3 +169,40 @@ def test_the_llm_reads_previews_and_their_years() -> None:
     assert "link_previews" not in json.loads(user_payload(plain))
     assert cache_key("m", plain) != cache_key("m", with_preview)
     assert 2027 in stated_years(with_preview) and 2027 not in stated_years(plain)
+
+
+HACKATHON_URL = "https://springfield.example.gov/open-challenge/"
+HACKATHON = {
+    "title": "Springfield Civic Hackathon",
+    "title_link": HACKATHON_URL,
+    "text": "Three data challenges for residents. Entries are accepted until March 20, 2027.",
+}
+
+
+def _scored(text: str, *attachments: dict) -> dict | None:
+    row, _ = _row({"text": text, "attachments": list(attachments)})
+    assert row is not None
+    return candidate_row(row, ChannelPolicy("UTC", 10.0, ScoreWeights(), frozenset()), {})
+
+
+def test_a_bare_link_whose_preview_names_a_dated_upcoming_event_is_a_candidate() -> None:
+    candidate = _scored(f"<{HACKATHON_URL}>", HACKATHON)
+    assert candidate is not None
+    assert candidate["features"]["preview_event"] == ScoreWeights().preview_event
+    assert _scored(f"<{HACKATHON_URL}>") is None  # the same link without its preview
+    # an event page titled by its event and its date ("…, Sat, Mar 13, 2027, 10:00 AM")
+    meetup = _scored(f"<{MEETUP_URL}>", MEETUP)
+    assert meetup is not None and "preview_event" in meetup["features"]
+
+
+def test_previews_of_ordinary_pages_or_past_events_add_no_points() -> None:
+    past = HACKATHON | {"text": "Entries were accepted until February 20, 2027."}
+    minutes = {
+        "title": "2027-03-05.md",  # a file whose body names the next meeting: not what it announces
+        "title_link": "https://github.com/example/wg/blob/main/minutes/2027-03-05.md",
+        "text": "Working group meeting. Next meeting: March 19, 2027.",
+    }
+    undated = HACKATHON | {"text": "Three data challenges for residents."}
+    for preview in (past, minutes, ISSUE, undated):
+        assert _scored(f"<{preview['title_link']}>", preview) is None, preview["title"]
+    assert ScoreWeights().preview_event > 0

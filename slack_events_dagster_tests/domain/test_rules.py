@@ -163,12 +163,34 @@ def test_a_deadline_needs_no_word_deadline() -> None:
     assert event.event_date is not None and event.event_date.date().isoformat() == "2026-12-31"
 
 
+def test_a_countdown_or_a_closing_date_is_a_deadline() -> None:
+    (event,) = _extract("There is only a week left to get applications in for the Birdwatch grant!")
+    assert (event.category, event.event_date) == ("process", datetime(2026, 11, 25, tzinfo=UTC))
+    assert event.title == "To get applications in for the Birdwatch grant"
+    (event,) = _extract("We are hiring a data engineer. Closing date on the 4th of Dec.")
+    assert (event.category, event.event_date) == ("process", datetime(2026, 12, 4, tzinfo=UTC))
+    assert _extract("we had a week left on the lease, so we moved") == []
+
+
 def test_an_announced_community_event_without_a_date_is_an_undated_event() -> None:
     (event,) = _extract("Save the date: PyData Springfield! https://example.org/events/pydata")
     assert event.category == "marketing"
     assert event.event_date is None and event.date_source == "unknown"
     # ... but only when something announces it: a mention in passing is no event.
     assert _extract("the meetup was fun, same venue as usual") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Heads up: a community Git workshop is happening soon, mentors will be there.",
+        "Check out this meetup with the Springfield Birders https://example.org/b",
+        "Don't miss the bird-count hackathon in the library!",
+    ],
+)
+def test_an_invitation_or_a_soon_announces_an_undated_community_event(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.event_date, event.date_source) == ("marketing", None, "unknown")
 
 
 @pytest.mark.parametrize(
@@ -433,3 +455,69 @@ def test_a_generic_title_in_a_reply_takes_its_subject_from_the_thread_parent() -
 def test_field_values_and_corrections_give_the_events_date(text: str, when: str) -> None:
     (event,) = _extract(text)
     assert _day(event) == when
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "when"),
+    [
+        # no event word: what starts is the event, dated by its start
+        ("Springfield contributors hour starting in 5 minutes!", "Springfield contributors hour",
+         datetime(2026, 11, 18, 9, 35, tzinfo=UTC)),
+        ("Birding clinic kicking off now: https://us02web.zoom.us/j/123456789", "Birding clinic",
+         WEDNESDAY),
+        # the line only says it starts: the next line names it
+        ("Starting in one hour!!\nMapping birds with open data.\nJo Lee shows how.",
+         "Mapping birds with open data", datetime(2026, 11, 18, 10, 30, tzinfo=UTC)),
+    ],
+)  # fmt: skip
+def test_something_starting_about_now_is_an_event(text: str, title: str, when: datetime) -> None:
+    (event,) = _extract(text)
+    assert (event.title, event.event_date) == (title, when)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I think the sync starts in 5 minutes, is that expected?",
+        "My job is failing with an error, it starts in 5 minutes and then stops",
+        "Starting now!",
+    ],
+)
+def test_a_start_in_a_question_help_talk_or_without_a_name_is_no_event(text: str) -> None:
+    assert _extract(text) == []
+    assert _extract("Birding clinic starting now", thread_parent="Can we pair on this?") == []
+
+
+def test_a_named_event_posted_with_its_join_link_is_on_now() -> None:
+    zoom = "https://us02web.zoom.us/j/123456789"
+    (event,) = _extract(f"Second office hour: {zoom}", links=(zoom,),
+                        anchors=(Anchor("meeting", zoom),))  # fmt: skip
+    assert (event.title, event.event_date, event.date_source) == (
+        "Second office hour",
+        WEDNESDAY,
+        "message_time",
+    )
+    live = "https://www.youtube.com/live/AbCdEf123"
+    (event,) = _extract(f"Jo Lee's keynote at BirdConf! Live streaming: {live}", links=(live,))
+    assert event.event_date == WEDNESDAY
+    # without the link it is an undated mention; in a help thread a call link is for debugging
+    assert _extract("Second office hour.") == []
+    meet = "https://meet.google.com/abc-defg-hij"
+    assert _extract(f"I'm getting an error in the workshop setup, join: {meet}",
+                    anchors=(Anchor("meeting", meet),)) == []  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reporting live from BirdConf! It has been great.",
+        "Please gather in the lobby for the group photo of the hackathon!",
+    ],
+)
+def test_live_reports_and_calls_to_gather_are_on_now(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.event_date, event.date_source) == (
+        "marketing",
+        WEDNESDAY,
+        "message_time",
+    )

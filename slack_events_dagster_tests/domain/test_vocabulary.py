@@ -131,12 +131,20 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("#incidents: outage of payments, security review later", ["incident", "security_routine"]),
         # A path or branch, a negation, a condition or "due to" announce nothing.
         ("merged into release-1.6 and /releases/tag/v1", []),
+        ("see meetup/2027/spring and release/Notes.md", []),
+        # A slash before a capitalised word joins alternatives in prose.
+        ("Springfield Hackathon/Open Challenge", ["community_event"]),
+        ("Birdwatch developer day 2027", ["community_event"]),
+        ("slides for tonight's talk", ["community_event"]),
         ("1.4 is not yet released", []),
         ("pick 3.7.0 after 3.6.0 is released", []),
         ("slow due to the load", []),
         # Weak keywords do not count in help talk; strong ones do.
         ("I'm getting an error, the job is stuck", []),
         ("the ingestion job is stuck for all tenants", ["incident_symptom"]),
+        ("the nightly bird feed has stalled", ["incident_symptom"]),
+        ("something is wrong with the docs site", ["incident_symptom"]),
+        ("I'm getting an error, something is wrong with my config", []),
         ("I'm seeing an outage", ["incident"]),
         ("the release-bot release-notes go out", ["release"]),
     ],

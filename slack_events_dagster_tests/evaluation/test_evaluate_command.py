@@ -1,6 +1,7 @@
 """`slack-events evaluate` as a user runs it: labels of their own export in, figures out."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,8 @@ def _evaluate(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPro
             "PATH": "/usr/bin:/bin",
             "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
             "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+            # the code under test, also when a checkout is put ahead of the installed package
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
             **env,
         },
         capture_output=True,
