@@ -111,3 +111,42 @@ def test_job_launch_finds_a_token_given_only_in_dotenv(
     assert launched.returncode == 0, launched.stderr[-3000:]
     _finished_run(home, launched.stderr)
     assert table_rows(make_settings(tmp_path), "raw_slack_messages")
+
+
+@pytest.mark.slow
+def test_dagster_asset_materialize_runs_every_step_in_one_process(tmp_path: Path) -> None:
+    """`dagster asset materialize` uses the code location's executor, the jobs' in-process one:
+    one process for the chain of steps, not a subprocess per step."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    materialized = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "asset",
+            "materialize",
+            "-m",
+            "slack_events_dagster.definitions",
+            "--select",
+            "raw_slack_messages,event_candidates",
+            "--partition",
+            PARTITION,
+        ],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "DAGSTER_HOME": str(home),
+            "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+            "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = materialized.stdout + materialized.stderr
+    assert materialized.returncode == 0, log[-3000:]
+    assert "Executing steps in process" in log, log[-3000:]
+    assert "Launching subprocess" not in log and "multiprocess" not in log
+    assert table_rows(make_settings(tmp_path), "event_candidates")
