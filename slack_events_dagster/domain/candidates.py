@@ -194,7 +194,7 @@ def extraction_input(candidate: Mapping[str, Any], timezone: str) -> ExtractionI
 
 
 def previews_of(stored: Any) -> tuple[LinkPreview, ...]:
-    """The stored `link_previews` JSON as extractor input; NULL (rows from before migration 006,
+    """The stored `link_previews` JSON as extractor input; NULL (rows from before migration 008,
     messages without any) reads as none."""
     if not isinstance(stored, list):
         return ()

@@ -26,4 +26,6 @@ class AlertsResource(dg.ConfigurableResource):
         """chat.postMessage to the alert channel; the message ts, or None when alerts are off."""
         if not self.alerts.slack_channel:
             return None
-        return self.slack.client().post(self.alerts.slack_channel, text, blocks)
+        return self.slack.client().post(
+            self.alerts.slack_channel, text, blocks, what="an alert (alerts.slack_channel)"
+        )

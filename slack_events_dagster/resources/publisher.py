@@ -36,7 +36,7 @@ class DigestPublishError(RuntimeError):
 
 @dataclass(frozen=True)
 class PublishOutcome:
-    action: str  # posted | updated
+    action: str  # posted | updated | forgotten (an emptied part someone deleted in Slack)
     channel_id: str
     ts: str  # the first message's
     parts: int = 1  # messages the digest took (Slack's limits: domain/slack_messages.py)
@@ -107,6 +107,15 @@ class DigestPublisherResource(dg.ConfigurableResource):
         first = outcomes[0]
         return PublishOutcome(first.action, first.channel_id, first.ts, parts=len(messages))
 
+    def _forget(self, partition_hour: datetime, key: str) -> None:
+        """Drop the stored ts of a part whose Slack message no longer exists."""
+        with self.database.get_engine().begin() as connection:
+            connection.execute(
+                posts.delete().where(
+                    posts.c.partition_hour == partition_hour, posts.c.target == key
+                )
+            )
+
     def _publish_part(
         self,
         partition_hour: datetime,
@@ -119,10 +128,20 @@ class DigestPublisherResource(dg.ConfigurableResource):
         now = datetime.now(UTC)
         try:
             client = self.slack.client()
+            if existing is not None:
+                try:
+                    ts = client.update(target, existing, text, blocks)
+                except PermanentSlackError as error:
+                    if error.code != "message_not_found":
+                        raise
+                    # Someone deleted the message in Slack: forget it, and post the part
+                    # again unless it was only an emptied part.
+                    self._forget(partition_hour, key)
+                    if blocks == [EMPTIED_BLOCK]:
+                        return PublishOutcome("forgotten", target, existing)
+                    existing = None
             if existing is None:
                 ts = client.post(target, text, blocks)
-            else:
-                ts = client.update(target, existing, text, blocks)
         except SlackSourceError as error:
             permanent = isinstance(error, PermanentSlackError)
             no_retry = "A retry gets the same answer, so none is made. " if permanent else ""

@@ -70,7 +70,11 @@ TRANSIENT_ERRORS = frozenset(
 
 class PermanentSlackError(SlackSourceError):
     """Slack refused the request for a reason a retry cannot change (token, scope, channel,
-    message): fix the setting or the Slack app, then run again."""
+    message): fix the setting or the Slack app, then run again. `code`: Slack's error code."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -172,8 +176,8 @@ def describe_error(error: SlackApiError, doing: str) -> SlackSourceError:
         and code not in TRANSIENT_ERRORS
         and (status is None or (status < 500 and status != 429))
     )
-    kind = PermanentSlackError if permanent else SlackSourceError
-    return kind(f"Slack API error while {doing}: {code}. {advice}".strip())
+    message = f"Slack API error while {doing}: {code}. {advice}".strip()
+    return PermanentSlackError(message, code) if permanent else SlackSourceError(message)
 
 
 class SlackClient:
@@ -310,10 +314,12 @@ class SlackClient:
         ]
         return sorted(kept, key=lambda m: Decimal(m["ts"]))
 
-    def post(self, channel_id: str, text: str, blocks: list[dict[str, Any]]) -> str:
-        """chat.postMessage; the new message's ts."""
+    def post(
+        self, channel_id: str, text: str, blocks: list[dict[str, Any]], what: str = "the digest"
+    ) -> str:
+        """chat.postMessage of `what` (named in errors); the new message's ts."""
         data = self._call(
-            f"posting the digest to {channel_id} (chat.postMessage)",
+            f"posting {what} to {channel_id} (chat.postMessage)",
             "chat_postMessage",
             channel=channel_id,
             text=text,

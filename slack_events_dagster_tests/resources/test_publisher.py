@@ -113,5 +113,31 @@ def test_a_long_digest_is_posted_in_parts_and_updated_in_place(
     assert _words(slack_emulator.posted) == expected_words
 
 
+def test_a_part_deleted_in_slack_is_posted_again_and_an_emptied_one_forgotten(
+    publisher: DigestPublisherResource, slack_emulator: SlackEmulator, tmp_path: Path
+) -> None:
+    """Someone deletes a digest message in Slack: the next run does not fail on chat.update's
+    message_not_found for ever, it posts the part again (or forgets an emptied part)."""
+    blocks = _digest_blocks(120, long_line=True)
+    publisher.publish(HOUR, ENGINEERING, "Upcoming events: 120 events", blocks)
+    first, second, third = (p["ts"] for p in slack_emulator.posted)
+    slack_emulator.delete_message(ENGINEERING, second)
+
+    again = publisher.publish(HOUR, ENGINEERING, "Upcoming events: 120 events", blocks)
+    assert (again.action, again.parts, again.ts) == ("updated", 3, first)
+    assert slack_emulator.call_count("chat.postMessage") == 4
+    stored = {row["target"]: row["message_ts"] for row in _stored_posts(tmp_path)}
+    reposted = stored[f"{ENGINEERING}#2"]
+    assert reposted not in (first, second, third) and stored[f"{ENGINEERING}#3"] == third
+
+    # The digest shrinks to one message and the emptied third part was deleted meanwhile.
+    slack_emulator.delete_message(ENGINEERING, third)
+    shorter = publisher.publish(HOUR, ENGINEERING, "Upcoming events: 2 events", _digest_blocks(2))
+    assert (shorter.action, shorter.parts) == ("updated", 1)
+    assert slack_emulator.call_count("chat.postMessage") == 4  # nothing posted for part 3
+    stored = {row["target"]: row["message_ts"] for row in _stored_posts(tmp_path)}
+    assert stored == {ENGINEERING: first, f"{ENGINEERING}#2": reposted}
+
+
 def _stored_posts(tmp_path: Path) -> list[dict[str, Any]]:
     return table_rows(make_settings(tmp_path), "slack_digest_posts")
