@@ -342,8 +342,16 @@ def test_http_healthchecks_probe_each_servers_own_port_and_health_route(
 
 
 def test_make_dashboard_runs_the_same_app_headless_on_8501() -> None:
+    # Under `make test` this make is a sub-make: without --no-print-directory and the parent's
+    # MAKEFLAGS it prints "make[1]: Entering/Leaving directory" around the recipe.
+    outer = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
     shown = subprocess.run(
-        ["make", "-n", "dashboard"], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60
+        ["make", "--no-print-directory", "-n", "dashboard"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+        env={key: value for key, value in os.environ.items() if key not in outer},
     )
     assert shown.returncode == 0, shown.stderr
     command = shlex.split(shown.stdout.replace("\\\n", " ").splitlines()[-1])
