@@ -24,22 +24,55 @@ def hourly_partitions(partitions: PartitionSettings) -> dg.HourlyPartitionsDefin
     return dg.HourlyPartitionsDefinition(start_date=partitions.start, timezone="UTC")
 
 
+def backfill_policy(partitions: PartitionSettings) -> dg.BackfillPolicy:
+    """How a backfill becomes runs, for every asset (build_assets applies it): one run over the
+    whole range, or runs of `partitions.backfill_hours_per_run` hours for parallel workers. The
+    look-back partition mappings order the runs (an hour's digests wait for the events their
+    window reads), so both give the same tables."""
+    if partitions.backfill_hours_per_run:
+        return dg.BackfillPolicy.multi_run(partitions.backfill_hours_per_run)
+    return dg.BackfillPolicy.single_run()
+
+
+# Run tags a job's backfill sets (an asset backfill's runs carry only the first).
+BACKFILL_TAG = "dagster/backfill"
+PARTITION_SET_TAG = "dagster/partition_set"
+
+
+def refuse_unordered_backfill_run(context: dg.AssetExecutionContext) -> None:
+    """Fail a run of a *job's* backfill split into several runs, before anything is written.
+    Dagster starts those runs without waiting for the hours their look-backs read
+    (dagster-io/dagster#11962), so one could read thread parents or events another has not
+    written yet. An asset backfill orders them; a job backfill in one run is safe."""
+    policy = context.assets_def.backfill_policy
+    tags = context.run.tags
+    if policy is None or policy.max_partitions_per_run is None:
+        return
+    if BACKFILL_TAG not in tags or PARTITION_SET_TAG not in tags:
+        return
+    raise dg.Failure(
+        f"This run is one of the runs of {policy.max_partitions_per_run} hours "
+        f"(partitions.backfill_hours_per_run) that a backfill of the job {context.run.job_name} "
+        "was split into. Dagster does not order a job's backfill runs by the hours each one "
+        "reads, so they could read messages and events not written yet; nothing was written. "
+        "Launch the backfill from the asset graph instead (Assets: select every asset, "
+        "Materialize, choose the hours), which orders the runs, or set "
+        "partitions.backfill_hours_per_run: 0 to backfill in one run.",
+        allow_retries=False,
+    )
+
+
 class HourlyTableAsset(TypedDict):
     """@dg.asset arguments; a TypedDict so that `**hourly_table_asset(...)` is type-checked."""
 
     partitions_def: dg.PartitionsDefinition[str]
-    backfill_policy: dg.BackfillPolicy
     metadata: dict[str, str]
 
 
 def hourly_table_asset(partitions_def: dg.PartitionsDefinition[str]) -> HourlyTableAsset:
-    """What every table asset shares: the hourly partitions, one run per backfill range, and the
-    column the IO manager replaces a partition's rows by."""
-    return {
-        "partitions_def": partitions_def,
-        "backfill_policy": dg.BackfillPolicy.single_run(),
-        "metadata": dict(TABLE_ASSET_METADATA),
-    }
+    """What every table asset shares: the hourly partitions and the column the IO manager
+    replaces a partition's rows by (the backfill policy is set for all assets by build_assets)."""
+    return {"partitions_def": partitions_def, "metadata": dict(TABLE_ASSET_METADATA)}
 
 
 def hour_start(key: str) -> datetime:

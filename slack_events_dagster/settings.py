@@ -289,6 +289,10 @@ class DeduplicationSettings(_Section):
 
 class PartitionSettings(_Section):
     start: str = "2026-11-18-00:00"  # the sample export's first day
+    # 0: a backfill is one run over its whole range (fastest on one machine). N: a backfill is
+    # split into runs of at most N hours, which the run queue runs side by side (parallel
+    # workers); each run waits for the hours its look-backs read (partitions.backfill_policy).
+    backfill_hours_per_run: int = Field(default=0, ge=0)
 
     @field_validator("start")
     @classmethod
@@ -372,6 +376,7 @@ ENV_OVERRIDES: dict[str, str] = {
     "LLM_MAX_INPUT_CHARS": "llm.max_input_chars",
     "LLM_MAX_OUTPUT_TOKENS": "llm.max_output_tokens",
     "PARTITIONS_START": "partitions.start",
+    "BACKFILL_HOURS_PER_RUN": "partitions.backfill_hours_per_run",
     "SCHEDULE_MAX_RUNTIME_SECONDS": "schedule.max_runtime_seconds",
     "TZ_DEFAULT": "processing.tz_default",
     "DIGEST_TIMEZONE": "digest.timezone",

@@ -27,7 +27,11 @@ PATHS = {
     "backup.folder",
 }  # resolved against the config file's folder
 # Keys that shape the asset graph or the schedule rather than a resource.
-NOT_IN_A_RESOURCE = {"partitions.start", "schedule.max_runtime_seconds"}
+NOT_IN_A_RESOURCE = {
+    "partitions.start",
+    "partitions.backfill_hours_per_run",
+    "schedule.max_runtime_seconds",
+}
 
 
 def leaves(node: Any, path: str = "") -> dict[str, Any]:
@@ -87,6 +91,11 @@ def not_in_a_resource(defs: dg.Definitions, dotted: str) -> Any:
         partitions = node.partitions_def
         assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
         return partitions.start.strftime("%Y-%m-%d-%H:%M")
+    if dotted == "partitions.backfill_hours_per_run":
+        policies = {node.backfill_policy for node in defs.resolve_asset_graph().asset_nodes}
+        (policy,) = policies  # one policy for every asset
+        assert policy is not None
+        return policy.max_partitions_per_run
     assert dotted == "schedule.max_runtime_seconds"
     schedule = defs.resolve_schedule_def("slack_events_hourly")
     tick = dg.build_schedule_context(

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from slack_events_dagster.definitions import defs
+from slack_events_dagster.definitions import build_definitions, defs
 from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.settings import PartitionSettings
+from slack_events_dagster.settings import PartitionSettings, Settings
 
 # config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
 HOURLY = hourly_partitions(PartitionSettings())
@@ -28,6 +28,13 @@ def test_every_asset_shares_the_hourly_partitions_and_single_run_backfills() -> 
     assert HOURLY.timezone == "UTC"
     assert graph.get(dg.AssetKey("digests")).parent_keys == {dg.AssetKey("events")}
     assert graph.get(dg.AssetKey("digest_posts")).parent_keys == {dg.AssetKey("digests")}
+
+
+def test_backfill_hours_per_run_splits_every_assets_backfill_into_runs_of_that_many_hours() -> None:
+    split = build_definitions(Settings(partitions={"backfill_hours_per_run": 24}))
+    graph = split.resolve_asset_graph()
+    for name in ASSET_NAMES:
+        assert graph.get(dg.AssetKey(name)).backfill_policy == dg.BackfillPolicy.multi_run(24)
 
 
 def test_job_selects_every_asset_and_the_schedule_is_hourly() -> None:

@@ -14,7 +14,7 @@ from slack_events_dagster.assets.event_candidates import (
 from slack_events_dagster.assets.events import build_events
 from slack_events_dagster.assets.raw_slack_messages import build_raw_slack_messages
 from slack_events_dagster.domain.digest import lookback_hours
-from slack_events_dagster.partitions import hourly_partitions
+from slack_events_dagster.partitions import backfill_policy, hourly_partitions
 from slack_events_dagster.settings import Settings
 
 # The graph's assets in order; jobs and checks select them by these names.
@@ -24,19 +24,22 @@ ASSET_NAMES = ("raw_slack_messages", "event_candidates", "events", "digests", "d
 def build_assets(
     settings: Settings, digest_posts_retry: dg.RetryPolicy = DIGEST_POSTS_RETRY
 ) -> list[dg.AssetsDefinition]:
-    """Every asset, on the hourly partitions from `partitions.start`, with the look-backs of the
-    `slack` (thread window), `digest` and `deduplication` sections."""
+    """Every asset, on the hourly partitions from `partitions.start` with one backfill policy
+    (`partitions.backfill_hours_per_run`), and the look-backs of the `slack` (thread window),
+    `digest` and `deduplication` sections."""
     hourly = hourly_partitions(settings.partitions)
     digest_hours = lookback_hours(
         settings.digest.window_hours, settings.deduplication.lookback_days
     )
-    return [
+    assets = [
         build_raw_slack_messages(hourly),
         build_event_candidates(hourly, thread_lookback_hours(settings.slack)),
         build_events(hourly),
         build_digests(hourly, digest_hours),
         build_digest_posts(hourly, digest_posts_retry),
     ]
+    policy = backfill_policy(settings.partitions)
+    return [asset.with_attributes(backfill_policy=policy) for asset in assets]
 
 
 __all__ = ["ASSET_NAMES", "build_assets"]

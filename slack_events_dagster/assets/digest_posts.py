@@ -28,7 +28,6 @@ def build_digest_posts(
     @dg.asset(
         name="digest_posts",
         partitions_def=partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="publish",
         # Shares the cap on Slack API steps: `dagster instance concurrency set slack_api 1`
         pool="slack_api",

@@ -7,7 +7,11 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from slack_events_dagster.partitions import hourly_table_asset, partition_window
+from slack_events_dagster.partitions import (
+    hourly_table_asset,
+    partition_window,
+    refuse_unordered_backfill_run,
+)
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.storage.frames import FrameStream, rows_to_frame
 from slack_events_dagster.storage.schema import raw_slack_messages as table
@@ -23,6 +27,7 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
     and ts in `bad_message_examples`.
     Streamed: the IO manager stores each batch as it is read, so a long range never sits in
     memory."""
+    refuse_unordered_backfill_run(context)
     window = partition_window(context)
     context.log.info(f"Reading Slack messages for [{window.start}, {window.end})")
     source = slack.source()
