@@ -5,10 +5,11 @@ Drives it like an operator does through the UI: a partition backfill of slack_ev
 over GraphQL and dequeued by the daemon, then the hourly schedule switched on and evaluated.
 """
 
+import json
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,18 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from devtools.postgres16 import apply_dagster_database_settings, free_port
+from slack_events_dagster.assets import ASSET_NAMES
+from slack_events_dagster.assets.event_candidates import thread_lookback_hours
+from slack_events_dagster.domain.digest import lookback_hours
 from slack_events_dagster.partitions import hourly_partitions
-from slack_events_dagster.settings import PROJECT_ROOT, PartitionSettings
+from slack_events_dagster.settings import (
+    CONFIG_ENV_VAR,
+    PROJECT_ROOT,
+    PartitionSettings,
+    load_settings,
+)
+from slack_events_dagster.storage.schema import metadata
+from slack_events_dagster.storage.transfer import table_checksum
 from slack_events_dagster_tests.deploy.topology import (
     DEPLOY_DIR,
     Topology,
@@ -35,6 +46,7 @@ from slack_events_dagster_tests.deploy.topology import (
     wait_for,
     write_dagster_home,
 )
+from slack_events_dagster_tests.test_snapshots import TABLES_SNAPSHOT, sample_export_range
 
 # config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
 HOURLY = hourly_partitions(PartitionSettings())
@@ -45,6 +57,8 @@ JOB = "slack_events_job"
 SCHEDULE = "slack_events_hourly"
 ASSET_TABLES = ("raw_slack_messages", "event_candidates", "events", "digests")
 BACKFILL_TIMEOUT = 240
+MULTI_RUN_HOURS = 48  # the multi-run test's partitions.backfill_hours_per_run
+MULTI_RUN_TIMEOUT = 900
 STARTUP_TIMEOUT = 90
 BAD_BACKFILL_STATES = {"FAILED", "COMPLETED_FAILED", "CANCELED", "CANCELING", "FAILING"}
 REQUIRED_DAEMONS = {"SCHEDULER", "BACKFILL", "QUEUED_RUN_COORDINATOR"}
@@ -91,7 +105,9 @@ query ($id: String!) {
       status
       partitionNames
       error { message }
-      runs { runId status jobName tags { key value } }
+      runs {
+        runId status jobName startTime endTime tags { key value } assetSelection { path }
+      }
     }
     ... on Error { message }
   }
@@ -235,8 +251,8 @@ def _single_run_request(tick: dict[str, Any]) -> dict[str, str]:
     return _tags(request)
 
 
-def _check_backfill(url: str, repository: dict[str, str], topology: Topology) -> dict[str, Any]:
-    """Launch a partition backfill of the job over GraphQL; the daemon runs it to SUCCESS."""
+def _launch_backfill(url: str, repository: dict[str, str], hours: list[str], title: str) -> str:
+    """Launch a partition backfill of the job over GraphQL, as the UI's Backfill button does."""
     partition_sets = graphql(url, PARTITION_SETS_QUERY, {"repository": repository, "job": JOB})
     (partition_set,) = partition_sets["partitionSetsOrError"]["results"]
     launched = graphql(
@@ -248,13 +264,46 @@ def _check_backfill(url: str, repository: dict[str, str], topology: Topology) ->
                     "partitionSetName": partition_set["name"],
                     "repositorySelector": repository,
                 },
-                "partitionNames": BACKFILL_HOURS,
-                "title": "production topology test",
+                "partitionNames": hours,
+                "title": title,
             }
         },
     )["launchPartitionBackfill"]
     assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    backfill_id = launched["backfillId"]
+    return str(launched["backfillId"])
+
+
+def _launch_asset_backfill(
+    url: str, assets: Sequence[str], first: str, last: str, title: str
+) -> str:
+    """Launch a backfill of these assets' hours `first`..`last` over GraphQL, as the asset
+    graph's Materialize button does with a partition range: an asset backfill, whose runs wait
+    for the upstream hours their partition mappings read (a job's backfill does not:
+    dagster-io/dagster#11962). Each asset gets the range itself: the look-backs would otherwise
+    pull in every later hour that reads these (up to now)."""
+    launched = graphql(
+        url,
+        LAUNCH_BACKFILL,
+        {
+            "params": {
+                "partitionsByAssets": [
+                    {
+                        "assetKey": {"path": [name]},
+                        "partitions": {"range": {"start": first, "end": last}},
+                    }
+                    for name in assets
+                ],
+                "title": title,
+            }
+        },
+    )["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    return str(launched["backfillId"])
+
+
+def _check_backfill(url: str, repository: dict[str, str], topology: Topology) -> dict[str, Any]:
+    """Launch a partition backfill of the job over GraphQL; the daemon runs it to SUCCESS."""
+    backfill_id = _launch_backfill(url, repository, BACKFILL_HOURS, "production topology test")
     backfill = wait_for(
         f"backfill {backfill_id} to complete (QueuedRunCoordinator + daemon)",
         lambda: _finished_backfill(url, backfill_id, topology),
@@ -343,19 +392,9 @@ def _check_schedule(url: str, schedule: dict[str, str]) -> None:
     assert _single_run_request(state["nextTick"])["dagster/partition"] == expected
 
 
-@pytest.mark.slow
-@pytest.mark.postgres
-def test_compose_topology_backfills_and_schedules_on_postgres16(
-    tmp_path: Path, databases: tuple[URL, URL], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app_db, dagster_db = databases
-    home = tmp_path / "dagster_home"
-    env = app_environment(_postgres_variables(app_db), str(dagster_db.database), home)
-    timings: dict[str, float] = {}
-    started_at = time.monotonic()
-
-    # 1. migrate: the one-shot `alembic upgrade head` service.
-    migrated = Topology(env=env, cwd=PROJECT_ROOT, log_dir=tmp_path / "logs")
+def _migrate(env: dict[str, str], app_db: URL, log_dir: Path) -> None:
+    """The one-shot `alembic upgrade head` service."""
+    migrated = Topology(env=env, cwd=PROJECT_ROOT, log_dir=log_dir)
     migration = migrated.start("migrate", [console_script("alembic"), "upgrade", "head"])
     try:
         assert migration.process.wait(timeout=120) == 0, migration.tail()
@@ -367,7 +406,12 @@ def test_compose_topology_backfills_and_schedules_on_postgres16(
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
     engine.dispose()
 
-    # 2. DAGSTER_HOME as the image has it, pointing at a code server on a free port.
+
+def _start_services(
+    topology: Topology, env: dict[str, str], home: Path, cwd: Path
+) -> tuple[str, dict[str, str], int]:
+    """DAGSTER_HOME as the image has it, then the code server and (once it answers, as a compose
+    healthcheck would) the webserver and daemon. Returns the URL, repository selector and port."""
     grpc_port, web_port = free_port(), free_port()
     while web_port == grpc_port:
         web_port = free_port()
@@ -375,38 +419,52 @@ def test_compose_topology_backfills_and_schedules_on_postgres16(
     workspace = str(home / "workspace.yaml")
     url = f"http://127.0.0.1:{web_port}"
     location = _only_location()
+    dagster = console_script("dagster")
+    code = [dagster, "code-server", "start", "-h", "127.0.0.1", "-p", str(grpc_port)]
+    topology.start("code", [*code, "-m", "slack_events_dagster.definitions"])
+    health = [dagster, "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(grpc_port)]
+    wait_for(
+        "the code server's gRPC health check",
+        lambda: topology.assert_running() or _succeeds(health, env, cwd),
+        timeout=STARTUP_TIMEOUT,
+    )
+    web = [console_script("dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port)]
+    topology.start("webserver", [*web, "-w", workspace])
+    topology.start("daemon", [console_script("dagster-daemon"), "run", "-w", workspace])
+    info = wait_for(
+        "the webserver's /server_info",
+        lambda: topology.assert_running() or http_json(f"{url}/server_info"),
+        timeout=STARTUP_TIMEOUT,
+    )
+    assert info["dagster_version"] == dg.__version__
+    repository_name = wait_for(
+        f"code location {location} to load in the webserver",
+        lambda: _loaded_repository(url, location),
+        timeout=STARTUP_TIMEOUT,
+    )
+    wait_for("the daemons' heartbeats", lambda: _daemons_healthy(url), STARTUP_TIMEOUT, 2)
+    return url, {"repositoryName": repository_name, "repositoryLocationName": location}, web_port
 
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_compose_topology_backfills_and_schedules_on_postgres16(
+    tmp_path: Path, databases: tuple[URL, URL], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_db, dagster_db = databases
+    home = tmp_path / "dagster_home"
+    env = app_environment(_postgres_variables(app_db), str(dagster_db.database), home)
+    timings: dict[str, float] = {}
+    started_at = time.monotonic()
+
+    # 1. migrate, then 2.-3. DAGSTER_HOME, code server, webserver and daemon.
+    _migrate(env, app_db, tmp_path / "logs")
     topology = Topology(env=env, cwd=tmp_path, log_dir=tmp_path / "logs")
     try:
-        # 3. code, then (once it answers, as a compose healthcheck would) webserver and daemon.
-        dagster = console_script("dagster")
-        code = [dagster, "code-server", "start", "-h", "127.0.0.1", "-p", str(grpc_port)]
-        topology.start("code", [*code, "-m", "slack_events_dagster.definitions"])
-        health = [dagster, "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(grpc_port)]
-        wait_for(
-            "the code server's gRPC health check",
-            lambda: topology.assert_running() or _succeeds(health, env, tmp_path),
-            timeout=STARTUP_TIMEOUT,
-        )
-        web = [console_script("dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port)]
-        topology.start("webserver", [*web, "-w", workspace])
-        topology.start("daemon", [console_script("dagster-daemon"), "run", "-w", workspace])
-        info = wait_for(
-            "the webserver's /server_info",
-            lambda: topology.assert_running() or http_json(f"{url}/server_info"),
-            timeout=STARTUP_TIMEOUT,
-        )
-        assert info["dagster_version"] == dg.__version__
-        repository_name = wait_for(
-            f"code location {location} to load in the webserver",
-            lambda: _loaded_repository(url, location),
-            timeout=STARTUP_TIMEOUT,
-        )
-        repository = {"repositoryName": repository_name, "repositoryLocationName": location}
+        url, repository, web_port = _start_services(topology, env, home, tmp_path)
         timings["startup"] = time.monotonic() - started_at
 
         # 4. a partition backfill of the job, dequeued and run by the daemon.
-        wait_for("the daemons' heartbeats", lambda: _daemons_healthy(url), STARTUP_TIMEOUT, 2)
         launched = _check_backfill(url, repository, topology)
         client = DagsterGraphQLClient("127.0.0.1", port_number=web_port)
         assert client.get_run_status(launched["run_id"]) == dg.DagsterRunStatus.SUCCESS
@@ -432,3 +490,204 @@ def test_compose_topology_backfills_and_schedules_on_postgres16(
         topology.stop()
     timings["total"] = time.monotonic() - started_at
     print(f"\nproduction topology timings (s): { {k: round(v, 1) for k, v in timings.items()} }")
+
+
+def _config_with_runs_of(tmp_path: Path, hours: int) -> Path:
+    """config.yaml with `partitions.backfill_hours_per_run` set, its paths made absolute (they
+    are read relative to the config file's folder)."""
+    config = yaml.safe_load((PROJECT_ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["partitions"]["backfill_hours_per_run"] = hours
+    config["slack"]["export_path"] = str(PROJECT_ROOT / config["slack"]["export_path"])
+    config["database"]["path"] = str(tmp_path / "unused.db")
+    config["backup"]["folder"] = str(tmp_path / "backups")
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _launched_until_done(
+    home: Path, dagster_db: URL, run_ids: list[str], monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[float, float]]:
+    """Per run, from the queue launching it (RUN_STARTING: its worker process exists) to its
+    RUN_SUCCESS, read from the instance's PostgreSQL event log."""
+    for key, value in _instance_variables(dagster_db).items():
+        monkeypatch.setenv(key, value)
+    spans = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for run_id in run_ids:
+            times = {
+                record.event_log_entry.dagster_event_type: record.event_log_entry.timestamp
+                for record in instance.get_records_for_run(run_id).records
+                if record.event_log_entry.is_dagster_event
+            }
+            starting = times[dg.DagsterEventType.RUN_STARTING]
+            spans.append((starting, times[dg.DagsterEventType.RUN_SUCCESS]))
+    return spans
+
+
+def _ended_runs(url: str, backfill_id: str) -> list[dict[str, Any]] | None:
+    """The backfill's runs once it has ended and none is queued or running, else None."""
+    backfill = graphql(url, BACKFILL_QUERY, {"id": backfill_id})["partitionBackfillOrError"]
+    assert backfill["__typename"] == "PartitionBackfill", backfill
+    runs = backfill["runs"]
+    ended = {"SUCCESS", "FAILURE", "CANCELED"}
+    if backfill["status"] in {"REQUESTED", "CANCELING", "FAILING"} or not runs:
+        return None
+    return runs if all(run["status"] in ended for run in runs) else None
+
+
+def _failure_message(home: Path, run_id: str) -> str:
+    """The step failures of a run, from the instance's event log (the environment is set)."""
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        failures = instance.get_records_for_run(
+            run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+        ).records
+        return "\n".join(
+            str(record.event_log_entry.dagster_event.step_failure_data.error)  # type: ignore[union-attr]
+            for record in failures
+        )
+
+
+def _most_at_once(spans: list[tuple[float, float]]) -> int:
+    """The most spans open at the same moment."""
+    moments = sorted(
+        [(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans],
+        key=lambda moment: (moment[0], moment[1]),  # an end before a start at the same time
+    )
+    running = most = 0
+    for _, step in moments:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def _run_window(run: dict[str, Any]) -> tuple[datetime, datetime]:
+    """The start and end of the hours a run materialised."""
+    tags = _tags(run)
+    first = tags.get("dagster/partition") or tags["dagster/asset_partition_range_start"]
+    last = tags.get("dagster/partition") or tags["dagster/asset_partition_range_end"]
+    return (
+        HOURLY.time_window_for_partition_key(first).start,
+        HOURLY.time_window_for_partition_key(last).end,
+    )
+
+
+def _hours_in_run(run: dict[str, Any]) -> int:
+    start, end = _run_window(run)
+    return int((end - start) / timedelta(hours=1))
+
+
+def _assets_of(run: dict[str, Any]) -> set[str]:
+    return {"/".join(key["path"]) for key in run["assetSelection"]}
+
+
+def _read_before_written(
+    runs: list[dict[str, Any]], child: str, parent: str, lookback: timedelta
+) -> list[str]:
+    """Runs of `child` that started before a run writing `parent` hours their look-back reads
+    had ended (a run reading its own parent hours is fine: its steps are ordered)."""
+    found = []
+    for reader in (run for run in runs if child in _assets_of(run)):
+        start, end = _run_window(reader)
+        for writer in (run for run in runs if parent in _assets_of(run) and run is not reader):
+            written_start, written_end = _run_window(writer)
+            overlaps = written_start < end and written_end > start - lookback
+            if overlaps and writer["endTime"] > reader["startTime"]:
+                found.append(f"{child} {start:%d %H}h-{end:%d %H}h read {parent} early")
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_backfill_split_into_parallel_runs_gives_the_tables_of_a_single_run(
+    tmp_path: Path, databases: tuple[URL, URL], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """partitions.backfill_hours_per_run on the production topology: the sample's 7 days become
+    runs of at most that many hours, the queue runs two at a time (deploy/dagster.yaml's
+    dagster/backfill limit), the look-back partition mappings order them, and the tables equal
+    the single-run materialisation that test_snapshots.py pins."""
+    app_db, dagster_db = databases
+    home = tmp_path / "dagster_home"
+    env = app_environment(_postgres_variables(app_db), str(dagster_db.database), home)
+    env[CONFIG_ENV_VAR] = str(_config_with_runs_of(tmp_path, MULTI_RUN_HOURS))
+    first, last = sample_export_range()
+    hours = HOURLY.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
+    started_at = time.monotonic()
+
+    _migrate(env, app_db, tmp_path / "logs")
+    topology = Topology(env=env, cwd=tmp_path, log_dir=tmp_path / "logs")
+    try:
+        url, repository, _ = _start_services(topology, env, home, tmp_path)
+        backfill_id = _launch_asset_backfill(url, ASSET_NAMES, first, last, "multi-run test")
+        backfill = wait_for(
+            f"multi-run backfill {backfill_id} to complete",
+            lambda: _finished_backfill(url, backfill_id, topology),
+            timeout=MULTI_RUN_TIMEOUT,
+            interval=3,
+        )
+        # The same split launched from the job's page: Dagster would not order those runs, so
+        # each is refused before it writes anything.
+        job_backfill_id = _launch_backfill(url, repository, hours, "job backfill, split")
+        refused = wait_for(
+            f"job backfill {job_backfill_id}'s runs to end",
+            lambda: _ended_runs(url, job_backfill_id),
+            timeout=MULTI_RUN_TIMEOUT,
+            interval=3,
+        )
+    except BaseException:
+        print(f"\n{topology.log_tails()}")
+        raise
+    finally:
+        topology.stop()
+    runs = backfill["runs"]
+    print(
+        f"\nmulti-run backfill: {len(hours)} hours in {len(runs)} runs, "
+        f"{time.monotonic() - started_at:.0f} s with start-up"
+    )
+    for run in sorted(runs, key=lambda run: run["startTime"]):
+        start, end = _run_window(run)
+        print(
+            f"  {run['startTime'] - runs[0]['startTime']:6.1f}-"
+            f"{run['endTime'] - runs[0]['startTime']:6.1f} s  {start:%m-%d %H}h..{end:%m-%d %H}h "
+            f"{sorted(_assets_of(run))}"
+        )
+
+    # Split: several runs, none longer than the setting, all of this backfill.
+    assert len(runs) >= len(hours) // MULTI_RUN_HOURS, runs
+    assert max(_hours_in_run(run) for run in runs) <= MULTI_RUN_HOURS, runs
+    assert {_tags(run)["dagster/backfill"] for run in runs} == {backfill_id}
+    # Side by side, and never more than the queue allows for one backfill.
+    spans = _launched_until_done(home, dagster_db, [run["runId"] for run in runs], monkeypatch)
+    assert _most_at_once(spans) == 2, spans
+    # Ordered by the look-backs: no run read upstream hours another run was still writing.
+    settings = load_settings(environ={CONFIG_ENV_VAR: env[CONFIG_ENV_VAR]})
+    digest_lookback = lookback_hours(
+        settings.digest.window_hours, settings.deduplication.lookback_days
+    )
+    early = [
+        *_read_before_written(
+            runs,
+            "event_candidates",
+            "raw_slack_messages",
+            timedelta(hours=thread_lookback_hours(settings.slack)),
+        ),
+        *_read_before_written(runs, "events", "event_candidates", timedelta(0)),
+        *_read_before_written(runs, "digests", "events", timedelta(hours=digest_lookback)),
+    ]
+    assert not early, early
+
+    assert refused and {run["status"] for run in refused} == {"FAILURE"}, refused
+    assert len(refused) > 1  # split too
+    for run in refused:
+        assert "backfill_hours_per_run" in _failure_message(home, run["runId"]), run
+
+    # The same tables as one run over the whole range (snapshots/tables.json).
+    expected = json.loads(TABLES_SNAPSHOT.read_text(encoding="utf-8"))
+    assert expected["partition_range"] == [first, last]
+    engine = create_engine(app_db)
+    try:
+        for name in ASSET_TABLES:
+            rows, checksum = table_checksum(engine, metadata.tables[name])
+            assert {"rows": rows, "sha256": checksum} == expected[name], name
+    finally:
+        engine.dispose()
