@@ -28,7 +28,10 @@ COPY pyproject.toml README.md ./
 COPY slack_events_dagster ./slack_events_dagster
 COPY alembic.ini workspace.yaml ./
 COPY sample_data ./sample_data
+# EXTRAS=docker or EXTRAS=k8s adds that run launcher (README "Backfills on parallel workers").
+ARG EXTRAS=""
 RUN pip install --no-cache-dir -e . \
+    && if [ -n "$EXTRAS" ]; then pip install --no-cache-dir -e ".[$EXTRAS]"; fi \
     && mkdir -p "$DAGSTER_HOME"
 COPY deploy/dagster.yaml deploy/workspace.yaml "$DAGSTER_HOME/"
 

@@ -607,7 +607,7 @@ def test_no_secret_is_committed(compose: dict[str, Any], image: Image) -> None:
     ]
     assert any(fnmatch.fnmatch(".env", pattern.lstrip("/")) for pattern in ignored), ignored
 
-    for path in (COMPOSE_FILE, DOCKERFILE, *DEPLOY_DIR.iterdir()):
+    for path in (COMPOSE_FILE, DOCKERFILE, *(p for p in DEPLOY_DIR.rglob("*") if p.is_file())):
         assert not LITERAL_SECRET.search(path.read_text()), f"a token-like literal in {path}"
     for name, service in compose["services"].items():
         for key, value in _env(service).items():
