@@ -1,7 +1,7 @@
 """`python -m benchmarks`: throughput, overhead, memory and LLM-path benchmarks (issue #7).
 
-Every measurement runs in a child process (`benchmarks.worker`) with the environment it needs,
-because the hourly partitions are built from PARTITIONS_START at import time. See
+Every measurement runs in a child process (`benchmarks.worker`) with the environment it needs, so
+one run's memory and Dagster instance never carry into the next. See
 benchmarks/README.md for what each number means.
 """
 
@@ -21,7 +21,7 @@ import tempfile
 import time
 import uuid
 import warnings
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +30,23 @@ from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 PARTITIONS_START = "2026-09-01-00:00"  # before every synthetic day, in the past of the clock
 EMPTY_RANGE = ("2026-09-01-00:00", "2026-09-30-23:00")  # 30 days = 720 hourly partitions
-STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile")
-DEFAULT_STAGES = ("e2e", "floor", "empty", "openai")
+STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile", "history")
+DEFAULT_STAGES = ("e2e", "floor", "empty", "openai", "history")
 EXTERNAL_POSTGRES_VAR = "SLACK_EVENTS_TEST_POSTGRES_URL"
 # What the production image (Dockerfile) sets for every Dagster process.
 PRODUCTION_DAGSTER_ENV = {"DAGSTER_EVENT_BATCH_SIZE": "1000"}
 OPENAI_KEY = "sk-bench-emulator"
+# A long, sparse real history: read from ../shared (never copied into the repository).
+REAL_HISTORY = PROJECT_ROOT.parent / "shared" / "real_slack" / "olake"
+# (instance storage, one planned event per asset instead of per asset and hour): Dagster's
+# DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS, whose price is that a failed range run leaves
+# its hours missing rather than failed in the UI.
+HISTORY_VARIANTS = (
+    ("postgres", False),
+    ("postgres-planned-once", True),
+    ("sqlite", False),
+    ("sqlite-planned-once", True),
+)
 
 TARGETS = {
     "e2e_sqlite_messages_per_s": 10_000,
@@ -44,6 +55,7 @@ TARGETS = {
     "rss_1m_mb": 1024.0,
     "openai_vs_ideal": 0.5,
     "openai_rematerialise_calls": 0,
+    "history_s": 180.0,  # the real olake export end to end, production instance
 }
 
 
@@ -83,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="also profile the SQLite end-to-end run with pyinstrument into PATH.html/PATH.txt",
+    )
+    parser.add_argument(
+        "--history-export",
+        default=str(REAL_HISTORY),
+        help="the real export the `history` stage runs (default ../shared/real_slack/olake)",
     )
     parser.add_argument("--floor-repeat", type=int, default=5)
     parser.add_argument("--openai-messages", type=int, default=2_000)
@@ -390,6 +407,60 @@ def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str
     return results
 
 
+def export_hours(export: Path) -> tuple[str, str, int]:
+    """The first and last hour of the days an export has files for, and how many hours."""
+    days = sorted({day_file.stem for day_file in export.glob("*/*.json")})
+    first = datetime.strptime(days[0], "%Y-%m-%d")
+    last = datetime.strptime(days[-1], "%Y-%m-%d") + timedelta(hours=23)
+    hours = int((last - first) / timedelta(hours=1)) + 1
+    return first.strftime("%Y-%m-%d-%H:%M"), last.strftime("%Y-%m-%d-%H:%M"), hours
+
+
+def _export_messages(export: Path) -> int:
+    return sum(
+        len(json.loads(day_file.read_text(encoding="utf-8")))
+        for day_file in export.glob("*/*.json")
+    )
+
+
+def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[str, Any]:
+    """A real, long and sparse export (olake: about 350 messages over 100 days) end to end in one
+    run, as a team importing its history meets it: on the production instance (PostgreSQL
+    storage as deploy/, the image's event batching, a PostgreSQL app database) and on the SQLite
+    dev instance of `make dev` (SQLite app database), each also with one planned event per asset
+    (HISTORY_VARIANTS)."""
+    if not export.is_dir():
+        return {"status": "skipped", "error": f"{export}: no such folder (../shared/real_slack)"}
+    first, last, hours = export_hours(export)
+    messages = _export_messages(export)
+    results: dict[str, Any] = {}
+    for variant, planned_subset in HISTORY_VARIANTS:
+        instance = variant.split("-")[0]
+        task: dict[str, Any] = {
+            "kind": "e2e",
+            "label": f"history-{variant}",
+            "export": str(export),
+            "first": first,
+            "last": last,
+            "messages": messages,
+            "partitions": hours,
+            "timeout": 0,
+            "partitions_start": first,
+            "instance": instance,
+            "settings_env": {"DATABASE_TYPE": "sqlite"},
+        }
+        if instance == "postgres":
+            if pg is None:
+                continue
+            task["instance_url"] = pg.url_for(pg.create_database(dagster_storage=True))
+            task["settings_env"] = _database_env("postgres", pg) | PRODUCTION_DAGSTER_ENV
+        if planned_subset:
+            task["settings_env"] |= {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
+        print(f"  {hours} hours of {export.name}: {variant} ...", flush=True)
+        results[variant] = runner.run(task, env={"PARTITIONS_START": first})
+    return results
+
+
 def _responder(request: dict[str, Any]) -> str:
     """A valid answer in the app's schema: one undated event for announcements, else none."""
     from devtools.emulators.openai import one_undated_event
@@ -553,6 +624,19 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             str(llm["http_calls_rematerialise"]),
             llm["http_calls_rematerialise"] == 0,
         )
+    for variant, run in report.get("history", {}).items():
+        if run.get("wall_s") is None:
+            continue
+        production = variant.startswith("postgres")
+        add(
+            f"long sparse history ({run.get('partitions', 0):,} hours), {variant}",
+            f"< {TARGETS['history_s']:.0f} s" if production else "(no target)",
+            f"{run['wall_s']:.1f} s, first step after "
+            f"{run.get('overview', {}).get('before_first_step_s', 0):.1f} s",
+            run["wall_s"] < TARGETS["history_s"] and run.get("status") == "success"
+            if production
+            else None,
+        )
     return targets
 
 
@@ -660,6 +744,18 @@ def print_report(report: dict[str, Any]) -> None:
                 f"  {name:<20} peak {_fmt(step.get('peak_rss_mb'), 0):>6} MB"
                 f"  step {_fmt(step.get('step_s'))} s  [{step['status']}]"
             )
+    history = report.get("history", {})
+    if history:
+        print("\n(f) a long, sparse real history end to end, one run (seconds)")
+        for variant, run in history.items():
+            overview = run.get("overview", {})
+            print(
+                f"  {variant:<22} {run.get('status', '-')}, {run.get('partitions', '-')}"
+                f" hours, {run.get('messages_in_export', '-')} messages, wall"
+                f" {_fmt(run.get('wall_s'))}, before the first step"
+                f" {_fmt(overview.get('before_first_step_s'))}, project code"
+                f" {_fmt(run.get('stage_function_s'))}  {run.get('error') or ''}"
+            )
     llm = report.get("openai")
     if llm:
         print(
@@ -715,7 +811,9 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     postgres: Postgres | None = None
     try:
-        wants_postgres = "postgres" in databases and {"e2e", "floor", "empty"} & set(stages)
+        wants_postgres = "postgres" in databases and {"e2e", "floor", "empty", "history"} & set(
+            stages
+        )
         if wants_postgres:
             print("starting PostgreSQL 16 ...", flush=True)
             postgres = Postgres(workdir / "postgres16" / "data")
@@ -749,6 +847,9 @@ def main(argv: list[str] | None = None) -> None:
         if "rss" in stages:
             print(f"peak RSS at {args.rss_messages:,} messages ...", flush=True)
             report["rss"] = measure_rss(runner, workdir, args)
+        if "history" in stages:
+            print("a long, sparse real history end to end ...", flush=True)
+            report["history"] = measure_history(runner, postgres, Path(args.history_export))
         if "profile" in stages:
             if not args.profile:
                 raise SystemExit("--only profile needs --profile PATH")

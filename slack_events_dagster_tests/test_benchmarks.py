@@ -43,3 +43,30 @@ def test_the_benchmark_command_measures_a_small_workspace(tmp_path: Path) -> Non
     assert lines["lines"] > 0 and lines["lines_mixing_subjects"] <= lines["merged_lines"]
     assert floor["rows"] == 600 - joins and floor["ratio"] > 0
     assert {t["name"] for t in report["targets"]} >= {"end-to-end SQLite messages/s"}
+
+
+@pytest.mark.slow
+def test_the_history_stage_runs_a_real_export_with_and_without_per_hour_planned_events(
+    tmp_path: Path,
+) -> None:
+    """`--only history` on the bundled sample export (the real olake one takes minutes): one run
+    per instance variant, the planned events per asset and hour or once per asset."""
+    report_path = tmp_path / "bench.json"
+    command = [
+        sys.executable, "-m", "benchmarks", "--databases", "sqlite", "--only", "history",
+        "--history-export", str(PROJECT_ROOT / "sample_data" / "slack_export"),
+        "--json", str(report_path), "--workdir", str(tmp_path / "work"),
+    ]  # fmt: skip
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(f) a long, sparse real history" in result.stdout
+    history = json.loads(report_path.read_text())["history"]
+    assert set(history) == {"sqlite", "sqlite-planned-once"}  # no PostgreSQL asked for
+    hours = 7 * 24  # the sample's days
+    for variant, planned in (("sqlite", 5 * hours), ("sqlite-planned-once", 5)):
+        run = history[variant]
+        assert run["status"] == "success" and run["partitions"] == hours, run
+        assert run["overview"]["planned_events"] == planned
+        assert run["rows"]["digests"] == hours and run["rows"]["raw_slack_messages"] > 0

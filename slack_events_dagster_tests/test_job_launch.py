@@ -19,7 +19,9 @@ from slack_events_dagster_tests.helpers import materialize_range, table_rows
 PARTITION = "2026-11-20-13:00"
 
 
-def _launch(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str], Path]:
+def _launch(
+    tmp_path: Path, tags: dict[str, str] | None = None, **env: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
@@ -35,7 +37,7 @@ def _launch(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess[str
             "-j",
             "slack_events_job",
             "--tags",
-            json.dumps({"dagster/partition": PARTITION}),
+            json.dumps(tags or {"dagster/partition": PARTITION}),
         ],
         cwd=tmp_path,
         env={
@@ -77,6 +79,28 @@ def test_job_launch_for_a_partition_reaches_success_and_writes_rows(tmp_path: Pa
     raw = table_rows(settings, "raw_slack_messages")
     assert raw and {row["partition_hour"].strftime("%Y-%m-%d-%H:%M") for row in raw} == {PARTITION}
     assert len(table_rows(settings, "digests")) == 1
+
+
+@pytest.mark.slow
+def test_a_range_launched_with_dagsters_planned_subset_switch_is_planned_once_per_asset(
+    tmp_path: Path,
+) -> None:
+    """README "Importing a long history": with DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS in
+    the launching process, Dagster records one planned event per asset, not one per asset and
+    hour (what keeps a long range silent before its first step); every hour is still
+    materialised and shown as such."""
+    first, last = "2026-11-20-00:00", "2026-11-20-23:00"
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    launched, home = _launch(tmp_path, tags, DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS="true")
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    run = _finished_run(home, launched.stderr)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        planned = instance.get_records_for_run(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, limit=1000
+        ).records
+        assert len(planned) == 5  # the five assets, against 5 x 24 without the switch
+        hours = instance.get_materialized_partitions(dg.AssetKey("digests"))
+    assert len(hours) == 24 and min(hours) == first and max(hours) == last
 
 
 @pytest.mark.slow
