@@ -21,17 +21,19 @@ import tempfile
 import time
 import uuid
 import warnings
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks.hourly import measure_hourly
 from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
 
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 PARTITIONS_START = "2026-09-01-00:00"  # before every synthetic day, in the past of the clock
 EMPTY_RANGE = ("2026-09-01-00:00", "2026-09-30-23:00")  # 30 days = 720 hourly partitions
-STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile", "history")
-DEFAULT_STAGES = ("e2e", "floor", "empty", "openai", "history")
+STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile", "history", "hourly")
+DEFAULT_STAGES = ("e2e", "floor", "empty", "openai", "history", "hourly")
+HOURLY_DAY_MESSAGES = 24_000  # the hourly stage's day: about 1,000 messages an hour
 EXTERNAL_POSTGRES_VAR = "SLACK_EVENTS_TEST_POSTGRES_URL"
 # What the production image (Dockerfile) sets for every Dagster process.
 PRODUCTION_DAGSTER_ENV = {"DAGSTER_EVENT_BATCH_SIZE": "1000"}
@@ -56,6 +58,7 @@ TARGETS = {
     "openai_vs_ideal": 0.5,
     "openai_rematerialise_calls": 0,
     "history_s": 180.0,  # the real olake export end to end, production instance
+    "hourly_share_s": 1.0,  # one busy hour's launch-to-SUCCESS above a no-op job's
 }
 
 
@@ -101,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=str(REAL_HISTORY),
         help="the real export the `history` stage runs (default ../shared/real_slack/olake)",
     )
+    parser.add_argument(
+        "--hourly-messages",
+        type=int,
+        default=HOURLY_DAY_MESSAGES,
+        help="messages in the hourly stage's one-day export (default about 1,000 an hour)",
+    )
+    parser.add_argument("--hourly-repeat", type=int, default=3, help="launches of each job")
     parser.add_argument("--floor-repeat", type=int, default=5)
     parser.add_argument("--openai-messages", type=int, default=2_000)
     parser.add_argument("--openai-latency", type=float, default=0.2)
@@ -461,6 +471,39 @@ def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[s
     return results
 
 
+def _messages_in_hour(export: Path, hour: str) -> int:
+    start = datetime.strptime(hour, "%Y-%m-%d-%H:%M").replace(tzinfo=UTC).timestamp()
+    day_files = export.glob(f"*/{hour[:10]}.json")
+    return sum(
+        start <= float(message["ts"]) < start + 3600
+        for day_file in day_files
+        for message in json.loads(day_file.read_text(encoding="utf-8"))
+    )
+
+
+def measure_hourly_run(
+    runner: Runner, workdir: Path, pg: Postgres | None, args: argparse.Namespace
+) -> dict[str, Any]:
+    """`dagster job launch` of one busy hour vs a no-op job of the same shape, on PostgreSQL
+    instance storage (benchmarks/hourly.py)."""
+    if pg is None:
+        return {"status": "skipped", "error": "needs PostgreSQL (--databases ...,postgres)"}
+    spec = SyntheticSpec(args.hourly_messages, 1, args.channels, args.seed)
+    export = workdir / "export-hourly"
+    _generate(runner, export, spec, "hourly")
+    hour = f"{spec.start.isoformat()}-14:00"
+    result = measure_hourly(
+        workdir / "hourly",
+        export,
+        hour,
+        pg.url_for(pg.create_database(dagster_storage=True)),
+        pg.settings_env(pg.create_database()),
+        PARTITIONS_START,
+        repeat=args.hourly_repeat,
+    )
+    return {"messages_in_hour": _messages_in_hour(export, hour), **result}
+
+
 def _responder(request: dict[str, Any]) -> str:
     """A valid answer in the app's schema: one undated event for announcements, else none."""
     from devtools.emulators.openai import one_undated_event
@@ -624,6 +667,16 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             str(llm["http_calls_rematerialise"]),
             llm["http_calls_rematerialise"] == 0,
         )
+    hourly = report.get("hourly") or {}
+    if hourly.get("our_share_s") is not None:
+        add(
+            "hourly run: our share above a no-op job (dagster job launch to SUCCESS)",
+            f"<= {TARGETS['hourly_share_s']:.0f} s",
+            f"{hourly['our_share_s']:.2f} s ({hourly['slack_events_job']['median_wall_s']:.2f}"
+            f" vs {hourly['noop_job']['median_wall_s']:.2f} s, {hourly['messages_in_hour']:,}"
+            " messages)",
+            hourly["our_share_s"] <= TARGETS["hourly_share_s"],
+        )
     for variant, run in report.get("history", {}).items():
         if run.get("wall_s") is None:
             continue
@@ -744,6 +797,19 @@ def print_report(report: dict[str, Any]) -> None:
                 f"  {name:<20} peak {_fmt(step.get('peak_rss_mb'), 0):>6} MB"
                 f"  step {_fmt(step.get('step_s'))} s  [{step['status']}]"
             )
+    hourly = report.get("hourly")
+    if hourly:
+        if hourly.get("status") == "success":
+            print(
+                f"\n(g) the hourly run, dagster job launch to SUCCESS, PostgreSQL instance"
+                f" (median of {len(hourly['launches']['noop_job'])}): {hourly['hour']}"
+                f" ({hourly['messages_in_hour']:,} messages) slack_events_job"
+                f" {_fmt(hourly['slack_events_job']['median_wall_s'], 2)} s, noop_job"
+                f" {_fmt(hourly['noop_job']['median_wall_s'], 2)} s, our share"
+                f" {_fmt(hourly['our_share_s'], 2)} s"
+            )
+        else:
+            print(f"\n(g) the hourly run: {hourly.get('status')} {hourly.get('error', '')}")
     history = report.get("history", {})
     if history:
         print("\n(f) a long, sparse real history end to end, one run (seconds)")
@@ -811,9 +877,13 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     postgres: Postgres | None = None
     try:
-        wants_postgres = "postgres" in databases and {"e2e", "floor", "empty", "history"} & set(
-            stages
-        )
+        wants_postgres = "postgres" in databases and {
+            "e2e",
+            "floor",
+            "empty",
+            "history",
+            "hourly",
+        } & set(stages)
         if wants_postgres:
             print("starting PostgreSQL 16 ...", flush=True)
             postgres = Postgres(workdir / "postgres16" / "data")
@@ -847,6 +917,9 @@ def main(argv: list[str] | None = None) -> None:
         if "rss" in stages:
             print(f"peak RSS at {args.rss_messages:,} messages ...", flush=True)
             report["rss"] = measure_rss(runner, workdir, args)
+        if "hourly" in stages:
+            print("the hourly run vs a no-op job (dagster job launch) ...", flush=True)
+            report["hourly"] = measure_hourly_run(runner, workdir, postgres, args)
         if "history" in stages:
             print("a long, sparse real history end to end ...", flush=True)
             report["history"] = measure_history(runner, postgres, Path(args.history_export))

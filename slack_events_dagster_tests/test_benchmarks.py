@@ -1,6 +1,7 @@
 """`python -m benchmarks` (what `make bench` runs) keeps working: a tiny workspace, measured."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,31 @@ def test_the_history_stage_runs_a_real_export_with_and_without_per_hour_planned_
         assert run["status"] == "success" and run["partitions"] == hours, run
         assert run["overview"]["planned_events"] == planned
         assert run["rows"]["digests"] == hours and run["rows"]["raw_slack_messages"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_hourly_stage_launches_the_job_and_a_noop_job_on_postgres_instance_storage(
+    tmp_path: Path, postgres_server: str
+) -> None:
+    """`--only hourly`: `dagster job launch` of one hour through long-running code servers, the
+    product's job and benchmarks/noop_location.py's, each reaching SUCCESS."""
+    report_path = tmp_path / "bench.json"
+    command = [
+        sys.executable, "-m", "benchmarks", "--only", "hourly", "--hourly-messages", "2400",
+        "--hourly-repeat", "1", "--json", str(report_path), "--workdir", str(tmp_path / "work"),
+    ]  # fmt: skip
+    env = {**os.environ, "SLACK_EVENTS_TEST_POSTGRES_URL": postgres_server}
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    hourly = json.loads(report_path.read_text())["hourly"]
+    assert hourly["status"] == "success", hourly
+    assert 0 < hourly["messages_in_hour"] < 2400
+    for job in ("slack_events_job", "noop_job"):
+        (launch,) = hourly["launches"][job]
+        assert launch["status"] == "success" and launch["run_s"] < launch["wall_s"], launch
+    assert hourly["our_share_s"] == round(
+        hourly["slack_events_job"]["median_wall_s"] - hourly["noop_job"]["median_wall_s"], 2
+    )

@@ -12,7 +12,6 @@ import dagster as dg
 
 from slack_events_dagster.domain.rules import ExtractedEvent, ExtractionInput
 from slack_events_dagster.resources.database import DatabaseResource
-from slack_events_dagster.resources.openai_extractor import OpenAIExtractor
 from slack_events_dagster.resources.rules_extractor import ExtractionStats, RulesExtractor
 from slack_events_dagster.settings import ExtractorSettings, LLMSettings
 
@@ -42,6 +41,10 @@ class ExtractorResource(dg.ConfigurableResource):
     def create(self) -> Extractor:
         """The extractor `extractor.type` names."""
         if self.extractor.type == "openai":
+            # Imported here: the openai package takes half a second to import, which every run
+            # of the (default) rules extractor would pay for nothing.
+            from slack_events_dagster.resources.openai_extractor import OpenAIExtractor
+
             return OpenAIExtractor(self.extractor, self.llm, self.database.get_engine, self.api_key)
         return RulesExtractor(self.extractor)
 

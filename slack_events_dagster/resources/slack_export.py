@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from slack_events_dagster.domain.messages import (
     MAX_CHANNEL_ID_CHARS,
     MAX_NAME_CHARS,
+    TS_PATTERN,
     MessageFilter,
     SlackChannel,
     SlackUser,
@@ -30,6 +31,19 @@ from slack_events_dagster.resources.slack_source import (
     select_channels,
 )
 from slack_events_dagster.settings import SlackSettings
+
+# Below this a ts that matches TS_PATTERN is a datetime (message_time); above it may not be.
+LAST_SAFE_SECOND = 253_402_000_000  # early 9999-12-30 UTC
+
+
+def _whole_seconds(ts: Any) -> int | None:
+    """The whole seconds of a well-formed Slack ts, cheaply (no Decimal, no datetime); None for
+    anything message_time might not turn into a moment, which then decides."""
+    if not isinstance(ts, str) or not TS_PATTERN.match(ts):
+        return None
+    seconds = int(ts.partition(".")[0])
+    return seconds if seconds < LAST_SAFE_SECOND else None
+
 
 BATCH_ROWS = 5_000  # rows handed on at a time, however big a day file is
 LARGE_FILE_BYTES = 8 * 1024 * 1024
@@ -411,6 +425,7 @@ class ExportWindow(MessageWindow):
         # cannot hide a message, then keep exactly the window.
         start, end = self._start, self._end
         first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+        start_s, end_s = start.timestamp(), end.timestamp()
         for channel in self._selected:
             kept = 0
             for relative in self._export.day_files(channel, first, last):
@@ -426,6 +441,9 @@ class ExportWindow(MessageWindow):
                 batch: list[dict[str, Any]] = []
                 for message in messages:
                     ts = message.get("ts") if isinstance(message, dict) else None
+                    seconds = _whole_seconds(ts)
+                    if seconds is not None and (seconds + 1 <= start_s or seconds >= end_s):
+                        continue  # surely another partition's (without parsing the ts fully)
                     moment = message_time(ts)
                     if moment is not None and not start <= moment < end:
                         continue  # another partition's message

@@ -1,10 +1,14 @@
-"""Alembic owns the schema; these helpers run it from code (auto-migrate, `slack-events demo`)."""
+"""Alembic owns the schema; these helpers run it from code (auto-migrate, `slack-events demo`).
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+Alembic is imported inside the functions: loading the code location (the code server, every
+`dagster` CLI call) then does not pay for it, only a process that opens the database does."""
+
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Alembic's `package:path` form: the installed package's own folder, from a checkout or a wheel.
 SCRIPT_LOCATION = "slack_events_dagster:migrations"
@@ -14,26 +18,34 @@ class SchemaOutOfDateError(RuntimeError):
     """The database's schema revision is not the one this code expects."""
 
 
-def alembic_config() -> Config:
+def alembic_config() -> "Config":
     """Alembic's settings for running it from code: no alembic.ini needed, from any folder."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     return config
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "slack_events_dagster/migrations/versions holds no revision"
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade_to_head(engine: Engine) -> None:
     """Apply every pending revision on `engine` (one transaction per revision on PostgreSQL)."""
+    from alembic import command
+
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection

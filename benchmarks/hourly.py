@@ -1,0 +1,192 @@
+"""The hourly run as in production: `dagster job launch` of one busy hour, from launch to
+SUCCESS, on PostgreSQL instance storage (as deploy/, with the image's event batching) and a
+long-running code server per location (as the compose `code` service), side by side with
+benchmarks/noop_location.py's no-op job of the same shape on the same instance.
+
+The instance uses DefaultRunCoordinator so that a launched run starts at once without a daemon
+(deploy/ queues it for the daemon, which adds the same dequeue delay to both jobs).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).absolute().parent.parent
+JOBS = {"slack_events_job": "slack_events_dagster", "noop_job": "noop"}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _write_home(home: Path, instance_url: str, ports: dict[str, int]) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\n"
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n"
+        "  class: DefaultRunCoordinator\n"
+        f"storage:\n  postgres:\n    postgres_url: {json.dumps(instance_url)}\n",
+        encoding="utf-8",
+    )
+    workspace = home / "workspace.yaml"
+    workspace.write_text(
+        "load_from:\n"
+        + "".join(
+            f"  - grpc_server:\n      host: 127.0.0.1\n      port: {port}\n"
+            f"      location_name: {location}\n"
+            for location, port in ports.items()
+        ),
+        encoding="utf-8",
+    )
+    return workspace
+
+
+MODULES = {
+    "slack_events_dagster": "slack_events_dagster.definitions",
+    "noop": "benchmarks.noop_location",
+}
+
+
+def _start_code_servers(
+    ports: dict[str, int], env: dict[str, str]
+) -> list[subprocess.Popen[bytes]]:
+    """One `dagster code-server start` per location, as the compose `code` service runs; returns
+    once each answers its health check."""
+    servers = []
+    for location, port in ports.items():
+        command = [
+            sys.executable, "-m", "dagster", "code-server", "start", "-h", "127.0.0.1",
+            "-p", str(port), "-m", MODULES[location],
+        ]  # fmt: skip
+        servers.append(
+            subprocess.Popen(
+                command,
+                env=env,
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    for port in ports.values():
+        deadline = time.monotonic() + 120
+        health = [sys.executable, "-m", "dagster", "api", "grpc-health-check", "-p", str(port)]
+        while subprocess.run(health, env=env, capture_output=True, check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the code server on port {port} did not start")
+            time.sleep(0.5)
+    return servers
+
+
+def _launch_once(job: str, hour: str, workspace: Path, env: dict[str, str]) -> dict[str, Any]:
+    """`dagster job launch` of `job` for `hour`; wall time until the run has finished."""
+    import dagster as dg
+
+    home = env["DAGSTER_HOME"]
+    with dg.DagsterInstance.from_config(home) as instance:
+        before = {run.run_id for run in instance.get_runs(dg.RunsFilter(job_name=job))}
+    started = time.perf_counter()
+    launched = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster",
+            "job",
+            "launch",
+            "-w",
+            str(workspace),
+            "-l",
+            JOBS[job],
+            "-j",
+            job,
+            "--tags",
+            json.dumps({"dagster/partition": hour}),
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if launched.returncode != 0:
+        return {"status": "launch failed", "error": launched.stderr[-2000:]}
+    cli_s = time.perf_counter() - started
+    deadline = time.monotonic() + 300
+    with dg.DagsterInstance.from_config(home) as instance:
+        while True:
+            runs = [
+                run
+                for run in instance.get_runs(dg.RunsFilter(job_name=job))
+                if run.run_id not in before
+            ]
+            if runs and runs[0].is_finished:
+                break
+            if time.monotonic() > deadline:
+                return {"status": "timeout"}
+            time.sleep(0.1)
+        wall = time.perf_counter() - started
+        record = instance.get_run_record_by_id(runs[0].run_id)
+    run_s = (record.end_time or 0) - (record.start_time or 0) if record else None
+    return {
+        "status": runs[0].status.value.lower(),
+        "wall_s": round(wall, 2),
+        "cli_s": round(cli_s, 2),
+        "run_s": round(run_s, 2) if run_s is not None else None,
+    }
+
+
+def measure_hourly(
+    workdir: Path, export: Path, hour: str, instance_url: str, settings_env: dict[str, str],
+    partitions_start: str, repeat: int = 3,
+) -> dict[str, Any]:  # fmt: skip
+    """Alternate the two jobs `repeat` times each (a first, unmeasured launch of each warms the
+    disk cache); medians and the difference."""
+    home = workdir / "dagster_home"
+    ports = {location: _free_port() for location in MODULES}
+    workspace = _write_home(home, instance_url, ports)
+    env = {
+        **os.environ,
+        **settings_env,
+        "DAGSTER_HOME": str(home),
+        "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+        "SLACK_EXPORT_PATH": str(export),
+        "PARTITIONS_START": partitions_start,
+        "DAGSTER_EVENT_BATCH_SIZE": "1000",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    launches: dict[str, list[dict[str, Any]]] = {job: [] for job in JOBS}
+    servers = _start_code_servers(ports, env)
+    try:
+        for job in JOBS:
+            warm_up = _launch_once(job, hour, workspace, env)
+            if warm_up.get("status") != "success":
+                return {"status": "failure", "job": job, **warm_up}
+        for _ in range(repeat):
+            for job in JOBS:
+                launches[job].append(_launch_once(job, hour, workspace, env))
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    result: dict[str, Any] = {"hour": hour, "launches": launches}
+    for job, runs in launches.items():
+        walls = [run["wall_s"] for run in runs if run.get("status") == "success"]
+        result[job] = {
+            "median_wall_s": statistics.median(walls) if walls else None,
+            "median_run_s": statistics.median(run["run_s"] for run in runs if run.get("run_s"))
+            if walls
+            else None,
+        }
+    product, noop = result["slack_events_job"]["median_wall_s"], result["noop_job"]["median_wall_s"]
+    result["status"] = "success" if product is not None and noop is not None else "failure"
+    result["our_share_s"] = round(product - noop, 2) if result["status"] == "success" else None
+    return result
