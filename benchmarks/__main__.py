@@ -27,6 +27,7 @@ from typing import Any
 
 from benchmarks.hourly import measure_hourly
 from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
+from devtools.runs import export_hour_range
 
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 PARTITIONS_START = "2026-09-01-00:00"  # before every synthetic day, in the past of the clock
@@ -417,15 +418,6 @@ def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str
     return results
 
 
-def export_hours(export: Path) -> tuple[str, str, int]:
-    """The first and last hour of the days an export has files for, and how many hours."""
-    days = sorted({day_file.stem for day_file in export.glob("*/*.json")})
-    first = datetime.strptime(days[0], "%Y-%m-%d")
-    last = datetime.strptime(days[-1], "%Y-%m-%d") + timedelta(hours=23)
-    hours = int((last - first) / timedelta(hours=1)) + 1
-    return first.strftime("%Y-%m-%d-%H:%M"), last.strftime("%Y-%m-%d-%H:%M"), hours
-
-
 def _export_messages(export: Path) -> int:
     return sum(
         len(json.loads(day_file.read_text(encoding="utf-8")))
@@ -441,7 +433,8 @@ def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[s
     (HISTORY_VARIANTS)."""
     if not export.is_dir():
         return {"status": "skipped", "error": f"{export}: no such folder (../shared/real_slack)"}
-    first, last, hours = export_hours(export)
+    first, last = export_hour_range(export)
+    hours = int((_hour(last) - _hour(first)) / timedelta(hours=1)) + 1
     messages = _export_messages(export)
     results: dict[str, Any] = {}
     for variant, planned_subset in HISTORY_VARIANTS:
@@ -471,8 +464,12 @@ def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[s
     return results
 
 
+def _hour(key: str) -> datetime:
+    return datetime.strptime(key, "%Y-%m-%d-%H:%M").replace(tzinfo=UTC)
+
+
 def _messages_in_hour(export: Path, hour: str) -> int:
-    start = datetime.strptime(hour, "%Y-%m-%d-%H:%M").replace(tzinfo=UTC).timestamp()
+    start = _hour(hour).timestamp()
     day_files = export.glob(f"*/{hour[:10]}.json")
     return sum(
         start <= float(message["ts"]) < start + 3600

@@ -16,16 +16,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from devtools.postgres16 import free_port
+from devtools.runs import job_launch_command
+
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 JOBS = {"slack_events_job": "slack_events_dagster", "noop_job": "noop"}
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _write_home(home: Path, instance_url: str, ports: dict[str, int]) -> Path:
@@ -95,21 +90,7 @@ def _launch_once(job: str, hour: str, workspace: Path, env: dict[str, str]) -> d
         before = {run.run_id for run in instance.get_runs(dg.RunsFilter(job_name=job))}
     started = time.perf_counter()
     launched = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dagster",
-            "job",
-            "launch",
-            "-w",
-            str(workspace),
-            "-l",
-            JOBS[job],
-            "-j",
-            job,
-            "--tags",
-            json.dumps({"dagster/partition": hour}),
-        ],
+        job_launch_command(workspace, job, {"dagster/partition": hour}, JOBS[job]),
         env=env,
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -151,7 +132,7 @@ def measure_hourly(
     """Alternate the two jobs `repeat` times each (a first, unmeasured launch of each warms the
     disk cache); medians and the difference."""
     home = workdir / "dagster_home"
-    ports = {location: _free_port() for location in MODULES}
+    ports = {location: free_port() for location in MODULES}
     workspace = _write_home(home, instance_url, ports)
     env = {
         **os.environ,

@@ -1,6 +1,10 @@
-"""Settings for a throwaway working folder, and the real asset graph run over a range of hours."""
+"""Settings for a throwaway working folder, the real asset graph run over a range of hours, and
+the `dagster job launch` command line the tests and benchmarks launch runs with."""
 
+import json
+import sys
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +52,22 @@ def materialize_range(
         instance=instance,
         raise_on_error=raise_on_error,
     )
+
+
+def export_hour_range(export: Path) -> tuple[str, str]:
+    """The first and last hour key of the days a Slack export has day files for."""
+    days = sorted({day_file.stem for day_file in export.glob("*/*.json")})
+    first = datetime.strptime(days[0], "%Y-%m-%d")
+    last = datetime.strptime(days[-1], "%Y-%m-%d") + timedelta(hours=23)
+    return first.strftime("%Y-%m-%d-%H:%M"), last.strftime("%Y-%m-%d-%H:%M")
+
+
+def job_launch_command(
+    workspace: Path, job: str, tags: Mapping[str, str], location: str | None = None
+) -> list[str]:
+    """`dagster job launch` of `job` with these run tags (a partition or a range of them)."""
+    where = ["-l", location] if location else []
+    return [
+        sys.executable, "-m", "dagster", "job", "launch", "-w", str(workspace), *where,
+        "-j", job, "--tags", json.dumps(dict(tags)),
+    ]  # fmt: skip

@@ -1,6 +1,5 @@
 """`dagster job launch` through the real CLI, instance and run launcher (subprocess)."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -12,6 +11,7 @@ import dagster as dg
 import pytest
 
 from devtools.emulators.slack import SlackEmulator
+from devtools.runs import job_launch_command
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
@@ -26,19 +26,11 @@ def _launch(
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     launched = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dagster",
-            "job",
-            "launch",
-            "-w",
-            str(PROJECT_ROOT / "workspace.yaml"),
-            "-j",
+        job_launch_command(
+            PROJECT_ROOT / "workspace.yaml",
             "slack_events_job",
-            "--tags",
-            json.dumps(tags or {"dagster/partition": PARTITION}),
-        ],
+            tags or {"dagster/partition": PARTITION},
+        ),
         cwd=tmp_path,
         env={
             **os.environ,

@@ -13,12 +13,13 @@ line per row, primary-key order) there, to diff against a run of another commit.
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from devtools.runs import export_hour_range
 from slack_events_dagster.definitions import build_definitions
 from slack_events_dagster.settings import Settings
 from slack_events_dagster.storage.engine import get_engine
@@ -41,10 +42,7 @@ SCHEDULE_TICK = datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
 
 def sample_export_range() -> tuple[str, str]:
     """Every hour of the days the sample export has files for, as `slack-events demo` runs."""
-    days = sorted({day_file.stem for day_file in SAMPLE_EXPORT.glob("*/*.json")})
-    first = datetime.strptime(days[0], "%Y-%m-%d").replace(tzinfo=UTC)
-    last = datetime.strptime(days[-1], "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(hours=23)
-    return first.strftime(HOUR_KEY), last.strftime(HOUR_KEY)
+    return export_hour_range(SAMPLE_EXPORT)
 
 
 def _stable_json(value: Any) -> str:

@@ -15,7 +15,6 @@ from typing import Any, NamedTuple
 from slack_events_dagster.domain.messages import (
     MAX_CHANNEL_ID_CHARS,
     MAX_NAME_CHARS,
-    TS_PATTERN,
     MessageFilter,
     SlackChannel,
     SlackUser,
@@ -23,6 +22,7 @@ from slack_events_dagster.domain.messages import (
     message_time,
     shown,
     user_from_payload,
+    whole_seconds,
 )
 from slack_events_dagster.resources.slack_source import (
     MessageWindow,
@@ -31,19 +31,6 @@ from slack_events_dagster.resources.slack_source import (
     select_channels,
 )
 from slack_events_dagster.settings import SlackSettings
-
-# Below this a ts that matches TS_PATTERN is a datetime (message_time); above it may not be.
-LAST_SAFE_SECOND = 253_402_000_000  # early 9999-12-30 UTC
-
-
-def _whole_seconds(ts: Any) -> int | None:
-    """The whole seconds of a well-formed Slack ts, cheaply (no Decimal, no datetime); None for
-    anything message_time might not turn into a moment, which then decides."""
-    if not isinstance(ts, str) or not TS_PATTERN.match(ts):
-        return None
-    seconds = int(ts.partition(".")[0])
-    return seconds if seconds < LAST_SAFE_SECOND else None
-
 
 BATCH_ROWS = 5_000  # rows handed on at a time, however big a day file is
 LARGE_FILE_BYTES = 8 * 1024 * 1024
@@ -441,7 +428,7 @@ class ExportWindow(MessageWindow):
                 batch: list[dict[str, Any]] = []
                 for message in messages:
                     ts = message.get("ts") if isinstance(message, dict) else None
-                    seconds = _whole_seconds(ts)
+                    seconds = whole_seconds(ts)
                     if seconds is not None and (seconds + 1 <= start_s or seconds >= end_s):
                         continue  # surely another partition's (without parsing the ts fully)
                     moment = message_time(ts)
