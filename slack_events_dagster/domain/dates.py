@@ -209,7 +209,7 @@ _RELATIVE_RE = re.compile(
     r"|(?P<tomorrow>tomorrow|tmrw)"
     r"|(?P<yesterday>yesterday)"
     rf"|(?:in|within)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
-    r"(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
+    r"(?P<working>(?:business|working)\s+)?(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
     # a countdown: "only a week left to apply", "three days to go"
     rf"|(?P<n_left>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+(?P<unit_left>days?|weeks?)\s+(?:left|to\s+go)"
     r"|(?P<period_q>this|next)\s+(?P<period>week|month|quarter)"
@@ -662,9 +662,22 @@ def _in_n_units(
         delta = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
         instant = (ctx.reference.astimezone(UTC) + delta).astimezone(ctx.zone)
         return _Candidate(span, instant.date(), "datetime", "relative", instant=instant, taken=True)
+    if unit.startswith("day") and units == "unit" and match["working"]:
+        return _Candidate(span, _after_working_days(ctx.today, count), "day", "relative")
     if unit.startswith("day"):
         return _Candidate(span, ctx.today + timedelta(days=count), "day", "relative")
     return _Candidate(span, ctx.today + timedelta(weeks=count), "week", "relative")
+
+
+def _after_working_days(today: date, count: int) -> date:
+    """The day `count` working days (Monday to Friday) after `today`: "within 2 business days"
+    of a Friday is the Tuesday."""
+    day = today
+    while count > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
 
 
 def _end_of(unit: str, shift: int, today: date) -> date:

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -12,6 +12,7 @@ from slack_events_dagster.domain.dates import DateMention, find_dates
 from slack_events_dagster.domain.text import fold_case, strip_code
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
+    STARTING_NOW,
     UNDATED_ANNOUNCEMENT,
     EventKeyword,
     detect_status,
@@ -181,6 +182,7 @@ NOW_MARKERS = re.compile(
     r"|in (?:a |~|about )?(?:few|couple of|\d+) ?min(?:ute)?s?|in (?:about )?(?:an|one|half an)"
     r" hour|has (?:started|begun)|(?:is|are) starting|under ?way"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
+    r"|went (?:up|live|out)"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
     r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
     r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
@@ -189,14 +191,6 @@ NOW_MARKERS = re.compile(
     re.IGNORECASE,
 )
 COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
-# Something that begins about now ("AMER office hour starting in 5 minutes!", "Starting in one
-# hour!!", "the stream begins shortly"): an event on now, whatever it is called.
-IMMINENT_START = re.compile(
-    r"\b(?:is |are )?(?:starting|starts|begins|beginning|kicks off|kicking off)\s+(?:right )?"
-    r"(?:now|shortly|soon|in\s+(?:about\s+|around\s+|~\s*|a\s+)?(?:few|couple of|\d+|one|two"
-    r"|an|half an)\s*(?:min(?:ute)?s?|hours?|hrs?))\b",
-    re.IGNORECASE,
-)
 GENERIC_PAGE_PARTS = frozenset(
     {"events", "event", "e", "register", "registration", "tickets", "community", "meetup"}
 )
@@ -213,7 +207,9 @@ PAST_TALK = re.compile(
     r"|slides|photos|pictures|notes) (?:from|of|for)|resources from|was (?:great|fun|awesome"
     r"|amazing|released)|were released|went well|thanks for (?:the|joining|coming|attending)"
     r"|(?:minutes|slides|recordings?|videos?|photos|pictures) (?:are|is) (?:now )?(?:up|available"
-    r"|live|posted|online)|there (?:was|were)|had a (?:great|good|fun) time|visited)\b",
+    r"|live|posted|online)|there (?:was|were)|had a (?:great|good|fun) time|visited"
+    # what came out of a meeting: "Per discussion in the sync today, here is a proposal"
+    r"|per (?:the |our )?discussions?|as (?:we )?discussed)\b",
     re.IGNORECASE,
 )
 # Someone's own plans around an event ("I'll try to join the office hour today", "sorry I can't
@@ -222,7 +218,11 @@ PAST_TALK = re.compile(
 PERSONAL_PLAN = re.compile(
     r"\b(?:I|I'm|I am|I'll|I will|I've|I was|I'd|I would)\b[^.!?]{0,40}?\b(?:join|joining|make it"
     r"|attend|attending|go to|going to|be at|watch|hear|chat|miss|missed|can't|cannot|won't"
-    r"|try|hope|made a post|waited|closed|needing|need|started|don't know|am not sure)\b"
+    r"|try|hope|made a post|waited|closed|needing|need|started|don't know|am not sure"
+    # how someone feels or stands about it: "I'm afraid I haven't kept up with the study group
+    # next week", "I'm having trouble getting the link to the meeting", "I would prefer …"
+    r"|afraid|haven't|have not|having (?:trouble|problems?|issues?)|happy to|ready|prefer"
+    r"|not sure|sure|guess|think|been (?:using|working|reading|trying|preparing))\b"
     r"|\b(?:I'm|I am) (?:at|in|off|on leave|away)\b"
     r"|\bmy (?:first |initial )?(?:thought|idea|plan|suggestion) (?:was|is)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
@@ -303,12 +303,18 @@ def _specificity(mention: DateMention) -> tuple[int, int, int]:
 
 
 def _not_an_upcoming_event(
-    draft: _Draft, start: datetime | None, status: str, message: ExtractionInput
+    draft: _Draft,
+    start: datetime | None,
+    status: str,
+    message: ExtractionInput,
+    precision: str | None = None,
 ) -> bool:
-    """Past news ("the release yesterday") and staging-only deploys are not digest material."""
+    """Past news ("the release yesterday") and staging-only deploys are not digest material. A
+    week is past once it has ended ("The study group has begun! This week we …")."""
     zone = ZoneInfo(message.timezone)
     if start is not None and (
-        start.astimezone(zone).date() < message.message_time.astimezone(zone).date()
+        _last_day(start.astimezone(zone).date(), precision)
+        < message.message_time.astimezone(zone).date()
     ):
         return True
     sentence = draft.sentence
@@ -331,6 +337,23 @@ def _not_an_upcoming_event(
         draft.keyword.category == "product"
         and STAGING_ONLY.search(sentence) is not None
         and PRODUCTION.search(sentence) is None
+    )
+
+
+def _last_day(first: date, precision: str | None) -> date:
+    """The last day of the week that starts on `first` ("this week"), else `first`: a month
+    that has begun says too little to be news ("the plan for this month is …")."""
+    return first + timedelta(days=6) if precision == "week" else first
+
+
+def _names_a_period(date: DateMention, sentence: str, message: ExtractionInput) -> bool:
+    """Whether a month or quarter that has begun by the message's time names what is out now
+    ("The October 2023 issue of the newsletter is available now!", "Q3 report is out"), rather
+    than dating it."""
+    return (
+        date.precision in ("month", "quarter")
+        and date.start <= message.message_time
+        and NOW_MARKERS.search(sentence) is not None
     )
 
 
@@ -762,7 +785,7 @@ def _starting_now(text: str, message: ExtractionInput) -> list[_Draft]:
     next line when it only says that ("Starting in one hour!!" above the talk's title)."""
     sentences = split_sentences(text)[:MAX_SENTENCES]
     for index, sentence in enumerate(sentences):
-        found = IMMINENT_START.search(sentence)
+        found = STARTING_NOW.search(sentence)
         if found is None or sentence.rstrip().endswith("?"):
             continue
         name = f"{sentence[: found.start()]} {sentence[found.end() :]}".strip()
@@ -837,12 +860,38 @@ def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> st
     return _page_name(pages[0]) if pages else ""  # "Join us! <meetup.com/rladies-rome/events/1>"
 
 
+def _version(text: str) -> str | None:
+    found = RELEASE_SUBJECT.search(text)
+    return found["version"].lower().lstrip("v") if found else None
+
+
+def _another_release(draft: _Draft, events: list[ExtractedEvent], text: str) -> bool:
+    """Whether an undated line after the message's first event announces a release of its own:
+    a post with several "X v1.2 released" headings, each a version no earlier event names (not
+    a changelog bullet under one)."""
+    if draft.keyword.name != "release" or _agenda_item(draft.sentence, text):
+        return False
+    if detect_status(draft.sentence) != "completed" and not NOW_MARKERS.search(draft.sentence):
+        return False
+    named, said = (
+        RELEASE_SUBJECT.search(draft.sentence),
+        draft.keyword.pattern.search(draft.sentence),
+    )
+    if named is None or said is None or named.start() > said.start():
+        return False  # a heading names the version first: "Acme Go v0.8.0 Released"
+    version = _version(draft.sentence)
+    return all(_version(event.title) != version for event in events)
+
+
 def _told_again(found: ExtractedEvent, new: ExtractedEvent) -> bool:
     """Whether `new` is an event of the same message told again: the same title, or the same
     day unless both give different times of day for different kinds of event ("See you in
     one hour" then "Wednesday, June 28, 4pm UTC"; not "EMEA 10:00" and "AMER 17:00" talks)."""
     if found.title.casefold() == new.title.casefold():  # unless two explicit dates of a series
         return not (found.date_source == new.date_source == "explicit")
+    versions = (_version(found.title), _version(new.title))
+    if None not in versions and versions[0] != versions[1]:
+        return False  # "Helm v0.0.26 released", then "Go v0.8.0 released"
     if found.event_date is None or new.event_date is None:
         return False
     if _within_frame(found, new) or _within_frame(new, found):
@@ -1009,12 +1058,21 @@ def _with_previews(message: ExtractionInput, events: list[ExtractedEvent]) -> li
     return dated
 
 
+def _in_help_talk(text: str, message: ExtractionInput) -> bool:
+    """Whether the message, or the thread it replies in, is someone's own problem: a reply in a
+    help thread ("actually it's failing on that task", "it works now after the upgrade") goes on
+    with that problem."""
+    if is_help_talk(text):
+        return True
+    return message.thread_parent is not None and is_help_talk(strip_code(message.thread_parent))
+
+
 def _message_events(message: ExtractionInput, max_events: int) -> list[ExtractedEvent]:
     """Events announced in the message's own text."""
     drafts: list[_Draft] = []
     loose_dates: list[DateMention] = []
     text = strip_code(message.text)
-    help_talk = is_help_talk(text)
+    help_talk = _in_help_talk(text, message)
     prior = ""
     for sentence in split_sentences(text)[:MAX_SENTENCES]:
         new, dates = _segment_drafts(
@@ -1061,15 +1119,18 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             continue  # "February - June 2024" after "First meeting Tuesday 30 January": context
         # Once the message has an event, a sentence without a date of its own is a detail of it
         # ("Meetup sign-up is helpful"); one told again is merged below (_told_again).
-        if date is None and events:
+        if date is None and events and not _another_release(draft, events, text):
             continue
         if name == "" and CALL_TO_ACTION.match(draft.sentence):
             continue  # another call to action in a message that names no event
         status = detect_status(draft.sentence)
+        if date is not None and _names_a_period(date, draft.sentence, message):
+            date = None  # "the October 2023 issue is out now": out now, about October
         if date is not None:
             start, end, precision, source = date.start, date.end, date.precision, date.source
         elif (
-            draft.keyword.category == "risk"
+            # something broken is news now; "certificate", "audit", "maintenance" need a date
+            (draft.keyword.category == "risk" and draft.keyword.action == "Incident")
             or status in HAPPENING_NOW
             or NOW_MARKERS.search(draft.sentence)
             or (not events and not dated and _joined_now(draft, message, help_talk))
@@ -1079,7 +1140,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             start, end, precision, source = None, None, None, "unknown"
         else:
             continue  # an undated plan ("we should launch it at some point") is not an event
-        if _not_an_upcoming_event(draft, start, status, message):
+        if _not_an_upcoming_event(draft, start, status, message, precision):
             continue
         severity = SEVERITY.search(draft.sentence)
         event = ExtractedEvent(

@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slack_events_dagster.domain.vocabulary import find_keywords, is_event_page
+from slack_events_dagster.domain.vocabulary import STARTING_NOW, find_keywords, is_event_page
 
 # Channels whose names say they carry announcements or events.
 EVENT_CHANNEL = re.compile(
@@ -22,6 +22,7 @@ class ScoreWeights:
     parent_keyword: float = 10.0  # a dated reply to a thread whose parent names an event
     event_link: float = 10.0  # a link to an event page (meetup, registration, CFP)
     preview_event: float = 10.0  # a link whose preview names an event and its upcoming date
+    starting_now: float = 10.0  # "Cohort 1 starting now! <call link>": an event under way
     event_channel: float = 4.0  # posted in a channel named for announcements or events
     date: float = 6.0
     broadcast_mention: float = 8.0
@@ -76,6 +77,8 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
             features["parent_keyword"] = weights.parent_keyword
     if any(is_event_page(link) for link in signals.links):
         features["event_link"] = weights.event_link
+    if STARTING_NOW.search(signals.text) and not signals.text.rstrip().endswith("?"):
+        features["starting_now"] = weights.starting_now
     if signals.preview_event:
         features["preview_event"] = weights.preview_event
     if EVENT_CHANNEL.search(signals.channel_name):

@@ -223,6 +223,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
         r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird|closing date"
+        # a poll or a review to answer in time: "vote by Thursday", "comment before Dec 17"
+        r"|(?:vote|respond|comment|indicate (?:\w+ ){0,4}?)(?: \w+){0,3} (?:by|until|before)"
         # a countdown to something to do: "only a week left to get applications in"
         r"|(?:days?|weeks?|hours?) (?:left|to go) (?:to|for|until|before)",
     ),
@@ -235,6 +237,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|working group|study group|book club|co-?working(?: session)?|q&a|ama|ask me anything",
     ),
     _keyword("sync", "process", "Meeting", r"sync", weak=True),  # a meeting, or a data sync
+    # a meeting of a group, or a Spark or login session
+    _keyword("session", "process", "Meeting", r"session", weak=True),
     _keyword(
         "policy",
         "process",
@@ -273,6 +277,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "marketing",
         "Campaign",
         r"campaign|press release|blog post|newsletter"
+        # a publication's new number: "the latest issue of …", "the October 2023 edition of …"
+        r"|(?:latest|new|newest|first|next|monthly|weekly|month's|week's|(?:jan|feb|mar|apr|may"
+        r"|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|\d{4}) (?:issue|edition|episode)"
+        r" of"
         r"|announcement|booth|talk (?:got )?accepted|product hunt",
     ),
     _keyword(
@@ -328,6 +336,18 @@ UNDATED_ANNOUNCEMENT = re.compile(
     r"|invite you|sign up|register|rsvp|tickets|call for"
     r"|(?:happening|coming|taking place|held) soon|check (?:it |this |these |them )?out"
     r"|don't miss|do not miss|come along)\b",
+    re.IGNORECASE,
+)
+
+
+# Something that begins about now ("AMER office hour starting in 5 minutes!", "Starting in one
+# hour!!", "the stream begins shortly", "Cohort 1 has started! <call link>"): an event on now,
+# whatever it is called.
+STARTING_NOW = re.compile(
+    r"\b(?:(?:is |are )?(?:starting|starts|begins|beginning|kicks off|kicking off|meeting)\s+"
+    r"(?:right )?(?:now|shortly|soon|in\s+(?:about\s+|around\s+|~\s*|a\s+)?"
+    r"(?:few|couple of|\d+(?:-\d+)?|one|two|an|half an)\s*(?:min(?:ute)?s?|hours?|hrs?))"
+    r"|(?:has|have) (?:just )?(?:started|begun))\b",
     re.IGNORECASE,
 )
 
@@ -459,8 +479,9 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
     verb_form = word.endswith(("ed", "s")) or (word.endswith("ing") and word != "meeting")
     if _MODIFIED_NOUN.match(text, end) is not None and not verb_form:
         return True
+    # A weak word's present participle too: "with a failing test", "the timing-out job".
     if (
-        word.endswith("ed")
+        (word.endswith("ed") or (keyword.weak and word.endswith("ing")))
         and " " not in word
         and _PARTICIPLE_AS_ADJECTIVE_BEFORE.search(before)
         and re.match(r"\s+[a-z]", text[end : end + 2])

@@ -892,3 +892,19 @@ def test_find_dates_never_raises_on_arbitrary_text(text: str, tz: str) -> None:
     for mention in mentions:
         assert mention.text == text[mention.span[0] : mention.span[1]]
         assert mention.start.tzinfo == ZoneInfo(tz)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso_date"),
+    [
+        ("initiated within 2 business days", "2026-11-27"),  # Wednesday -> Friday
+        ("within two working days", "2026-11-27"),
+        ("within 3 business days", "2026-11-30"),  # over the weekend: Monday
+        ("within 2 days", "2026-11-27"),
+    ],
+)
+def test_within_working_days_skips_the_weekend(text: str, iso_date: str) -> None:
+    start, _, precision, source, _ = only(text)
+    assert (start, precision, source) == (day(iso_date), "day", "relative")
+    friday = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+    assert only("within 2 business days", friday)[0] == day("2026-12-01")  # Friday -> Tuesday

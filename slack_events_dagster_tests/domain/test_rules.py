@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -521,3 +521,107 @@ def test_live_reports_and_calls_to_gather_are_on_now(text: str) -> None:
         WEDNESDAY,
         "message_time",
     )
+
+
+def test_a_release_approved_to_start_within_working_days_is_dated_by_them() -> None:
+    (event,) = _extract(
+        "Thanks, all. The release is authorized and will be initiated within 2 business days."
+    )
+    assert (event.category, event.action) == ("product", "Release")
+    assert event.event_date == datetime(2026, 11, 20, tzinfo=UTC)  # Wednesday -> Friday
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@channel The latest issue of Project News is out now! Please subscribe.",
+        "The November 2026 issue of Project News is available now! Sign up to get it.",
+        "The new edition of the community digest is here!",
+    ],
+)
+def test_a_new_issue_of_a_publication_is_news_of_the_day(text: str) -> None:
+    (event,) = _extract(text)
+    assert event.category == "marketing"
+    assert (event.event_date, event.date_source) == (WEDNESDAY, "message_time")
+
+
+def test_the_issue_of_a_problem_is_not_a_publication() -> None:
+    assert _extract("The issue of duplicate rows is out of scope here") == []
+
+
+def test_a_reply_in_a_help_thread_does_not_report_an_incident() -> None:
+    parent = "I'm getting an error when the sync job runs, any ideas?"
+    assert _extract("actually it's failing on that task itself", thread_parent=parent) == []
+    # the same words as a post of their own report something broken
+    (event,) = _extract("The nightly export is failing since 09:00")
+    assert event.category == "risk"
+
+
+def test_a_failing_test_is_not_an_incident() -> None:
+    assert _extract("I would fix it with a failing integration test at the start.") == []
+
+
+def test_routine_risk_words_need_a_date() -> None:
+    assert _extract("Is it worth paying for the edX certificate?") == []
+    assert _extract("The course certificate is quite expensive") == []
+    (event,) = _extract("The TLS certificate expires on Friday Nov 20")
+    assert event.category == "risk" and event.event_date == datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def test_what_came_out_of_a_meeting_announces_no_meeting() -> None:
+    assert _extract("Per discussion in the sync today here is a proposal for a registry") == []
+
+
+def test_a_call_for_papers_that_went_up_is_news_of_the_day() -> None:
+    (event,) = _extract("CFP for DataConf 2027 went up: https://dataconf.example/cfp")
+    assert (event.event_date, event.date_source) == (WEDNESDAY, "message_time")
+
+
+def test_a_post_with_several_release_headings_announces_each_release() -> None:
+    text = (
+        "Acme Helm v0.0.26 Released\n"
+        "• feat: modify pull policy, fixed in v0.0.25\n"
+        "Acme Go v0.8.0 Released\n"
+        "• fix: discover fails for streams"
+    )
+    events = _extract(text)
+    assert [e.title for e in events] == ["Acme Helm v0.0.26 release", "Acme Go v0.8.0 release"]
+    assert all(e.event_date == WEDNESDAY for e in events)
+
+
+def test_a_changelog_bullet_naming_a_version_is_not_another_release() -> None:
+    text = "Acme Helm v0.0.26 Released\n• fix: regression released in v0.0.25\n• feat: new flag"
+    assert len(_extract(text)) == 1
+
+
+def test_a_group_that_has_begun_this_week_is_news() -> None:
+    (event,) = _extract("The C Study Group has begun! This week we are watching the first lecture.")
+    assert event.event_date is not None and event.event_date.date() >= WEDNESDAY.date() - timedelta(
+        days=2
+    )
+
+
+def test_a_session_starting_soon_with_only_a_call_link() -> None:
+    (event,) = _extract("Cohort 2 session starting in 5-10 minutes: https://zoom.us/j/1")
+    assert event.event_date is not None
+    assert timedelta(0) <= event.event_date - WEDNESDAY <= timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm afraid I haven't kept up and won't contribute much to the study group next week.",
+        "I'm having trouble getting the Zoom link to join the meeting now.",
+        "Generally I would prefer the meeting to be next week.",
+    ],
+)
+def test_someone_s_own_situation_around_an_event_is_not_its_announcement(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_a_poll_to_answer_by_a_date_is_a_deadline() -> None:
+    (event,) = _extract(
+        "Please vote by end of day Thursday Nov 19 so we can pick a time: https://poll.example/x"
+    )
+    assert event.action == "Deadline" and event.event_date is not None
+    assert event.event_date.date() == datetime(2026, 11, 19).date()

@@ -64,3 +64,14 @@ def test_channel_keyword_weights_override_and_extend() -> None:
     score, features = score_message(_signals(text="payroll deploy tonight"), weights)
     assert features == {"keyword:deploy": 20.0, "custom_keyword:payroll": 7.0}
     assert score == 27.0
+
+
+def test_something_starting_now_scores_like_an_event_word() -> None:
+    """ "Cohort 1 starting now! <call link>" names no event word but is one under way."""
+    for text in ("Cohort 1 starting now! https://zoom.us/j/1", "Group B has just started!"):
+        score, features = score_message(_signals(text=text), ScoreWeights())
+        assert features["starting_now"] == 10.0 and score >= 10.0, (text, features)
+    assert (
+        "starting_now"
+        not in score_message(_signals(text="Is the call starting now?"), ScoreWeights())[1]
+    )
