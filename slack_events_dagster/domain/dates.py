@@ -175,6 +175,12 @@ _DAY_MONTH_RE = re.compile(
     _FLAGS,
 )
 _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _FLAGS)
+# A part of a named month: "by the end of May", "mid-June", "early March 2027".
+_PART_OF_MONTH_RE = re.compile(
+    rf"(?<![\w-])(?:(?:the\s+)?(?P<part>end|middle|start|beginning)\s+of\s+"
+    rf"|(?P<early>early|mid|late)[\s-]+)(?P<mon>{_MONTH})\b(?:\.?,?\s+{_YEAR})?",
+    _FLAGS,
+)
 _NUMERIC_RE = re.compile(
     r"(?<![\w/.:,$#-])(?P<m>\d{1,2})/(?P<d>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?"
     r"(?![\w/%]|[.,:]\d)"
@@ -208,7 +214,7 @@ _RELATIVE_RE = re.compile(
     r"|(?P<today>today|tonight)"
     r"|(?P<tomorrow>tomorrow|tmrw)"
     r"|(?P<yesterday>yesterday)"
-    rf"|(?:in|within)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
+    rf"|(?:in|within|eta:?)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
     r"(?P<working>(?:business|working)\s+)?(?P<unit>min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?)"
     # a countdown: "only a week left to apply", "three days to go"
     rf"|(?P<n_left>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+(?P<unit_left>days?|weeks?)\s+(?:left|to\s+go)"
@@ -545,6 +551,22 @@ def _month_year(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     return _Candidate(match.span(), day, "month", "explicit")
 
 
+def _part_of_month(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """The day a part of a month stands for: its last day for "end of" and "late", the 15th for
+    "mid", the 1st for "early", "start of" and "beginning of"."""
+    month = _month_number(match["mon"])
+    part = fold_case(match["part"] or match["early"])
+    year = int(match["year"]) if match["year"] else None
+    middle = _calendar_day(month, 15, year, ctx.today)  # the month nearest the message
+    if middle is None:
+        return None
+    if part in ("end", "late"):
+        day = _last_day_of_month(middle.year, month)
+    else:
+        day = middle if part in ("mid", "middle") else middle.replace(day=1)
+    return _Candidate(match.span(), day, "day", "explicit")
+
+
 def _numeric(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     """US month/day numbers, rejecting fractions and counts that look like dates."""
     month, day_number, year_text = int(match["m"]), int(match["d"]), match["y"]
@@ -700,6 +722,7 @@ _DATE_MATCHERS: tuple[tuple[re.Pattern[str], _DateHandler, tuple[re.Pattern[str]
     (_MONTH_DAY_RE, _named_month_day, (_MONTH_DAY_HINT,)),
     (_DAY_MONTH_RE, _named_month_day, (_DAY_MONTH_HINT,)),
     (_MONTH_YEAR_RE, _month_year, (_MONTH_YEAR_HINT,)),
+    (_PART_OF_MONTH_RE, _part_of_month, (_MONTH_HINT,)),
     (_NUMERIC_RE, _numeric, (_SEPARATOR_HINT,)),
     (_QUARTER_RE, _quarter, (_QUARTER_HINT,)),
     (_WEEKDAY_RE, _weekday, (_WEEKDAY_HINT,)),

@@ -187,7 +187,20 @@ NOW_MARKERS = re.compile(
     r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
     r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
-    r"|just (?:released|published|tagged|dropped|landed|launched)|tagged|released)\b",
+    r"|just (?:released|published|tagged|dropped|landed|launched|pushed)|tagged|released"
+    r"|new (?:release|version)(?=\s*[:!\-])"
+    # a version's state: "RC2 is on the way", "the v5 beta is available", "1.8 has landed"
+    # (a version is taken possessively, from its start only: "1.1.1…" is read once, not
+    # again from every digit)
+    r"|(?<![\w.\-])(?:v?\d+(?:\.\d+)++[\w.-]*+|v\d+|rc ?\d+)"
+    r"(?: beta| alpha| rc ?\d*| final| stable| lts)?"
+    r"(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been) (?:now |just )?(?:available"
+    r"|on (?:the|its) way"
+    r"|(?:on|in) (?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew))"
+    r"|(?:has |have )?(?:just )?landed)"
+    r"|(?:kicking off|kicks off|starting|opening) (?:the |our )?(?:[\w-]+ ){0,3}now"
+    # a version made public: "pushed 3.0.0 to npm", "published version 1.5.0"
+    r"|(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+)\b",
     re.IGNORECASE,
 )
 COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
@@ -201,6 +214,10 @@ TIME_ONLY = re.compile(
     r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
 )
+# Keywords that announce only in a post of its own ("made a little tool: <link>"), and date it.
+TOP_LEVEL_ONLY = frozenset({"made_package"})
+# The asker's own state in a help request: "I'm stuck on the workshop exercise" is not news.
+HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
@@ -217,7 +234,8 @@ PAST_TALK = re.compile(
 # giving a talk tomorrow", "I'll host") are not caught: their verbs are not listed.
 PERSONAL_PLAN = re.compile(
     r"\b(?:I|I'm|I am|I'll|I will|I've|I was|I'd|I would)\b[^.!?]{0,40}?\b(?:join|joining|make it"
-    r"|attend|attending|go to|going to|be at|watch|hear|chat|miss|missed|can't|cannot|won't"
+    r"|attend|attending|go to|going to (?:the|a|an|this|that|our|be)|be at|watch|hear|chat|miss"
+    r"|missed|can't|cannot|won't"
     r"|try|hope|made a post|waited|closed|needing|need|started|don't know|am not sure"
     # how someone feels or stands about it: "I'm afraid I haven't kept up with the study group
     # next week", "I'm having trouble getting the link to the meeting", "I would prefer …"
@@ -583,6 +601,8 @@ def _segment_drafts(
         # "Fri 21 July, 14:00 UTC Now Mon 24 July 15:00 UTC": the corrected date comes first
         dates.sort(key=lambda mention: not _corrected(sentence, mention))  # stable
     keywords = find_keywords(sentence, help_talk)
+    if message.thread_parent is not None:  # "I wrote a template for them" answers someone
+        keywords = [keyword for keyword in keywords if keyword.name not in TOP_LEVEL_ONLY]
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
     if not keywords:
@@ -1131,7 +1151,9 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
         elif (
             # something broken is news now; "certificate", "audit", "maintenance" need a date
             (draft.keyword.category == "risk" and draft.keyword.action == "Incident")
-            or status in HAPPENING_NOW
+            # "I'm stuck on the workshop exercise": a help request's state is not news
+            or (status in HAPPENING_NOW and not (help_talk and HELP_STATE.search(draft.sentence)))
+            or draft.keyword.name in TOP_LEVEL_ONLY  # made and shared: news of the day
             or NOW_MARKERS.search(draft.sentence)
             or (not events and not dated and _joined_now(draft, message, help_talk))
         ):

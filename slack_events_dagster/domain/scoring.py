@@ -34,7 +34,7 @@ class ScoreWeights:
     link_cap: float = 6.0
     attachments: float = 3.0
     bot_penalty: float = -15.0
-    too_short: float = -5.0  # "ok", "ship it": too little to announce anything
+    too_short: float = -5.0  # "ok, thanks": too little to announce anything (no event word)
     min_length: int = 15
     keyword_weights: Mapping[str, float] = field(default_factory=dict)
 
@@ -97,7 +97,7 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
         features["attachments"] = weights.attachments
     if signals.is_bot and not signals.trusted_bot:
         features["bot"] = weights.bot_penalty
-    if len(signals.text.strip()) < weights.min_length:
+    if len(signals.text.strip()) < weights.min_length and not keywords:  # not "Tagged!"
         features["too_short"] = weights.too_short
     return round(sum(features.values()), 3), features
 

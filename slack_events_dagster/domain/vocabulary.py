@@ -182,8 +182,14 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         # "1.2.3 is out": the version is the whole run of [\w.-] before ",? " (taken possessively);
         # a start after "." or "-" is a path and never counts (see _PATH_BEFORE), so it is not
         # tried: reading "1.1.1.1…" again from every digit was quadratic.
-        r"|(?<![.\-])v?\d+\.\d+[\w.-]*+,? (?:is|are|has been|have been|was) (?:now |just )?"
-        r"(?:out|up|live|available|tagged|published)"
+        r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+|rc ?\d+)(?: beta| alpha| rc ?\d*| final| stable"
+        r"| lts)?(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been|was) (?:now |just )?"
+        r"(?:out|up|live|available|tagged|published|on (?:the|its) way"
+        r"|(?:on|in) (?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew))"
+        r"|(?:has |have )?(?:just )?landed)"
+        # a release made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now", "just pushed 3.0.0 to npm"
+        r"|(?:cut|cutting|tag|tagging|pushed|published|publishing|uploaded) (?:\w+ ){0,2}"
+        r"(?:v?\d+\.\d+|rc ?\d+)"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images) (?:are|is) "
         r"(?:now )?(?:up|out|live|available|published)",
     ),
@@ -201,6 +207,15 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Launch",
         r"launch(?:es|ed|ing)?|beta opens|opens to|announcing|introducing|unveil(?:s|ed|ing)?"
         r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived",
+    ),
+    # Someone's new package: "made a little tool for parsing logs: <link>" (top level only).
+    _keyword(
+        "made_package",
+        "product",
+        "Launch",
+        r"(?:made|built|wrote|created|open-?sourced) (?:a|an|my|our|this)(?: \w+){0,3} (?:tool"
+        r"|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module|dashboard"
+        r"|template|utility)",
     ),
     _keyword(
         "migration",
@@ -222,7 +237,13 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|registrations? (?:opens?|closes?|ends?|is open|is now open|deadline)"
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
-        r"|submit (?:\w+ ){0,3}(?:by|until|before)|early bird|closing date"
+        r"|(?:submit|send|apply|nominate|propose) (?:\w+ ){0,3}(?:by|until|till|before)"
+        # a survey or a vote open until a date: "the community survey is open until Feb 28"
+        r"|(?:survey|poll|voting|ballot|nominations?) (?:is |are )?(?:now )?open (?:until|till"
+        r"|through)|(?:survey|poll|voting|ballot) closes"
+        r"|(?:proposals|submissions|applications|abstracts|nominations|entries|papers|talks)"
+        r" (?:are |is )?(?:now )?(?:accepted|open|welcome|due)(?: \w+){0,2} (?:until|till|through"
+        r"|by|before)|early bird|closing date"
         # a poll or a review to answer in time: "vote by Thursday", "comment before Dec 17"
         r"|(?:vote|respond|comment|indicate (?:\w+ ){0,4}?)(?: \w+){0,3} (?:by|until|before)"
         # a countdown to something to do: "only a week left to get applications in"
@@ -452,7 +473,9 @@ HELP_TALK = re.compile(
     r"|you can (?:follow|try|check|use|go to|set|configure|change|upgrade|refer)"
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
     r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
-    r"|getting this|facing (?:an |this |the )?issue)\b",
+    r"|getting this|facing (?:an |this |the )?issue"
+    # a "me too" in a help thread: "same here, it's stuck at 90%"
+    r"|same (?:here|for me|issue|problem|error)|me too)\b",
     re.IGNORECASE,
 )
 

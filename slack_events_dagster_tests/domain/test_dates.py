@@ -908,3 +908,22 @@ def test_within_working_days_skips_the_weekend(text: str, iso_date: str) -> None
     assert (start, precision, source) == (day(iso_date), "day", "relative")
     friday = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
     assert only("within 2 business days", friday)[0] == day("2026-12-01")  # Friday -> Tuesday
+
+
+@pytest.mark.parametrize(
+    ("text", "iso_date"),
+    [
+        ("by the end of December", "2026-12-31"),
+        ("mid-January", "2027-01-15"),
+        ("early February 2027", "2027-02-01"),
+        ("late February", "2027-02-28"),
+        ("the beginning of December", "2026-12-01"),
+    ],
+)
+def test_a_part_of_a_named_month_is_a_day_in_it(text: str, iso_date: str) -> None:
+    start, _, precision, source, _ = only(text)
+    assert (start, precision, source) == (day(iso_date), "day", "explicit")
+
+
+def test_an_eta_in_days_is_a_relative_date() -> None:
+    assert only("We will release a fix soon ETA 1 day")[0] == day("2026-11-26")

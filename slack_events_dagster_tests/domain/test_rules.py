@@ -625,3 +625,60 @@ def test_a_poll_to_answer_by_a_date_is_a_deadline() -> None:
     )
     assert event.action == "Deadline" and event.event_date is not None
     assert event.event_date.date() == datetime(2026, 11, 19).date()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "RC2 is on the way",
+        "1.8 has landed on PyPI",
+        "The v5 beta is available for testing",
+        "Version 0.4.0 of pgtools is now on PyPI",
+        "2.1.0 final is out :tada:",
+        "I'll cut 2.0.1 ASAP",
+        "we can tag rc2 now",
+        "Just pushed 3.0.0 to npm",
+        "Published version 1.5.0 to crates.io",
+        "New release: foo 2.0 https://github.com/foo/foo/releases/tag/v2.0",
+        "I'm going to release 4.1 today",
+    ],
+)
+def test_release_shorthand_is_a_release_of_the_day(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.action) == ("product", "Release"), event
+    assert event.event_date is not None and event.event_date.date() == WEDNESDAY.date()
+
+
+def test_a_package_someone_made_is_announced_in_a_post_of_its_own() -> None:
+    (event,) = _extract("Made a little tool for parsing logs: https://github.com/me/logp")
+    assert (event.action, event.event_date) == ("Launch", WEDNESDAY)
+    parent = "How did you build your site?"
+    assert _extract("I wrote a template and a package for it", thread_parent=parent) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("You can send talk proposals until 2026-12-15", 15),
+        ("Talk proposals accepted through December 10", 10),
+        ("Our community survey is open until Dec 4: https://forms.example/x", 4),
+    ],
+)
+def test_deadlines_without_the_word_deadline(text: str, day: int) -> None:
+    (event,) = _extract(text)
+    assert event.action == "Deadline"
+    assert event.event_date == datetime(2026, 12, day, tzinfo=UTC)
+
+
+def test_a_reply_giving_the_end_of_a_month_dates_its_parent_s_event() -> None:
+    (event,) = _extract(
+        "By the end of December.", thread_parent="When do you ship the 2.0 release?"
+    )
+    assert event.action == "Release" and event.event_date == datetime(2026, 12, 31, tzinfo=UTC)
+
+
+def test_a_help_request_s_own_state_is_not_news() -> None:
+    assert _extract("I'm stuck on the workshop exercise 3") == []
+    assert (
+        _extract("same here, it's stuck at 90%", thread_parent="Sync job stuck after upgrade") == []
+    )

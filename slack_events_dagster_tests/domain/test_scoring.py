@@ -75,3 +75,9 @@ def test_something_starting_now_scores_like_an_event_word() -> None:
         "starting_now"
         not in score_message(_signals(text="Is the call starting now?"), ScoreWeights())[1]
     )
+
+
+def test_a_short_message_with_an_event_word_is_not_too_short() -> None:
+    """ "Tagged!" announces a release in seven characters; "ok, thanks!" announces nothing."""
+    score, features = score_message(_signals(text="Tagged! :tada:"), ScoreWeights())
+    assert "too_short" not in features and score >= 10.0

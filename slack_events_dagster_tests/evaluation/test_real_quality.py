@@ -46,23 +46,23 @@ HELD_OUT = tuple(sorted((LABELS / "held_out").glob("*.jsonl")))
 DEVELOPMENT_FLOORS = {
     "message_precision": 0.93,  # measured 0.950 (0.961; baseline 0.812)
     "message_recall": 0.84,  # measured 0.857 (0.890; 0.428)
-    "event_precision": 0.93,  # measured 0.943 (0.957; 0.686)
+    "event_precision": 0.93,  # measured 0.941 (0.957; 0.686)
     "event_recall": 0.76,  # measured 0.776 (0.775; 0.450)
-    "date_accuracy": 0.93,  # measured 0.947 (0.960; 0.757)
+    "date_accuracy": 0.93,  # measured 0.950 (0.960; 0.757)
     "candidate_recall": 0.95,  # measured 0.950 (0.966; 0.755)
     # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
-    "titles_kept": 0.78,  # measured 0.798 (0.798; 0.698)
+    "titles_kept": 0.78,  # measured 0.796 (0.798; 0.698)
 }
-# Held out, measured before and after session 21's fixes alike (none of them moved it).
+# Held out: when labelled, then after session 21's fixes (issue #12's kinds moved it a little).
 HELD_OUT_FLOORS = {
-    "message_precision": 0.45,  # measured 0.462
+    "message_precision": 0.45,  # measured 0.480 (0.462)
     "message_recall": 0.45,  # measured 0.462
     "date_accuracy": 0.95,  # measured 1.000 (12 matched events)
     "candidate_recall": 0.70,  # measured 0.731
-    "titles_kept": 0.35,  # measured 0.370
+    "titles_kept": 0.35,  # measured 0.385 (0.370)
 }
-DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.4 (8.8; 51.7)
-HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 17.0  # measured 15.1
+DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.7 (8.8; 51.7)
+HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 16.0  # measured 14.1 (15.1)
 MAX_CANDIDATE_RATE = 0.40  # scoring must still leave most chatter out
 
 
