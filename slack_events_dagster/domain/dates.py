@@ -178,7 +178,8 @@ _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _F
 # A part of a named month: "by the end of May", "mid-June", "early March 2027".
 _PART_OF_MONTH_RE = re.compile(
     rf"(?<![\w-])(?:(?:the\s+)?(?P<part>end|middle|start|beginning)\s+of\s+"
-    rf"|(?P<early>early|mid|late)[\s-]+)(?P<mon>{_MONTH})\b(?:\.?,?\s+{_YEAR})?",
+    # not the lower-case verb: "the release is running late may be the runners"
+    rf"|(?P<early>early|mid|late)[\s-]+)(?-i:(?!may\b))(?P<mon>{_MONTH})\b(?:\.?,?\s+{_YEAR})?",
     _FLAGS,
 )
 _NUMERIC_RE = re.compile(
@@ -552,8 +553,9 @@ def _month_year(match: re.Match[str], ctx: _Context) -> _Candidate | None:
 
 
 def _part_of_month(match: re.Match[str], ctx: _Context) -> _Candidate | None:
-    """The day a part of a month stands for: its last day for "end of" and "late", the 15th for
-    "mid", the 1st for "early", "start of" and "beginning of"."""
+    """The day a part of a month stands for: its last day for "end of" and "late"; else the week
+    from the 1st ("early", "start of", "beginning of") or from the 15th ("mid"), which is not past
+    while it lasts ("release planned for early March", said on March 3)."""
     month = _month_number(match["mon"])
     part = fold_case(match["part"] or match["early"])
     year = int(match["year"]) if match["year"] else None
@@ -561,10 +563,9 @@ def _part_of_month(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     if middle is None:
         return None
     if part in ("end", "late"):
-        day = _last_day_of_month(middle.year, month)
-    else:
-        day = middle if part in ("mid", "middle") else middle.replace(day=1)
-    return _Candidate(match.span(), day, "day", "explicit")
+        return _Candidate(match.span(), _last_day_of_month(middle.year, month), "day", "explicit")
+    day = middle if part in ("mid", "middle") else middle.replace(day=1)
+    return _Candidate(match.span(), day, "week", "explicit")
 
 
 def _numeric(match: re.Match[str], ctx: _Context) -> _Candidate | None:
@@ -694,11 +695,12 @@ def _in_n_units(
 def _after_working_days(today: date, count: int) -> date:
     """The day `count` working days (Monday to Friday) after `today`: "within 2 business days"
     of a Friday is the Tuesday."""
-    day = today
-    while count > 0:
+    weeks, rest = divmod(count, 5)
+    day = today + timedelta(weeks=weeks)
+    while rest > 0:
         day += timedelta(days=1)
         if day.weekday() < 5:
-            count -= 1
+            rest -= 1
     return day
 
 

@@ -12,8 +12,11 @@ from slack_events_dagster.domain.dates import DateMention, find_dates
 from slack_events_dagster.domain.text import fold_case, strip_code
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
+    HELP_STATE,
     STARTING_NOW,
     UNDATED_ANNOUNCEMENT,
+    VERSION_OUT,
+    VERSION_PUBLISHED,
     EventKeyword,
     detect_status,
     find_keywords,
@@ -189,18 +192,8 @@ NOW_MARKERS = re.compile(
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|just (?:released|published|tagged|dropped|landed|launched|pushed)|tagged|released"
     r"|new (?:release|version)(?=\s*[:!\-])"
-    # a version's state: "RC2 is on the way", "the v5 beta is available", "1.8 has landed"
-    # (a version is taken possessively, from its start only: "1.1.1…" is read once, not
-    # again from every digit)
-    r"|(?<![\w.\-])(?:v?\d+(?:\.\d+)++[\w.-]*+|v\d+|rc ?\d+)"
-    r"(?: beta| alpha| rc ?\d*| final| stable| lts)?"
-    r"(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been) (?:now |just )?(?:available"
-    r"|on (?:the|its) way"
-    r"|(?:on|in) (?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew))"
-    r"|(?:has |have )?(?:just )?landed)"
-    r"|(?:kicking off|kicks off|starting|opening) (?:the |our )?(?:[\w-]+ ){0,3}now"
-    # a version made public: "pushed 3.0.0 to npm", "published version 1.5.0"
-    r"|(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+)\b",
+    # a version out or made public: "RC2 is on the way", "just pushed 3.0.0 to npm"
+    rf"|{VERSION_OUT}|{VERSION_PUBLISHED})\b",
     re.IGNORECASE,
 )
 COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
@@ -214,10 +207,9 @@ TIME_ONLY = re.compile(
     r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
 )
-# Keywords that announce only in a post of its own ("made a little tool: <link>"), and date it.
+# Keywords that announce only in a post of its own with a link ("made a little tool: <link>"),
+# and date it.
 TOP_LEVEL_ONLY = frozenset({"made_package"})
-# The asker's own state in a help request: "I'm stuck on the workshop exercise" is not news.
-HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
@@ -237,10 +229,10 @@ PERSONAL_PLAN = re.compile(
     r"|attend|attending|go to|going to (?:the|a|an|this|that|our|be)|be at|watch|hear|chat|miss"
     r"|missed|can't|cannot|won't"
     r"|try|hope|made a post|waited|closed|needing|need|started|don't know|am not sure"
-    # how someone feels or stands about it: "I'm afraid I haven't kept up with the study group
-    # next week", "I'm having trouble getting the link to the meeting", "I would prefer …"
-    r"|afraid|haven't|have not|having (?:trouble|problems?|issues?)|happy to|ready|prefer"
-    r"|not sure|sure|guess|think|been (?:using|working|reading|trying|preparing))\b"
+    # where someone stands aside: "I'm afraid I haven't kept up with the study group next week",
+    # "I'm having trouble getting the link to the meeting", "I would prefer …"
+    r"|haven't|have not|having (?:trouble|problems?|issues?)|prefer|guess|think|ready"
+    r"|sure there|been (?:using|reading|trying|preparing))\b"
     r"|\b(?:I'm|I am) (?:at|in|off|on leave|away)\b"
     r"|\bmy (?:first |initial )?(?:thought|idea|plan|suggestion) (?:was|is)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
@@ -359,18 +351,18 @@ def _not_an_upcoming_event(
 
 
 def _last_day(first: date, precision: str | None) -> date:
-    """The last day of the week that starts on `first` ("this week"), else `first`: a month
-    that has begun says too little to be news ("the plan for this month is …")."""
+    """The last day of the week that starts on `first` ("this week"), else `first` (a month
+    that has begun is past: "the plan for this month is …" is no news)."""
     return first + timedelta(days=6) if precision == "week" else first
 
 
-def _names_a_period(date: DateMention, sentence: str, message: ExtractionInput) -> bool:
+def _names_a_period(mention: DateMention, sentence: str, message: ExtractionInput) -> bool:
     """Whether a month or quarter that has begun by the message's time names what is out now
     ("The October 2023 issue of the newsletter is available now!", "Q3 report is out"), rather
     than dating it."""
     return (
-        date.precision in ("month", "quarter")
-        and date.start <= message.message_time
+        mention.precision in ("month", "quarter")
+        and mention.start <= message.message_time
         and NOW_MARKERS.search(sentence) is not None
     )
 
@@ -601,7 +593,8 @@ def _segment_drafts(
         # "Fri 21 July, 14:00 UTC Now Mon 24 July 15:00 UTC": the corrected date comes first
         dates.sort(key=lambda mention: not _corrected(sentence, mention))  # stable
     keywords = find_keywords(sentence, help_talk)
-    if message.thread_parent is not None:  # "I wrote a template for them" answers someone
+    if message.thread_parent is not None or not message.links:
+        # "I wrote a template for them" answers someone; "made a tool" shares it by its link
         keywords = [keyword for keyword in keywords if keyword.name not in TOP_LEVEL_ONLY]
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
@@ -764,6 +757,19 @@ def _agenda_item(sentence: str, text: str) -> bool:
     return sentence in _list_items(text)
 
 
+def _bulleted(sentence: str, text: str) -> bool:
+    """Whether a sentence is (the start of) a bulleted or numbered line of `text`."""
+    return LIST_ITEM.match(sentence) is not None or sentence in _bullet_sentences(text)
+
+
+@lru_cache(maxsize=8)
+def _bullet_sentences(text: str) -> frozenset[str]:
+    """The first sentence of every bulleted or numbered line of `text`."""
+    return frozenset(
+        first[0] for item in LIST_ITEM.finditer(text) if (first := split_sentences(item["item"]))
+    )
+
+
 @lru_cache(maxsize=8)
 def _list_items(text: str) -> frozenset[str]:
     """The first sentence of each item of the text's bulleted list, when it has three or more
@@ -881,15 +887,21 @@ def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> st
 
 
 def _version(text: str) -> str | None:
+    """The first version `text` names, normalised: "v1.8.0" and "1.8" are the same."""
     found = RELEASE_SUBJECT.search(text)
-    return found["version"].lower().lstrip("v") if found else None
+    if found is None:
+        return None
+    version = found["version"].lower().lstrip("v")
+    while version.endswith(".0") and version.count(".") > 1:
+        version = version.removesuffix(".0")
+    return version.removesuffix(".0") if re.fullmatch(r"\d+\.0", version) else version
 
 
 def _another_release(draft: _Draft, events: list[ExtractedEvent], text: str) -> bool:
     """Whether an undated line after the message's first event announces a release of its own:
     a post with several "X v1.2 released" headings, each a version no earlier event names (not
     a changelog bullet under one)."""
-    if draft.keyword.name != "release" or _agenda_item(draft.sentence, text):
+    if draft.keyword.name != "release" or _bulleted(draft.sentence, text):
         return False
     if detect_status(draft.sentence) != "completed" and not NOW_MARKERS.search(draft.sentence):
         return False
@@ -897,8 +909,9 @@ def _another_release(draft: _Draft, events: list[ExtractedEvent], text: str) -> 
         RELEASE_SUBJECT.search(draft.sentence),
         draft.keyword.pattern.search(draft.sentence),
     )
+    # a heading names the version first ("Acme Go v0.8.0 Released"), not "fixed in 2.1"
     if named is None or said is None or named.start() > said.start():
-        return False  # a heading names the version first: "Acme Go v0.8.0 Released"
+        return False
     version = _version(draft.sentence)
     return all(_version(event.title) != version for event in events)
 

@@ -119,6 +119,20 @@ def _by_first_character(
     return by_char, anywhere
 
 
+# A version that is out ("1.2.3 is out", "RC2 is on the way", "1.8 has landed on PyPI"): the
+# version is the whole run of [\w.-] before ",? " (taken possessively); a start after "." or
+# "-" is a path and never counts (see _PATH_BEFORE), so it is not tried: reading "1.1.1.1…"
+# again from every digit was quadratic. Shared by the release keyword and rules.NOW_MARKERS.
+VERSION_OUT = (
+    r"(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+|rc ?\d+)(?: beta| alpha| rc ?\d*| final| stable| lts)?"
+    r"(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been|was) (?:now |just )?"
+    r"(?:out|up|live|available|tagged|published|on (?:the|its) way"
+    r"|(?:on|in) (?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew))"
+    r"|(?:has |have )?(?:just )?landed)"
+)
+# A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
+VERSION_PUBLISHED = r"(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+"
+
 # Order matters: the first keyword found in a sentence decides its category and action.
 # A weak keyword is a word ordinary talk uses too ("stuck", "certificate", "upgrade"): it counts
 # only outside help talk (see HELP_TALK), where people describe their own problem.
@@ -179,17 +193,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA"
         r"|tagged|release candidate|new version"
         r"|(?:fixed|included|available)(?: \w+){0,2} in (?:\w+ ){0,2}(?:version )?v?\d+\.\d+"
-        # "1.2.3 is out": the version is the whole run of [\w.-] before ",? " (taken possessively);
-        # a start after "." or "-" is a path and never counts (see _PATH_BEFORE), so it is not
-        # tried: reading "1.1.1.1…" again from every digit was quadratic.
-        r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+|rc ?\d+)(?: beta| alpha| rc ?\d*| final| stable"
-        r"| lts)?(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been|was) (?:now |just )?"
-        r"(?:out|up|live|available|tagged|published|on (?:the|its) way"
-        r"|(?:on|in) (?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew))"
-        r"|(?:has |have )?(?:just )?landed)"
-        # a release made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now", "just pushed 3.0.0 to npm"
-        r"|(?:cut|cutting|tag|tagging|pushed|published|publishing|uploaded) (?:\w+ ){0,2}"
-        r"(?:v?\d+\.\d+|rc ?\d+)"
+        rf"|{VERSION_OUT}|{VERSION_PUBLISHED}"
+        # a release being made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now"
+        r"|(?:cut|cutting|tag|tagging|publishing) (?:\w+ ){0,2}(?:v?\d+\.\d+|rc ?\d+)"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images) (?:are|is) "
         r"(?:now )?(?:up|out|live|available|published)",
     ),
@@ -243,9 +249,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|through)|(?:survey|poll|voting|ballot) closes"
         r"|(?:proposals|submissions|applications|abstracts|nominations|entries|papers|talks)"
         r" (?:are |is )?(?:now )?(?:accepted|open|welcome|due)(?: \w+){0,2} (?:until|till|through"
-        r"|by|before)|early bird|closing date"
+        r"|before)|early bird|closing date"
         # a poll or a review to answer in time: "vote by Thursday", "comment before Dec 17"
-        r"|(?:vote|respond|comment|indicate (?:\w+ ){0,4}?)(?: \w+){0,3} (?:by|until|before)"
+        r"|(?:vote|respond|indicate (?:\w+ ){0,4}?)(?: \w+){0,3} (?:by|until|before)"
         # a countdown to something to do: "only a week left to get applications in"
         r"|(?:days?|weeks?|hours?) (?:left|to go) (?:to|for|until|before)",
     ),
@@ -299,9 +305,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Campaign",
         r"campaign|press release|blog post|newsletter"
         # a publication's new number: "the latest issue of …", "the October 2023 edition of …"
-        r"|(?:latest|new|newest|first|next|monthly|weekly|month's|week's|(?:jan|feb|mar|apr|may"
-        r"|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?: \d{4})?|\d{4}) (?:issue|edition|episode)"
-        r" of"
+        r"|(?:latest|new|newest|first|next|monthly|weekly|month's|week's|(?:january|february"
+        r"|march|april|may|june|july|august|september|october|november|december)(?: \d{4})?"
+        r"|\d{4}) (?:issue|edition|episode) of"
         r"|announcement|booth|talk (?:got )?accepted|product hunt",
     ),
     _keyword(
@@ -368,7 +374,8 @@ STARTING_NOW = re.compile(
     r"\b(?:(?:is |are )?(?:starting|starts|begins|beginning|kicks off|kicking off|meeting)\s+"
     r"(?:right )?(?:now|shortly|soon|in\s+(?:about\s+|around\s+|~\s*|a\s+)?"
     r"(?:few|couple of|\d+(?:-\d+)?|one|two|an|half an)\s*(?:min(?:ute)?s?|hours?|hrs?))"
-    r"|(?:has|have) (?:just )?(?:started|begun))\b",
+    # "Cohort 3 has just started!", not "the job has started but hangs"
+    r"|(?:has|have) (?:just )?(?:started|begun)(?=\s*(?:!|:|$)))\b",
     re.IGNORECASE,
 )
 
@@ -478,6 +485,10 @@ HELP_TALK = re.compile(
     r"|same (?:here|for me|issue|problem|error)|me too)\b",
     re.IGNORECASE,
 )
+
+
+# The asker's own state in a help request: "I'm stuck on the workshop exercise" is not news.
+HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 
 
 def is_help_talk(text: str) -> bool:

@@ -911,18 +911,22 @@ def test_within_working_days_skips_the_weekend(text: str, iso_date: str) -> None
 
 
 @pytest.mark.parametrize(
-    ("text", "iso_date"),
+    ("text", "iso_date", "precision"),
     [
-        ("by the end of December", "2026-12-31"),
-        ("mid-January", "2027-01-15"),
-        ("early February 2027", "2027-02-01"),
-        ("late February", "2027-02-28"),
-        ("the beginning of December", "2026-12-01"),
+        ("by the end of December", "2026-12-31", "day"),
+        ("mid-January", "2027-01-15", "week"),
+        ("early February 2027", "2027-02-01", "week"),
+        ("late February", "2027-02-28", "day"),
+        ("the beginning of December", "2026-12-01", "week"),
     ],
 )
-def test_a_part_of_a_named_month_is_a_day_in_it(text: str, iso_date: str) -> None:
-    start, _, precision, source, _ = only(text)
-    assert (start, precision, source) == (day(iso_date), "day", "explicit")
+def test_a_part_of_a_named_month_is_a_day_in_it(text: str, iso_date: str, precision: str) -> None:
+    assert only(text)[:4] == (day(iso_date), None, precision, "explicit")
+
+
+def test_late_may_the_verb_is_no_date() -> None:
+    assert find_dates("the release is running late may be the runners", REF, "UTC") == []
+    assert only("the release is late May")[0] == day("2027-05-31")
 
 
 def test_an_eta_in_days_is_a_relative_date() -> None:

@@ -650,8 +650,10 @@ def test_release_shorthand_is_a_release_of_the_day(text: str) -> None:
 
 
 def test_a_package_someone_made_is_announced_in_a_post_of_its_own() -> None:
-    (event,) = _extract("Made a little tool for parsing logs: https://github.com/me/logp")
+    link = "https://github.com/me/logp"
+    (event,) = _extract(f"Made a little tool for parsing logs: {link}", links=(link,))
     assert (event.action, event.event_date) == ("Launch", WEDNESDAY)
+    assert _extract("I wrote a test for the module but it fails on CI") == []  # nothing shared
     parent = "How did you build your site?"
     assert _extract("I wrote a template and a package for it", thread_parent=parent) == []
 
@@ -682,3 +684,46 @@ def test_a_help_request_s_own_state_is_not_news() -> None:
     assert (
         _extract("same here, it's stuck at 90%", thread_parent="Sync job stuck after upgrade") == []
     )
+
+
+def test_an_early_month_plan_is_not_past_while_the_week_lasts() -> None:
+    monday = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    (event,) = _extract("We plan to release Acme 2.0 in early November", when=monday)
+    assert event.event_date == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm happy to announce our next meetup on November 20 at 6pm!",
+        "I've been working on this for months: Acme 2.0 launches November 20!",
+    ],
+)
+def test_an_announcement_opening_in_the_first_person_is_kept(text: str) -> None:
+    (event,) = _extract(text)
+    assert event.event_date is not None and event.event_date.day == 20
+
+
+def test_one_release_told_with_and_without_its_patch_number_is_one_event() -> None:
+    text = "dagster 1.8 released today!\nYou can pip install it, 1.8.0 is now available on PyPI."
+    assert len(_extract(text)) == 1
+
+
+def test_a_version_in_a_short_changelog_list_is_not_another_release() -> None:
+    text = (
+        "Acme 2.0 released today!\n- pydantic 2.7 is now available as a backend\n- faster startup"
+    )
+    assert len(_extract(text)) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the job has started but hangs at step 3",
+        "Proposals accepted by the maintainers get merged by end of December usually",
+        "you can comment out that check until Monday",
+        "that's a separate issue of course, I'll look tomorrow",
+    ],
+)
+def test_ordinary_chat_with_the_new_words_is_no_event(text: str) -> None:
+    assert _extract(text) == []

@@ -68,7 +68,7 @@ def test_channel_keyword_weights_override_and_extend() -> None:
 
 def test_something_starting_now_scores_like_an_event_word() -> None:
     """ "Cohort 1 starting now! <call link>" names no event word but is one under way."""
-    for text in ("Cohort 1 starting now! https://zoom.us/j/1", "Group B has just started!"):
+    for text in ("Cohort 1 starting now! https://zoom.us/j/1", "Group B starting in 5-10 minutes"):
         score, features = score_message(_signals(text=text), ScoreWeights())
         assert features["starting_now"] == 10.0 and score >= 10.0, (text, features)
     assert (
