@@ -190,7 +190,8 @@ NOW_MARKERS = re.compile(
     r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
     r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
-    r"|just (?:released|published|tagged|dropped|landed|launched|pushed)|tagged|released"
+    r"|just (?:released|published|tagged|dropped|landed|launched|pushed|open[ -]?sourced)|tagged"
+    r"|released"
     r"|new (?:release|version)(?=\s*[:!\-])"
     # a version out or made public: "RC2 is on the way", "just pushed 3.0.0 to npm"
     rf"|{VERSION_OUT}|{VERSION_PUBLISHED})\b",
@@ -207,9 +208,10 @@ TIME_ONLY = re.compile(
     r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
 )
-# Keywords that announce only in a post of its own with a link ("made a little tool: <link>"),
-# and date it.
+# Keywords that announce only in a post of its own with a link ("made a little tool: <link>").
 TOP_LEVEL_ONLY = frozenset({"made_package"})
+# Keywords of something out when it is posted ("made a little tool", "September news!").
+OUT_WHEN_POSTED = frozenset({"made_package", "publication"})
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
@@ -1166,7 +1168,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             (draft.keyword.category == "risk" and draft.keyword.action == "Incident")
             # "I'm stuck on the workshop exercise": a help request's state is not news
             or (status in HAPPENING_NOW and not (help_talk and HELP_STATE.search(draft.sentence)))
-            or draft.keyword.name in TOP_LEVEL_ONLY  # made and shared: news of the day
+            or draft.keyword.name in OUT_WHEN_POSTED
             or NOW_MARKERS.search(draft.sentence)
             or (not events and not dated and _joined_now(draft, message, help_talk))
         ):

@@ -212,14 +212,16 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "product",
         "Launch",
         r"launch(?:es|ed|ing)?|beta opens|opens to|announcing|introducing|unveil(?:s|ed|ing)?"
-        r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived",
+        r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived"
+        # something made public: "just open sourced the backend", "the export is now available at"
+        r"|(?:just )?open[ -]?sourced|(?:is|are) now available (?:at|on|from|in)",
     ),
     # Someone's new package: "made a little tool for parsing logs: <link>" (top level only).
     _keyword(
         "made_package",
         "product",
         "Launch",
-        r"(?:made|built|wrote|created|open-?sourced) (?:a|an|my|our|this)(?: \w+){0,3} (?:tool"
+        r"(?:made|built|wrote|created|open[ -]?sourced) (?:a|an|my|our|this)(?: \w+){0,3} (?:tool"
         r"|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module|dashboard"
         r"|template|utility)",
     ),
@@ -304,11 +306,20 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "marketing",
         "Campaign",
         r"campaign|press release|blog post|newsletter"
-        # a publication's new number: "the latest issue of …", "the October 2023 edition of …"
-        r"|(?:latest|new|newest|first|next|monthly|weekly|month's|week's|(?:january|february"
+        r"|announcement|booth|talk (?:got )?accepted|product hunt",
+    ),
+    # A publication's new number, out when posted: "the latest issue of …", "the October 2023
+    # edition of …", "rOpenSci September news!"
+    _keyword(
+        "publication",
+        "marketing",
+        "Campaign",
+        r"(?:latest|new|newest|first|next|monthly|weekly|month's|week's|(?:january|february"
         r"|march|april|may|june|july|august|september|october|november|december)(?: \d{4})?"
         r"|\d{4}) (?:issue|edition|episode) of"
-        r"|announcement|booth|talk (?:got )?accepted|product hunt",
+        # a monthly heading: "rOpenSci September news!"
+        r"|(?:january|february|march|april|may|june|july|august|september|october|november"
+        r"|december) (?:news|newsletter|digest|roundup)",
     ),
     _keyword(
         "org",
@@ -439,6 +450,8 @@ _FALSE_FRIEND_AFTER = {
     # "development and maintenance of software": the activity, not a maintenance window.
     "maintenance": re.compile(r"\s+of\b", re.IGNORECASE),
     # "Tagged Yanina and Maëlle on the issue", "tagged you": people are tagged, not releases.
+    # "(paging @Heather)": someone called into a thread, not an on-call page.
+    "paging": re.compile(r"\s+@"),
     "tagged": re.compile(
         r"\s+(?:@|(?:you|me|him|her|them|someone|people|everyone)\b|[A-Z]\w+ (?:and|on|in)\b)"
     ),
@@ -460,7 +473,7 @@ _PARTICIPLE_AS_ADJECTIVE_BEFORE = re.compile(
 )
 _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
 _CONDITIONAL = re.compile(
-    r"\b(?:after|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
+    r"\b(?:after|before|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
     r"(?:is|are|gets?|was|were|has been|have been)\s+$"
     r"|\b(?:after|when|whenever|once|if|unless)\s+(?:the\s+|a\s+|this\s+|our\s+|your\s+)?$",
     re.IGNORECASE,

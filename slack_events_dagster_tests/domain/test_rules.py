@@ -727,3 +727,27 @@ def test_a_version_in_a_short_changelog_list_is_not_another_release() -> None:
 )
 def test_ordinary_chat_with_the_new_words_is_no_event(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is keen for people to test before 4.3.0 is released",
+        "any travel funding we can apply for? (paging @Heather Turner)",
+    ],
+)
+def test_a_condition_or_a_call_to_someone_is_no_event(text: str) -> None:
+    assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Ana just open sourced the new WebAssembly backend. Check it out!", "product"),
+        ("The export of this workspace is now available at https://github.com/x/y", "product"),
+        ("Project September news! New tutorials, a call for maintainers", "marketing"),
+    ],
+)
+def test_something_made_public_is_news_of_the_day(text: str, category: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.event_date) == (category, WEDNESDAY)

@@ -5,9 +5,9 @@ the messages are read from ../shared/real_slack, never copied here. The run is t
 default config.yaml policies, `candidate_row` with thread parents, the rules extractor resource.
 
 - Development set (`real_labels/*.jsonl`; the rules were tuned on its failure kinds): olake,
-  rcontributors (#events, #r-dev-days, #gsoc, #core-outreach, #c-study-group, #core-dev-help and
-  a 2025-26 window of #general, #jobs-opportunities and #random), houstondatavis (#general,
-  #meetup-, #meetup, #talks) and openlineage (all six channels; held out until session 21,
+  rcontributors (#events, #r-dev-days, #gsoc, #core-outreach, #c-study-group, #core-dev-help,
+  #general, #jobs-opportunities and #random), houstondatavis (#general, #meetup-, #meetup,
+  #talks, #design-thinking) and openlineage (all six channels; held out until session 21,
   whose fixes used its failure kinds).
 - Held out (`real_labels/held_out/*.jsonl`, labelled in session 21 before any rule looked at
   them): rcontributors #r-project-sprint, #work-out-loud, #getting-started, #wishlist-discuss;
@@ -38,20 +38,21 @@ DEVELOPMENT = tuple(sorted(LABELS.glob("*.jsonl")))
 HELD_OUT = tuple(sorted((LABELS / "held_out").glob("*.jsonl")))
 
 # (metric, floor); false_positive_events_per_1000 is a ceiling.
-# Measured in session 21 (3,322 development messages, 483 announcing; 991 held out, 26
-# announcing); in brackets session 19's figures on the smaller development set, then the first
-# baseline. The targets of issue #12 (P >= 0.85, R >= 0.75, date >= 0.9, <= 10 false positives
-# per 1,000 messages, candidate recall >= 0.95) hold on the development set. The held-out set is
-# far below it (README "Extraction quality"): the rules do not yet generalise to chat channels.
+# Measured in session 21 (3,867 development messages, 524 announcing; 991 held out, 26
+# announcing); in brackets session 19's figures on its smaller development set (1,933 messages),
+# then the first baseline. Of the targets of issue #12 (P >= 0.85, R >= 0.75, date >= 0.9,
+# <= 10 false positives per 1,000 messages, candidate recall >= 0.95) the development set meets
+# all but candidate recall since 543 chat messages of rcontributors #general/#random joined it.
+# The held-out set is far below it (README "Extraction quality").
 DEVELOPMENT_FLOORS = {
-    "message_precision": 0.93,  # measured 0.950 (0.961; baseline 0.812)
-    "message_recall": 0.84,  # measured 0.857 (0.890; 0.428)
-    "event_precision": 0.93,  # measured 0.941 (0.957; 0.686)
-    "event_recall": 0.76,  # measured 0.776 (0.775; 0.450)
-    "date_accuracy": 0.93,  # measured 0.950 (0.960; 0.757)
-    "candidate_recall": 0.95,  # measured 0.950 (0.966; 0.755)
+    "message_precision": 0.93,  # measured 0.944 (0.961; baseline 0.812)
+    "message_recall": 0.82,  # measured 0.838 (0.890; 0.428)
+    "event_precision": 0.92,  # measured 0.937 (0.957; 0.686)
+    "event_recall": 0.74,  # measured 0.755 (0.775; 0.450)
+    "date_accuracy": 0.93,  # measured 0.944 (0.960; 0.757)
+    "candidate_recall": 0.92,  # measured 0.935 (0.966; 0.755)
     # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
-    "titles_kept": 0.78,  # measured 0.796 (0.798; 0.698)
+    "titles_kept": 0.77,  # measured 0.782 (0.798; 0.698)
 }
 # Held out: when labelled, then after session 21's fixes (issue #12's kinds moved it a little).
 HELD_OUT_FLOORS = {
@@ -61,7 +62,7 @@ HELD_OUT_FLOORS = {
     "candidate_recall": 0.70,  # measured 0.731
     "titles_kept": 0.35,  # measured 0.385 (0.370)
 }
-DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.7 (8.8; 51.7)
+DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.5 (8.8; 51.7)
 HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 16.0  # measured 14.1 (15.1)
 MAX_CANDIDATE_RATE = 0.40  # scoring must still leave most chatter out
 
