@@ -51,6 +51,20 @@ MODULES = {
 }
 
 
+def _create_instance_storage(env: dict[str, str]) -> None:
+    """Every instance table, created once before the code servers and launches start: processes
+    that each create a missing table at the same moment collide in PostgreSQL's catalog (a CI
+    run failed its first launch on such a CREATE TABLE)."""
+    subprocess.run(
+        [sys.executable, "-m", "dagster", "instance", "migrate"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+
+
 def _start_code_servers(
     ports: dict[str, int], env: dict[str, str]
 ) -> list[subprocess.Popen[bytes]]:
@@ -145,6 +159,7 @@ def measure_hourly(
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     launches: dict[str, list[dict[str, Any]]] = {job: [] for job in JOBS}
+    _create_instance_storage(env)
     servers = _start_code_servers(ports, env)
     try:
         for job in JOBS:

@@ -222,8 +222,10 @@ def test_every_app_service_gets_the_production_environment(
 def test_migrate_runs_alembic_once_after_postgres_is_healthy(
     services: dict[str, dict[str, Any]],
 ) -> None:
+    """The app's migrations, then Dagster's instance tables (so the webserver and the daemon,
+    started together, never both create them)."""
     migrate = services["migrate"]
-    assert migrate["command"] == ["alembic", "upgrade", "head"]
+    assert migrate["command"] == ["sh", "-c", "alembic upgrade head && dagster instance migrate"]
     assert _depends_on(migrate) == {"postgres": "service_healthy"}
     assert migrate["restart"] == "no"
 
