@@ -576,6 +576,16 @@ def test_every_command_and_flag_exists_in_the_installed_tools(
     services: dict[str, dict[str, Any]], name: str
 ) -> None:
     command = services[name]["command"]
+    if command[:2] == ["sh", "-c"]:  # "a && b": each command is checked
+        commands = [shlex.split(part) for part in command[2].split("&&")]
+    else:
+        commands = [command]
+    for one in commands:
+        _check_command(one)
+
+
+def _check_command(command: list[str]) -> None:
+    """The command's executable is installed and its subcommands and flags exist."""
     executable = Path(sys.executable).with_name(command[0])
     assert executable.exists(), f"{command[0]} is not installed by the project's dependencies"
     words = [token for token in command[1:] if not token.startswith("-")]
