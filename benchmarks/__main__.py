@@ -21,13 +21,14 @@ import tempfile
 import time
 import uuid
 import warnings
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from benchmarks.hourly import measure_hourly
 from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
 from devtools.runs import export_hour_range
+from slack_events_dagster.partitions import hour_start, keys_in_range
 
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 PARTITIONS_START = "2026-09-01-00:00"  # before every synthetic day, in the past of the clock
@@ -434,7 +435,7 @@ def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[s
     if not export.is_dir():
         return {"status": "skipped", "error": f"{export}: no such folder (../shared/real_slack)"}
     first, last = export_hour_range(export)
-    hours = int((_hour(last) - _hour(first)) / timedelta(hours=1)) + 1
+    hours = len(keys_in_range(first, last))
     messages = _export_messages(export)
     results: dict[str, Any] = {}
     for variant, planned_subset in HISTORY_VARIANTS:
@@ -464,12 +465,8 @@ def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[s
     return results
 
 
-def _hour(key: str) -> datetime:
-    return datetime.strptime(key, "%Y-%m-%d-%H:%M").replace(tzinfo=UTC)
-
-
 def _messages_in_hour(export: Path, hour: str) -> int:
-    start = _hour(hour).timestamp()
+    start = hour_start(hour).timestamp()
     day_files = export.glob(f"*/{hour[:10]}.json")
     return sum(
         start <= float(message["ts"]) < start + 3600

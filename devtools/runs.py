@@ -13,6 +13,7 @@ import dagster as dg
 from devtools import CHECKOUT
 from slack_events_dagster.assets import build_assets
 from slack_events_dagster.definitions import build_resources
+from slack_events_dagster.partitions import HOUR_KEY
 from slack_events_dagster.settings import Settings, load_settings
 
 
@@ -59,7 +60,7 @@ def export_hour_range(export: Path) -> tuple[str, str]:
     days = sorted({day_file.stem for day_file in export.glob("*/*.json")})
     first = datetime.strptime(days[0], "%Y-%m-%d")
     last = datetime.strptime(days[-1], "%Y-%m-%d") + timedelta(hours=23)
-    return first.strftime("%Y-%m-%d-%H:%M"), last.strftime("%Y-%m-%d-%H:%M")
+    return first.strftime(HOUR_KEY), last.strftime(HOUR_KEY)
 
 
 def job_launch_command(
