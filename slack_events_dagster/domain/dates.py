@@ -685,7 +685,7 @@ def _in_n_units(
         delta = timedelta(minutes=count) if unit.startswith("min") else timedelta(hours=count)
         instant = (ctx.reference.astimezone(UTC) + delta).astimezone(ctx.zone)
         return _Candidate(span, instant.date(), "datetime", "relative", instant=instant, taken=True)
-    if unit.startswith("day") and units == "unit" and match["working"]:
+    if unit.startswith("day") and match["working"]:
         return _Candidate(span, _after_working_days(ctx.today, count), "day", "relative")
     if unit.startswith("day"):
         return _Candidate(span, ctx.today + timedelta(days=count), "day", "relative")

@@ -170,6 +170,7 @@ RELEASE_SUBJECT = re.compile(
     # digits tries it once, not from every digit (the leftmost match is the same).
     r"(?P<version>(?:v|(?<!\d))\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha|b|a)\.?\d*)?)\b"
 )
+TRAILING_ZEROS = re.compile(r"(?:\.0)+$")
 URL = re.compile(r"https?://\S+")
 SPACES = re.compile(r"\s+")
 PRECISION_RANK = {"datetime": 0, "day": 1, "week": 2, "month": 3, "quarter": 4}
@@ -761,25 +762,21 @@ def _agenda_item(sentence: str, text: str) -> bool:
 
 def _bulleted(sentence: str, text: str) -> bool:
     """Whether a sentence is (the start of) a bulleted or numbered line of `text`."""
-    return LIST_ITEM.match(sentence) is not None or sentence in _bullet_sentences(text)
+    return LIST_ITEM.match(sentence) is not None or sentence in _bullets(text)[0]
 
 
-@lru_cache(maxsize=8)
-def _bullet_sentences(text: str) -> frozenset[str]:
-    """The first sentence of every bulleted or numbered line of `text`."""
-    return frozenset(
-        first[0] for item in LIST_ITEM.finditer(text) if (first := split_sentences(item["item"]))
-    )
-
-
-@lru_cache(maxsize=8)
 def _list_items(text: str) -> frozenset[str]:
-    """The first sentence of each item of the text's bulleted list, when it has three or more
+    """The first sentence of each item of the text's bulleted list, when it has three or more."""
+    first_sentences, items = _bullets(text)
+    return first_sentences if items >= 3 else frozenset()
+
+
+@lru_cache(maxsize=8)
+def _bullets(text: str) -> tuple[frozenset[str], int]:
+    """The first sentence of every bulleted or numbered line of `text`, and how many such lines
     (made once per message: every undated draft asks)."""
     items = [found.group("item").strip() for found in LIST_ITEM.finditer(text)]
-    if len(items) < 3:
-        return frozenset()
-    return frozenset(first[0] for item in items if (first := split_sentences(item)))
+    return frozenset(first[0] for item in items if (first := split_sentences(item))), len(items)
 
 
 def _on_day(time: DateMention, day: DateMention) -> DateMention:
@@ -889,14 +886,14 @@ def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> st
 
 
 def _version(text: str) -> str | None:
-    """The first version `text` names, normalised: "v1.8.0" and "1.8" are the same."""
+    """The first version `text` names, normalised (`_same_version`)."""
     found = RELEASE_SUBJECT.search(text)
-    if found is None:
-        return None
-    version = found["version"].lower().lstrip("v")
-    while version.endswith(".0") and version.count(".") > 1:
-        version = version.removesuffix(".0")
-    return version.removesuffix(".0") if re.fullmatch(r"\d+\.0", version) else version
+    return _same_version(found["version"]) if found else None
+
+
+def _same_version(version: str) -> str:
+    """A version without its "v" and trailing ".0"s: "v1.8.0" and "1.8" are the same."""
+    return TRAILING_ZEROS.sub("", version.lower().lstrip("v"))
 
 
 def _another_release(draft: _Draft, events: list[ExtractedEvent], text: str) -> bool:
@@ -914,7 +911,7 @@ def _another_release(draft: _Draft, events: list[ExtractedEvent], text: str) -> 
     # a heading names the version first ("Acme Go v0.8.0 Released"), not "fixed in 2.1"
     if named is None or said is None or named.start() > said.start():
         return False
-    version = _version(draft.sentence)
+    version = _same_version(named["version"])
     return all(_version(event.title) != version for event in events)
 
 
