@@ -209,10 +209,6 @@ TIME_ONLY = re.compile(
     r"(?:\s*\(?[A-Z]{2,5}(?:[+-]\d{1,2})?\)?)?$",
     re.IGNORECASE,
 )
-# Keywords that announce only in a post of its own with a link ("made a little tool: <link>").
-TOP_LEVEL_ONLY = frozenset({"made_package"})
-# Keywords of something out when it is posted ("made a little tool", "September news!").
-OUT_WHEN_POSTED = frozenset({"made_package", "publication"})
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
@@ -598,7 +594,7 @@ def _segment_drafts(
     keywords = find_keywords(sentence, help_talk)
     if message.thread_parent is not None or not message.links:
         # "I wrote a template for them" answers someone; "made a tool" shares it by its link
-        keywords = [keyword for keyword in keywords if keyword.name not in TOP_LEVEL_ONLY]
+        keywords = [keyword for keyword in keywords if not keyword.shared_by_link]
     if keywords and sentence.rstrip().endswith("?"):
         return [], []  # a question ("who is on release duty next week?") announces nothing
     if not keywords:
@@ -1165,7 +1161,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             (draft.keyword.category == "risk" and draft.keyword.action == "Incident")
             # "I'm stuck on the workshop exercise": a help request's state is not news
             or (status in HAPPENING_NOW and not (help_talk and HELP_STATE.search(draft.sentence)))
-            or draft.keyword.name in OUT_WHEN_POSTED
+            or draft.keyword.out_when_posted
             or NOW_MARKERS.search(draft.sentence)
             or (not events and not dated and _joined_now(draft, message, help_talk))
         ):

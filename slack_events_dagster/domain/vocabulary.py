@@ -20,13 +20,29 @@ class EventKeyword:
     action: str
     pattern: re.Pattern[str]
     weak: bool = False
+    # announces only in a top-level post with a link ("made a little tool: <link>")
+    shared_by_link: bool = False
+    # out when it is posted, so dated by the message ("September news!")
+    out_when_posted: bool = False
 
 
 def _keyword(
-    name: str, category: str, action: str, pattern: str, weak: bool = False
+    name: str,
+    category: str,
+    action: str,
+    pattern: str,
+    weak: bool = False,
+    shared_by_link: bool = False,
+    out_when_posted: bool = False,
 ) -> EventKeyword:
     return EventKeyword(
-        name, category, action, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), weak
+        name,
+        category,
+        action,
+        re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE),
+        weak,
+        shared_by_link,
+        out_when_posted,
     )
 
 
@@ -224,6 +240,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"(?:made|built|wrote|created|open[ -]?sourced) (?:a|an|my|our|this)(?: \w+){0,3} (?:tool"
         r"|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module|dashboard"
         r"|template|utility)",
+        shared_by_link=True,
+        out_when_posted=True,
     ),
     _keyword(
         "migration",
@@ -320,6 +338,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         # a monthly heading: "rOpenSci September news!"
         r"|(?:january|february|march|april|may|june|july|august|september|october|november"
         r"|december) (?:news|newsletter|digest|roundup)",
+        out_when_posted=True,
     ),
     _keyword(
         "org",
