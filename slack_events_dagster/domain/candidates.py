@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor, extract_anchors, extract_links
 from slack_events_dagster.domain.dates import find_dates
+from slack_events_dagster.domain.messages import is_slack_reminder
 from slack_events_dagster.domain.rules import (
     BYLINE,
     MAX_PREVIEWS_READ,
@@ -60,7 +61,7 @@ def candidate_row(
         anchor_count=len(anchors),
         link_count=len(links),
         attachment_count=int(message["attachment_count"]) + int(message["file_count"]),
-        is_bot=bool(message["is_bot"]),
+        is_bot=bool(message["is_bot"]) and not is_slack_reminder(message["user_id"], raw_text),
         trusted_bot=policy.is_trusted_bot(
             message["bot_id"], message["user_name"], message["user_id"]
         ),

@@ -175,9 +175,11 @@ _DAY_MONTH_RE = re.compile(
     _FLAGS,
 )
 _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _FLAGS)
-# A part of a named month: "by the end of May", "mid-June", "early March 2027".
+# A part of a named month: "by the end of May", "mid-June", "early March 2027", "during the
+# first week of November".
 _PART_OF_MONTH_RE = re.compile(
     rf"(?<![\w-])(?:(?:the\s+)?(?P<part>end|middle|start|beginning)\s+of\s+"
+    r"|(?:the\s+)?(?P<week>first|second|third|fourth|last|1st|2nd|3rd|4th)\s+week\s+of\s+"
     # not the lower-case verb: "the release is running late may be the runners"
     rf"|(?P<early>early|mid|late)[\s-]+)(?-i:(?!may\b))(?P<mon>{_MONTH})\b(?:\.?,?\s+{_YEAR})?",
     _FLAGS,
@@ -248,6 +250,18 @@ _SENTENCE_BREAK_RE = re.compile(r"[.!?](?=\s|$)|[\n;]")
 _SENTENCE_END_MARKS = ".!?"
 _WEEKDAY_LEAD_RE = re.compile(r"\b(?:on|by|until|till|before|after|from|since|due|for)\s+$", _FLAGS)
 _RECURRING_LEAD_RE = re.compile(r"\b(?:every|each)\s+$", _FLAGS)
+# A weekday in a greeting names no event: "Happy Friday!", "have an amazing Friday", "enjoy
+# your Sunday", "have a great rest of your Tuesday".
+_GREETING_ADJECTIVE = (
+    r"(?:good|great|nice|lovely|wonderful|amazing|fantastic|relaxing|happy|productive|fun"
+    r"|restful|awesome|brilliant|safe|peaceful|pleasant|super|fab|fabulous|beautiful)"
+)
+_GREETING_LEAD_RE = re.compile(
+    rf"\b(?:happy|(?:have|wish you) an? (?:very |really )?{_GREETING_ADJECTIVE}"
+    rf"|enjoy(?: your| the)?|{_GREETING_ADJECTIVE})(?: rest of(?: your| the)?)?\s+$",
+    _FLAGS,
+)
+_GREETING_REACH = 40
 _IDIOM_LEAD_RE = re.compile(r"\bat\s+the\s+$", _FLAGS)
 _WEEKDAY_PREFIX_GAP_RE = re.compile(r"\s*,?\s*(?:the\s+)?", _FLAGS)
 
@@ -552,16 +566,34 @@ def _month_year(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     return _Candidate(match.span(), day, "month", "explicit")
 
 
+_WEEK_INDEX = {
+    "first": 0,
+    "1st": 0,
+    "second": 1,
+    "2nd": 1,
+    "third": 2,
+    "3rd": 2,
+    "fourth": 3,
+    "4th": 3,
+}
+
+
 def _part_of_month(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     """The day a part of a month stands for: its last day for "end of" and "late"; else the week
     from the 1st ("early", "start of", "beginning of") or from the 15th ("mid"), which is not past
     while it lasts ("release planned for early March", said on March 3)."""
     month = _month_number(match["mon"])
-    part = fold_case(match["part"] or match["early"])
+    part = fold_case(match["part"] or match["early"] or match["week"])
     year = int(match["year"]) if match["year"] else None
     middle = _calendar_day(month, 15, year, ctx.today)  # the month nearest the message
     if middle is None:
         return None
+    if match["week"]:  # "the first week of November" starts on the 1st, "the last" 7 days before
+        if part == "last":
+            first = _last_day_of_month(middle.year, month) - timedelta(days=6)
+        else:
+            first = middle.replace(day=1 + 7 * _WEEK_INDEX[part])
+        return _Candidate(match.span(), first, "week", "explicit")
     if part in ("end", "late"):
         return _Candidate(match.span(), _last_day_of_month(middle.year, month), "day", "explicit")
     day = middle if part in ("mid", "middle") else middle.replace(day=1)
@@ -608,6 +640,8 @@ def _weekday(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     before = ctx.text[max(0, match.start() - 12) : match.start()]
     if _RECURRING_LEAD_RE.search(before):
         return None
+    if not qualifier and _is_greeting(ctx.text, match.start(), match.end()):
+        return None
     is_abbreviation = not fold_case(name).endswith("day")
     if (
         is_abbreviation
@@ -625,6 +659,16 @@ def _weekday(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     else:
         day = _on_or_after(today, weekday)
     return _Candidate(match.span(), day, "day", "relative", kind="weekday")
+
+
+def _is_greeting(text: str, start: int, end: int) -> bool:
+    """Whether the weekday at [start, end) is the day a greeting wishes a good time for: "Happy
+    Friday!", "have an amazing Friday", not "a great Friday meetup" (a weekday before a noun)."""
+    if re.match(r"\s*[a-z]", text[end : end + 2]) and not re.match(
+        r"\s*(?:everyone|everybody|all|folks|y'all|team|friends|and|to)\b", text[end : end + 12]
+    ):
+        return False
+    return _GREETING_LEAD_RE.search(text, max(0, start - _GREETING_REACH), start) is not None
 
 
 def _weekday_of_week(match: re.Match[str], ctx: _Context) -> _Candidate | None:

@@ -70,6 +70,15 @@ MAX_PREVIEW_URL_CHARS = 2000
 MAX_PREVIEW_FIELDS = 6
 
 
+SLACKBOT_USER = "USLACKBOT"
+
+
+def is_slack_reminder(user_id: str | None, text: str | None) -> bool:
+    """A /remind reminder: Slackbot posting what a person asked it to ("Reminder: …"), so a
+    person's message, not a bot's."""
+    return user_id == SLACKBOT_USER and (text or "").lstrip().startswith("Reminder:")
+
+
 def is_bad_input(reason: str) -> bool:
     """Whether `reason` means damaged input (counted in `bad_messages_by_reason`)."""
     return reason in BAD_INPUT_REASONS or reason.startswith(BAD_INPUT_PREFIXES)

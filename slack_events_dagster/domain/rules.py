@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
-from slack_events_dagster.domain.text import fold_case, strip_code
+from slack_events_dagster.domain.text import fold_case, pastes_an_error, strip_code
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     HELP_STATE,
@@ -1090,7 +1090,7 @@ def _in_help_talk(text: str, message: ExtractionInput) -> bool:
     """Whether the message, or the thread it replies in, is someone's own problem: a reply in a
     help thread ("actually it's failing on that task", "it works now after the upgrade") goes on
     with that problem."""
-    if is_help_talk(text):
+    if is_help_talk(text) or pastes_an_error(message.text):
         return True
     return message.thread_parent is not None and is_help_talk(strip_code(message.thread_parent))
 

@@ -129,6 +129,19 @@ LOG_LINE = re.compile(
 )
 
 
+# What a pasted error holds: "Traceback", "ModuleNotFoundError: …", "ERROR", "failed".
+_ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception\b|\b(?:error|ERROR|FATAL|failed)\b|panic:")
+
+
+def pastes_an_error(text: str) -> bool:
+    """Whether `text` pastes an error: a code block or log lines holding an error or a trace (a
+    message debugging something, not announcing it)."""
+    pasted = [block.group() for block in CODE_FENCE.finditer(text)] if "```" in text else []
+    if LOG_LINE.search(text) is not None:
+        pasted.extend(line for line in text.split("\n") if LOG_LINE.match(line))
+    return any(_ERROR_WORDS.search(piece) for piece in pasted)
+
+
 def strip_code(text: str) -> str:
     """`text` without fenced code blocks and pasted log, trace or JSON lines: code announces
     nothing, whatever words ("release", "failed", "2026-08-09T09:34") it holds."""

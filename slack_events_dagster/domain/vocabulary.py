@@ -24,6 +24,9 @@ class EventKeyword:
     shared_by_link: bool = False
     # out when it is posted, so dated by the message ("September news!")
     out_when_posted: bool = False
+    # counts only when it opens the text and no other keyword is in it ("Reminder: it is time
+    # to …", as Slack's /remind posts)
+    alone_at_start: bool = False
 
 
 def _keyword(
@@ -34,6 +37,7 @@ def _keyword(
     weak: bool = False,
     shared_by_link: bool = False,
     out_when_posted: bool = False,
+    alone_at_start: bool = False,
 ) -> EventKeyword:
     return EventKeyword(
         name,
@@ -43,6 +47,7 @@ def _keyword(
         weak,
         shared_by_link,
         out_when_posted,
+        alone_at_start,
     )
 
 
@@ -174,7 +179,19 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Incident",
         r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
-        r"|stalled|something(?:'s| is) (?:wrong|off) with",
+        r"|stalled|something(?:'s| is) (?:wrong|off) with"
+        # a service's state: "the components are now locked", "the server is unreachable"
+        r"|(?:is|are|got|been) (?:now |currently |temporarily )?(?:locked|offline|unreachable)",
+        weak=True,
+    ),
+    # A service working again: "back online", "things are back to normal", "all components are
+    # now unlocked".
+    _keyword(
+        "incident_resolved",
+        "risk",
+        "Incident",
+        r"back (?:online|up and running|to normal)|(?:is|are) back up|(?:is|are|been|was|were)"
+        r" (?:now |fully )?restored|unlocked",
         weak=True,
     ),
     _keyword("rca", "risk", "RCA", r"rca|root cause", weak=True),
@@ -206,9 +223,14 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "product",
         "Release",
         r"releas(?:e|ed|es|ing)|ships?|shipping|go-?live"
-        r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|patch|GA"
+        r"|goes live|rolls? out|rollout|rolling out|go(?:es|ing)? out|hotfix|GA"
+        # a patch release, not a patch (a code change) someone sends for review
+        r"|patch (?:release|version|is (?:now )?(?:out|available))"
         r"|tagged|release candidate|new version"
-        r"|(?:fixed|included|available)(?: \w+){0,2} in (?:\w+ ){0,2}(?:version )?v?\d+\.\d+"
+        # "the fix is included in v0.9.1", "we've included a patch for this in the latest
+        # OLake version, v0.9.1"
+        r"|(?:fixed|included|available)(?: \w+){0,5} in (?:\w+ ){0,3}(?:version|release)?,? ?"
+        r"v?\d+\.\d+"
         rf"|{VERSION_OUT}|{VERSION_PUBLISHED}"
         # a release being made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now"
         r"|(?:cut|cutting|tag|tagging|publishing) (?:\w+ ){0,2}(?:v?\d+\.\d+|rc ?\d+)"
@@ -297,7 +319,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "webinar",
         "marketing",
         "Webinar",
-        r"webinar|livestream|live stream|live-stream|premiere|fireside chat|panel discussion"
+        r"webinar|live ?streamed|live-streamed|livestream|live stream|live-stream|premiere"
+        r"|fireside chat|panel discussion"
         # "you can follow the streaming here", "live streaming:": watching an event, not data
         r"|(?:follow|watch|join|tune in to) (?:the |our )?(?:live ?)?stream(?:ing)?"
         r"|live ?streaming",
@@ -312,7 +335,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|(?:today|tonight|tomorrow)'s talk"
         # someone announcing their own talk: "I'm speaking today at …", "we'll present at …"
         r"|(?:I'm|I am|we're|we are|I'll be|we'll be|will be) (?:speaking|presenting)"
-        r"|(?:speak|speaking|present|presenting) at"
+        r"|(?:speak|speaking|present|presenting)(?: (?:on|about)(?: \w+){1,3})? at"
         r"|(?:this|upcoming|next|in-person|virtual|online|hybrid|free|community) event"
         r"|event details|(?:community|weekly|this week's|today's) poll|poll (?:day|time|#\d+)"
         r"|reporting live"
@@ -353,6 +376,16 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "unknown",
         "Other",
         r"scheduled|rescheduled|postponed|planned for|happening|takes place|will be held",
+    ),
+    # Slack's /remind: "Reminder: It is time to generate the quarterly patch file." A reminder of
+    # a named event ("Reminder: community call tomorrow") is that event's.
+    _keyword(
+        "reminder",
+        "process",
+        "Reminder",
+        r"reminder: ?\w+",
+        out_when_posted=True,
+        alone_at_start=True,
     ),
 )
 
@@ -416,7 +449,12 @@ STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("canceled", r"cancell?ed|cancell?ing|called off|scrapped"),
         ("rolled_back", r"rolled back|reverted"),
         ("postponed", r"postponed|delayed|moved to|pushed to|rescheduled|slipped"),
-        ("completed", r"resolved|fixed|done|completed|shipped|released|deployed|is live|went live"),
+        (
+            "completed",
+            r"resolved|fixed|done|completed|shipped|released|deployed|is live|went live"
+            r"|back (?:online|up and running|to normal)|unlocked|restored"
+            r"|(?:is|are) (?:now |finally )?complete",
+        ),
         (
             "started",
             r"investigating|in progress|ongoing|started|starting now|underway|mitigating"
@@ -616,7 +654,12 @@ def find_keywords(text: str, help_talk: bool | None = None) -> list[EventKeyword
             scanned_for = frozenset(pending)
             scanner, fruitless = _union_of(scanned_for), 0
         position = start + 1
-    return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
+    opening = len(text) - len(text.lstrip())
+    return [
+        keyword
+        for start, _, keyword in sorted(found, key=lambda item: item[:2])
+        if not keyword.alone_at_start or (len(found) == 1 and start == opening)
+    ]
 
 
 def detect_status(text: str) -> str:
@@ -624,6 +667,19 @@ def detect_status(text: str) -> str:
     if _ANY_STATUS.search(fold_case(text)) is None:
         return "planned"  # no status pattern matches anywhere
     for status, pattern in STATUS_PATTERNS:
-        if pattern.search(text):
+        if any(not _not_a_status(text, match.start()) for match in pattern.finditer(text)):
             return status
     return "planned"
+
+
+# "to get started", "once it gets fixed": what may happen, not what has.
+_PROSPECTIVE = re.compile(r"\b(?:get|gets|getting)\s+$", re.IGNORECASE)
+
+
+def _not_a_status(text: str, start: int) -> bool:
+    """Whether the status word at `start` is negated ("if it doesn't get fixed"), in a
+    condition ("once it is released") or prospective ("to get started")."""
+    before = text[max(0, start - _LOOK_BEHIND) : start]
+    return any(
+        pattern.search(before) is not None for pattern in (_PROSPECTIVE, _NEGATED, _CONDITIONAL)
+    )

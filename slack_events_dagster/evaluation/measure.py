@@ -303,13 +303,18 @@ METRIC_LABELS = {
 }
 
 
-def format_report(report: Report, examples: int = 3, now: datetime | None = None) -> str:
+def format_report(
+    report: Report, examples: int = 3, now: datetime | None = None, figures_only: bool = False
+) -> str:
     """Metrics, then misses, false alarms and titles to edit grouped by kind with a few examples
-    each, then wrong dates."""
+    each, then wrong dates. `figures_only`: the metrics alone (a held-out set is measured, never
+    read)."""
     lines = [", ".join(f"{name}={value}" for name, value in report.counts().items()), ""]
     for name, value in report.metrics().items():
         shown = f"{value:8.1f}" if name.endswith("_per_1000") else f"{value:8.3f}"
         lines.append(f"  {METRIC_LABELS[name]:<46}{shown}")
+    if figures_only:
+        return "\n".join(lines)
     for title, groups in (
         ("Missed announcements, by kind", report.misses()),
         ("False alarms, by kind", report.false_alarms()),

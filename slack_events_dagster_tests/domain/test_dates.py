@@ -931,3 +931,44 @@ def test_late_may_the_verb_is_no_date() -> None:
 
 def test_an_eta_in_days_is_a_relative_date() -> None:
     assert only("We will release a fix soon ETA 1 day")[0] == day("2026-11-26")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I hope you have an amazing Friday!",
+        "Happy Friday everyone",
+        "enjoy your Sunday",
+        "Have a great rest of your Tuesday",
+        "Good morning, happy Monday!",
+    ],
+)
+def test_a_weekday_in_a_greeting_is_no_date(text: str) -> None:
+    assert find_dates(text, REF, "UTC") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have a call Friday",
+        "We have a release Friday.",
+        "a great Friday meetup",
+        "see you Friday",
+    ],
+)
+def test_a_weekday_beside_greeting_words_is_still_a_date(text: str) -> None:
+    assert only(text)[0] == day("2026-11-27")
+
+
+@pytest.mark.parametrize(
+    ("text", "first_day"),
+    [
+        ("a community call during the first week of December", "2026-12-01"),
+        ("the 2nd week of January", "2027-01-08"),
+        ("in the third week of Dec", "2026-12-15"),
+        ("the last week of February 2027", "2027-02-22"),
+    ],
+)
+def test_a_numbered_week_of_a_month_is_that_week(text: str, first_day: str) -> None:
+    start, _, precision, source, _ = only(text)
+    assert (start, precision, source) == (day(first_day), "week", "explicit")

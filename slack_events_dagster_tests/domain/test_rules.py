@@ -751,3 +751,90 @@ def test_a_condition_or_a_call_to_someone_is_no_event(text: str) -> None:
 def test_something_made_public_is_news_of_the_day(text: str, category: str) -> None:
     (event,) = _extract(text)
     assert (event.category, event.event_date) == (category, WEDNESDAY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a self-introduction wishing a good day: the weekday names no event
+        "Hi folks, I'm Pat and I help organise the Dev Day. I hope you have an amazing Friday!",
+        # "to get started" and "if it doesn't get fixed" say what may happen, not what has
+        "Hi all! I'm Glen and will be joining the upcoming Dev Day to get started contributing.",
+        "If it doesn't get fixed quickly, I'll put it up as an issue for the next Dev Day.",
+        # a patch is a code change sent for review, not a patch release
+        "A patch for this was sent to the mailing list, so it might be fixed soon",
+        "I can work on the patch as I have a few more suggested changes",
+        # "reminder:" inside a sentence is no Slack reminder
+        "Thanks for voting! Before we wrap up, a quick reminder: the giveaway is still on.",
+    ],
+)
+def test_greetings_prospects_code_patches_and_asides_are_no_event(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_a_patch_release_and_a_fix_included_in_a_version_are_releases() -> None:
+    (patch,) = _extract("The 4.2.1 patch release is out now")
+    assert (patch.category, patch.event_date) == ("product", WEDNESDAY)
+    (included,) = _extract(
+        "Hey @Nitish, we've included a patch for this issue in the latest Lakely version, v0.9.1."
+    )
+    assert (included.category, included.event_date) == ("product", WEDNESDAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("FYI the translation components are now locked due to a merge conflict", "planned"),
+        ("seems like the server is unreachable since this morning, looking into it", "planned"),
+        ("thanks @Ivan, things are back to normal now", "completed"),
+        ("the conflicts were fixed and all components are now unlocked", "completed"),
+        ("back online, thanks to @Ivan", "completed"),
+    ],
+)
+def test_a_service_going_down_or_coming_back_is_an_incident_of_the_day(
+    text: str, status: str
+) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.action, event.event_date) == ("risk", "Incident", WEDNESDAY)
+    if status == "completed":
+        assert event.status == "completed"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # someone's own problem: weak words in help talk announce nothing
+        "I'm getting an internal server error when I open the dashboard, any idea?",
+        "I tried again and it's back to normal for me, thanks",
+        # a pasted trace makes the message a debugging one
+        "something is off with `po3way`:\n```Traceback (most recent call last):\n"
+        "ModuleNotFoundError: No module named 'po3way'```\nnot sure why",
+    ],
+)
+def test_a_service_state_in_help_talk_or_beside_a_trace_is_no_event(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_a_slack_reminder_is_a_task_of_the_day_unless_it_names_an_event() -> None:
+    (task,) = _extract("Reminder: It is time to generate the quarterly patch file. cc @ana")
+    assert (task.category, task.action, task.event_date) == ("process", "Reminder", WEDNESDAY)
+    assert task.title.startswith("It is time to generate the quarterly patch file")
+    (call,) = _extract("Reminder: community call tomorrow at 15:00 UTC")
+    assert (call.action, call.event_date) == ("Meeting", datetime(2026, 11, 19, 15, tzinfo=UTC))
+
+
+def test_work_reported_complete_is_news_of_the_day() -> None:
+    (event,) = _extract("the server migration is now complete, the new host has more memory")
+    assert (event.category, event.status, event.event_date) == ("product", "completed", WEDNESDAY)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana is speaking on this topic at DataConf 2027 on Thursday",
+        "The keynotes will be live-streamed on Thursday: https://dataconf.example.org/keynotes",
+    ],
+)
+def test_a_talk_or_a_stream_told_in_other_words_is_an_event(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.event_date) == ("marketing", datetime(2026, 11, 19, tzinfo=UTC))

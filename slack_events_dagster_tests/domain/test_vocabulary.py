@@ -50,13 +50,21 @@ def reference_find_keywords(text: str) -> list[EventKeyword]:
                 found.append((match.start(), rank, keyword))
                 break
             position = match.start() + 1
-    return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
+    ordered = sorted(found, key=lambda item: item[:2])
+    # a Slack reminder's "Reminder:" counts only opening the text, with no other keyword
+    alone = len(found) == 1 and found[0][0] == len(text) - len(text.lstrip())
+    return [keyword for _, _, keyword in ordered if not keyword.alone_at_start or alone]
 
 
 def reference_detect_status(text: str) -> str:
+    """The first status with a use that is not negated, conditional or prospective."""
     for status, pattern in STATUS_PATTERNS:
-        if pattern.search(text):
-            return status
+        for match in pattern.finditer(text):
+            before = text[max(0, match.start() - 48) : match.start()]
+            if not re.search(r"\b(?:get|gets|getting)\s+$", before, re.I) and not (
+                vocabulary._NEGATED.search(before) or vocabulary._CONDITIONAL.search(before)
+            ):
+                return status
     return "planned"
 
 
@@ -76,6 +84,8 @@ FRAGMENTS = [
     *("ſhipping", "releaſe", "\u212aick-off", "\u0130ncident", "ınc\u0131dent", "Frıday"),
     *("#", "#security", "-service", "-bot", "-api", "-apis", "-team", "onboarding", "security"),
     *("-\u017fervice", "-SVC", "-service_x", "-services"),
+    *("Reminder: it", "reminder:", "get started", "not fixed", "if it is released", "unlocked"),
+    *("back online", "back to normal", "is locked", "are now offline"),
 ]
 
 

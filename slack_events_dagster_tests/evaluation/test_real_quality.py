@@ -6,9 +6,12 @@ default config.yaml policies, `candidate_row` with thread parents, the rules ext
 
 - Development set (`real_labels/*.jsonl`; the rules were tuned on its failure kinds): olake,
   rcontributors (#events, #r-dev-days, #gsoc, #core-outreach, #c-study-group, #core-dev-help,
-  #general, #jobs-opportunities and #random), houstondatavis (#general, #meetup-, #meetup,
-  #talks, #design-thinking) and openlineage (all six channels; held out until session 21,
-  whose fixes used its failure kinds).
+  #general, #jobs-opportunities, #random; since session 22 also #core-translation and its four
+  language/glossary channels, #0_welcome, #bug-reporting, #core-documentation, #cran-cookbook,
+  #gsod, #patches-for-review and the bot feeds #translations-dashboard, #weblate-updates,
+  #bugzilla-inbox), houstondatavis (#general, #meetup-, #meetup, #talks, #design-thinking,
+  #datasets, #team-d3, #tutorials) and openlineage (all six channels; held out until session
+  21, whose fixes used its failure kinds).
 - Held out (`real_labels/held_out/*.jsonl`, labelled in session 21 before any rule looked at
   them): rcontributors #r-project-sprint, #work-out-loud, #getting-started, #wishlist-discuss;
   houstondatavis #datajam, #get_feedback, #tools, #examples, #sponsors, #organizations,
@@ -38,32 +41,33 @@ DEVELOPMENT = tuple(sorted(LABELS.glob("*.jsonl")))
 HELD_OUT = tuple(sorted((LABELS / "held_out").glob("*.jsonl")))
 
 # (metric, floor); false_positive_events_per_1000 is a ceiling.
-# Measured in session 21 (3,867 development messages, 524 announcing; 991 held out, 26
-# announcing); in brackets session 19's figures on its smaller development set (1,933 messages),
-# then the first baseline. Of the targets of issue #12 (P >= 0.85, R >= 0.75, date >= 0.9,
+# Measured in session 22 (5,716 development messages, 629 announcing; 991 held out, 26
+# announcing); in brackets session 21's figures on its 3,867 development messages, then the
+# first baseline. Session 22 added 1,849 messages of rcontributors' translation and welcome
+# channels, measured before any rule looked at them: P 0.564, R 0.282, candidate recall 0.564
+# (README "Extraction quality"). Of the targets of issue #12 (P >= 0.85, R >= 0.75, date >= 0.9,
 # <= 10 false positives per 1,000 messages, candidate recall >= 0.95) the development set meets
-# all but candidate recall since 543 chat messages of rcontributors #general/#random joined it.
-# The held-out set is far below it (README "Extraction quality").
+# all but candidate recall. The held-out set is far below it.
 DEVELOPMENT_FLOORS = {
-    "message_precision": 0.93,  # measured 0.944 (0.961; baseline 0.812)
-    "message_recall": 0.82,  # measured 0.838 (0.890; 0.428)
-    "event_precision": 0.92,  # measured 0.937 (0.957; 0.686)
-    "event_recall": 0.74,  # measured 0.755 (0.775; 0.450)
-    "date_accuracy": 0.93,  # measured 0.944 (0.960; 0.757)
-    "candidate_recall": 0.92,  # measured 0.935 (0.966; 0.755)
+    "message_precision": 0.91,  # measured 0.924 (0.944; baseline 0.812)
+    "message_recall": 0.76,  # measured 0.771 (0.838; 0.428)
+    "event_precision": 0.90,  # measured 0.918 (0.937; 0.686)
+    "event_recall": 0.69,  # measured 0.706 (0.755; 0.450)
+    "date_accuracy": 0.93,  # measured 0.944 (0.944; 0.757)
+    "candidate_recall": 0.89,  # measured 0.901 (0.935; 0.755)
     # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
-    "titles_kept": 0.77,  # measured 0.782 (0.798; 0.698)
+    "titles_kept": 0.72,  # measured 0.734 (0.782; 0.698)
 }
-# Held out: when labelled, then after session 21's fixes (issue #12's kinds moved it a little).
+# Held out: when labelled, then after session 21's fixes, then after session 22's.
 HELD_OUT_FLOORS = {
-    "message_precision": 0.45,  # measured 0.480 (0.462)
-    "message_recall": 0.45,  # measured 0.462
+    "message_precision": 0.50,  # measured 0.522 (0.462, 0.480)
+    "message_recall": 0.45,  # measured 0.462 (0.462, 0.462)
     "date_accuracy": 0.95,  # measured 1.000 (12 matched events)
     "candidate_recall": 0.70,  # measured 0.731
-    "titles_kept": 0.35,  # measured 0.385 (0.370)
+    "titles_kept": 0.40,  # measured 0.417 (0.370, 0.385)
 }
-DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.5 (8.8; 51.7)
-HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 16.0  # measured 14.1 (15.1)
+DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.6 (8.5; 51.7)
+HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 13.0  # measured 12.1 (15.1, 14.1)
 MAX_CANDIDATE_RATE = 0.40  # scoring must still leave most chatter out
 
 
@@ -89,8 +93,13 @@ def _report(labels: Path, tmp_path: Path) -> Report:
     )
 
 
-def _check(report: Report, floors: dict[str, float], max_false_positives: float) -> None:
-    table = format_report(report, examples=2)
+def _check(
+    report: Report, floors: dict[str, float], max_false_positives: float, held_out: bool = False
+) -> None:
+    """Fail below a floor; print the report (only its figures for the held-out set, whose
+    messages and misses are never read)."""
+    table = format_report(report, examples=2, figures_only=held_out)
+    assert held_out != ("Missed announcements" in table)
     print("\n" + table)
     metrics = report.metrics()
     below = {name: metrics[name] for name, floor in floors.items() if metrics[name] < floor}
@@ -123,4 +132,4 @@ def test_rules_meet_floors_on_the_real_development_set(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_rules_meet_floors_on_the_held_out_real_workspace(tmp_path: Path) -> None:
     report = combine([_report(path, tmp_path) for path in HELD_OUT])
-    _check(report, HELD_OUT_FLOORS, HELD_OUT_MAX_FALSE_POSITIVES_PER_1000)
+    _check(report, HELD_OUT_FLOORS, HELD_OUT_MAX_FALSE_POSITIVES_PER_1000, held_out=True)

@@ -1,0 +1,29 @@
+"""Which raw messages become candidates: the score a message gets from its row."""
+
+from slack_events_dagster.domain.candidates import candidate_row
+from slack_events_dagster.domain.messages import MessageFilter, SlackChannel, message_row
+from slack_events_dagster.domain.scoring import ChannelPolicy, ScoreWeights
+
+CHANNEL = SlackChannel("C1", "translation")
+POLICY = ChannelPolicy("UTC", 10.0, ScoreWeights(), frozenset())
+
+
+def _candidate(user: str, text: str) -> dict | None:
+    message = {"type": "message", "user": user, "bot_id": "B01", "ts": "1803978000.000100"}
+    row, _ = message_row(CHANNEL, message | {"text": text}, {}, MessageFilter())
+    assert row is not None and row["is_bot"]
+    return candidate_row(row, POLICY, {})
+
+
+def test_a_slack_reminder_is_a_persons_message_not_a_bots() -> None:
+    reminder = _candidate("USLACKBOT", "Reminder: It is time to generate the quarterly patch file.")
+    assert reminder is not None
+    assert "bot" not in reminder["features"]
+    assert reminder["features"]["keyword:reminder"] == ScoreWeights().keyword
+
+
+def test_other_bot_posts_are_still_scored_down() -> None:
+    # Slackbot saying something else, and another bot posting "Reminder:"
+    assert _candidate("USLACKBOT", "Reminder: It is time to rotate the on-call sheet.") is not None
+    assert _candidate("USLACKBOT", "It is time to rotate the on-call sheet. Reminder:") is None
+    assert _candidate("UJIRABOT", "Reminder: It is time to rotate the on-call sheet.") is None
