@@ -105,6 +105,12 @@ def _array_items(text: str) -> Iterator[Any]:
         raise json.JSONDecodeError("Extra data", text, position)
 
 
+def _kept_items(text: str, keep: Callable[[Any], bool]) -> list[Any]:
+    """The items of the JSON array `text` that `keep` accepts, decoded in one pass
+    (json.JSONDecodeError when it is not exactly one array, whatever was kept)."""
+    return [item for item in _array_items(text) if keep(item)]
+
+
 def _check_array(text: str) -> None:
     """Decode the whole array and keep nothing (json.JSONDecodeError when it is not one)."""
     for _ in _array_items(text):
@@ -228,15 +234,20 @@ class SlackExport:
         raw = self._decoded(relative)
         return None if raw is None else self._parsed(raw, relative, json.loads)
 
-    def read_messages(self, relative: str) -> list[Any] | Iterator[Any] | None:
+    def read_messages(
+        self, relative: str, keep: Callable[[Any], bool] | None = None
+    ) -> list[Any] | Iterator[Any] | None:
         """A day file's messages (None when absent); a ValueError naming the file when it is not
-        a JSON list. Files above LARGE_FILE_BYTES are checked whole, then decoded one message at
-        a time, so a 60 MB day file never exists as a parsed list (still all or nothing)."""
+        a JSON list. Files above LARGE_FILE_BYTES never exist as a parsed list (still all or
+        nothing): given `keep`, they are decoded once, keeping only the messages it accepts (an
+        hour of a busy day); without it, checked whole, then decoded one message at a time."""
         raw = self._decoded(relative)
         if raw is None:
             return None
         is_array = raw.lstrip()[:1] == "["
         if len(raw) > LARGE_FILE_BYTES and is_array:
+            if keep is not None:
+                return self._parsed(raw, relative, lambda text: _kept_items(text, keep))
             self._parsed(raw, relative, _check_array)
             return _array_items(raw)  # checked above: a bad file yields nothing
         try:
@@ -413,12 +424,19 @@ class ExportWindow(MessageWindow):
         start, end = self._start, self._end
         first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
         start_s, end_s = start.timestamp(), end.timestamp()
+
+        def in_window(message: Any) -> bool:
+            """Possibly in the window, by the ts's whole seconds (unreadable ts: kept, to be
+            counted where it is skipped)."""
+            seconds = whole_seconds(message.get("ts")) if isinstance(message, dict) else None
+            return seconds is None or (start_s < seconds + 1 and seconds < end_s)
+
         for channel in self._selected:
             kept = 0
             for relative in self._export.day_files(channel, first, last):
                 self.files_read += 1
                 try:
-                    messages = self._export.read_messages(relative) or []
+                    messages = self._export.read_messages(relative, in_window) or []
                 except ValueError as error:
                     self.bad_files.append(str(error))
                     self.skipped.add("bad_file")

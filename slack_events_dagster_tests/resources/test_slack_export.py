@@ -57,6 +57,21 @@ def test_big_files_give_the_same_rows_in_bounded_batches(
     )
 
 
+def test_a_big_day_file_is_decoded_once_for_a_window(
+    export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An hour of a busy day: one pass keeps that hour's messages, with no separate check pass
+    over the whole file (which doubled the parsing of the hourly run)."""
+    expected = _fetch(export).rows
+
+    def check_pass(text: str) -> None:
+        raise AssertionError("the file was decoded twice")
+
+    monkeypatch.setattr(slack_export, "LARGE_FILE_BYTES", 0)
+    monkeypatch.setattr(slack_export, "_check_array", check_pass)
+    assert sorted(row["ts"] for row in _fetch(export).rows) == sorted(r["ts"] for r in expected)
+
+
 @pytest.mark.parametrize(
     "broken",
     [
