@@ -18,7 +18,7 @@ from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.io_manager import SqlIOManager
 from slack_events_dagster.settings import PartitionSettings, Settings
 from slack_events_dagster.storage.locks import MAX_LOCKED_HOURS, table_lock_key
-from slack_events_dagster.storage.schema import ASSET_TABLES, digests
+from slack_events_dagster.storage.schema import ASSET_TABLES, digests, raw_slack_messages
 from slack_events_dagster_tests.conftest import make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
 from slack_events_dagster_tests.storage.test_outages import digest_rows, wait_for_lock_waiter
@@ -120,7 +120,26 @@ def _assert_same_tables_once_digests_are_rebuilt(settings: Settings, tmp_path: P
 def test_four_overlapping_runs_on_postgres_take_turns_and_all_succeed(
     postgres_settings: Settings, tmp_path: Path
 ) -> None:
-    results, messages = _run_at_once(postgres_settings)
+    # An hour two of the ranges write is held until a run waits for it, so a run takes its turn
+    # however the threads happen to be scheduled (without it, the runs may not collide at all).
+    engine = DatabaseResource(database=postgres_settings.database).get_engine()
+    held_hour = datetime.strptime(DAY_HOURS[30], "%Y-%m-%d-%H:%M").replace(tzinfo=UTC)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(
+        text("select pg_advisory_xact_lock(:key, :hour)"),
+        {"key": table_lock_key(raw_slack_messages), "hour": int(held_hour.timestamp() // 3600)},
+    )
+    outcome: list[tuple[list[Outcome], list[str]]] = []
+    runs = threading.Thread(target=lambda: outcome.append(_run_at_once(postgres_settings)))
+    runs.start()
+    try:
+        wait_for_lock_waiter(engine.url.render_as_string(hide_password=False))
+    finally:
+        holder.commit()
+        holder.close()
+        runs.join()
+    results, messages = outcome[0]
     _assert_all_succeeded(results)
     assert any("held by another run" in message for message in messages)
     _assert_same_tables_once_digests_are_rebuilt(postgres_settings, tmp_path)
