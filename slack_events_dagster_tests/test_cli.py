@@ -92,7 +92,7 @@ def test_migrate_then_doctor_on_postgres16(tmp_path: Path, postgres_env: dict[st
     assert _cli(tmp_path, "migrate", **postgres_env).returncode == 0
     after = _cli(tmp_path, "doctor", **postgres_env)
     assert after.returncode == 0, after.stdout
-    assert "revision 008 (head 008, up to date)" in after.stdout
+    assert "revision 009 (head 009, up to date)" in after.stdout
 
 
 @pytest.mark.slow

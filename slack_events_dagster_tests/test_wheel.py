@@ -19,7 +19,7 @@ import pytest
 from slack_events_dagster.settings import PROJECT_ROOT
 
 SAMPLE_EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
-REVISIONS = ("001", "002", "003", "004", "005", "006", "007", "008")
+REVISIONS = ("001", "002", "003", "004", "005", "006", "007", "008", "009")
 PACKAGE = "slack_events_dagster"
 # Emulators, the PostgreSQL starter and test support live beside the package, not in the wheel.
 CHECKOUT_ONLY = ("devtools", "slack_events_dagster_tests", "benchmarks")
@@ -133,17 +133,17 @@ def test_wheel_carries_prompt_and_migrations_and_runs_outside_the_checkout(
     alembic = [str(bin_dir / "python"), "-m", "alembic"]
     upgraded = _run([*alembic, "upgrade", "head"], cwd=elsewhere, env=env)
     assert upgraded.returncode == 0, upgraded.stderr[-3000:]
-    assert "Running upgrade 007 -> 008" in upgraded.stderr
+    assert "Running upgrade 008 -> 009" in upgraded.stderr
     doctor = _run([str(bin_dir / "slack-events"), "doctor"], cwd=elsewhere, env=env)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert "(head 008, up to date)" in doctor.stdout
+    assert "(head 009, up to date)" in doctor.stdout
 
     # `slack-events migrate` needs no alembic.ini at all.
     (elsewhere / "alembic.ini").unlink()
     env["SQLITE_PATH"] = str(elsewhere / "by_cli.db")
     migrated = _run([str(bin_dir / "slack-events"), "migrate"], cwd=elsewhere, env=env)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
-    assert "is at revision 008" in migrated.stdout
+    assert "is at revision 009" in migrated.stdout
     doctor = _run([str(bin_dir / "slack-events"), "doctor"], cwd=elsewhere, env=env)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    assert "(head 008, up to date)" in doctor.stdout
+    assert "(head 009, up to date)" in doctor.stdout

@@ -2,9 +2,11 @@
 
 An event is found by its title and summary, or by the text of the Slack message that announced
 it. PostgreSQL answers from GIN indexes on `to_tsvector('simple', ...)` expressions over the
-tables themselves; SQLite from FTS5 indexes kept in step by triggers on every insert, update and
-delete. Migration 006 creates both (and indexes the rows already stored), so no write path,
-however bulk (the IO manager's COPY, `migrate-data`, a restore), can leave the index behind.
+tables themselves (migration 006); SQLite from one FTS5 index of each event's title, summary and
+message text, kept in step by triggers on events and messages (migration 009: only the messages
+that announced something are indexed, so writing messages stays cheap). The indexes are filled
+with the rows already stored when they are created, so no write path, however bulk (the IO
+manager's COPY, `migrate-data`, a restore), can leave them behind.
 
 A query is the user's words, with "quoted phrases" optional. Only letters and digits reach the
 engine, each token quoted, so no input becomes the engine's query syntax (or its syntax error).
@@ -44,13 +46,13 @@ TEXT_SEARCH_CONFIG = "simple"  # PostgreSQL: lower-case words, no stemming, no s
 # e-mail addresses, URLs, host names or decimals as one token: words, as SQLite's FTS5 does.
 PUNCTUATION = string.punctuation
 
-# SQLite's FTS5 structures (migration 006): an index per searched table, and a table of stable
-# integer row ids for it keyed by the searched table's primary key (FTS5 needs integer ids; a
-# table's own rowid may change on VACUUM).
+# SQLite's FTS5 structures (migration 009): an index of each event's title, summary and message
+# text, and a table of stable integer row ids for it keyed by event_id (FTS5 needs integer ids; a
+# table's own rowid may change on VACUUM). Migration 006 also had a per-message index.
 EVENTS_FTS = "events_search"
 EVENTS_FTS_ROWS = "events_search_rows"
-MESSAGES_FTS = "messages_search"
-MESSAGES_FTS_ROWS = "messages_search_rows"
+MESSAGES_FTS = "messages_search"  # 006 to 008 only
+MESSAGES_FTS_ROWS = "messages_search_rows"  # 006 to 008 only
 # PostgreSQL's GIN expression indexes (migration 006).
 EVENTS_GIN_INDEX = "idx_events_search"
 MESSAGES_GIN_INDEX = "idx_raw_slack_messages_search"
@@ -142,33 +144,12 @@ def _postgres_matches(term: SearchTerm) -> Select[Any]:
 
 _events_fts = table(EVENTS_FTS, column("rowid", Integer))
 _events_fts_rows = table(EVENTS_FTS_ROWS, column("search_rowid", Integer), column("event_id"))
-_messages_fts = table(MESSAGES_FTS, column("rowid", Integer))
-_messages_fts_rows = table(
-    MESSAGES_FTS_ROWS, column("search_rowid", Integer), column("channel_id"), column("ts")
-)
-
-
-def _fts5_rowids(fts: Any, term: SearchTerm) -> Select[Any]:
-    return select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(term.fts5()))
 
 
 def _sqlite_matches(term: SearchTerm) -> Select[Any]:
-    """The ids of events whose title and summary, or whose message, match `term` (FTS5)."""
-    in_event = select(_events_fts_rows.c.event_id).where(
-        _events_fts_rows.c.search_rowid.in_(_fts5_rowids(_events_fts, term))
-    )
-    in_message = (
-        select(events.c.event_id)
-        .join(
-            _messages_fts_rows,
-            and_(
-                _messages_fts_rows.c.channel_id == events.c.channel_id,
-                _messages_fts_rows.c.ts == events.c.message_ts,
-            ),
-        )
-        .where(_messages_fts_rows.c.search_rowid.in_(_fts5_rowids(_messages_fts, term)))
-    )
-    return union(in_event, in_message)  # type: ignore[return-value]
+    """The ids of events whose title, summary or message match `term` (one FTS5 index)."""
+    matched = select(_events_fts.c.rowid).where(literal_column(EVENTS_FTS).op("MATCH")(term.fts5()))
+    return select(_events_fts_rows.c.event_id).where(_events_fts_rows.c.search_rowid.in_(matched))
 
 
 def matches_query(dialect_name: str, query: str) -> ColumnElement[bool] | None:

@@ -70,6 +70,10 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
         "Running upgrade 007 -> 008, Messages and candidates keep their link previews"
         in upgrade.stderr
     )
+    assert (
+        "Running upgrade 008 -> 009, SQLite searches only the messages that announced an event"
+        in upgrade.stderr
+    )
 
     engine = get_engine(make_settings(tmp_path, **postgres_env).database)
     inspector = inspect(engine)
@@ -90,7 +94,7 @@ def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Setti
     engine = get_engine(sqlite_settings.database)
     assert current_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == head_revision() == "008"
+    assert current_revision(engine) == head_revision() == "009"
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
         diff = compare_metadata(_comparing(connection), metadata)

@@ -86,10 +86,8 @@ def _fts5_integrity(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
     with engine.begin() as connection:
-        for fts in (search.EVENTS_FTS, search.MESSAGES_FTS):
-            connection.execute(
-                text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)")
-            )
+        fts = search.EVENTS_FTS
+        connection.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
 
 
 # -- the query language (pure) -------------------------------------------------------------------
@@ -257,4 +255,31 @@ def test_migration_006_indexes_stored_rows_follows_updates_and_downgrades(
         connection.execute(raw_slack_messages.update().values(text="Frost fair"))
     assert _titles(engine, "banquet") == _titles(engine, "frost") == ["Banquet"]
     assert _titles(engine, "picnic") == _titles(engine, "snowflake") == []
+    _fts5_integrity(engine)
+
+
+def test_sqlite_indexes_only_the_messages_that_announced_an_event(
+    sqlite_settings: Settings,
+) -> None:
+    """Migration 009: a message is indexed through its events, so writing messages that announce
+    nothing costs no index work, and the index still follows messages written again."""
+    engine = get_engine(sqlite_settings.database)
+    chatter = [_message(HOUR, f"1.{n}", f"lunch chatter {n}") for n in range(2, 6)]
+    _store(
+        sqlite_settings, "raw_slack_messages", [_message(HOUR, "1.1", "Snowflake"), *chatter], HOUR
+    )
+    _store(sqlite_settings, "events", [_event(HOUR, "1.1", "Gala", "Cake.")], HOUR)
+    with engine.connect() as connection:
+        indexed = connection.execute(text(f"SELECT count(*) FROM {search.EVENTS_FTS}")).scalar()
+        tables = connection.execute(text("SELECT name FROM sqlite_master")).scalars().all()
+    assert indexed == 1 and search.MESSAGES_FTS not in tables  # no per-message index
+    assert _titles(engine, "snowflake") == ["Gala"] and _titles(engine, "lunch") == []
+
+    # The messages' hour re-run after its events (an edit read again): the new text is found.
+    edited = [_message(HOUR, "1.1", "Frost fair"), *chatter]
+    _store(sqlite_settings, "raw_slack_messages", edited, HOUR)
+    assert _titles(engine, "frost") == ["Gala"] and _titles(engine, "snowflake") == []
+    # The hour emptied: the event is still found by its own words, no longer by the message's.
+    _store(sqlite_settings, "raw_slack_messages", [], HOUR)
+    assert _titles(engine, "frost") == [] and _titles(engine, "gala") == ["Gala"]
     _fts5_integrity(engine)
