@@ -155,6 +155,18 @@ SIDE_CLAUSE = re.compile(
     r"(?<=\w)\s*,?\s+(?:if|so that|so|as|because|since|which|who|where|in case)\b.*$",
     re.IGNORECASE,
 )
+# A remark to the reader after the thing: "Second office hour, you can join the Zoom directly",
+# "Next meetup, our first in Toronto", "A festive event, please join us".
+READER_REMARK = re.compile(
+    r"(?<=\w)\s*,\s+(?:you|we|we're|we'll|our|please|I|I'm|I'll|feel free|do join|join us)\b.*$",
+    re.IGNORECASE,
+)
+# Who has the thing, before it: "Our next in-person meetup", "We have two office hours today".
+OWNER_LEAD = re.compile(
+    r"^(?:our|my|your|we(?: will)? have|we've got|we(?: also)? have got|there (?:is|are|will be))"
+    r"(?:\s+(?:an?|the))?\s+(?=\w)",
+    re.IGNORECASE,
+)
 # "quux 2.4.0 is out": the thing, its version, then the news.
 OUT_THING = re.compile(
     r"(?P<subject>\b[A-Za-z][\w.+\-]{0,59}+)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+),?\s+"
@@ -449,6 +461,9 @@ def make_title(
     elif (invited := INVITED_TO.search(title)) is not None:  # "I want to invite you to X"
         title = _capitalised(invited.group("thing"))
     title = SIDE_CLAUSE.sub("", title)  # "First office hour if anyone wants to join"
+    title = READER_REMARK.sub("", title)
+    if len(owned := OWNER_LEAD.sub("", title).split()) >= 2:
+        title = " ".join(owned)  # the thing, not who has it
     if action == "Release" and (found := FIXED_IN.search(title)):
         return f"{found.group('subject')} {found.group('version')} release"
     if action == "Release" and (found := OUT_THING.search(title)):

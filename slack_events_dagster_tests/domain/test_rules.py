@@ -838,3 +838,20 @@ def test_work_reported_complete_is_news_of_the_day() -> None:
 def test_a_talk_or_a_stream_told_in_other_words_is_an_event(text: str) -> None:
     (event,) = _extract(text)
     assert (event.category, event.event_date) == ("marketing", datetime(2026, 11, 19, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "action", "title"),
+    [
+        ("Our next in-person meetup", "Event", "Next in-person meetup"),
+        ("We have two office hours", "Meeting", "Two office hours"),
+        ("There will be a maintenance window", "Maintenance", "Maintenance window"),
+        ("Second office hour, you can join the Zoom directly", "Meeting", "Second office hour"),
+        ("Toronto OpenLineage meetup, our first in Canada", "Event", "Toronto OpenLineage meetup"),
+        ("Holiday party at the office, please join us", "Event", "Holiday party at the office"),
+    ],
+)
+def test_a_title_names_the_thing_not_who_has_it_or_a_remark_to_the_reader(
+    sentence: str, action: str, title: str
+) -> None:
+    assert make_title(sentence, action) == title
