@@ -13,6 +13,7 @@ from slack_events_dagster.domain.text import fold_case, pastes_an_error, strip_c
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     HELP_STATE,
+    SELF_INTRODUCTION,
     STARTING_NOW,
     UNDATED_ANNOUNCEMENT,
     VERSION_OUT,
@@ -732,7 +733,7 @@ def _announces_undated(draft: _Draft, message: ExtractionInput, help_talk: bool)
     """A community event or deadline announced before its date is in the text ("the next data
     jam is posted!", "save the date: <event page>"): still an event, dated unknown. Only for a
     top-level message that is no help request."""
-    if message.thread_parent is not None or help_talk:
+    if message.thread_parent is not None or help_talk or SELF_INTRODUCTION.match(message.text):
         return False
     if draft.keyword.category not in ("marketing", "process"):
         return False

@@ -532,7 +532,10 @@ _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+
 _CONDITIONAL = re.compile(
     r"\b(?:after|before|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
     r"(?:is|are|gets?|was|were|has been|have been)\s+$"
-    r"|\b(?:after|when|whenever|once|if|unless)\s+(?:the\s+|a\s+|this\s+|our\s+|your\s+)?$",
+    r"|\b(?:after|when|whenever|once|if|unless)\s+(?:the\s+|a\s+|this\s+|our\s+|your\s+)?$"
+    # a named event as a point in time: "fixed soon (before the R 4.3 release)"
+    r"|\b(?:after|before|until|ahead of)\s+(?:the\s+)?(?-i:[A-Z][\w!.-]*\s+|v?\d+(?:\.\d+)+\s+)"
+    r"{1,3}$",
     re.IGNORECASE,
 )
 _LOOK_BEHIND = 48
@@ -556,6 +559,14 @@ HELP_TALK = re.compile(
     re.IGNORECASE,
 )
 
+
+# A message that opens by introducing its author ("Hi all! I'm Glen and I work on …"): the
+# events it mentions are the author's plans, not announcements.
+SELF_INTRODUCTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|greetings|good (?:morning|afternoon|evening))\b[^.!?\n]{0,30}"
+    r"[.!,:\s]+)?(?:I'm|I am|my name is|this is)\s+(?-i:[A-Z])",
+    re.IGNORECASE,
+)
 
 # The asker's own state in a help request: "I'm stuck on the workshop exercise" is not news.
 HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)

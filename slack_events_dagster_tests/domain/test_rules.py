@@ -855,3 +855,20 @@ def test_a_title_names_the_thing_not_who_has_it_or_a_remark_to_the_reader(
     sentence: str, action: str, title: str
 ) -> None:
     assert make_title(sentence, action) == title
+
+
+def test_a_named_release_as_a_point_in_time_is_no_release() -> None:
+    assert _extract("It might be fixed soon (before the Lakely 4.3 release)") == []
+    assert _extract("Please test the fix after the 2.0 release") == []
+    (freeze,) = _extract("Code freeze before the 2.0 release on Friday")
+    assert (freeze.action, freeze.event_date) == ("Deadline", datetime(2026, 11, 20, tzinfo=UTC))
+
+
+def test_a_self_introduction_mentions_events_it_does_not_announce() -> None:
+    introduction = (
+        "Hi all! I'm Glen and I'm a research fellow. I use R a fair bit and will be participating"
+        " in the upcoming Dev Day to get started contributing."
+    )
+    assert _extract(introduction) == []
+    (dated,) = _extract("Hi all, I'm Heather and I run the upcoming Dev Day on Friday")
+    assert dated.event_date == datetime(2026, 11, 20, tzinfo=UTC)
