@@ -161,6 +161,7 @@ class ScoringSettings(_Section):
     event_link: float = 10.0
     preview_event: float = 10.0
     starting_now: float = 10.0
+    slack_reminder: float = 10.0
     event_channel: float = 4.0
     date: float = 6.0
     broadcast_mention: float = 8.0

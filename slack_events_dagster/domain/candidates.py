@@ -48,6 +48,7 @@ def candidate_row(
     """The candidate row for a `raw_slack_messages` row, or None when it scores below its
     channel's threshold. `thread_parent` is the normalised text of the reply's thread parent."""
     raw_text = message["text"] or ""
+    reminder = is_slack_reminder(message["user_id"], raw_text)  # a person's /remind
     text = normalize_text(raw_text, message["mentions"], channel_names)
     readable = strip_code(text)
     links = extract_links(raw_text)
@@ -61,13 +62,14 @@ def candidate_row(
         anchor_count=len(anchors),
         link_count=len(links),
         attachment_count=int(message["attachment_count"]) + int(message["file_count"]),
-        is_bot=bool(message["is_bot"]) and not is_slack_reminder(message["user_id"], raw_text),
+        is_bot=bool(message["is_bot"]) and not reminder,
         trusted_bot=policy.is_trusted_bot(
             message["bot_id"], message["user_name"], message["user_id"]
         ),
         thread_parent=thread_parent or "",
         channel_name=message["channel_name"] or "",
         links=tuple(links),
+        slack_reminder=reminder,
     )
     weights, threshold = policy.weights, policy.threshold
     score, features = score_message(signals, weights)
@@ -189,6 +191,7 @@ def extraction_input(candidate: Mapping[str, Any], timezone: str) -> ExtractionI
         anchors=tuple(Anchor(a["kind"], a["value"]) for a in candidate["anchors"]),
         links=tuple(candidate["links"]),
         broadcast="broadcast_mention" in candidate["features"],
+        slack_reminder="slack_reminder" in candidate["features"],
         thread_parent=candidate["thread_parent_text"],
         previews=previews_of(candidate.get("link_previews")),
     )

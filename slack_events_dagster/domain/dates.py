@@ -258,7 +258,7 @@ _GREETING_ADJECTIVE = (
 )
 _GREETING_LEAD_RE = re.compile(
     rf"\b(?:happy|(?:have|wish you) an? (?:very |really )?{_GREETING_ADJECTIVE}"
-    rf"|enjoy(?: your| the)?|{_GREETING_ADJECTIVE})(?: rest of(?: your| the)?)?\s+$",
+    r"(?: rest of(?: your| the)?)?|enjoy(?: your| the)?(?: rest of(?: your| the)?)?)\s+$",
     _FLAGS,
 )
 _GREETING_REACH = 40

@@ -14,6 +14,7 @@ from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     HELP_STATE,
     SELF_INTRODUCTION,
+    SLACK_REMINDER,
     STARTING_NOW,
     UNDATED_ANNOUNCEMENT,
     VERSION_OUT,
@@ -159,13 +160,13 @@ SIDE_CLAUSE = re.compile(
 # A remark to the reader after the thing: "Second office hour, you can join the Zoom directly",
 # "Next meetup, our first in Toronto", "A festive event, please join us".
 READER_REMARK = re.compile(
-    r"(?<=\w)\s*,\s+(?:you|we|we're|we'll|our|please|I|I'm|I'll|feel free|do join|join us)\b.*$",
-    re.IGNORECASE,
+    r"(?<=\w)\s*,\s+(?:you|we|we're|we'll|our|please|feel free|do join|join us"
+    r"|I(?:'m|'ll)?(?= [a-z]))\b.*$"
 )
 # Who has the thing, before it: "Our next in-person meetup", "We have two office hours today".
 OWNER_LEAD = re.compile(
-    r"^(?:our|my|your|we(?: will)? have|we've got|we(?: also)? have got|there (?:is|are|will be))"
-    r"(?:\s+(?:an?|the))?\s+(?=\w)",
+    r"^(?:(?:our|my|your)(?=\s+(?-i:[a-z]))|we(?: will)? have|we've got|we(?: also)? have got"
+    r"|there (?:is|are|will be))(?:\s+(?:an?|the))?\s+(?=\w)",
     re.IGNORECASE,
 )
 # "quux 2.4.0 is out": the thing, its version, then the news.
@@ -288,6 +289,7 @@ class ExtractionInput:
     broadcast: bool = False
     thread_parent: str | None = None  # a reply's thread parent (normalised), read as context
     previews: tuple[LinkPreview, ...] = ()  # what the message's links announce
+    slack_reminder: bool = False  # a /remind someone set, posted by Slackbot ("Reminder: …")
 
 
 @dataclass(frozen=True)
@@ -839,6 +841,20 @@ def _starting_now(text: str, message: ExtractionInput) -> list[_Draft]:
     return []
 
 
+def _slack_reminder(text: str, message: ExtractionInput) -> list[_Draft]:
+    """A /remind someone set for the channel ("Reminder: It is time to generate the quarterly
+    patch file."), which names no event word: a task of the day, or of the date it gives."""
+    if not message.slack_reminder:
+        return []
+    task = re.sub(r"^\s*reminder:\s*", "", text, flags=re.IGNORECASE)
+    first = next((sentence for sentence in split_sentences(task) if sentence.strip()), "")
+    if not re.search(r"[A-Za-z]{3}", first):
+        return []
+    dates = find_dates(first, message.message_time, message.timezone)
+    now = DateMention(message.message_time, None, "datetime", "message_time", "", (0, 0))
+    return [_Draft(first, SLACK_REMINDER, sorted(dates, key=_specificity) or [now])]
+
+
 def _page_name(url: str) -> str:
     """The event's name from its page's address: '…/Houston-Data-Visualization-Meetup/events/1'
     -> 'Houston Data Visualization Meetup', '…/intro-to-python-tickets-123' -> 'Intro to python'."""
@@ -1133,7 +1149,11 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
         drafts = _reply_to_parent(message, loose_dates, help_talk)
         loose_dates = []
     if not drafts and not help_talk and message.thread_parent is None:
-        drafts = _event_page(message, text, loose_dates) or _starting_now(text, message)
+        drafts = (
+            _event_page(message, text, loose_dates)
+            or _starting_now(text, message)
+            or _slack_reminder(text, message)
+        )
     if not drafts:
         return []
     if not drafts[0].dates and loose_dates:

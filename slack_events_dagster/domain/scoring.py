@@ -23,6 +23,7 @@ class ScoreWeights:
     event_link: float = 10.0  # a link to an event page (meetup, registration, CFP)
     preview_event: float = 10.0  # a link whose preview names an event and its upcoming date
     starting_now: float = 10.0  # "Cohort 1 starting now! <call link>": an event under way
+    slack_reminder: float = 10.0  # Slackbot posting a /remind ("Reminder: It is time to …")
     event_channel: float = 4.0  # posted in a channel named for announcements or events
     date: float = 6.0
     broadcast_mention: float = 8.0
@@ -57,6 +58,7 @@ class MessageSignals:
     channel_name: str = ""
     links: tuple[str, ...] = ()
     preview_event: bool = False  # a link preview names an event and writes its upcoming date
+    slack_reminder: bool = False  # a /remind someone set, posted by Slackbot
 
 
 def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float, dict[str, float]]:
@@ -81,6 +83,8 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
         features["starting_now"] = weights.starting_now
     if signals.preview_event:
         features["preview_event"] = weights.preview_event
+    if signals.slack_reminder:
+        features["slack_reminder"] = weights.slack_reminder
     if EVENT_CHANNEL.search(signals.channel_name):
         features["event_channel"] = weights.event_channel
     if signals.broadcast_mention:

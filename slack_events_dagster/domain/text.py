@@ -129,8 +129,9 @@ LOG_LINE = re.compile(
 )
 
 
-# What a pasted error holds: "Traceback", "ModuleNotFoundError: …", "ERROR", "failed".
-_ERROR_WORDS = re.compile(r"Traceback|Error\b|Exception\b|\b(?:error|ERROR|FATAL|failed)\b|panic:")
+# What a pasted error holds: a traceback, a named error or exception ("ModuleNotFoundError: …",
+# "java.lang.NullPointerException"), a panic; not an "ERROR" level an announcement may show.
+_ERROR_WORDS = re.compile(r"Traceback|\w(?:Error|Exception)\b|panic:|\n\s+at [\w.$]+\(")
 
 
 def pastes_an_error(text: str) -> bool:

@@ -19,7 +19,7 @@ def test_a_slack_reminder_is_a_persons_message_not_a_bots() -> None:
     reminder = _candidate("USLACKBOT", "Reminder: It is time to generate the quarterly patch file.")
     assert reminder is not None
     assert "bot" not in reminder["features"]
-    assert reminder["features"]["keyword:reminder"] == ScoreWeights().keyword
+    assert reminder["features"]["slack_reminder"] == ScoreWeights().slack_reminder
 
 
 def test_other_bot_posts_are_still_scored_down() -> None:

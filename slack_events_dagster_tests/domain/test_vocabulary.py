@@ -50,10 +50,7 @@ def reference_find_keywords(text: str) -> list[EventKeyword]:
                 found.append((match.start(), rank, keyword))
                 break
             position = match.start() + 1
-    ordered = sorted(found, key=lambda item: item[:2])
-    # a Slack reminder's "Reminder:" counts only opening the text, with no other keyword
-    alone = len(found) == 1 and found[0][0] == len(text) - len(text.lstrip())
-    return [keyword for _, _, keyword in ordered if not keyword.alone_at_start or alone]
+    return [keyword for _, _, keyword in sorted(found, key=lambda item: item[:2])]
 
 
 def reference_detect_status(text: str) -> str:

@@ -279,6 +279,13 @@ def test_sqlite_indexes_only_the_messages_that_announced_an_event(
     edited = [_message(HOUR, "1.1", "Frost fair"), *chatter]
     _store(sqlite_settings, "raw_slack_messages", edited, HOUR)
     assert _titles(engine, "frost") == ["Gala"] and _titles(engine, "snowflake") == []
+    # A message's key changed in place (a hand fix): its events lose its text.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE raw_slack_messages SET ts = '9.9' WHERE ts = '1.1'"))
+    assert _titles(engine, "frost") == []
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE raw_slack_messages SET ts = '1.1' WHERE ts = '9.9'"))
+    assert _titles(engine, "frost") == ["Gala"]
     # The hour emptied: the event is still found by its own words, no longer by the message's.
     _store(sqlite_settings, "raw_slack_messages", [], HOUR)
     assert _titles(engine, "frost") == [] and _titles(engine, "gala") == ["Gala"]

@@ -14,8 +14,8 @@ announced something (about one in ten) are indexed:
   whatever the tables hold since), row ids from `events_search_rows` as before;
 - triggers on events add, replace and remove an event's entry, reading its message's text;
 - triggers on raw_slack_messages keep that text current: a message written again (a partition
-  re-run), edited in place or deleted changes the entries of the events it announced. Each is one
-  index lookup (idx_events_message) for a message that announced nothing.
+  re-run), updated (its text or its key) or deleted changes the entries of the events it
+  announced. Each is one index lookup (idx_events_message) for a message that announced nothing.
 
 PostgreSQL is unchanged: its GIN expression index on the messages' text costs less to keep
 (COPY about 3.7 times slower) and lets any event be found by its message without reading every
@@ -85,8 +85,12 @@ UPGRADE_SQLITE = [
     "CREATE TRIGGER messages_search_insert AFTER INSERT ON raw_slack_messages "
     f"WHEN {_ANNOUNCED.format(row='new')} BEGIN UPDATE events_search SET message = new.text "
     f"WHERE rowid IN ({_ANNOUNCED_BY.format(row='new')}); END",
-    "CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON raw_slack_messages "
-    f"WHEN {_ANNOUNCED.format(row='new')} BEGIN UPDATE events_search SET message = new.text "
+    # a key changed too: the old key's events lose the text, the new key's gain it
+    "CREATE TRIGGER messages_search_update AFTER UPDATE OF channel_id, ts, text "
+    f"ON raw_slack_messages WHEN {_ANNOUNCED.format(row='old')} OR "
+    f"{_ANNOUNCED.format(row='new')} BEGIN UPDATE events_search SET message = NULL "
+    f"WHERE rowid IN ({_ANNOUNCED_BY.format(row='old')}); "
+    "UPDATE events_search SET message = new.text "
     f"WHERE rowid IN ({_ANNOUNCED_BY.format(row='new')}); END",
     "CREATE TRIGGER messages_search_delete AFTER DELETE ON raw_slack_messages "
     f"WHEN {_ANNOUNCED.format(row='old')} BEGIN UPDATE events_search SET message = NULL "
