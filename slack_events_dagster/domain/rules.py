@@ -836,8 +836,9 @@ def _starting_now(text: str, message: ExtractionInput) -> list[_Draft]:
             name, dates = following[0], []
         # the start's own date ("in one hour"), else the message's time ("starting now")
         dates = dates or find_dates(sentence, message.message_time, message.timezone)
-        now = DateMention(message.message_time, None, "datetime", "message_time", "", (0, 0))
-        return [_Draft(name, COMMUNITY_EVENT, sorted(dates, key=_specificity) or [now])]
+        return [
+            _Draft(name, COMMUNITY_EVENT, sorted(dates, key=_specificity) or [_posted(message)])
+        ]
     return []
 
 
@@ -851,8 +852,12 @@ def _slack_reminder(text: str, message: ExtractionInput) -> list[_Draft]:
     if not re.search(r"[A-Za-z]{3}", first):
         return []
     dates = find_dates(first, message.message_time, message.timezone)
-    now = DateMention(message.message_time, None, "datetime", "message_time", "", (0, 0))
-    return [_Draft(first, SLACK_REMINDER, sorted(dates, key=_specificity) or [now])]
+    return [_Draft(first, SLACK_REMINDER, sorted(dates, key=_specificity) or [_posted(message)])]
+
+
+def _posted(message: ExtractionInput) -> DateMention:
+    """The message's own time as a date: what "starting now" or a reminder is dated by."""
+    return DateMention(message.message_time, None, "datetime", "message_time", "", (0, 0))
 
 
 def _page_name(url: str) -> str:

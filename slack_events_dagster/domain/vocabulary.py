@@ -148,6 +148,16 @@ VERSION_OUT = (
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
 VERSION_PUBLISHED = r"(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+"
+# A service working again ("back online", "all components are now unlocked"): the
+# incident_resolved keyword and the "completed" status.
+SERVICE_BACK = (
+    r"back (?:online|up and running|to normal)|(?:is|are) back up"
+    r"|(?:is|are|been|was|were) (?:now |fully )?restored"
+    r"|(?:is|are|been|now|all|ve|have|has) unlocked"
+)
+_MONTH_NAMES = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
 
 # Order matters: the first keyword found in a sentence decides its category and action.
 # A weak keyword is a word ordinary talk uses too ("stuck", "certificate", "upgrade"): it counts
@@ -185,8 +195,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "incident_resolved",
         "risk",
         "Incident",
-        r"back (?:online|up and running|to normal)|(?:is|are) back up|(?:is|are|been|was|were)"
-        r" (?:now |fully )?restored|(?:is|are|been|now|all|ve|have|has) unlocked",
+        SERVICE_BACK,
         weak=True,
     ),
     _keyword("rca", "risk", "RCA", r"rca|root cause", weak=True),
@@ -351,12 +360,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "publication",
         "marketing",
         "Campaign",
-        r"(?:latest|new|newest|first|next|monthly|weekly|month's|week's|(?:january|february"
-        r"|march|april|may|june|july|august|september|october|november|december)(?: \d{4})?"
-        r"|\d{4}) (?:issue|edition|episode) of"
+        r"(?:latest|new|newest|first|next|monthly|weekly|month's|week's"
+        rf"|{_MONTH_NAMES}(?: \d{{4}})?|\d{{4}}) (?:issue|edition|episode) of"
         # a monthly heading: "rOpenSci September news!"
-        r"|(?:january|february|march|april|may|june|july|august|september|october|november"
-        r"|december) (?:news|newsletter|digest|roundup)",
+        rf"|{_MONTH_NAMES} (?:news|newsletter|digest|roundup)",
         out_when_posted=True,
     ),
     _keyword(
@@ -441,10 +448,7 @@ STATUS_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "completed",
             r"resolved|fixed|done|completed|shipped|released|deployed|is live|went live"
-            r"|back (?:online|up and running|to normal)|(?:is|are) back up"
-            r"|(?:is|are|been|now|all|ve|have|has) unlocked"
-            r"|(?:is|are|been|was|were) (?:now |fully )?restored"
-            r"|(?:is|are) now complete",
+            rf"|{SERVICE_BACK}|(?:is|are) now complete",
         ),
         (
             "started",

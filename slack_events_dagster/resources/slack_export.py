@@ -445,11 +445,9 @@ class ExportWindow(MessageWindow):
                     continue
                 batch: list[dict[str, Any]] = []
                 for message in messages:
-                    ts = message.get("ts") if isinstance(message, dict) else None
-                    seconds = whole_seconds(ts)
-                    if seconds is not None and (seconds + 1 <= start_s or seconds >= end_s):
+                    if not in_window(message):
                         continue  # surely another partition's (without parsing the ts fully)
-                    moment = message_time(ts)
+                    moment = message_time(message.get("ts") if isinstance(message, dict) else None)
                     if moment is not None and not start <= moment < end:
                         continue  # another partition's message
                     row = self._row(channel, message, self._users, relative)
