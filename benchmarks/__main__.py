@@ -152,8 +152,8 @@ def machine_info() -> dict[str, Any]:
         for line in handle:
             if line.startswith("MemTotal:"):
                 memory_kb = int(line.split()[1])
-    versions = {}
-    for package in ("dagster", "pandas", "SQLAlchemy", "psycopg2-binary", "rapidfuzz"):
+    versions: dict[str, str | None] = {}
+    for package in ("dagster", "pandas", "orjson", "SQLAlchemy", "psycopg2-binary", "rapidfuzz"):
         try:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:

@@ -13,9 +13,11 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.timeline import step_times
 from devtools.postgres16 import free_port
 from devtools.runs import job_launch_command
 
@@ -130,12 +132,28 @@ def _launch_once(job: str, hour: str, workspace: Path, env: dict[str, str]) -> d
             time.sleep(0.1)
         wall = time.perf_counter() - started
         record = instance.get_run_record_by_id(runs[0].run_id)
+        logs = instance.all_logs(runs[0].run_id)
     run_s = (record.end_time or 0) - (record.start_time or 0) if record else None
     return {
         "status": runs[0].status.value.lower(),
         "wall_s": round(wall, 2),
         "cli_s": round(cli_s, 2),
         "run_s": round(run_s, 2) if run_s is not None else None,
+        **_where_the_run_went(logs, record.start_time if record else None),
+    }
+
+
+def _where_the_run_went(logs: Sequence[Any], run_start: float | None) -> dict[str, Any]:
+    """From the run's event log: its start to the first step (resources, the job's plan), each
+    step's time, and the last step to the end of the run."""
+    steps = step_times(logs)
+    starts = [step["started_at"] for step in steps.values()]
+    ends = [step["ended_at"] for step in steps.values() if step["ended_at"] is not None]
+    last = max((record.timestamp for record in logs), default=None)
+    return {
+        "before_first_step_s": round(min(starts) - run_start, 3) if starts and run_start else None,
+        "steps_s": {key: step["step_s"] for key, step in steps.items()},
+        "after_last_step_s": round(last - max(ends), 3) if ends and last else None,
     }
 
 

@@ -285,8 +285,7 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
     from slack_events_dagster.partitions import TABLE_ASSET_METADATA, hourly_partitions
     from slack_events_dagster.resources.io_manager import SqlIOManager
     from slack_events_dagster.resources.slack import SlackResource
-    from slack_events_dagster.storage.bulk import FrameWriter
-    from slack_events_dagster.storage.frames import rows_to_frame
+    from slack_events_dagster.storage.bulk import Columns, FrameWriter
     from slack_events_dagster.storage.schema import raw_slack_messages as table
 
     settings = _settings(task)
@@ -300,7 +299,7 @@ def run_floor(task: dict[str, Any]) -> dict[str, Any]:
         hourly.time_window_for_partition_key(key_range.end).end,
     )
     records = SlackResource(slack=settings.slack).read(window.start, window.end).rows()
-    frame = rows_to_frame(table, records)  # what the asset hands the IO manager
+    frame = Columns.of(table, records)  # what the asset hands the IO manager
     manager = SqlIOManager(database=database)
     writer = FrameWriter(table, engine.dialect)
     # Driver values (SQLite) or COPY text fields (PostgreSQL), made before the clock starts.

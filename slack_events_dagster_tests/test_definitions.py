@@ -1,9 +1,14 @@
 """The code location loads, and the job, schedule and assets fit together as DESIGN.md says."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
+import pytest
 
+from devtools import CHECKOUT
 from slack_events_dagster.definitions import build_definitions, defs
 from slack_events_dagster.partitions import hourly_partitions
 from slack_events_dagster.settings import PartitionSettings, Settings
@@ -54,3 +59,43 @@ def test_a_schedule_tick_requests_the_hour_just_completed() -> None:
     )
     (request,) = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2026-11-24-09:00"
+
+
+RUN_WITHOUT_PANDAS = """
+import sys
+from pathlib import Path
+
+from devtools.runs import export_hour_range, make_settings, materialize_range
+
+workdir = Path(sys.argv[1])
+settings = make_settings(workdir, DATABASE_AUTO_MIGRATE="true")
+first, last = export_hour_range(Path(settings.slack.export_path))
+result = materialize_range(settings, first, last)
+assert result.success
+counts = {
+    key.path[-1]: event.materialization.metadata["dagster/row_count"].value
+    for event in result.get_asset_materialization_events()
+    for key in [event.asset_key]
+    if "dagster/row_count" in event.materialization.metadata
+}
+print(counts, sorted(name for name in ("pandas", "pyarrow") if name in sys.modules))
+"""
+
+
+@pytest.mark.slow
+def test_a_run_of_the_whole_pipeline_never_imports_pandas(tmp_path: Path) -> None:
+    """Each run starts a new worker process: pandas (and pyarrow behind it) cost about 0.3 s
+    of every hourly run's start, so the pipeline's rows travel without them (storage/bulk.py's
+    Columns)."""
+    ran = subprocess.run(
+        [sys.executable, "-c", RUN_WITHOUT_PANDAS, str(tmp_path)],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    counts, imported = ran.stdout.strip().splitlines()[-1].rsplit(" ", 1)
+    assert imported == "[]", f"the run imported {imported}"
+    assert "'events': 33" in counts and "'event_candidates': 62" in counts, counts

@@ -8,7 +8,7 @@ from slack_events_dagster.domain.digest import notification_text_of_blocks
 from slack_events_dagster.partitions import partition_keys
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublisherResource, DigestPublishError
-from slack_events_dagster.storage.frames import PartitionRows, frame_records
+from slack_events_dagster.storage.frames import PartitionRows
 
 # A Slack outage outlasting the client's own retries (slack.max_retries per call) retries the
 # whole step after about 30 s, 60 s and 120 s: posting is idempotent (chat.update once a message
@@ -51,7 +51,7 @@ def build_digest_posts(
             target.channel: target.options.timezone for target in pipeline.policy().digest_targets
         }
         actions: Counter[str] = Counter()
-        for row in (row for frame in digests.chunks() for row in frame_records(frame)):
+        for row in (row for chunk in digests.record_chunks() for row in chunk):
             zone = zones.get(row["target"])
             if zone is None or not publisher.is_due(row["window_end"], zone):
                 actions["skipped"] += 1

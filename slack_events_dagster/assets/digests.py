@@ -5,7 +5,6 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import dagster as dg
-import pandas as pd
 
 from slack_events_dagster.domain.dedup import EventRecord, MergeGraph
 from slack_events_dagster.domain.digest import (
@@ -17,7 +16,8 @@ from slack_events_dagster.domain.digest import (
 from slack_events_dagster.domain.staleness import events_in_lookback
 from slack_events_dagster.partitions import hour_window, hourly_table_asset, partition_keys
 from slack_events_dagster.resources.pipeline import PipelineResource
-from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
+from slack_events_dagster.storage.bulk import Columns
+from slack_events_dagster.storage.frames import PartitionRows
 from slack_events_dagster.storage.schema import digests as table
 
 CHUNK_HOURS = 24  # events are loaded (and old ones forgotten) a day of digests at a time
@@ -29,7 +29,7 @@ def digests(
     context: dg.AssetExecutionContext,
     events: PartitionRows,
     pipeline: PipelineResource,
-) -> pd.DataFrame:
+) -> Columns:
     """Per target, for hour H: the events announced in the window ending at the end of H, each
     merged with every announcement of the same event (domain/dedup/), sorted by date then
     category, as Markdown and Slack Block Kit (digest_posts posts them). An empty window gives
@@ -47,7 +47,7 @@ def digests(
     for first in range(0, len(hours), CHUNK_HOURS):
         chunk = hours[first : first + CHUNK_HOURS]
         graph.drop_announced_before(chunk[0].end - lookback)
-        new = frame_records(events.read(read_until, chunk[-1].end))
+        new = events.records(read_until, chunk[-1].end)
         graph.add(EventRecord.from_row(row) for row in new)
         events_per_hour.update(row["partition_hour"] for row in new)
         loaded, read_until = loaded + len(new), chunk[-1].end
@@ -75,16 +75,15 @@ def digests(
     for key, hour in zip(partition_keys(context), hours, strict=True):
         metadata = {EVENTS_IN_LOOKBACK: built_with[hour.start]}
         context.add_asset_metadata(metadata, partition_key=key)
-    frame = rows_to_frame(table, rows)
     context.add_output_metadata(
         {
-            "digests": len(frame),
-            "events_in_latest": int(frame["event_count"].iloc[-1]) if len(frame) else 0,
+            "digests": len(rows),
+            "events_in_latest": rows[-1]["event_count"] if rows else 0,
             "events_loaded": loaded,
             "latest_digest": dg.MetadataValue.md(markdown),
         }
     )
-    return frame
+    return Columns.of(table, rows)
 
 
 def build_digests(

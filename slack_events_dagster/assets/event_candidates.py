@@ -6,18 +6,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
 from slack_events_dagster.domain.candidates import CandidateSelection, parent_context
 from slack_events_dagster.partitions import hourly_table_asset, partition_window
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.settings import SlackSettings
-from slack_events_dagster.storage.frames import (
-    FrameStream,
-    PartitionRows,
-    frame_records,
-    rows_to_frame,
-)
+from slack_events_dagster.storage.bulk import Columns
+from slack_events_dagster.storage.frames import FrameStream, PartitionRows
 from slack_events_dagster.storage.schema import event_candidates as table
 
 
@@ -48,15 +43,14 @@ def event_candidates(
     )
     selection = CandidateSelection(pipeline.policy().channel_policy, channel_names)
 
-    def frames() -> Iterator[pd.DataFrame]:
-        for messages in raw_slack_messages.chunks(window.start, window.end):
-            records = frame_records(messages)
+    def frames() -> Iterator[Columns]:
+        for records in raw_slack_messages.record_chunks(window.start, window.end):
             parents = _thread_parents(records, raw_slack_messages, channel_names)
             rows = selection.rows(records, parents)
             context.log.debug(
                 f"Scored {selection.scored} messages, {selection.kept.total()} candidates so far"
             )
-            yield rows_to_frame(table, rows)
+            yield Columns.of(table, rows)
 
     def metadata() -> dict[str, Any]:
         kept, below = selection.kept, selection.below

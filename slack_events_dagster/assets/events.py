@@ -6,7 +6,6 @@ from collections import Counter
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
 from slack_events_dagster.domain.candidates import extraction_input
 from slack_events_dagster.domain.events import event_rows
@@ -15,7 +14,8 @@ from slack_events_dagster.partitions import hourly_table_asset
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.rules_extractor import ExtractionStats
-from slack_events_dagster.storage.frames import PartitionRows, frame_records, rows_to_frame
+from slack_events_dagster.storage.bulk import Columns
+from slack_events_dagster.storage.frames import FrameStream, PartitionRows
 from slack_events_dagster.storage.schema import events as table
 
 
@@ -24,19 +24,19 @@ def events(
     event_candidates: PartitionRows,
     extractor: ExtractorResource,
     pipeline: PipelineResource,
-) -> pd.DataFrame:
+) -> FrameStream:
     """0..5 events per candidate: title, category, status, date resolved against the message time
     in the channel's time zone, confidence, links and anchors; exact duplicates within a message
-    (same dedup key) are dropped. Candidates are read chunk by chunk."""
-    frames: list[pd.DataFrame] = []  # a frame per chunk: far smaller than the rows' dicts
+    (same dedup key) are dropped. Candidates are read chunk by chunk; the events are stored
+    once all are extracted (an LLM's minutes never hold the table's write lock)."""
+    blocks: list[Columns] = []  # a block per chunk: far smaller than the rows' dicts
     categories: Counter[str] = Counter()
     stats = ExtractionStats()
     candidates_seen = duplicates = without_events = 0
     policy = pipeline.policy()
     chosen = extractor.create()  # the class extractor.type names (rules or openai)
     context.log.info(f"Extracting events with {chosen.name}")
-    for chunk in event_candidates.chunks():
-        candidates = frame_records(chunk)
+    for candidates in event_candidates.record_chunks():
         inputs = [
             extraction_input(
                 candidate,
@@ -57,13 +57,12 @@ def events(
             duplicates += dropped
             categories.update(row["category"] for row in new_rows)
             rows.extend(new_rows)
-        frames.append(rows_to_frame(table, rows))
-        context.log.info(f"{candidates_seen} candidates -> {sum(map(len, frames))} events so far")
-    frame = pd.concat(frames, ignore_index=True) if frames else rows_to_frame(table, [])
+        blocks.append(Columns.of(table, rows))
+        context.log.info(f"{candidates_seen} candidates -> {sum(map(len, blocks))} events so far")
     context.add_output_metadata(
         {
             "candidates": candidates_seen,
-            "events": len(frame),
+            "events": sum(map(len, blocks)),
             "events_by_category": dg.MetadataValue.json(dict(sorted(categories.items()))),
             "candidates_without_events": without_events,
             "duplicates_in_message_dropped": duplicates,
@@ -96,7 +95,7 @@ def events(
         warnings.append("Daily LLM budget spent: some messages used the rules extractor")
     if warnings:
         context.add_output_metadata({"warning": " | ".join(warnings)})
-    return frame
+    return FrameStream(blocks)
 
 
 def build_events(partitions_def: dg.PartitionsDefinition[str]) -> dg.AssetsDefinition:

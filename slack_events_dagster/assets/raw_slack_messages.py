@@ -5,7 +5,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 
 from slack_events_dagster.partitions import (
     hourly_table_asset,
@@ -13,10 +12,11 @@ from slack_events_dagster.partitions import (
     refuse_unordered_backfill_run,
 )
 from slack_events_dagster.resources.slack import SlackResource
-from slack_events_dagster.storage.frames import FrameStream, rows_to_frame
+from slack_events_dagster.storage.bulk import Columns
+from slack_events_dagster.storage.frames import FrameStream
 from slack_events_dagster.storage.schema import raw_slack_messages as table
 
-FRAME_ROWS = 20_000  # messages per stored DataFrame: bounds memory on long backfills
+FRAME_ROWS = 20_000  # messages per stored block: bounds memory on long backfills
 
 
 def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> FrameStream:
@@ -34,11 +34,11 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
     found = source.read(window.start, window.end, log=context.log)
     counts = {"messages": 0, "thread_replies": 0}
 
-    def frames() -> Iterator[pd.DataFrame]:
+    def frames() -> Iterator[Columns]:
         for rows in _regroup(found.batches(), FRAME_ROWS):
             counts["messages"] += len(rows)
             counts["thread_replies"] += sum(row["is_thread_reply"] for row in rows)
-            yield rows_to_frame(table, rows)
+            yield Columns.of(table, rows)
         skipped = found.skipped
         context.log.info(
             f"{counts['messages']} messages ({counts['thread_replies']} replies) from "

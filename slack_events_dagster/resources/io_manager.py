@@ -3,27 +3,29 @@
 Write path: `handle_output` -> `_replace`: in one transaction, wait for other writers of the same
 hours (storage/locks.py), delete the partition window's rows by the asset's `partition_expr`
 column (definition metadata, as Dagster's DbIOManager reads it), then insert the output's
-DataFrames (storage/bulk.py). Inputs arrive as lazy PartitionRows (storage/frames.py)."""
+blocks of rows (storage/bulk.py). Inputs arrive as lazy PartitionRows (storage/frames.py)."""
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pandas as pd
 from sqlalchemy import Engine, Table, delete
 
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.storage import engine as engines
-from slack_events_dagster.storage.bulk import DEFAULT_CHUNK_ROWS, FrameWriter
+from slack_events_dagster.storage.bulk import DEFAULT_CHUNK_ROWS, Columns, FrameWriter
 from slack_events_dagster.storage.frames import RECONNECT_WAIT_SECONDS, FrameStream, PartitionRows
 from slack_events_dagster.storage.locks import hour_count, hours_text, lock_hours
 from slack_events_dagster.storage.schema import ASSET_TABLES, PARTITION_COLUMN, utc
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 class SqlIOManager(dg.ConfigurableIOManager):
     """Stores each asset in its table; a partition (or range) is replaced in one transaction.
-    Inputs arrive as PartitionRows; outputs are a DataFrame or a FrameStream."""
+    Inputs arrive as PartitionRows; outputs are Columns, a DataFrame or a FrameStream."""
 
     database: dg.ResourceDependency[DatabaseResource]
     chunk_rows: int = DEFAULT_CHUNK_ROWS
@@ -56,7 +58,9 @@ class SqlIOManager(dg.ConfigurableIOManager):
             )
         return column
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | FrameStream) -> None:
+    def handle_output(
+        self, context: dg.OutputContext, obj: "Columns | pd.DataFrame | FrameStream"
+    ) -> None:
         table = self._table(context)
         stream = obj if isinstance(obj, FrameStream) else FrameStream([obj])
         window = context.asset_partitions_time_window if context.has_asset_partitions else None
@@ -112,7 +116,7 @@ class SqlIOManager(dg.ConfigurableIOManager):
         writer of these hours."""
         window, column_name = partition
         statement = delete(table)
-        frames: Iterable[pd.DataFrame] = _marking_started(stream.frames, started)
+        frames: Iterable[Columns | pd.DataFrame] = _marking_started(stream.frames, started)
         if window is not None and column_name is not None:
             start, end = utc(window.start), utc(window.end)
             column = table.c[column_name]
@@ -158,38 +162,58 @@ class SqlIOManager(dg.ConfigurableIOManager):
         )
 
 
-def _marking_started(frames: Iterable[pd.DataFrame], started: list[bool]) -> Iterator[pd.DataFrame]:
+def _marking_started(
+    frames: Iterable["Columns | pd.DataFrame"], started: list[bool]
+) -> Iterator["Columns | pd.DataFrame"]:
     for frame in frames:
         started[0] = True
         yield frame
 
 
-def _in_scope(table_name: str, frame: pd.DataFrame, scope: Mapping[str, list[Any]]) -> pd.DataFrame:
+def _column(block: "Columns | pd.DataFrame", name: str) -> list[Any] | None:
+    """One column's values (None when the block has no such column)."""
+    if isinstance(block, Columns):
+        return block.values.get(name)
+    return list(block[name]) if name in block.columns else None
+
+
+def _in_scope(
+    table_name: str, block: "Columns | pd.DataFrame", scope: Mapping[str, list[Any]]
+) -> "Columns | pd.DataFrame":
     """Only rows inside what is replaced may be written (another row would collide with, or
     survive next to, a stored one)."""
     for name, values in scope.items():
-        if name in frame.columns and not frame.empty:
-            outside = ~frame[name].isin(values)
-            if outside.any():
-                raise ValueError(
-                    f"Row for {table_name!r} has {name}={frame[name][outside].iloc[0]!r}, not "
-                    f"among the {len(values)} values being replaced: the asset built a wrong row"
-                )
-    return frame
+        allowed = set(values)
+        outside = [value for value in _column(block, name) or () if value not in allowed]
+        if outside:
+            raise ValueError(
+                f"Row for {table_name!r} has {name}={outside[0]!r}, not among the "
+                f"{len(values)} values being replaced: the asset built a wrong row"
+            )
+    return block
 
 
 def _in_window(
-    table_name: str, column: str, frame: pd.DataFrame, start: datetime, end: datetime
-) -> pd.DataFrame:
+    table_name: str, column: str, block: "Columns | pd.DataFrame", start: datetime, end: datetime
+) -> "Columns | pd.DataFrame":
     """A row outside the partition would survive the next replacement: refuse to write it."""
-    if column not in frame.columns or frame.empty:
-        return frame
-    hours = pd.to_datetime(frame[column], utc=True)
-    outside = hours.isna() | (hours < pd.Timestamp(start)) | (hours >= pd.Timestamp(end))
-    if outside.any():
-        hour = frame[column][outside].iloc[0]
-        raise ValueError(
-            f"Row for {table_name!r} has {column}={hour} outside the partition "
-            f"window [{start.isoformat()}, {end.isoformat()}): the asset built a wrong row"
-        )
-    return frame
+    for hour in _column(block, column) or ():
+        if not _is_within(hour, start, end):
+            raise ValueError(
+                f"Row for {table_name!r} has {column}={hour} outside the partition "
+                f"window [{start.isoformat()}, {end.isoformat()}): the asset built a wrong row"
+            )
+    return block
+
+
+def _is_within(hour: Any, start: datetime, end: datetime) -> bool:
+    """Whether a row's partition time is in [start, end) (naive as UTC: the writer refuses it
+    with its own error)."""
+    if isinstance(hour, str):
+        try:
+            hour = datetime.fromisoformat(hour)
+        except ValueError:
+            return False
+    if not isinstance(hour, datetime) or hour != hour:  # None, NaN, NaT
+        return False
+    return start <= (hour if hour.tzinfo else hour.replace(tzinfo=UTC)) < end

@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
+import orjson
+
 from slack_events_dagster.domain.messages import (
     MAX_CHANNEL_ID_CHARS,
     MAX_NAME_CHARS,
@@ -115,6 +117,16 @@ def _check_array(text: str) -> None:
     """Decode the whole array and keep nothing (json.JSONDecodeError when it is not one)."""
     for _ in _array_items(text):
         pass
+
+
+def _loads(text: str) -> Any:
+    """json.loads, faster: orjson parses, and whatever it refuses goes to json.loads, which
+    decides (NaN, an infinite number, a lone surrogate, nesting past orjson's limit: accepted,
+    or the same error as before). An integer past 64 bits comes back as a float."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class NestedTooDeeply(ValueError):
@@ -232,7 +244,7 @@ class SlackExport:
     def read_json(self, relative: str) -> Any:
         """Parsed JSON, None when absent; a ValueError naming the file when it is malformed."""
         raw = self._decoded(relative)
-        return None if raw is None else self._parsed(raw, relative, json.loads)
+        return None if raw is None else self._parsed(raw, relative, _loads)
 
     def read_messages(
         self, relative: str, keep: Callable[[Any], bool] | None = None
@@ -251,7 +263,7 @@ class SlackExport:
             self._parsed(raw, relative, _check_array)
             return _array_items(raw)  # checked above: a bad file yields nothing
         try:
-            payload = self._parsed(raw, relative, json.loads)
+            payload = self._parsed(raw, relative, _loads)
         except NestedTooDeeply:
             if not is_array:
                 raise

@@ -1,20 +1,23 @@
 """What an asset's table rows travel as between the IO manager and the assets: FrameStream (an
-output stored frame by frame), PartitionRows (an input read lazily, in chunks or by key) and the
-DataFrame <-> plain-record conversions the pure domain functions take."""
+output stored block by block), PartitionRows (an input read lazily, in chunks or by key, as
+plain records or DataFrames) and the DataFrame <-> plain-record conversions. The pipeline itself
+never builds a DataFrame: pandas is imported only when a caller asks for one."""
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, Table, select, tuple_
 
 from slack_events_dagster.settings import DatabaseSettings
 from slack_events_dagster.storage import engine as engines
-from slack_events_dagster.storage.bulk import DEFAULT_CHUNK_ROWS, FrameReader
+from slack_events_dagster.storage.bulk import DEFAULT_CHUNK_ROWS, Columns, FrameReader
 from slack_events_dagster.storage.schema import PARTITION_COLUMN, utc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 KEY_LOOKUP_CHUNK = 500
 # A dropped PostgreSQL connection is retried once, when the server answers again within this.
@@ -31,8 +34,10 @@ class TimeBounds(Protocol):
     def end(self) -> datetime: ...
 
 
-def _column_values(series: pd.Series) -> list[Any]:
+def _column_values(series: "pd.Series") -> list[Any]:
     """One column as plain Python values, converted column-wise (much faster than per cell)."""
+    import pandas as pd
+
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
         return [None if value is pd.NaT else value for value in series.dt.to_pydatetime()]
     values = series.tolist()
@@ -44,7 +49,7 @@ def _column_values(series: pd.Series) -> list[Any]:
     return values
 
 
-def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def frame_records(frame: "pd.DataFrame") -> list[dict[str, Any]]:
     """Rows as plain Python values (datetime, None), converted column by column (much faster
     than per cell): what the pure domain functions take."""
     names = list(frame.columns)
@@ -52,19 +57,22 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def rows_to_frame(table: Table, rows: list[dict[str, Any]]) -> pd.DataFrame:
+def rows_to_frame(table: Table, rows: list[dict[str, Any]]) -> "pd.DataFrame":
     """Rows (dicts) as a DataFrame with the table's columns, in the table's order."""
+    import pandas as pd
+
     columns = [column.name for column in table.columns]
     return pd.DataFrame(rows, columns=columns)
 
 
 @dataclass
 class FrameStream:
-    """An asset's rows as DataFrames produced one after another, so a long range never sits in
-    memory at once. The IO manager stores each frame as it arrives, all in one transaction, then
-    adds `metadata()` (counts known only at the end) to the materialization."""
+    """An asset's rows as blocks (Columns, or DataFrames) produced one after another, so a long
+    range never sits in memory at once. The IO manager stores each block as it arrives, all in
+    one transaction, then adds `metadata()` (counts known only at the end) to the
+    materialization."""
 
-    frames: Iterable[pd.DataFrame]
+    frames: Iterable["Columns | pd.DataFrame"]
     metadata: Callable[[], Mapping[str, Any]] = dict
     # Replace only the window's rows whose column holds one of these values, e.g.
     # {"channel_id": the channels read}: other channels' stored rows stay. None: the whole window.
@@ -131,11 +139,35 @@ class PartitionRows:
             statement = statement.where(column < end)
         return statement
 
+    def record_chunks(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Every row of the hours in [start, end) (default: all of them) as plain records,
+        oldest hour first, at most `chunk_rows` per list."""
+        if self._empty:
+            return
+        order = [self._partition_column, *self.table.primary_key.columns]
+        statement = self._where(self._reader.select(), start, end).order_by(*order)
+        with self._connect() as connection:
+            yield from self._reader.record_chunks(connection, statement, self._chunk_rows)
+
+    def records(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows of the hours in [start, end) (default: all of them) as plain records, in
+        primary-key order."""
+        if self._empty:
+            return []
+        statement = self._where(self._reader.select(), start, end)
+        statement = statement.order_by(*self.table.primary_key.columns)
+        with self._connect() as connection:
+            chunks = self._reader.record_chunks(connection, statement, self._chunk_rows)
+            return [record for chunk in chunks for record in chunk]
+
     def chunks(
         self, start: datetime | None = None, end: datetime | None = None
-    ) -> Iterator[pd.DataFrame]:
-        """Every row of the hours in [start, end) (default: all of them), oldest hour first, at
-        most `chunk_rows` rows per DataFrame."""
+    ) -> Iterator["pd.DataFrame"]:
+        """As record_chunks, as DataFrames."""
         if self._empty:
             return
         order = [self._partition_column, *self.table.primary_key.columns]
@@ -143,8 +175,10 @@ class PartitionRows:
         with self._connect() as connection:
             yield from self._reader.frames(connection, statement, self._chunk_rows)
 
-    def read(self, start: datetime | None = None, end: datetime | None = None) -> pd.DataFrame:
-        """The rows of the hours in [start, end) (default: all of them), in primary-key order."""
+    def read(self, start: datetime | None = None, end: datetime | None = None) -> "pd.DataFrame":
+        """As records, as one DataFrame."""
+        import pandas as pd
+
         if self._empty:
             return self._reader.frame([])
         statement = self._where(self._reader.select(), start, end)

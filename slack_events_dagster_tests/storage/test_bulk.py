@@ -9,8 +9,8 @@ from sqlalchemy import Engine, Table, delete
 
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.settings import Settings
-from slack_events_dagster.storage.bulk import FrameReader, FrameWriter
-from slack_events_dagster.storage.frames import rows_to_frame
+from slack_events_dagster.storage.bulk import Columns, FrameReader, FrameWriter
+from slack_events_dagster.storage.frames import frame_records, rows_to_frame
 from slack_events_dagster.storage.schema import events, raw_slack_messages
 
 HOUR = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -115,11 +115,56 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_stores(
     assert _stored(engine, table) == expected
     with engine.begin() as connection:
         connection.execute(delete(table))
-    # ... and from object columns holding plain Python values, in several frames.
+    # ... from object columns holding plain Python values, in several frames ...
     frames = [pd.DataFrame(rows[:1], dtype=object), pd.DataFrame(rows[1:], dtype=object)]
     with engine.begin() as connection:
         assert FrameWriter(table, engine.dialect).insert(connection, frames) == len(rows)
     assert _stored(engine, table) == expected
+    with engine.begin() as connection:
+        connection.execute(delete(table))
+    # ... and from Columns, as the assets hand them over (no pandas), in several blocks.
+    blocks = [Columns.of(table, rows[:2]), Columns.of(table, rows[2:])]
+    with engine.begin() as connection:
+        assert FrameWriter(table, engine.dialect).insert(connection, blocks) == len(rows)
+    assert _stored(engine, table) == expected
+
+
+@pytest.mark.parametrize(
+    ("table", "rows"),
+    [
+        (raw_slack_messages, [_raw_rows(i, t) for i, t in enumerate(AWKWARD_TEXTS)]),
+        (events, _event_rows()),
+    ],
+)
+def test_records_read_back_are_the_rows_written_and_what_a_frame_gives(
+    any_settings: Settings, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """The pipeline reads plain records (no pandas); they are the values written, times as
+    aware UTC datetimes, and exactly what reading a DataFrame and converting it gave."""
+    engine = _engine(any_settings)
+    with engine.begin() as connection:
+        FrameWriter(table, engine.dialect).insert(connection, [Columns.of(table, rows)])
+    reader = FrameReader(table, engine.dialect)
+    statement = reader.select().order_by(*table.primary_key.columns)
+    with engine.connect() as connection:
+        records = [r for chunk in reader.record_chunks(connection, statement, 2) for r in chunk]
+        (frame,) = reader.frames(connection, statement)
+    assert records == frame_records(frame)
+    key = [column.name for column in table.primary_key.columns]
+    assert records == sorted(rows, key=lambda row: [row[name] for name in key])
+    times = [v for r in records for v in r.values() if isinstance(v, datetime)]
+    assert times and all(time.tzinfo is UTC for time in times)
+    assert all(type(record["partition_hour"]) is datetime for record in records)  # no Timestamp
+
+
+def test_columns_name_what_a_row_lacks_and_ignore_other_keys() -> None:
+    rows = [_raw_rows(0, "a"), _raw_rows(1, "b")]
+    block = Columns.of(raw_slack_messages, [rows[0] | {"helper": 1}, rows[1]])
+    assert list(block.values) == [column.name for column in raw_slack_messages.columns]
+    assert len(block) == 2 and len(block.slice(1, 5)) == 1
+    del rows[1]["permalink"]
+    with pytest.raises(ValueError, match=r"missing columns \['permalink'\]"):
+        Columns.of(raw_slack_messages, rows)
 
 
 def test_reading_back_gives_the_values_and_the_pipeline_dtypes(any_settings: Settings) -> None:

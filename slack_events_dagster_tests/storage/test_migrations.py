@@ -15,10 +15,12 @@ from sqlalchemy import Connection, inspect, text
 from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.migrations import (
+    HEAD_REVISION,
     alembic_config,
     current_revision,
     ensure_schema,
     head_revision,
+    stored_revision,
     upgrade_to_head,
 )
 from slack_events_dagster.storage.schema import metadata
@@ -92,9 +94,10 @@ def test_alembic_cli_upgrade_and_downgrade_on_postgres16(
 
 def test_sqlite_schema_matches_metadata_and_migrates_once(sqlite_settings: Settings) -> None:
     engine = get_engine(sqlite_settings.database)
-    assert current_revision(engine) is None
+    assert current_revision(engine) is None and stored_revision(engine) is None
     ensure_schema(engine, migrate=True)
-    assert current_revision(engine) == head_revision() == "009"
+    assert current_revision(engine) == head_revision() == HEAD_REVISION == "009"
+    assert stored_revision(engine) == HEAD_REVISION
     ensure_schema(engine, migrate=True)  # already at head: nothing to do, no error
     with engine.connect() as connection:
         diff = compare_metadata(_comparing(connection), metadata)
@@ -109,6 +112,13 @@ def test_unmigrated_database_is_refused_with_the_command_to_run(sqlite_settings:
         ensure_schema(engine, migrate=False)
     upgrade_to_head(engine)
     ensure_schema(engine, migrate=False)
+    config = alembic_config()
+    with engine.begin() as connection:  # one revision behind is refused too
+        config.attributes["connection"] = connection
+        command.downgrade(config, "008")
+    assert stored_revision(engine) == "008"
+    with pytest.raises(SchemaOutOfDateError, match="at revision 008, this code needs 009"):
+        ensure_schema(engine, migrate=False)
 
 
 @pytest.mark.parametrize(
