@@ -1,27 +1,62 @@
-"""Asset checks: the guarantees a digest reader relies on, verified on the stored rows."""
+"""Asset checks: the guarantees a digest reader relies on, verified on the stored rows.
+
+In a run of some hours, each check reads only the rows those hours can have changed (the
+staleness check: the digests whose look-back windows hold them), so an hourly run's checks cost
+the same after a year of history as on the first day. Launched on their own (no partition),
+they check everything."""
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import dagster as dg
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from slack_events_dagster.assets.digests import EVENTS_IN_LOOKBACK
 from slack_events_dagster.domain.staleness import events_in_lookback, hour_ranges, stale_hours
 from slack_events_dagster.domain.vocabulary import CATEGORIES
-from slack_events_dagster.partitions import HOUR_KEY, hour_start
+from slack_events_dagster.partitions import HOUR_KEY, hour_start, run_hours
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.storage import schema
 
 DIGESTS, EVENTS = dg.AssetKey("digests"), dg.AssetKey("events")
+Hours = tuple[datetime | None, datetime | None]  # [start, end); None: unbounded
+EVERY_HOUR: Hours = (None, None)
+
+
+def checked_hours(context: dg.AssetCheckExecutionContext | None) -> Hours:
+    """The hours the check's run materialised; every hour for a run of no partition (or a
+    check called directly, outside a run)."""
+    try:
+        window = run_hours(context.run.tags) if context is not None else None
+    except dg.DagsterError:  # invoked directly: the context has no run
+        window = None
+    return (window.start, window.end) if window is not None else EVERY_HOUR
+
+
+def _within(statement: Select, column: Any, hours: Hours) -> Select:
+    start, end = hours
+    if start is not None:
+        statement = statement.where(column >= start)
+    if end is not None:
+        statement = statement.where(column < end)
+    return statement
+
+
+def _key_within(key: str, hours: Hours) -> bool:
+    start, end = hours
+    hour = hour_start(key)
+    return (start is None or hour >= start) and (end is None or hour < end)
 
 
 @dg.asset_check(asset=DIGESTS, description="No event appears on two lines of one digest.")
-def digest_lines_are_distinct_clusters(database: DatabaseResource) -> dg.AssetCheckResult:
+def digest_lines_are_distinct_clusters(
+    context: dg.AssetCheckExecutionContext, database: DatabaseResource
+) -> dg.AssetCheckResult:
     table = schema.digests
+    query = select(table.c.partition_hour, table.c.target, table.c.entries)
     with database.get_engine().connect() as connection:
-        rows = connection.execute(select(table.c.partition_hour, table.c.target, table.c.entries))
+        rows = connection.execute(_within(query, table.c.partition_hour, checked_hours(context)))
         offenders = []
         for hour, target, entries in rows:
             ids = [event_id for entry in entries for event_id in entry.get("event_ids", [])]
@@ -34,7 +69,9 @@ def digest_lines_are_distinct_clusters(database: DatabaseResource) -> dg.AssetCh
 
 
 @dg.asset_check(asset=EVENTS, description="Every event has a known category and a sane date.")
-def events_have_valid_category_and_date(database: DatabaseResource) -> dg.AssetCheckResult:
+def events_have_valid_category_and_date(
+    context: dg.AssetCheckExecutionContext, database: DatabaseResource
+) -> dg.AssetCheckResult:
     table = schema.events
     query = select(
         table.c.event_id,
@@ -43,6 +80,7 @@ def events_have_valid_category_and_date(database: DatabaseResource) -> dg.AssetC
         table.c.event_end,
         table.c.date_precision,
     )
+    query = _within(query, table.c.partition_hour, checked_hours(context))
     problems: dict[str, int] = {}
     examples: list[str] = []
     with database.get_engine().connect() as connection:
@@ -72,9 +110,15 @@ def events_have_valid_category_and_date(database: DatabaseResource) -> dg.AssetC
 def digests_exist_for_every_materialised_hour(
     context: dg.AssetCheckExecutionContext, database: DatabaseResource
 ) -> dg.AssetCheckResult:
-    materialised = context.instance.get_materialized_partitions(EVENTS)
+    within = checked_hours(context)
+    materialised = {
+        key
+        for key in context.instance.get_materialized_partitions(EVENTS)
+        if _key_within(key, within)
+    }
+    column = schema.digests.c.partition_hour
     with database.get_engine().connect() as connection:
-        hours = connection.execute(select(schema.digests.c.partition_hour).distinct()).scalars()
+        hours = connection.execute(_within(select(column).distinct(), column, within)).scalars()
         digested = {hour.astimezone(UTC).strftime(HOUR_KEY) for hour in hours}
     missing = sorted(materialised - digested)
     return dg.AssetCheckResult(
@@ -87,13 +131,15 @@ STORAGE_IDS_PER_QUERY = 500  # well under any database's limit of bound paramete
 MAX_RANGES_SHOWN = 20
 
 
-def _events_in_lookback_when_built(instance: dg.DagsterInstance) -> dict[datetime, int | None]:
-    """Per materialised digest hour, the count its latest materialisation recorded (None when it
-    was built before the count was recorded)."""
+def _events_in_lookback_when_built(
+    instance: dg.DagsterInstance, digest_hours: Hours
+) -> dict[datetime, int | None]:
+    """Per materialised digest hour among `digest_hours`, the count its latest materialisation
+    recorded (None when it was built before the count was recorded)."""
     latest = instance.event_log_storage.get_latest_storage_id_by_partition(
         DIGESTS, dg.DagsterEventType.ASSET_MATERIALIZATION
     )
-    storage_ids = sorted(latest.values())
+    storage_ids = sorted(id for key, id in latest.items() if _key_within(key, digest_hours))
     built_with: dict[datetime, int | None] = {}
     for first in range(0, len(storage_ids), STORAGE_IDS_PER_QUERY):
         chunk = storage_ids[first : first + STORAGE_IDS_PER_QUERY]
@@ -110,10 +156,11 @@ def _events_in_lookback_when_built(instance: dg.DagsterInstance) -> dict[datetim
     return built_with
 
 
-def _events_per_hour(database: DatabaseResource) -> Mapping[datetime, int]:
+def _events_per_hour(database: DatabaseResource, hours: Hours) -> Mapping[datetime, int]:
     column = schema.events.c.partition_hour
+    query = _within(select(column, func.count()), column, hours).group_by(column)
     with database.get_engine().connect() as connection:
-        rows = connection.execute(select(column, func.count()).group_by(column))
+        rows = connection.execute(query)
         return {hour: count for hour, count in rows}
 
 
@@ -128,14 +175,20 @@ class StaleDigests(NamedTuple):
 
 
 def find_stale_digests(
-    instance: dg.DagsterInstance, database: DatabaseResource, digest_lookback_hours: int
+    instance: dg.DagsterInstance,
+    database: DatabaseResource,
+    digest_lookback_hours: int,
+    changed: Hours = EVERY_HOUR,
 ) -> StaleDigests:
-    """Compare every digest's recorded look-back count with the events stored now."""
-    recorded = _events_in_lookback_when_built(instance)
+    """Compare the recorded look-back count of every digest whose window holds the `changed`
+    hours (default: every digest) with the events stored now."""
+    lookback = timedelta(hours=digest_lookback_hours)
+    start, end = changed
+    digest_hours = (start, end + lookback if end is not None else None)
+    event_hours = (start - lookback if start is not None else None, digest_hours[1])
+    recorded = _events_in_lookback_when_built(instance, digest_hours)
     built_with = {hour: count for hour, count in recorded.items() if count is not None}
-    stored_now = events_in_lookback(
-        _events_per_hour(database), built_with, timedelta(hours=digest_lookback_hours)
-    )
+    stored_now = events_in_lookback(_events_per_hour(database, event_hours), built_with, lookback)
     hours = stale_hours(built_with, stored_now)
     return StaleDigests(
         built_with, stored_now, hours, hour_ranges(hours), len(recorded) - len(built_with)
@@ -177,7 +230,9 @@ def build_digests_match_the_events_now_stored(
     def digests_match_the_events_now_stored(
         context: dg.AssetCheckExecutionContext, database: DatabaseResource
     ) -> dg.AssetCheckResult:
-        found = find_stale_digests(context.instance, database, digest_lookback_hours)
+        found = find_stale_digests(
+            context.instance, database, digest_lookback_hours, checked_hours(context)
+        )
         shown = [
             f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}"
             for first, last in found.ranges

@@ -5,6 +5,7 @@ Nothing here reads configuration: `hourly_partitions(settings.partitions)` is ca
 a key does not depend on where the partitions start).
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
@@ -60,6 +61,20 @@ def refuse_unordered_backfill_run(context: dg.AssetExecutionContext) -> None:
         "partitions.backfill_hours_per_run: 0 to backfill in one run.",
         allow_retries=False,
     )
+
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def run_hours(tags: Mapping[str, str]) -> dg.TimeWindow | None:
+    """The hours a run's partition tags name, [first hour's start, last hour's end); None for a
+    run of no partition (an asset check launched on its own)."""
+    first = tags.get("dagster/partition") or tags.get(RANGE_START_TAG)
+    last = tags.get("dagster/partition") or tags.get(RANGE_END_TAG)
+    if not first or not last:
+        return None
+    return dg.TimeWindow(hour_start(first), hour_start(last) + ONE_HOUR)
 
 
 class HourlyTableAsset(TypedDict):

@@ -81,9 +81,16 @@ def test_checks_pass_on_a_real_run_and_catch_corruption(sqlite_settings: Setting
                 delete(schema.digests).where(schema.digests.c.partition_hour == first_hour)
             )
 
-        assert not events_have_valid_category_and_date(database=database).passed
-        assert not digest_lines_are_distinct_clusters(database=database).passed
-        context = dg.build_asset_check_context(instance=instance)
+        # A later hour's run checks only the rows it can have changed: all pass ...
+        later = _run_with_checks(
+            sqlite_settings, resources, instance, "2026-11-23-13:00", "2026-11-23-14:00"
+        )
+        assert all(e.passed for e in later.get_asset_check_evaluations())
+        assert len(later.get_asset_check_evaluations()) == len(_checks(sqlite_settings))
+        # ... while the same checks outside a run look at every hour and find each fault.
+        context = dg.build_asset_check_context(instance=instance)  # no run: every hour
+        assert not events_have_valid_category_and_date(context=context, database=database).passed
+        assert not digest_lines_are_distinct_clusters(context=context, database=database).passed
         missing = digests_exist_for_every_materialised_hour(context=context, database=database)
         assert not missing.passed
         assert missing.metadata["examples"].value == ["2026-11-23-08:00"]

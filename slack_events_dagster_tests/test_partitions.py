@@ -3,6 +3,7 @@
 The production-topology test (deploy/test_production_topology.py) runs a split backfill through
 the daemon and the queue; these run the job in-process with the tags each kind of launch sets."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -69,3 +70,22 @@ def test_ordered_and_single_runs_are_not_refused(
     result = _run_job(tmp_path, hours_per_run, tags)
     assert result.success
     assert table_rows(make_settings(tmp_path), "raw_slack_messages")
+
+
+def test_run_hours_reads_a_partition_or_a_range_from_the_run_tags() -> None:
+    from slack_events_dagster.partitions import run_hours
+
+    hour = run_hours({"dagster/partition": "2026-11-24-09:00"})
+    assert hour is not None and (hour.start, hour.end) == (
+        datetime(2026, 11, 24, 9, tzinfo=UTC),
+        datetime(2026, 11, 24, 10, tzinfo=UTC),
+    )
+    hours = run_hours(
+        {
+            "dagster/asset_partition_range_start": "2026-11-24-09:00",
+            "dagster/asset_partition_range_end": "2026-11-25-08:00",
+        }
+    )
+    assert hours is not None and hours.end - hours.start == timedelta(hours=24)
+    assert run_hours({"dagster/asset_partition_range_start": "2026-11-24-09:00"}) is None
+    assert run_hours({}) is None
