@@ -3,9 +3,10 @@
 In a run of some hours, each check reads only the rows those hours can have changed (the
 staleness check: the digests whose look-back windows hold them), so an hourly run's checks cost
 the same after a year of history as on the first day. Launched on their own (no partition),
-they check everything."""
+they check everything. The four run as one step (one multi-asset check): on the production
+instance each step of its own cost about 0.05 s of every hourly run."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -49,14 +50,14 @@ def _key_within(key: str, hours: Hours) -> bool:
     return (start is None or hour >= start) and (end is None or hour < end)
 
 
-@dg.asset_check(asset=DIGESTS, description="No event appears on two lines of one digest.")
 def digest_lines_are_distinct_clusters(
-    context: dg.AssetCheckExecutionContext, database: DatabaseResource
+    database: DatabaseResource, hours: Hours = EVERY_HOUR
 ) -> dg.AssetCheckResult:
+    """No event appears on two lines of one digest."""
     table = schema.digests
     query = select(table.c.partition_hour, table.c.target, table.c.entries)
     with database.get_engine().connect() as connection:
-        rows = connection.execute(_within(query, table.c.partition_hour, checked_hours(context)))
+        rows = connection.execute(_within(query, table.c.partition_hour, hours))
         offenders = []
         for hour, target, entries in rows:
             ids = [event_id for entry in entries for event_id in entry.get("event_ids", [])]
@@ -68,10 +69,10 @@ def digest_lines_are_distinct_clusters(
     )
 
 
-@dg.asset_check(asset=EVENTS, description="Every event has a known category and a sane date.")
 def events_have_valid_category_and_date(
-    context: dg.AssetCheckExecutionContext, database: DatabaseResource
+    database: DatabaseResource, hours: Hours = EVERY_HOUR
 ) -> dg.AssetCheckResult:
+    """Every event has a known category and a sane date."""
     table = schema.events
     query = select(
         table.c.event_id,
@@ -80,7 +81,7 @@ def events_have_valid_category_and_date(
         table.c.event_end,
         table.c.date_precision,
     )
-    query = _within(query, table.c.partition_hour, checked_hours(context))
+    query = _within(query, table.c.partition_hour, hours)
     problems: dict[str, int] = {}
     examples: list[str] = []
     with database.get_engine().connect() as connection:
@@ -102,19 +103,12 @@ def events_have_valid_category_and_date(
     )
 
 
-@dg.asset_check(
-    asset=DIGESTS,
-    additional_deps=[EVENTS],
-    description="Every hour whose events were materialised has a digest.",
-)
 def digests_exist_for_every_materialised_hour(
-    context: dg.AssetCheckExecutionContext, database: DatabaseResource
+    instance: dg.DagsterInstance, database: DatabaseResource, within: Hours = EVERY_HOUR
 ) -> dg.AssetCheckResult:
-    within = checked_hours(context)
+    """Every hour whose events were materialised has a digest."""
     materialised = {
-        key
-        for key in context.instance.get_materialized_partitions(EVENTS)
-        if _key_within(key, within)
+        key for key in instance.get_materialized_partitions(EVENTS) if _key_within(key, within)
     }
     column = schema.digests.c.partition_hour
     with database.get_engine().connect() as connection:
@@ -213,12 +207,56 @@ def _rebuild_advice(ranges: list[tuple[datetime, datetime]]) -> str:
     )
 
 
-def build_digests_match_the_events_now_stored(
+def digests_match_the_events_now_stored(
+    instance: dg.DagsterInstance,
+    database: DatabaseResource,
     digest_lookback_hours: int,
-) -> dg.AssetChecksDefinition:
-    """The staleness check, over each digest's `digest_lookback_hours` look-back."""
+    changed: Hours = EVERY_HOUR,
+) -> dg.AssetCheckResult:
+    """Every digest whose look-back window holds the `changed` hours was built from the events
+    stored there now (a warning naming the stale hours and the rebuild otherwise)."""
+    found = find_stale_digests(instance, database, digest_lookback_hours, changed)
+    shown = [
+        f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}" for first, last in found.ranges
+    ]
+    examples = [
+        f"{hour.strftime(HOUR_KEY)}: built with {found.built_with[hour]} events, "
+        f"{found.stored_now[hour]} now"
+        for hour in found.hours[:10]
+    ]
+    return dg.AssetCheckResult(
+        passed=not found.hours,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=_rebuild_advice(found.ranges) if found.hours else None,
+        metadata={
+            "stale_digests": len(found.hours),
+            "stale_hour_ranges": shown[:MAX_RANGES_SHOWN],
+            "examples": examples,
+            "digests_compared": len(found.built_with),
+            "digests_without_a_recorded_count": found.unrecorded,
+        },
+    )
 
-    @dg.asset_check(
+
+CHECKS = (
+    dg.AssetCheckSpec(
+        "digest_lines_are_distinct_clusters",
+        asset=DIGESTS,
+        description="No event appears on two lines of one digest.",
+    ),
+    dg.AssetCheckSpec(
+        "events_have_valid_category_and_date",
+        asset=EVENTS,
+        description="Every event has a known category and a sane date.",
+    ),
+    dg.AssetCheckSpec(
+        "digests_exist_for_every_materialised_hour",
+        asset=DIGESTS,
+        additional_deps=[EVENTS],
+        description="Every hour whose events were materialised has a digest.",
+    ),
+    dg.AssetCheckSpec(
+        "digests_match_the_events_now_stored",
         asset=DIGESTS,
         additional_deps=[EVENTS],
         description=(
@@ -226,43 +264,42 @@ def build_digests_match_the_events_now_stored(
             "naming the hours and how to rebuild them, when an earlier range was materialised "
             "later)."
         ),
-    )
-    def digests_match_the_events_now_stored(
-        context: dg.AssetCheckExecutionContext, database: DatabaseResource
-    ) -> dg.AssetCheckResult:
-        found = find_stale_digests(
-            context.instance, database, digest_lookback_hours, checked_hours(context)
-        )
-        shown = [
-            f"{first.strftime(HOUR_KEY)}...{last.strftime(HOUR_KEY)}"
-            for first, last in found.ranges
-        ]
-        examples = [
-            f"{hour.strftime(HOUR_KEY)}: built with {found.built_with[hour]} events, "
-            f"{found.stored_now[hour]} now"
-            for hour in found.hours[:10]
-        ]
-        return dg.AssetCheckResult(
-            passed=not found.hours,
-            severity=dg.AssetCheckSeverity.WARN,
-            description=_rebuild_advice(found.ranges) if found.hours else None,
-            metadata={
-                "stale_digests": len(found.hours),
-                "stale_hour_ranges": shown[:MAX_RANGES_SHOWN],
-                "examples": examples,
-                "digests_compared": len(found.built_with),
-                "digests_without_a_recorded_count": found.unrecorded,
-            },
-        )
-
-    return digests_match_the_events_now_stored
+    ),
+)
 
 
 def build_asset_checks(digest_lookback_hours: int) -> list[dg.AssetChecksDefinition]:
-    """Every asset check; the staleness check compares each digest's look-back window."""
-    return [
-        digest_lines_are_distinct_clusters,
-        events_have_valid_category_and_date,
-        digests_exist_for_every_materialised_hour,
-        build_digests_match_the_events_now_stored(digest_lookback_hours),
-    ]
+    """Every asset check, as one step; the staleness check compares each digest's look-back
+    window."""
+    evaluate: dict[str, Callable[..., dg.AssetCheckResult]] = {
+        "digest_lines_are_distinct_clusters": lambda _instance, database, hours: (
+            digest_lines_are_distinct_clusters(database, hours)
+        ),
+        "events_have_valid_category_and_date": lambda _instance, database, hours: (
+            events_have_valid_category_and_date(database, hours)
+        ),
+        "digests_exist_for_every_materialised_hour": digests_exist_for_every_materialised_hour,
+        "digests_match_the_events_now_stored": lambda instance, database, hours: (
+            digests_match_the_events_now_stored(instance, database, digest_lookback_hours, hours)
+        ),
+    }
+
+    @dg.multi_asset_check(specs=list(CHECKS), can_subset=True)
+    def stored_rows_checks(
+        context: dg.AssetCheckExecutionContext, database: DatabaseResource
+    ) -> Iterator[dg.AssetCheckResult]:
+        """Each selected check on the rows the run's hours can have changed."""
+        hours = checked_hours(context)
+        for spec in CHECKS:
+            if spec.key in context.selected_asset_check_keys:
+                result = evaluate[spec.name](context.instance, database, hours)
+                yield dg.AssetCheckResult(
+                    asset_key=spec.asset_key,
+                    check_name=spec.name,
+                    passed=result.passed,
+                    severity=result.severity,
+                    description=result.description,
+                    metadata=result.metadata,
+                )
+
+    return [stored_rows_checks]

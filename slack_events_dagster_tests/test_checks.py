@@ -57,7 +57,7 @@ def test_checks_pass_on_a_real_run_and_catch_corruption(sqlite_settings: Setting
         )
         evaluations = result.get_asset_check_evaluations()
         assert {e.check_name for e in evaluations} == {
-            c.check_key.name for c in _checks(sqlite_settings)
+            key.name for c in _checks(sqlite_settings) for key in c.check_keys
         }
         assert all(e.passed for e in evaluations)
 
@@ -86,12 +86,11 @@ def test_checks_pass_on_a_real_run_and_catch_corruption(sqlite_settings: Setting
             sqlite_settings, resources, instance, "2026-11-23-13:00", "2026-11-23-14:00"
         )
         assert all(e.passed for e in later.get_asset_check_evaluations())
-        assert len(later.get_asset_check_evaluations()) == len(_checks(sqlite_settings))
-        # ... while the same checks outside a run look at every hour and find each fault.
-        context = dg.build_asset_check_context(instance=instance)  # no run: every hour
-        assert not events_have_valid_category_and_date(context=context, database=database).passed
-        assert not digest_lines_are_distinct_clusters(context=context, database=database).passed
-        missing = digests_exist_for_every_materialised_hour(context=context, database=database)
+        assert len(later.get_asset_check_evaluations()) == len(evaluations) == 4
+        # ... while the same checks over every hour find each fault.
+        assert not events_have_valid_category_and_date(database).passed
+        assert not digest_lines_are_distinct_clusters(database).passed
+        missing = digests_exist_for_every_materialised_hour(instance, database)
         assert not missing.passed
         assert missing.metadata["examples"].value == ["2026-11-23-08:00"]
 
