@@ -11,8 +11,7 @@ from sqlalchemy import select
 from slack_events_dagster.domain.slack_messages import split_digest_blocks
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.resources.slack import SlackResource
-from slack_events_dagster.resources.slack_client import PermanentSlackError
-from slack_events_dagster.resources.slack_source import SlackSourceError
+from slack_events_dagster.resources.slack_source import PermanentSlackError, SlackSourceError
 from slack_events_dagster.settings import DigestSettings
 from slack_events_dagster.storage.schema import slack_digest_posts as posts
 

@@ -4,13 +4,12 @@ resources/slack_api.py, their interface in resources/slack_source.py, the Web AP
 retries, errors) in resources/slack_client.py."""
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from slack_events_dagster.domain.messages import MessageFilter
 from slack_events_dagster.resources.slack_api import ApiSource
-from slack_events_dagster.resources.slack_client import SlackClient
 from slack_events_dagster.resources.slack_export import ExportSource
 from slack_events_dagster.resources.slack_source import (
     MessageWindow,
@@ -18,6 +17,9 @@ from slack_events_dagster.resources.slack_source import (
     SlackSourceError,
 )
 from slack_events_dagster.settings import SlackSettings
+
+if TYPE_CHECKING:
+    from slack_events_dagster.resources.slack_client import SlackClient
 
 
 class SlackResource(dg.ConfigurableResource):
@@ -36,13 +38,15 @@ class SlackResource(dg.ConfigurableResource):
             return ApiSource(self.slack, self.message_filter, self.client())
         return ExportSource(self.slack, self.message_filter)
 
-    def client(self) -> SlackClient:
+    def client(self) -> "SlackClient":
         """A Web API client for reading or posting (needs SLACK_BOT_TOKEN whatever the source)."""
         if not self.bot_token:
             raise SlackSourceError(
                 "SLACK_BOT_TOKEN is not set (needed to read the API or to post digests): export "
                 "it or put it in .env"
             )
+        from slack_events_dagster.resources.slack_client import SlackClient  # imports slack_sdk
+
         return SlackClient(
             token=self.bot_token,
             base_url=self.slack.base_url,

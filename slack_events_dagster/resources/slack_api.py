@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_events_dagster.domain.messages import (
     MessageFilter,
@@ -20,9 +20,11 @@ from slack_events_dagster.domain.messages import (
     parse_ts,
     permalink_for,
 )
-from slack_events_dagster.resources.slack_client import SlackClient
 from slack_events_dagster.resources.slack_source import MessageWindow, SlackSource, select_channels
 from slack_events_dagster.settings import CHANNEL_ID, SlackSettings
+
+if TYPE_CHECKING:
+    from slack_events_dagster.resources.slack_client import SlackClient
 
 
 @dataclass
@@ -36,7 +38,7 @@ class ChannelRead:
 
 
 def window_messages(
-    client: SlackClient,
+    client: "SlackClient",
     channel: SlackChannel,
     start: datetime,
     end: datetime,
@@ -77,7 +79,7 @@ class ApiWindow(MessageWindow):
 
     def __init__(
         self,
-        client: SlackClient,
+        client: "SlackClient",
         channels: list[SlackChannel],
         window: tuple[datetime, datetime],
         slack: SlackSettings,
@@ -161,7 +163,7 @@ class ApiSource(SlackSource):
     name = "api"
 
     def __init__(
-        self, slack: SlackSettings, message_filter: MessageFilter, client: SlackClient
+        self, slack: SlackSettings, message_filter: MessageFilter, client: "SlackClient"
     ) -> None:
         self.slack = slack
         self.message_filter = message_filter

@@ -4,6 +4,9 @@ Paging: slack_sdk's SlackResponse iteration follows the cursors (`SlackClient._p
 Retry-After honoured on 429, 5xx and connection errors retried with backoff (slack_sdk retry
 handlers). Errors: every failure becomes a SlackSourceError that names what was being done and
 what to fix; PermanentSlackError when a retry would get the same answer.
+
+Only a process that talks to Slack imports this module (and slack_sdk, about 0.07 s): an export
+run that posts nothing never does.
 """
 
 import time
@@ -29,7 +32,7 @@ from slack_events_dagster.domain.messages import (
     parse_ts,
     user_from_payload,
 )
-from slack_events_dagster.resources.slack_source import SlackSourceError
+from slack_events_dagster.resources.slack_source import PermanentSlackError, SlackSourceError
 from slack_events_dagster.urls import without_credentials
 
 PAGE_SIZE = 200
@@ -66,15 +69,6 @@ TRANSIENT_ERRORS = frozenset(
         "request_timeout",
     }
 )
-
-
-class PermanentSlackError(SlackSourceError):
-    """Slack refused the request for a reason a retry cannot change (token, scope, channel,
-    message): fix the setting or the Slack app, then run again. `code`: Slack's error code."""
-
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass

@@ -26,6 +26,15 @@ class SlackSourceError(RuntimeError):
     """The Slack source cannot be read; the message says which file or setting to fix."""
 
 
+class PermanentSlackError(SlackSourceError):
+    """Slack refused the request for a reason a retry cannot change (token, scope, channel,
+    message): fix the setting or the Slack app, then run again. `code`: Slack's error code."""
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class MessageWindow(ABC):
     """One read of a time window's messages. `batches()` yields the kept rows (once); the
     counts (skipped and why, damaged input) grow as the batches are read and `metadata()`

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
 # Alembic's `package:path` form: the installed package's own folder, from a checkout or a wheel.
 SCRIPT_LOCATION = "slack_events_dagster:migrations"
 # The newest revision in migrations/versions, the one storage/schema.py describes. A run worker
-# checks the database against it without importing Alembic and its revisions (about 0.1 s of
-# every run); a test holds it equal to Alembic's head.
+# checks the database against it without loading Alembic's script directory and our revision
+# modules (about 0.1 s of every run); a test holds it equal to Alembic's head.
 HEAD_REVISION = "009"
 
 
