@@ -96,6 +96,11 @@ def test_the_hourly_stage_launches_the_job_and_a_noop_job_on_postgres_instance_s
     for job in ("slack_events_job", "noop_job"):
         (launch,) = hourly["launches"][job]
         assert launch["status"] == "success" and launch["run_s"] < launch["wall_s"], launch
+        # Where the run went, from its events: every step timed, inside the run's own time.
+        steps = launch["steps_s"]
+        assert len(steps) == (6 if job == "slack_events_job" else 5), steps
+        assert 0 < launch["before_first_step_s"] + sum(steps.values()) <= launch["run_s"]
+    assert "stored_rows_checks" in hourly["launches"]["slack_events_job"][0]["steps_s"]
     assert hourly["our_share_s"] == round(
         hourly["slack_events_job"]["median_wall_s"] - hourly["noop_job"]["median_wall_s"], 2
     )
