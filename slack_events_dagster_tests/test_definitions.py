@@ -79,6 +79,10 @@ counts = {
     if "dagster/row_count" in event.materialization.metadata
 }
 heavy = ("pandas", "pyarrow", "slack_sdk", "openai")
+import gc
+import slack_events_dagster.definitions  # what the code server and each run worker load
+
+assert gc.get_threshold()[0] >= 50_000, gc.get_threshold()
 print(counts, sorted(name for name in heavy if name in sys.modules))
 """
 
