@@ -5,6 +5,7 @@ its own database on it), else from the pgserver wheel's PostgreSQL 16 binaries o
 neither works the Postgres tests fail; they never skip.
 """
 
+import gc
 import os
 import shutil
 import tempfile
@@ -42,6 +43,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         on_postgres = callspec is not None and "postgres" in callspec.params.values()
         if on_postgres or POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
+
+
+# CPython's default collector thresholds (the gc module's documentation).
+CPYTHON_GC_THRESHOLDS = (700, 10, 10)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _default_garbage_collection() -> Iterator[None]:
+    """Loading the code location raises the collector thresholds for the processes that run
+    pipelines (definitions.GC_THRESHOLDS; test_definitions checks it in a fresh process). This
+    test process keeps CPython's defaults, so the in-memory Dagster instances that tests create
+    in threads are collected in those threads rather than at exit, where SQLite refuses to close
+    another thread's connection and SQLAlchemy logs it."""
+    gc.set_threshold(*CPYTHON_GC_THRESHOLDS)
+    yield
 
 
 @pytest.fixture(autouse=True)
