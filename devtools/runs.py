@@ -13,7 +13,7 @@ import dagster as dg
 from devtools import CHECKOUT
 from slack_events_dagster.assets import build_assets
 from slack_events_dagster.definitions import build_resources
-from slack_events_dagster.partitions import HOUR_KEY
+from slack_events_dagster.partitions import HOUR_KEY, range_tags
 from slack_events_dagster.settings import Settings, load_settings
 
 
@@ -39,11 +39,7 @@ def materialize_range(
 ) -> dg.ExecuteInProcessResult:
     """Every asset built from `settings` (or `assets`, or a `selection`) for one hour or a range
     of hours, in one run, as a backfill would."""
-    tags = (
-        {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-        if last
-        else {}
-    )
+    tags = range_tags(first, last) if last else {}
     return dg.materialize(
         build_assets(settings) if assets is None else assets,
         selection=selection,

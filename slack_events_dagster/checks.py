@@ -19,29 +19,25 @@ from slack_events_dagster.domain.vocabulary import CATEGORIES
 from slack_events_dagster.partitions import HOUR_KEY, hour_start, run_hours
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.storage import schema
+from slack_events_dagster.storage.frames import where_within
 
 DIGESTS, EVENTS = dg.AssetKey("digests"), dg.AssetKey("events")
 Hours = tuple[datetime | None, datetime | None]  # [start, end); None: unbounded
 EVERY_HOUR: Hours = (None, None)
 
 
-def checked_hours(context: dg.AssetCheckExecutionContext | None) -> Hours:
+def checked_hours(context: dg.AssetCheckExecutionContext) -> Hours:
     """The hours the check's run materialised; every hour for a run of no partition (or a
     check called directly, outside a run)."""
     try:
-        window = run_hours(context.run.tags) if context is not None else None
+        window = run_hours(context.run.tags)
     except dg.DagsterError:  # invoked directly: the context has no run
         window = None
     return (window.start, window.end) if window is not None else EVERY_HOUR
 
 
 def _within(statement: Select, column: Any, hours: Hours) -> Select:
-    start, end = hours
-    if start is not None:
-        statement = statement.where(column >= start)
-    if end is not None:
-        statement = statement.where(column < end)
-    return statement
+    return where_within(statement, column, *hours)
 
 
 def _key_within(key: str, hours: Hours) -> bool:

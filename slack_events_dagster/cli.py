@@ -85,6 +85,7 @@ def demo(settings: Settings) -> int:
     from slack_events_dagster.definitions import build_definitions
     from slack_events_dagster.demo_log import DemoConsole, demo_loggers
     from slack_events_dagster.jobs import slack_events_job
+    from slack_events_dagster.partitions import range_tags
 
     first, last = _export_partition_range(settings)  # before the database file is created
     _check_database(settings.database)
@@ -106,10 +107,7 @@ def demo(settings: Settings) -> int:
             run_config={"loggers": {"demo": {}}},  # only this logger: no console flood
             instance=instance,
             raise_on_error=False,
-            tags={
-                "dagster/asset_partition_range_start": first,
-                "dagster/asset_partition_range_end": last,
-            },
+            tags=range_tags(first, last),
         )
     if not result.success:
         print(f"The run failed; the full Dagster log is in {log_path}", file=sys.stderr)

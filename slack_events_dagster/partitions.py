@@ -63,18 +63,25 @@ def refuse_unordered_backfill_run(context: dg.AssetExecutionContext) -> None:
     )
 
 
+# The run tags that name a run's partition, or its range of partitions.
+PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The run tags of one run over the hours `first` to `last` (both included)."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
 
 
 def run_hours(tags: Mapping[str, str]) -> dg.TimeWindow | None:
     """The hours a run's partition tags name, [first hour's start, last hour's end); None for a
     run of no partition (an asset check launched on its own)."""
-    first = tags.get("dagster/partition") or tags.get(RANGE_START_TAG)
-    last = tags.get("dagster/partition") or tags.get(RANGE_END_TAG)
+    first = tags.get(PARTITION_TAG) or tags.get(RANGE_START_TAG)
+    last = tags.get(PARTITION_TAG) or tags.get(RANGE_END_TAG)
     if not first or not last:
         return None
-    return dg.TimeWindow(hour_start(first), hour_start(last) + ONE_HOUR)
+    return hours_window(first, last)
 
 
 class HourlyTableAsset(TypedDict):
@@ -110,10 +117,15 @@ def keys_in_range(first: str, last: str) -> list[str]:
     ]
 
 
+def hours_window(first: str, last: str) -> dg.TimeWindow:
+    """The time window of the hour keys `first` to `last` (both included)."""
+    return dg.TimeWindow(hour_start(first), hour_start(last) + ONE_HOUR)
+
+
 def partition_window(context: dg.AssetExecutionContext) -> dg.TimeWindow:
     """The time window of the run's partition or partition range (works for direct calls too)."""
     key_range = context.partition_key_range
-    return dg.TimeWindow(hour_window(key_range.start).start, hour_window(key_range.end).end)
+    return hours_window(key_range.start, key_range.end)
 
 
 def partition_keys(context: dg.AssetExecutionContext) -> list[str]:

@@ -7,7 +7,7 @@ import dagster as dg
 
 from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
 from slack_events_dagster.checks import find_stale_digests
-from slack_events_dagster.partitions import HOUR_KEY
+from slack_events_dagster.partitions import HOUR_KEY, range_tags
 from slack_events_dagster.resources.database import DatabaseResource
 
 MAX_RANGES_PER_TICK = 4  # each range is one run; the next tick takes the rest
@@ -50,10 +50,7 @@ def build_rebuild_stale_digests(digest_lookback_hours: int) -> dg.SensorDefiniti
             requests.append(
                 dg.RunRequest(
                     run_key=f"{start}...{end}@{state}",
-                    tags={
-                        "dagster/asset_partition_range_start": start,
-                        "dagster/asset_partition_range_end": end,
-                    },
+                    tags=range_tags(start, end),
                 )
             )
         return dg.SensorResult(run_requests=requests)

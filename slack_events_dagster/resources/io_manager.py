@@ -6,7 +6,7 @@ column (definition metadata, as Dagster's DbIOManager reads it), then insert the
 blocks of rows (storage/bulk.py). Inputs arrive as lazy PartitionRows (storage/frames.py)."""
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -216,4 +216,4 @@ def _is_within(hour: Any, start: datetime, end: datetime) -> bool:
             return False
     if not isinstance(hour, datetime) or hour != hour:  # None, NaN, NaT
         return False
-    return start <= (hour if hour.tzinfo else hour.replace(tzinfo=UTC)) < end
+    return start <= utc(hour) < end

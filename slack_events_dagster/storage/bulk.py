@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 from sqlalchemy.types import NullType
 
-from slack_events_dagster.storage.schema import UTCDateTime
+from slack_events_dagster.storage.schema import UTCDateTime, utc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -355,9 +355,7 @@ def _utc_datetime(value: Any) -> datetime | None:
     PostgreSQL an aware datetime."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return utc(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 class FrameReader:
@@ -400,9 +398,12 @@ class FrameReader:
             return float
         return processor
 
+    def _by_column(self, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        return list(zip(*rows, strict=True)) if rows else [() for _ in self.names]
+
     def records(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """Driver rows as dicts of plain Python values (aware UTC datetimes, None when NULL)."""
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.names]
+        columns = self._by_column(rows)
         converted = [
             list(values) if processor is None else [processor(value) for value in values]
             for processor, values in zip(self._record_processors, columns, strict=True)
@@ -413,7 +414,7 @@ class FrameReader:
     def frame(self, rows: Sequence[Sequence[Any]]) -> "pd.DataFrame":
         import pandas as pd
 
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in self.names]
+        columns = self._by_column(rows)
         data = {
             name: self._series(column, processor, values)
             for name, column, processor, values in zip(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, Engine, Table, select, tuple_
+from sqlalchemy import Connection, Engine, Select, Table, select, tuple_
 
 from slack_events_dagster.settings import DatabaseSettings
 from slack_events_dagster.storage import engine as engines
@@ -79,6 +79,17 @@ class FrameStream:
     replaces: Mapping[str, Sequence[Any]] | None = None
 
 
+def where_within(
+    statement: Select, column: Any, start: datetime | None, end: datetime | None
+) -> Select:
+    """`statement` restricted to rows whose `column` lies in [start, end) (None: unbounded)."""
+    if start is not None:
+        statement = statement.where(column >= start)
+    if end is not None:
+        statement = statement.where(column < end)
+    return statement
+
+
 class PartitionRows:
     """An upstream table's rows for the partitions an input maps to, read only when asked: in
     chunks (bounded memory on long backfills), for a sub-window, or whole. `partition_column` is
@@ -129,15 +140,20 @@ class PartitionRows:
             raise engines.connection_lost_error(self._database, error, doing) from error
 
     def _where(self, statement: Any, start: datetime | None, end: datetime | None) -> Any:
-        column = self._partition_column
         if self.window is not None:
             start = max(utc(self.window.start), utc(start)) if start else utc(self.window.start)
             end = min(utc(self.window.end), utc(end)) if end else utc(self.window.end)
-        if start is not None:
-            statement = statement.where(column >= start)
-        if end is not None:
-            statement = statement.where(column < end)
-        return statement
+        return where_within(statement, self._partition_column, start, end)
+
+    def _in_hour_order(self, start: datetime | None, end: datetime | None) -> Select:
+        """Every column of the hours in [start, end), oldest hour first."""
+        order = [self._partition_column, *self.table.primary_key.columns]
+        return self._where(self._reader.select(), start, end).order_by(*order)
+
+    def _in_key_order(self, start: datetime | None, end: datetime | None) -> Select:
+        """Every column of the hours in [start, end), in primary-key order."""
+        statement = self._where(self._reader.select(), start, end)
+        return statement.order_by(*self.table.primary_key.columns)
 
     def record_chunks(
         self, start: datetime | None = None, end: datetime | None = None
@@ -146,8 +162,7 @@ class PartitionRows:
         oldest hour first, at most `chunk_rows` per list."""
         if self._empty:
             return
-        order = [self._partition_column, *self.table.primary_key.columns]
-        statement = self._where(self._reader.select(), start, end).order_by(*order)
+        statement = self._in_hour_order(start, end)
         with self._connect() as connection:
             yield from self._reader.record_chunks(connection, statement, self._chunk_rows)
 
@@ -158,8 +173,7 @@ class PartitionRows:
         primary-key order."""
         if self._empty:
             return []
-        statement = self._where(self._reader.select(), start, end)
-        statement = statement.order_by(*self.table.primary_key.columns)
+        statement = self._in_key_order(start, end)
         with self._connect() as connection:
             chunks = self._reader.record_chunks(connection, statement, self._chunk_rows)
             return [record for chunk in chunks for record in chunk]
@@ -170,8 +184,7 @@ class PartitionRows:
         """As record_chunks, as DataFrames."""
         if self._empty:
             return
-        order = [self._partition_column, *self.table.primary_key.columns]
-        statement = self._where(self._reader.select(), start, end).order_by(*order)
+        statement = self._in_hour_order(start, end)
         with self._connect() as connection:
             yield from self._reader.frames(connection, statement, self._chunk_rows)
 
@@ -181,8 +194,7 @@ class PartitionRows:
 
         if self._empty:
             return self._reader.frame([])
-        statement = self._where(self._reader.select(), start, end)
-        statement = statement.order_by(*self.table.primary_key.columns)
+        statement = self._in_key_order(start, end)
         with self._connect() as connection:
             frames = list(self._reader.frames(connection, statement, self._chunk_rows))
         return pd.concat(frames, ignore_index=True) if frames else self._reader.frame([])

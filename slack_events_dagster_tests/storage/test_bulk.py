@@ -86,6 +86,13 @@ def _event_rows() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+# Both tables' awkward rows, for every test that writes and reads them back.
+TABLE_ROWS = [
+    (raw_slack_messages, [_raw_rows(i, t) for i, t in enumerate(AWKWARD_TEXTS)]),
+    (events, _event_rows()),
+]
+
+
 def _stored(engine: Engine, table: Table) -> list[tuple[Any, ...]]:
     """The rows as the driver returns them, bypassing every type conversion."""
     order = ", ".join(column.name for column in table.primary_key.columns)
@@ -93,13 +100,7 @@ def _stored(engine: Engine, table: Table) -> list[tuple[Any, ...]]:
         return list(connection.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY {order}"))
 
 
-@pytest.mark.parametrize(
-    ("table", "rows"),
-    [
-        (raw_slack_messages, [_raw_rows(i, t) for i, t in enumerate(AWKWARD_TEXTS)]),
-        (events, _event_rows()),
-    ],
-)
+@pytest.mark.parametrize(("table", "rows"), TABLE_ROWS)
 def test_bulk_insert_stores_exactly_what_sqlalchemy_stores(
     any_settings: Settings, table: Table, rows: list[dict[str, Any]]
 ) -> None:
@@ -129,13 +130,7 @@ def test_bulk_insert_stores_exactly_what_sqlalchemy_stores(
     assert _stored(engine, table) == expected
 
 
-@pytest.mark.parametrize(
-    ("table", "rows"),
-    [
-        (raw_slack_messages, [_raw_rows(i, t) for i, t in enumerate(AWKWARD_TEXTS)]),
-        (events, _event_rows()),
-    ],
-)
+@pytest.mark.parametrize(("table", "rows"), TABLE_ROWS)
 def test_records_read_back_are_the_rows_written_and_what_a_frame_gives(
     any_settings: Settings, table: Table, rows: list[dict[str, Any]]
 ) -> None:
