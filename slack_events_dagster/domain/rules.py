@@ -1,9 +1,11 @@
 """The deterministic rules extractor: sentences with an event keyword become events (0..5)."""
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -108,14 +110,16 @@ RELEASED_THING = re.compile(
 CHANGED_THING = re.compile(
     r"^(?:we|i)(?:'ve| have| had|'re| are| am|'m)?\s+(?:just\s+)?"
     r"(?P<verb>cancell?ed|cancell?ing|postponed|postponing|rescheduled|rescheduling|moved|moving)"
-    r"\s+(?:the\s+|our\s+|this\s+|today's\s+)?(?P<thing>[^,.;:!?]{3,60}?)(?=\s+(?:to|as|because"
+    r"\s+(?:the\s+|our\s+|this\s+|today's\s+)?(?P<thing>(?:[^,.;:!?]|(?<=\d)\.(?=\d)){3,60}?)"
+    r"(?=\s+(?:to|as|because"
     r"|since|until|for)\b|[,.;:!?]|$)",
     re.IGNORECASE,
 )
 # "I am giving a talk at Cambridge", "On Monday we're hosting part 2 of …": the hosted thing.
 HOSTED_THING = re.compile(
     r"\b(?:I|we)(?:'m|'re| am| are|'ll be| will be)?(?: also)?\s+(?:giving|hosting|running"
-    r"|holding|organi[sz]ing|presenting)\s+(?:a|an|the|another|our|my)?\s*(?P<thing>\S.{2,})$",
+    r"|holding|organi[sz]ing|presenting)\s+(?:(?:at|to)\s+)?(?:(?:a|an|the|another|our|my)\s+)?"
+    r"(?P<thing>\S.{2,})$",
     re.IGNORECASE,
 )
 # "I have the pleasure to invite you to MeasureCamp NY" -> "MeasureCamp NY".
@@ -152,6 +156,13 @@ LIVE_THING = re.compile(
     r"(?:now\s+|finally\s+|officially\s+)?(?:live|launched|arrived|out)\b",
     re.IGNORECASE,
 )
+# Someone's new package: "I built a little plugin for exporting dashboards, feedback welcome".
+MADE_THING = re.compile(
+    r"\b(?:made|built|wrote|created|open[ -]?sourced) (?:a|an|my|our|this)\s+"
+    r"(?:(?:little|small|tiny|new|quick|simple|first)\s+)*"
+    r"(?P<thing>[^,;:!?()]{3,60}?)\s*(?=[,;:!?(]|$|\s(?:that|which|to help|-)\s)",
+    re.IGNORECASE,
+)
 # A side clause after the thing is named: "… if anyone wants to join", "…, so please …".
 SIDE_CLAUSE = re.compile(
     r"(?<=\w)\s*,?\s+(?:if|so that|so|as|because|since|which|who|where|in case)\b.*$",
@@ -184,7 +195,44 @@ RELEASE_SUBJECT = re.compile(
     # digits tries it once, not from every digit (the leftmost match is the same).
     r"(?P<version>(?:v|(?<!\d))\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha|b|a)\.?\d*)?)\b"
 )
+# A pre-release named without a number before it: "RC2 is on the way", "beta 3 is up".
+PRERELEASE = re.compile(r"\b(?:rc|beta|alpha) ?\d+\b", re.IGNORECASE)
+# How many words a release title may drop around its version ("v0.12.0 has been tagged, wheels
+# will follow"): more, and the sentence says something else.
+MAX_NEWS_WORDS = 6
 TRAILING_ZEROS = re.compile(r"(?:\.0)+$")
+# What a chatty title is cut down to (_event_phrase): the event words of a gathering.
+GATHERING_HEADS = {
+    action: re.compile(
+        "|".join(k.pattern.pattern for k in EVENT_KEYWORDS if k.action == action), re.IGNORECASE
+    )
+    for action in ("Meeting", "Event", "Webinar")
+}
+# After an event word used as a verb or an adjective: "we are meeting now", "planning a call".
+NOT_A_NOUN_AFTER = frozenset(
+    {"a", "an", "the", "our", "my", "your", "their", "this", "that", "to", "now", "with", "up"}
+)
+# Words that are not part of an event's name (read leftwards from its head).
+CLOSED_CLASS = frozenset(
+    {"a", "an", "the", "our", "my", "your", "their", "his", "her", "its", "this", "that", "these"}
+    | {"those", "i", "we", "you", "he", "she", "they", "it", "us", "me", "them", "is", "are", "am"}
+    | {"was", "were", "be", "been", "will", "would", "can", "could", "should", "shall", "may"}
+    | {"might", "must", "do", "does", "did", "have", "has", "had", "to", "of", "in", "on", "at"}
+    | {"for", "with", "from", "by", "about", "into", "during", "and", "or", "but", "so", "if"}
+    | {"as", "than", "then", "there", "here", "what", "which", "who", "when", "where", "join"}
+    | {"attend", "attending", "joining", "see", "come", "any", "some", "all", "every", "each"}
+    | {"i'm", "we're", "you're", "i'll", "we'll", "you'll", "i've", "we've", "let's", "not"}
+    | {"up", "out", "just", "also", "still", "already", "now", "today", "tomorrow", "tonight"}
+)
+# A title that speaks ("we", "you", "I'm") rather than names the thing; not a name that starts
+# with such a word ("Our World in Data meetup", "Your Story Summit").
+_PERSONS = r"(?i:I|I'm|I'll|I've|I'd|me|my|we|we're|we'll|we've|our|us|you|you're|you'll|your)"
+SPEAKER = re.compile(rf"^{_PERSONS}\b(?!\s+[A-Z])|(?<=\W){_PERSONS}\b")
+NEXT_WORD = re.compile(r"\s*(\S+)")
+# Event words tried per title: the first that is used as a noun nearly always names the thing.
+MAX_PHRASE_HEADS = 8
+PHRASE_LINKERS = frozenset({"in", "at", "for", "of", "on", "about"})
+MAX_PHRASE_WORDS = 6
 URL = re.compile(r"https?://\S+")
 SPACES = re.compile(r"\s+")
 PRECISION_RANK = {"datetime": 0, "day": 1, "week": 2, "month": 3, "quarter": 4}
@@ -456,6 +504,9 @@ def make_title(
         verb = changed.group("verb").lower()
         verb = PAST_OF.get(verb, verb)
         title = f"{thing[0].upper() + thing[1:]} {verb}"
+    elif action == "Launch" and (made := MADE_THING.search(title)) is not None:
+        thing = made.group("thing").strip()  # "I made a little CLI for X: <link>"
+        title = f"{thing[0].upper() + thing[1:]} launch"
     elif action == "Launch" and (live := LIVE_THING.search(title)) is not None:
         thing = live.group("thing").strip()  # "Our G2 page is finally live!" -> "G2 page launch"
         title = f"{thing[0].upper() + thing[1:]} launch"
@@ -478,8 +529,11 @@ def make_title(
         subject = SUBJECT_NOISE.sub("", found.group("subject")).strip()
         if subject and not LEADING_NOISE.fullmatch(subject + " "):
             return f"{subject} {found.group('version')} release"
-        if len(title) <= len(found.group(0)) + 12:  # "Tagged v3.2.0!": the version is the news
-            return f"{found.group('version')} release"
+        if _only_news_around(title, found.group("version")):
+            return f"{found.group('version')} release"  # "Binaries are up for 3.0.0"
+    found = PRERELEASE.search(title) if action == "Release" else None
+    if found is not None and _only_news_around(title, found.group(0)):
+        return f"{found.group(0)} release"  # "RC2 is on the way"
     title = LIVE_STATUS.sub(" ", title)
     title = SPACES.sub(" ", STRAY_PUNCTUATION.sub(r"\1", title)).strip(" :-–—,;(")
     title = _without_trailing(title, CONNECTOR_SEPARATORS, CONNECTOR_WORDS)
@@ -489,6 +543,8 @@ def make_title(
     if title.count("(") > title.count(")"):  # "to prod (rollback" -> "to prod"
         head = title[: title.rfind("(")].rstrip(" ,;:-")
         title = head if len(head.split()) >= 2 else title.replace("(", "")
+    if SPEAKER.search(title) and (phrase := _event_phrase(title, action)) is not None:
+        title = phrase  # "We started a DeepR book club in R4DS" -> "DeepR book club in R4DS"
     if action == "Meeting" and not MEETING_WORDS.search(title):
         title += " meeting"  # "R Contribution Working Group" -> "... meeting"
     first = title.split(" ", 1)[0]
@@ -509,6 +565,86 @@ def make_title(
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
+
+
+def _only_news_around(title: str, version: str) -> bool:
+    """Whether `title` says no more than that `version` is out or coming: a few words beside
+    it ("Tagged v3.2.0!", "I'll cut 0.9.3 ASAP", "When will 3.1 ship"), so the calendar line is
+    the version's release, not the sentence."""
+    rest = title.replace(version, " ", 1)
+    return len(CONTENT_WORD.findall(rest)) <= MAX_NEWS_WORDS
+
+
+def _event_phrase(title: str, action: str | None) -> str | None:
+    """The gathering a chatty title names, as a noun phrase: "We started a DeepR book club in
+    R4DS community" -> "DeepR book club in R4DS". The head is the first event word of the action
+    used as a noun (not "we are meeting now") whose phrase names something (not "save the
+    date"). Words before it count while they are not closed-class words (articles, pronouns,
+    prepositions…), words after it while they name ("in Portuguese", "at useR! 2025"). None
+    when no phrase of two words or more is found."""
+    heads = GATHERING_HEADS.get(action or "")
+    if heads is None:
+        return None
+    words, starts, position = title.split(), [], 0
+    for word in words:
+        position = title.index(word, position)
+        starts.append(position)
+        position += len(word)
+    for match in islice(heads.finditer(title), MAX_PHRASE_HEADS):
+        after = NEXT_WORD.match(title, match.end())
+        if after and after.group(1).lower().strip(",.;:!?") in NOT_A_NOUN_AFTER:
+            continue
+        first = bisect_right(starts, match.start()) - 1
+        last = bisect_left(starts, match.end()) - 1
+        phrase = " ".join(_phrase_around(words, first, last, heads)).strip(" ,;:!?.-–—()\"'")
+        if (
+            len(phrase.split()) >= 2
+            and not SPEAKER.search(phrase)
+            and not CALL_TO_ACTION.match(phrase)
+        ):
+            lower = phrase.split(" ", 1)[0].islower()  # "rOpenSci" stays
+            return phrase[0].upper() + phrase[1:] if lower else phrase
+    return None
+
+
+def _phrase_around(words: list[str], first: int, last: int, heads: re.Pattern[str]) -> list[str]:
+    """The words of the noun phrase whose head spans words[first..last] (_event_phrase)."""
+    while last + 1 < len(words) and heads.fullmatch(words[last + 1].rstrip(",;:!?.")):
+        last += 1  # "planning meeting", "office hours"
+    while first > 0 and last - first < MAX_PHRASE_WORDS:
+        if _modifies(words[first - 1]):
+            first -= 1
+        elif (  # "Debugging in R session"
+            first > 1 and words[first - 1] in PHRASE_LINKERS and _names(words[first - 2])
+            and _modifies(words[first - 2])
+        ):  # fmt: skip
+            first -= 2
+        else:
+            break
+    while last + 1 < len(words) and _names(words[last + 1]) and last - first < MAX_PHRASE_WORDS:
+        last += 1  # "Scarman Conference Centre"
+    linked = last + 2 < len(words) and words[last + 1].lower() in PHRASE_LINKERS
+    if linked and _names(words[last + 2]):  # "in Portuguese", "at useR! 2025"
+        last += 2
+        while last + 1 < len(words) and _names(words[last + 1]) and last - first < 10:
+            last += 1
+    return words[first : last + 1]
+
+
+def _modifies(word: str) -> bool:
+    """Whether `word` may stand before an event noun in its name ("monthly", "DeepR", "2025")."""
+    bare = word.strip("\"'()")
+    if not bare or not bare[0].isalnum() or bare != word.rstrip(",;:!?."):
+        return False
+    folded = bare.lower()
+    return folded not in CLOSED_CLASS and not (folded.endswith("ed") and bare.islower())
+
+
+def _names(word: str) -> bool:
+    """Whether `word` is part of a name: capitalised, or with a digit or an inner capital."""
+    bare = word.strip("\"'(),;:.")
+    return bool(bare) and (bare[0].isupper() or any(c.isdigit() for c in bare)
+                           or any(c.isupper() for c in bare[1:]))  # fmt: skip
 
 
 def _capitalised(text: str) -> str:
@@ -890,10 +1026,11 @@ def _reply_to_parent(
     return []
 
 
-# A title that is only a call to action names no event ("Join us.", "See you there!").
+# A title that is only a call to action or a pronoun names no event ("Join us.", "See you
+# there!", "It" of "It starts in about an hour").
 CALL_TO_ACTION = re.compile(
     r"^(?:join us|see you(?: all)? there|rsvp|register(?: here| now)?|save the date|tickets"
-    r"|sign up(?: here)?)\W*$",
+    r"|sign up(?: here)?|it|this|that|they)\W*$",
     re.IGNORECASE,
 )
 
@@ -906,13 +1043,18 @@ def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> st
     sentences = [
         line for line in split_sentences(text)[:MAX_SENTENCES] if not CALL_TO_ACTION.match(line)
     ]
-    for line in sentences:
+    # a reply's own words, then its thread parent's: "Thursday 6pm, see you there" under
+    # "Next meetup at the Loft"
+    parent = split_sentences(strip_code(message.thread_parent or ""))[:MAX_SENTENCES]
+    for line in [*sentences, *parent]:
         keywords = find_keywords(line, help_talk)
-        if keywords and not CALL_TO_ACTION.match(title := make_title(line, keywords[0].action)):
+        dates = tuple(find_dates(line, message.message_time, message.timezone))
+        title = make_title(line, keywords[0].action, dates) if keywords else ""
+        if title and not CALL_TO_ACTION.match(title):
             return title
-    if sentences and find_dates(sentences[0], message.message_time, message.timezone):
-        first = make_title(sentences[0]).rstrip("!.? ")
-        if 2 <= len(CONTENT_WORD.findall(first)) <= 10:
+    if sentences and (dates := find_dates(sentences[0], message.message_time, message.timezone)):
+        first = make_title(sentences[0], dates=tuple(dates)).rstrip("!.? ")
+        if 2 <= len(CONTENT_WORD.findall(first)) <= 10 and not CALL_TO_ACTION.match(first):
             return first
     pages = [link for link in message.links if is_event_page(link)]
     return _page_name(pages[0]) if pages else ""  # "Join us! <meetup.com/rladies-rome/events/1>"

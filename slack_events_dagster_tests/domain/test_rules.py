@@ -946,3 +946,78 @@ def test_a_shipped_patch_is_a_release_and_back_up_is_resolved() -> None:
 )
 def test_names_that_start_like_an_owner_or_a_remark_are_kept(sentence: str, title: str) -> None:
     assert make_title(sentence, "Event") == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Binaries are up for 3.0.0", "3.0.0 release"),
+        ("RC2 is on the way", "RC2 release"),
+        ("I'll cut 0.9.3 ASAP", "0.9.3 release"),
+        ("v0.12.0 has been tagged, wheels will follow", "v0.12.0 release"),
+        ("we can ship beta 4 now", "beta 4 release"),
+    ],
+)
+def test_release_shorthand_is_titled_as_the_version_s_release(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title
+
+
+def test_a_release_sentence_that_says_more_keeps_its_words() -> None:
+    text = "The 2.0 release moves the importer and the scheduler into separate worker pools"
+    assert make_title(text, "Release") != "2.0 release"
+
+
+def test_a_package_someone_made_is_titled_by_the_thing_made() -> None:
+    link = "https://github.com/me/pqdiff"
+    (made,) = _extract(f"made a small CLI to diff parquet schemas: {link}", links=(link,))
+    assert made.title == "CLI to diff parquet schemas launch"
+    (built,) = _extract(f"I built a tiny plugin for exporting dashboards, feedback welcome {link}",
+                        links=(link,))  # fmt: skip
+    assert built.title == "Plugin for exporting dashboards launch"
+
+
+@pytest.mark.parametrize(
+    ("parent", "reply", "title"),
+    [
+        # a question in the parent: the title names what is asked about, not the question
+        ("When will 3.1 ship?", "By the end of January.", "3.1 release"),
+        # a version's dot is no sentence end: "2.0 release postponed", not "The 2 postponed"
+        ("we postponed the 2.0 release", "By the end of January.", "2.0 release postponed"),
+        # a reply that only gives the time and calls to action: the parent names the event
+        ("Next meetup at the Loft", "Thursday 6pm, see you there", "Meetup at the Loft"),
+    ],
+)
+def test_a_reply_that_dates_its_parent_s_event_is_titled_from_the_parent(
+    parent: str, reply: str, title: str
+) -> None:
+    (event,) = _extract(reply, thread_parent=parent)
+    assert event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("we're kicking off a Kotlin study group on Tuesday", "Kotlin study group meeting"),
+        (
+            "I'll be presenting at the Munich Data Meetup on Friday if you want to come",
+            "Munich Data Meetup",
+        ),
+        (
+            "Would you be interested in a Testing in Go workshop? It starts in about an hour",
+            "Testing in Go workshop",
+        ),
+        (
+            "we are meeting now for the docs sprint planning call: https://meet.example/x",
+            "Docs sprint planning",
+        ),
+        (
+            "Hi, we are planning a gRPC community call in Portuguese on Friday",
+            "gRPC community call in Portuguese",
+        ),
+        ("Get excited - our July meetup is on Monday!", "July meetup"),
+    ],
+)
+def test_a_chatty_announcement_is_titled_by_the_gathering_it_names(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title

@@ -78,6 +78,10 @@ ADVERSARIAL_UNITS = {
     "time-only headings over day lines": "Meeting at 15:00\nJan 14\n",
     "named date-only lines": "Free as in beer\nTuesday Dec 1, 2026\n",
     "an agenda of upcoming events": "\u2022 Upcoming dev day\n",
+    "a speaker's event words used as verbs": "we a meeting ",
+    "a speaker's lone event words": "we and meeting ",
+    "a speaker's run of event words": "we meeting ",
+    "things someone made": "made a tool ",
 }
 
 
@@ -137,6 +141,8 @@ STEPS: dict[str, Callable[[str], object]] = {
         ExtractionInput(text, MESSAGE_TIME, "UTC", thread_parent=text)
     ),
     "a title": lambda text: make_title(text, "Release"),
+    "a gathering's title": lambda text: make_title(text, "Meeting"),
+    "a launch's title": lambda text: make_title(text, "Launch"),
 }
 
 

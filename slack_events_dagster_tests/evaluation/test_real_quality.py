@@ -57,7 +57,7 @@ DEVELOPMENT_FLOORS = {
     "date_accuracy": 0.93,  # measured 0.943 (0.944; 0.757)
     "candidate_recall": 0.88,  # measured 0.894 (0.935; 0.755)
     # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
-    "titles_kept": 0.74,  # measured 0.754 (0.782; 0.698)
+    "titles_kept": 0.77,  # measured 0.788 in session 24 (0.754; 0.782; 0.698)
 }
 # Held out: when labelled, then after session 21's fixes, then after session 22's.
 HELD_OUT_FLOORS = {
@@ -65,7 +65,7 @@ HELD_OUT_FLOORS = {
     "message_recall": 0.45,  # measured 0.462 (0.462, 0.462)
     "date_accuracy": 0.95,  # measured 1.000 (12 matched events)
     "candidate_recall": 0.70,  # measured 0.731
-    "titles_kept": 0.44,  # measured 0.458 (0.370, 0.385)
+    "titles_kept": 0.60,  # measured 0.625 in session 24 (0.370, 0.385, 0.458)
 }
 DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.2 (8.5; 51.7)
 HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 13.0  # measured 12.1 (15.1, 14.1)
