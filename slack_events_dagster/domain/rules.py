@@ -50,11 +50,26 @@ SENTENCE_BREAK = re.compile(
 CLAUSE_BREAK = re.compile(r",\s+|;\s+|(?<!\s)\s+(?:and|then|while)\s+")
 STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
 PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
+# A mention as the normaliser writes it: "@" and a display name of up to four words (capitalised
+# or a number: "@Anh Nguyen Thach", "@Avinash Kumar 2"), then maybe pronouns or a role in
+# brackets ("@Heather Turner (admin, she/her)"). A capitalised word that starts a sentence
+# ("@Ana We're live") or names an event ("@Ana Session 5 is today") is not part of the name.
+MENTION = (
+    r"@[\w.\-]+(?-i:(?: (?!(?:I|I'm|I'll|I've|We|We're|We'll|We've|You|They|It|It's|The|This"
+    r"|That|Thanks|Thank|Reminder|Hi|Hello|Hey|Please|FYI|Is|Are|Can|Could|Would|Will|Just|So|And"
+    r"|But|Yes|No|OK|Ok|Okay|Great|Sorry|Unfortunately|Thankfully|Here|There|What|When|Where|Who"
+    r"|Why|How|Do|Does|Did|Have|Has|As|If|In|On|At|For|To|Session|Meeting|Meetup|Release|Office"
+    r"|Community|Webinar|Workshop|Call|Sprint|Cohort|Launch|Deadline|Conference|Summit|Talk"
+    r"|Event|Update|Next|New|Check|Join|See|Come|Let's|Looking|Welcome|Congrats|Congratulations"
+    r"|Happy|Good|Quick|Any|Anyone|My|Our|Your)\b)(?:[A-Z][\w.\-']*|\d{1,3})){0,3})"
+    r"(?: \([^()]{1,40}\))?"
+)
 # Greetings, mentions and markers before the news. The separators are taken possessively (no
 # word starts with one, so nothing is lost): a fullmatch that fails no longer tries every way
 # of cutting a run of "-" or "." into pieces (exponential on "@" + "-" * 58).
 LEADING_NOISE = re.compile(
-    r"^(?:[\s\-–—•*>:|,.!]++|(?:@here|@channel|@everyone|@[\w.\-]+(?: [A-Z][\w.\-]*)?,?"
+    rf"^(?:[\s\-–—•*>:|,.!]++|(?:thanks(?: to)? )?{MENTION}(?!\w)[\s:,!\-–—]*+"
+    r"|(?:@here|@channel|@everyone"
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
     r"|big news|news|new event|upcoming event|next|save the date|please join"
@@ -171,7 +186,7 @@ SIDE_CLAUSE = re.compile(
 # A remark to the reader after the thing: "Second office hour, you can join the Zoom directly",
 # "Next meetup, our first in Toronto", "A festive event, please join us".
 READER_REMARK = re.compile(
-    r"(?<=\w)\s*,\s+(?:you|we|we're|we'll|our|please|feel free|do join|join us"
+    r"(?<=\w)\s*,\s+(?:you|we|we're|we'll|our|please|feel free|do join|join us|thanks|thank you"
     r"|I(?:'m|'ll)?(?= [a-z]))\b.*$"
 )
 # Who has the thing, before it: "Our next in-person meetup", "We have two office hours today".

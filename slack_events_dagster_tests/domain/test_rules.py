@@ -1021,3 +1021,37 @@ def test_a_reply_that_dates_its_parent_s_event_is_titled_from_the_parent(
 def test_a_chatty_announcement_is_titled_by_the_gathering_it_names(text: str, title: str) -> None:
     (event,) = _extract(text)
     assert event.title == title
+
+
+@pytest.mark.parametrize(
+    ("sentence", "action", "title"),
+    [
+        # a display name of several words, a number or pronouns in brackets is the mention's
+        ("@Mei Ling Okafor We're shipping 2.3 on Friday", "Release", "2.3 release"),
+        ("@Sam Ortiz 2 we have released the new image", "Release", "Released the new image"),
+        (
+            "Thanks @Jo Park (she/her), things are back to normal now",
+            "Incident",
+            "Things are back to normal now",
+        ),
+        (
+            "@Ari Cohen (admin, he/him) Reminder that the cohort 2 session is on Friday",
+            "Meeting",
+            "Cohort 2 session",
+        ),
+        # a remark thanking someone after the news is not part of it
+        ("back online, thanks to @Lin Wu", "Incident", "Back online"),
+        # a capitalised word that starts the sentence or names the event is not the name's
+        (
+            "@Neo Tan Check out this Meetup with Data Folks",
+            "Event",
+            "Check out this Meetup with Data Folks",
+        ),
+        ("@Ella Fox Session 5 is on Friday", "Meeting", "Session 5"),
+    ],
+)
+def test_a_mention_s_whole_display_name_leaves_the_title(
+    sentence: str, action: str, title: str
+) -> None:
+    (event,) = _extract(sentence)
+    assert (event.action, event.title) == (action, title)
