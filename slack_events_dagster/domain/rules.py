@@ -577,6 +577,9 @@ def make_title(
         clauses = [m.start() for m in DETAIL_START.finditer(cut) if m.start() >= 25]
         if clauses:
             return cut[: clauses[-1]].rstrip(" ,;:-")
+        phrase = _event_phrase(title, action)
+        if phrase is not None and not GENERIC_TITLE.match(phrase):
+            return phrase  # "Book club will be organised in 6 online sessions every …"
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
@@ -636,12 +639,21 @@ def _phrase_around(words: list[str], first: int, last: int, heads: re.Pattern[st
             first -= 2
         else:
             break
-    while last + 1 < len(words) and _names(words[last + 1]) and last - first < MAX_PHRASE_WORDS:
+
+    def named_next() -> bool:  # the next word goes on the name: not after a clause's end
+        return (
+            last + 1 < len(words)
+            and not words[last].endswith((",", ";", ":"))
+            and _names(words[last + 1])
+            and not words[last + 1].startswith(("(", '"', "\u201c", "'"))
+        )
+
+    while named_next() and last - first < MAX_PHRASE_WORDS:
         last += 1  # "Scarman Conference Centre"
     linked = last + 2 < len(words) and words[last + 1].lower() in PHRASE_LINKERS
-    if linked and _names(words[last + 2]):  # "in Portuguese", "at useR! 2025"
-        last += 2
-        while last + 1 < len(words) and _names(words[last + 1]) and last - first < 10:
+    if linked and not words[last].endswith((",", ";", ":")) and _names(words[last + 2]):
+        last += 2  # "in Portuguese", "at useR! 2025"
+        while named_next() and last - first < 10:
             last += 1
     return words[first : last + 1]
 

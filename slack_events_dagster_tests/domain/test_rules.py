@@ -1055,3 +1055,11 @@ def test_a_mention_s_whole_display_name_leaves_the_title(
 ) -> None:
     (event,) = _extract(sentence)
     assert (event.action, event.title) == (action, title)
+
+
+def test_a_long_sentence_about_a_gathering_is_titled_by_the_gathering_not_cut_off() -> None:
+    sentence = (
+        "The Rust book club will be organised in six online sessions every two weeks starting "
+        "in March"
+    )
+    assert make_title(sentence, "Meeting") == "Rust book club"
