@@ -55,23 +55,31 @@ PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 # brackets ("@Heather Turner (admin, she/her)"). A capitalised word that starts a sentence
 # ("@Ana We're live") or names an event ("@Ana Session 5 is today") is not part of the name.
 MENTION = (
-    r"@[\w.\-]+(?-i:(?: (?!(?:I|I'm|I'll|I've|We|We're|We'll|We've|You|They|It|It's|The|This"
+    r"@[\w.\-]++(?-i:(?: (?!(?:I|I'm|I'll|I've|We|We're|We'll|We've|You|They|It|It's|The|This"
     r"|That|Thanks|Thank|Reminder|Hi|Hello|Hey|Please|FYI|Is|Are|Can|Could|Would|Will|Just|So|And"
     r"|But|Yes|No|OK|Ok|Okay|Great|Sorry|Unfortunately|Thankfully|Here|There|What|When|Where|Who"
     r"|Why|How|Do|Does|Did|Have|Has|As|If|In|On|At|For|To|Session|Meeting|Meetup|Release|Office"
     r"|Community|Webinar|Workshop|Call|Sprint|Cohort|Launch|Deadline|Conference|Summit|Talk"
     r"|Event|Update|Next|New|Check|Join|See|Come|Let's|Looking|Welcome|Congrats|Congratulations"
-    r"|Happy|Good|Quick|Any|Anyone|My|Our|Your)\b)(?:[A-Z][\w.\-']*|\d{1,3})){0,3})"
-    r"(?: \([^()]{1,40}\))?"
+    r"|Happy|Good|Quick|Any|Anyone|My|Our|Your)\b)(?:[A-Z][\w.\-']*+|\d{1,3}+)){0,3}+)"
+    r"(?: \([^()]{1,40}\))?+"  # taken whole: a shorter name is never tried (MENTION_AS_SUBJECT)
 )
+# A mention followed by a verb is who the news is about: "@Ana is no longer available".
+MENTION_AS_SUBJECT = (
+    r"(?!\s+(?i:is|are|was|were|will|has|have|had|can|could|would|should|joins|joined|leaves"
+    r"|left|starts|started)\b)"
+)
+# The "@" of a mention the title keeps (not "R Dev Day @ Imperial", not an e-mail address).
+AT_SIGN = re.compile(r"(?<![\w@])@(?=[^\W\d_])")
 # Greetings, mentions and markers before the news. The separators are taken possessively (no
 # word starts with one, so nothing is lost): a fullmatch that fails no longer tries every way
 # of cutting a run of "-" or "." into pieces (exponential on "@" + "-" * 58).
 LEADING_NOISE = re.compile(
-    rf"^(?:[\s\-–—•*>:|,.!]++|(?:thanks(?: to)? )?{MENTION}(?!\w)[\s:,!\-–—]*+"
+    rf"^(?:[\s\-–—•*>:|,.!]++|(?:thanks(?: to)? )?{MENTION}(?!\w){MENTION_AS_SUBJECT}[\s:,!\-–—]*+"
     r"|(?:@here|@channel|@everyone"
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
+    r"|unfortunately|sadly|fortunately|luckily|finally"
     r"|big news|news|new event|upcoming event|next|save the date|please join"
     r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
@@ -180,7 +188,7 @@ MADE_THING = re.compile(
 )
 # A side clause after the thing is named: "… if anyone wants to join", "…, so please …".
 SIDE_CLAUSE = re.compile(
-    r"(?<=\w)\s*,?\s+(?:if|so that|so|as|because|since|which|who|where|in case)\b.*$",
+    r"(?<=\w)\s*,?\s+(?:if|so that|so|as|because|since|due to|which|who|where|in case)\b.*$",
     re.IGNORECASE,
 )
 # A remark to the reader after the thing: "Second office hour, you can join the Zoom directly",
@@ -565,6 +573,7 @@ def make_title(
     first = title.split(" ", 1)[0]
     if first.islower():  # "payments-api ships" -> "Payments-api ships", but "rOpenSci" stays
         title = title[0].upper() + title[1:]
+    title = AT_SIGN.sub("", title)  # "@Ana Lee is away" -> "Ana Lee is away": a name, no markup
     title = title.rstrip(" .!?,;:-–—")  # a calendar line, not a sentence
     if len(title) > MAX_TITLE_CHARS or len(title.split()) > MAX_TITLE_WORDS:
         cut = " ".join(title[: MAX_TITLE_CHARS - 1].split()[:MAX_TITLE_WORDS])

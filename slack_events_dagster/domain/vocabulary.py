@@ -155,6 +155,12 @@ SERVICE_BACK = (
     r"|(?:is|are|been|was|were) (?:now |fully )?restored"
     r"|(?:is|are|been|now|all|ve|have|has) unlocked"
 )
+# Parts of a software service that users work in, locked or blocked in an incident.
+_SYSTEM_PART = (
+    r"(?:components?|repos?|repositor(?:y|ies)|services?|servers?|sites?|projects?|branch(?:es)?"
+    r"|databases?|builds?|pipelines?|deploys?|deployments?|merges?|uploads?|editors?|wikis?"
+    r"|accounts?|instances?|clusters?|workspaces?)"
+)
 _MONTH_NAMES = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 )
@@ -185,8 +191,11 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Incident",
         r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
-        # a service's state: "the server is unreachable"
-        r"|(?:is|are|went|been) (?:now |currently |temporarily )?(?:offline|unreachable)",
+        # a service's state: "the server is unreachable", "the components are now locked" (a
+        # system locked, not an agenda: "the agenda is locked" is final)
+        r"|(?:is|are|went|been) (?:now |currently |temporarily )?(?:offline|unreachable)"
+        rf"|{_SYSTEM_PART} (?:is|are|got|been|was|were) (?:now |currently |temporarily |still )?"
+        r"(?:locked|blocked)",
         weak=True,
     ),
     # A service working again: "back online", "things are back to normal", "all components are

@@ -1063,3 +1063,29 @@ def test_a_long_sentence_about_a_gathering_is_titled_by_the_gathering_not_cut_of
         "in March"
     )
     assert make_title(sentence, "Meeting") == "Rust book club"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "FYI the wiki editor got locked due to a failed sync, looking into it",
+            "Wiki editor got locked",
+        ),
+        (
+            "unfortunately, most repositories are blocked until the mirror is fixed",
+            "Most repositories are blocked until the mirror is fixed",
+        ),
+    ],
+)
+def test_a_service_locked_or_blocked_is_an_incident_of_the_day(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert (event.action, event.category, event.title) == ("Incident", "risk", title)
+    assert event.event_date == WEDNESDAY
+    # someone's own lock-out is help talk, not an incident
+    assert _extract("I tried to log in but my account is locked, any idea?") == []
+
+
+def test_a_mention_that_is_the_news_s_subject_stays_as_a_name() -> None:
+    (event,) = _extract("Sadly @Ana Lee is no longer available for session 6 on Friday")
+    assert event.title == "Ana Lee is no longer available for session 6"
