@@ -175,8 +175,17 @@ PAST_OF = {
 }
 # "Our G2 page is finally live!" -> the thing that went live.
 LIVE_THING = re.compile(
-    r"^(?:our|the|a|an|my)?\s*(?P<thing>[^,.;:!?]{3,60}?)\s+(?:is|are|has|have|went)\s+"
+    r"^(?:our|the|a|an|my)?\s*(?P<thing>(?:[^,.;:!?]|(?<=\d)\.(?=\d)){3,60}?)\s+"
+    r"(?:is|are|has|have|went)\s+"
     r"(?:now\s+|finally\s+|officially\s+)?(?:live|launched|arrived|out)\b",
+    re.IGNORECASE,
+)
+# A version on its own: "v2.13.2", "1.4.0-rc1".
+BARE_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-.]?(?:rc|beta|alpha)\.?\d*)?", re.IGNORECASE)
+# A deploy told as done, the thing first in a calendar: "Deployed payments-api v2.13.2 to prod".
+DEPLOYED_THING = re.compile(
+    r"^(?:just\s+)?(?:deployed|shipped|rolled out)\s+(?P<thing>\S(?:[^,;:!?]{0,58}\S)?)\s+"
+    r"(?:to|on|in)\s+(?P<target>[\w.\-]{2,30})(?:\s+\((?P<note>[^()]{1,30})\)?)?$",
     re.IGNORECASE,
 )
 # Someone's new package: "I built a little plugin for exporting dashboards, feedback welcome".
@@ -208,6 +217,13 @@ OUT_THING = re.compile(
     r"(?P<subject>\b[A-Za-z][\w.+\-]{0,59}+)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+),?\s+"
     r"(?:is|are|has been|have been|was)\s+(?:now\s+|just\s+|finally\s+|officially\s+)?"
     r"(?:out|up|live|available|released|tagged|published)\b",
+    re.IGNORECASE,
+)
+# A sentence that opens with a version and says it is out: the rest is what it holds.
+VERSION_OUT_FIRST = re.compile(
+    r"(?P<version>v?\d+(?:\.\d+)+(?:[-.]?(?:rc|beta|alpha)\.?\d*)?),?\s+(?:is|has been|was)\s+"
+    r"(?:now\s+|just\s+|finally\s+|officially\s+)?(?:out|up|live|available|released|tagged"
+    r"|published)\b",
     re.IGNORECASE,
 )
 # Words of a subject are at most 60 characters, taken possessively (a word ends where a blank
@@ -532,7 +548,12 @@ def make_title(
         title = f"{thing[0].upper() + thing[1:]} launch"
     elif action == "Launch" and (live := LIVE_THING.search(title)) is not None:
         thing = live.group("thing").strip()  # "Our G2 page is finally live!" -> "G2 page launch"
+        if BARE_VERSION.fullmatch(thing):  # "v2.13.2 is live, with the rounding fix"
+            return f"{thing} release"
         title = f"{thing[0].upper() + thing[1:]} launch"
+    elif (deployed := DEPLOYED_THING.match(title)) is not None:  # "Deployed X to prod"
+        note = f" ({deployed.group('note')})" if deployed.group("note") else ""  # "(rollback)"
+        title = f"{deployed.group('thing')} deployed to {deployed.group('target')}{note}"
     elif (hosted := HOSTED_THING.search(title)) is not None:  # "I'm giving a talk at X"
         title = _capitalised(POSSESSIVE.sub("the ", hosted.group("thing")))
     elif (invited := INVITED_TO.search(title)) is not None:  # "I want to invite you to X"
@@ -545,6 +566,8 @@ def make_title(
         return f"{found.group('subject')} {found.group('version')} release"
     if action == "Release" and (found := OUT_THING.search(title)):
         return f"{found.group('subject')} {found.group('version')} release"
+    if action == "Release" and (found := VERSION_OUT_FIRST.match(title)):
+        return f"{found.group('version')} release"  # "v2.13.2 is live, with the rounding fix"
     if action == "Release" and (found := RELEASED_THING.search(title)):
         subject = re.sub(r"\s+version$", "", found.group("subject"), flags=re.IGNORECASE)
         return f"{subject} {found.group('version')} release"
@@ -692,7 +715,7 @@ GENERIC_TITLE = re.compile(
     r"^(?:(?:the|a|an|registration|application|applications|submission|submissions|early bird"
     r"|abstract|proposal|final|last|new|first|second|online|in-person)\s+)*(?:deadline|deadlines"
     r"|register|registration|meeting|event|session|call|release|launch|deploy|post|reminder"
-    r"|update|office hours?|by|on|at|from|until|till|and|or)$",
+    r"|update|office hours?|resolved|mitigated|fixed|by|on|at|from|until|till|and|or)$",
     re.IGNORECASE,
 )
 

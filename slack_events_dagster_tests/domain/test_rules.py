@@ -1089,3 +1089,22 @@ def test_a_service_locked_or_blocked_is_an_incident_of_the_day(text: str, title:
 def test_a_mention_that_is_the_news_s_subject_stays_as_a_name() -> None:
     (event,) = _extract("Sadly @Ana Lee is no longer available for session 6 on Friday")
     assert event.title == "Ana Lee is no longer available for session 6"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # the thing first, then what happened to it
+        ("Deployed search-api v4.2.0 to prod", "Search-api v4.2.0 deployed to prod"),
+        (
+            "Deployed search-api v4.1.9 to prod (rollback)",
+            "Search-api v4.1.9 deployed to prod (rollback)",
+        ),
+        # a version that opens the sentence and is out: the rest is what it holds
+        ("v3.4.1 is live, includes the cache fix from PR #77", "v3.4.1 release"),
+        ("1.9.0 has been released and brings the new importer and a faster CLI", "1.9.0 release"),
+    ],
+)
+def test_deploys_and_versions_out_are_titled_thing_first(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title
