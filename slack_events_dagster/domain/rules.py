@@ -1107,12 +1107,13 @@ def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> st
     parent = split_sentences(strip_code(message.thread_parent or ""))[:MAX_SENTENCES]
     for line in [*sentences, *parent]:
         keywords = find_keywords(line, help_talk)
+        if not keywords:
+            continue
         dates = tuple(find_dates(line, message.message_time, message.timezone))
-        title = make_title(line, keywords[0].action, dates) if keywords else ""
-        if title and not CALL_TO_ACTION.match(title):
+        if not CALL_TO_ACTION.match(title := make_title(line, keywords[0].action, dates)):
             return title
-    if sentences and (dates := find_dates(sentences[0], message.message_time, message.timezone)):
-        first = make_title(sentences[0], dates=tuple(dates)).rstrip("!.? ")
+    if sentences and (found := find_dates(sentences[0], message.message_time, message.timezone)):
+        first = make_title(sentences[0], dates=tuple(found)).rstrip("!.? ")
         if 2 <= len(CONTENT_WORD.findall(first)) <= 10 and not CALL_TO_ACTION.match(first):
             return first
     pages = [link for link in message.links if is_event_page(link)]
