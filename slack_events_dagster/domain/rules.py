@@ -2,6 +2,7 @@
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -15,6 +16,7 @@ from slack_events_dagster.domain.text import fold_case, pastes_an_error, strip_c
 from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     HELP_STATE,
+    MADE_THINGS,
     SELF_INTRODUCTION,
     SLACK_REMINDER,
     STARTING_NOW,
@@ -37,6 +39,8 @@ MAX_REPLY_DATES = 32
 # Sentences read per message: an announcement states its events near the top, and a message of
 # thousands of dated lines (a pasted log or calendar dump) costs ~70 us per line.
 MAX_SENTENCES = 500
+# Sentences read for the name of an event whose own sentence only calls to action.
+MAX_NAMING_SENTENCES = 20
 # Line breaks, bullets and sentence ends. A bullet's leading blanks are taken from the start of
 # their run (or after a line break) only: retrying "\s*•" inside a long run of blanks was
 # quadratic, and the pieces, stripped, are the same.
@@ -50,36 +54,55 @@ SENTENCE_BREAK = re.compile(
 CLAUSE_BREAK = re.compile(r",\s+|;\s+|(?<!\s)\s+(?:and|then|while)\s+")
 STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
 PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
-# A mention as the normaliser writes it: "@" and a display name of up to four words (capitalised
-# or a number: "@Anh Nguyen Thach", "@Avinash Kumar 2"), then maybe pronouns or a role in
-# brackets ("@Heather Turner (admin, she/her)"). A capitalised word that starts a sentence
-# ("@Ana We're live") or names an event ("@Ana Session 5 is today") is not part of the name.
+# Capitalised words that are not part of a display name: they start a sentence ("@Ana We're
+# live") or name an event ("@Ana Session 5 is today").
+_NOT_A_NAME = (
+    r"(?:I|I'm|I'll|I've|We|We're|We'll|We've|You|They|It|It's|The|This|That|Thanks|Thank"
+    r"|Reminder|Hi|Hello|Hey|Please|FYI|Is|Are|Can|Could|Would|Will|Just|So|And|But|Yes|No|OK"
+    r"|Ok|Okay|Great|Sorry|Unfortunately|Thankfully|Here|There|What|When|Where|Who|Why|How|Do"
+    r"|Does|Did|Have|Has|As|If|In|On|At|For|To|Session|Meeting|Meetup|Release|Office|Community"
+    r"|Webinar|Workshop|Call|Sprint|Cohort|Launch|Deadline|Conference|Summit|Talk|Event|Update"
+    r"|Next|New|Check|Join|See|Come|Let's|Looking|Welcome|Congrats|Congratulations|Happy|Good"
+    r"|Quick|Any|Anyone|My|Our|Your)\b"
+)
+_NAME_WORD = rf"(?!{_NOT_A_NAME})(?:[A-Z][\w.\-']*+|\d{{1,3}}+(?![.\d]))"
+# Where a display name has surely ended: punctuation, another mention, the end, or a word that
+# starts a sentence ("@Anh Tran We're", "@Sam Ortiz 2 we have").
+_NAME_END = (
+    r"(?=[,:;()!?]|\s*$|\s+@|\s+(?i:we|we're|we'll|we've|i|i'm|i'll|i've|you|you're|they|it"
+    rf"|it's|the|this|that|thanks|please|just|so|and|but|yes|sorry|here|there)\b|\s+{_NOT_A_NAME})"
+)
+# A mention as the normaliser writes it: "@" and a display name, then maybe pronouns or a role
+# in brackets ("@Heather Turner (admin, she/her)"). Up to three more name words when the name
+# surely ends there ("@Anh Nguyen Thach We're …", "@Avinash Kumar 2 we …"), else one: "@Priya
+# Raman Google Summer of Code …" leaves "Google Summer of Code". Taken whole (atomic): a shorter
+# name is never tried when the mention turns out to be the subject (MENTION_AS_SUBJECT).
 MENTION = (
-    r"@[\w.\-]++(?-i:(?: (?!(?:I|I'm|I'll|I've|We|We're|We'll|We've|You|They|It|It's|The|This"
-    r"|That|Thanks|Thank|Reminder|Hi|Hello|Hey|Please|FYI|Is|Are|Can|Could|Would|Will|Just|So|And"
-    r"|But|Yes|No|OK|Ok|Okay|Great|Sorry|Unfortunately|Thankfully|Here|There|What|When|Where|Who"
-    r"|Why|How|Do|Does|Did|Have|Has|As|If|In|On|At|For|To|Session|Meeting|Meetup|Release|Office"
-    r"|Community|Webinar|Workshop|Call|Sprint|Cohort|Launch|Deadline|Conference|Summit|Talk"
-    r"|Event|Update|Next|New|Check|Join|See|Come|Let's|Looking|Welcome|Congrats|Congratulations"
-    r"|Happy|Good|Quick|Any|Anyone|My|Our|Your)\b)(?:[A-Z][\w.\-']*+|\d{1,3}+)){0,3}+)"
-    r"(?: \([^()]{1,40}\))?+"  # taken whole: a shorter name is never tried (MENTION_AS_SUBJECT)
+    (
+        r"(?>@(?!(?i:here|channel|everyone)\b)[\w.\-]++(?-i:(?: {_NAME_WORD}){1,3}?{_NAME_END}"
+        r"|(?: {_NAME_WORD})?)(?: \([^()]{1,40}\))?)"
+    )
+    .replace("{_NAME_WORD}", _NAME_WORD)
+    .replace("{_NAME_END}", _NAME_END)
 )
 # A mention followed by a verb is who the news is about: "@Ana is no longer available".
 MENTION_AS_SUBJECT = (
     r"(?!\s+(?i:is|are|was|were|will|has|have|had|can|could|would|should|joins|joined|leaves"
     r"|left|starts|started)\b)"
 )
-# The "@" of a mention the title keeps (not "R Dev Day @ Imperial", not an e-mail address).
-AT_SIGN = re.compile(r"(?<![\w@])@(?=[^\W\d_])")
+# The "@" of a mention the title keeps (not "R Dev Day @ Imperial", an e-mail address or an
+# npm scope "@babel/core").
+AT_SIGN = re.compile(r"(?<![\w@])@(?=[^\W\d_][\w.\-]*+(?!/))")
 # Greetings, mentions and markers before the news. The separators are taken possessively (no
 # word starts with one, so nothing is lost): a fullmatch that fails no longer tries every way
 # of cutting a run of "-" or "." into pieces (exponential on "@" + "-" * 58).
 LEADING_NOISE = re.compile(
-    rf"^(?:[\s\-–—•*>:|,.!]++|(?:thanks(?: to)? )?{MENTION}(?!\w){MENTION_AS_SUBJECT}[\s:,!\-–—]*+"
+    rf"^(?:[\s\-–—•*>:|,.!]++|(?:thanks(?: to)? (?={MENTION},))?{MENTION}(?!\w){MENTION_AS_SUBJECT}"
+    r"[\s:,!\-–—]*+"
     r"|(?:@here|@channel|@everyone"
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
-    r"|unfortunately|sadly|fortunately|luckily|finally"
+    r"|unfortunately|sadly|fortunately|luckily|finally|cc"
     r"|big news|news|new event|upcoming event|next|save the date|please join"
     r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
@@ -184,15 +207,20 @@ LIVE_THING = re.compile(
 BARE_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-.]?(?:rc|beta|alpha)\.?\d*)?", re.IGNORECASE)
 # A deploy told as done, the thing first in a calendar: "Deployed payments-api v2.13.2 to prod".
 DEPLOYED_THING = re.compile(
-    r"^(?:just\s+)?(?:deployed|shipped|rolled out)\s+(?P<thing>\S(?:[^,;:!?]{0,58}\S)?)\s+"
-    r"(?:to|on|in)\s+(?P<target>[\w.\-]{2,30})(?:\s+\((?P<note>[^()]{1,30})\)?)?$",
+    r"^(?:just\s+)?deployed\s+(?!(?:to|on|in|twice|again|successfully|finally|it|this|that"
+    r"|them)\b)"
+    r"(?P<thing>\S(?:(?!\s(?:to|on|in)\s)[^,;:!?]){0,58}?)\s+(?:to|on|in)\s+"
+    r"(?P<target>prod(?:uction)?|staging|stage|dev|qa|test|sandbox|canary|pre-?prod|live"
+    r"|[a-z]{2}-[a-z]+-\d)(?P<place>\s+(?:in|on)\s+[\w.\-]{2,30})?"
+    r"(?:\s+\((?P<note>[^()]{1,30})\)?)?(?:\s+(?:at|on|by))?$",
     re.IGNORECASE,
 )
 # Someone's new package: "I built a little plugin for exporting dashboards, feedback welcome".
 MADE_THING = re.compile(
     r"\b(?:made|built|wrote|created|open[ -]?sourced) (?:a|an|my|our|this)\s+"
     r"(?:(?:little|small|tiny|new|quick|simple|first)\s+)*"
-    r"(?P<thing>[^,;:!?()]{3,60}?)\s*(?=[,;:!?(]|$|\s(?:that|which|to help|-)\s)",
+    rf"(?P<thing>(?:[\w\-]+\s+){{0,3}}?{MADE_THINGS}\b(?:[^,;:!?().]|(?<=\d)\.(?=\d)){{0,50}}?)"
+    r"\s*(?=[,;:!?(]|\.(?!\d)|$|\s(?:that|which|-)\s)",
     re.IGNORECASE,
 )
 # A side clause after the thing is named: "… if anyone wants to join", "…, so please …".
@@ -238,7 +266,7 @@ RELEASE_SUBJECT = re.compile(
 PRERELEASE = re.compile(r"\b(?:rc|beta|alpha) ?\d+\b", re.IGNORECASE)
 # How many words a release title may drop around its version ("v0.12.0 has been tagged, wheels
 # will follow"): more, and the sentence says something else.
-MAX_NEWS_WORDS = 6
+MAX_NEWS_WORDS = 4
 TRAILING_ZEROS = re.compile(r"(?:\.0)+$")
 # What a chatty title is cut down to (_event_phrase): the event words of a gathering.
 GATHERING_HEADS = {
@@ -262,12 +290,21 @@ CLOSED_CLASS = frozenset(
     | {"attend", "attending", "joining", "see", "come", "any", "some", "all", "every", "each"}
     | {"i'm", "we're", "you're", "i'll", "we'll", "you'll", "i've", "we've", "let's", "not"}
     | {"up", "out", "just", "also", "still", "already", "now", "today", "tomorrow", "tonight"}
+    # verbs that stand before what they host or give: "to host useR! 2026 conference"
+    | {"host", "hosting", "hosts", "organise", "organize", "organising", "organizing", "run"}
+    | {"running", "hold", "holding", "give", "giving", "present", "presenting", "announce"}
+    | {"announcing", "invite", "inviting", "welcome", "ship", "shipping", "release", "cut"}
+    | {"tag", "tagging", "publish", "publishing", "push", "pushing"}
 )
 # A title that speaks ("we", "you", "I'm") rather than names the thing; not a name that starts
 # with such a word ("Our World in Data meetup", "Your Story Summit").
-_PERSONS = r"(?i:I|I'm|I'll|I've|I'd|me|my|we|we're|we'll|we've|our|us|you|you're|you'll|your)"
+_PERSONS = (
+    r"(?:(?i:I|I'm|I'll|I've|I'd|me|my|we|we're|we'll|we've|our|you|you're|you'll|your)|[Uu]s)"
+)
 SPEAKER = re.compile(rf"^{_PERSONS}\b(?!\s+[A-Z])|(?<=\W){_PERSONS}\b")
 NEXT_WORD = re.compile(r"\s*(\S+)")
+# Event words that name no gathering of their own.
+NOT_A_GATHERING = frozenset({"tickets", "ticket", "rsvp", "register", "registration", "sign up"})
 # Event words tried per title: the first that is used as a noun nearly always names the thing.
 MAX_PHRASE_HEADS = 8
 PHRASE_LINKERS = frozenset({"in", "at", "for", "of", "on", "about"})
@@ -553,7 +590,8 @@ def make_title(
         title = f"{thing[0].upper() + thing[1:]} launch"
     elif (deployed := DEPLOYED_THING.match(title)) is not None:  # "Deployed X to prod"
         note = f" ({deployed.group('note')})" if deployed.group("note") else ""  # "(rollback)"
-        title = f"{deployed.group('thing')} deployed to {deployed.group('target')}{note}"
+        place = deployed.group("place") or ""  # "in eu-west-1"
+        title = f"{deployed.group('thing')} deployed to {deployed.group('target')}{place}{note}"
     elif (hosted := HOSTED_THING.search(title)) is not None:  # "I'm giving a talk at X"
         title = _capitalised(POSSESSIVE.sub("the ", hosted.group("thing")))
     elif (invited := INVITED_TO.search(title)) is not None:  # "I want to invite you to X"
@@ -578,8 +616,14 @@ def make_title(
         if _only_news_around(title, found.group("version")):
             return f"{found.group('version')} release"  # "Binaries are up for 3.0.0"
     found = PRERELEASE.search(title) if action == "Release" else None
-    if found is not None and _only_news_around(title, found.group(0)):
-        return f"{found.group(0)} release"  # "RC2 is on the way"
+    if found is not None:
+        before = title[: found.start()].split()
+        named = len(before)
+        while named > 0 and _modifies(before[named - 1]):
+            named -= 1  # "The Android app beta 3", not "we can ship beta 4"
+        subject = " ".join(before[named:])
+        if _only_news_around(title[found.start() :], found.group(0)):
+            return f"{subject} {found.group(0)} release".lstrip()  # "Helm chart RC2 release"
     title = LIVE_STATUS.sub(" ", title)
     title = SPACES.sub(" ", STRAY_PUNCTUATION.sub(r"\1", title)).strip(" :-–—,;(")
     title = _without_trailing(title, CONNECTOR_SEPARATORS, CONNECTOR_WORDS)
@@ -610,7 +654,10 @@ def make_title(
         if clauses:
             return cut[: clauses[-1]].rstrip(" ,;:-")
         phrase = _event_phrase(title, action)
-        if phrase is not None and not GENERIC_TITLE.match(phrase):
+        # it fits a calendar line and names which one ("Rust book club", not "Biggest
+        # conference")
+        fits = phrase is not None and len(phrase) <= MAX_TITLE_CHARS
+        if fits and phrase is not None and _names_one(title, phrase):
             return phrase  # "Book club will be organised in 6 online sessions every …"
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
@@ -622,6 +669,8 @@ def _only_news_around(title: str, version: str) -> bool:
     it ("Tagged v3.2.0!", "I'll cut 0.9.3 ASAP", "When will 3.1 ship"), so the calendar line is
     the version's release, not the sentence."""
     rest = title.replace(version, " ", 1)
+    if PRERELEASE.search(rest) or detect_status(rest) in ("postponed", "canceled", "rolled_back"):
+        return False  # "3.0.0 beta 2 is out", "The 2.0 release is delayed"
     return len(CONTENT_WORD.findall(rest)) <= MAX_NEWS_WORDS
 
 
@@ -641,6 +690,8 @@ def _event_phrase(title: str, action: str | None) -> str | None:
         starts.append(position)
         position += len(word)
     for match in islice(heads.finditer(title), MAX_PHRASE_HEADS):
+        if match.group().lower() in NOT_A_GATHERING:
+            continue  # "20 tickets for the meetup", "Please RSVP"
         after = NEXT_WORD.match(title, match.end())
         if after and after.group(1).lower().strip(",.;:!?") in NOT_A_NOUN_AFTER:
             continue
@@ -682,21 +733,45 @@ def _phrase_around(words: list[str], first: int, last: int, heads: re.Pattern[st
 
     while named_next() and last - first < MAX_PHRASE_WORDS:
         last += 1  # "Scarman Conference Centre"
-    linked = last + 2 < len(words) and words[last + 1].lower() in PHRASE_LINKERS
-    if linked and not words[last].endswith((",", ";", ":")) and _names(words[last + 2]):
-        last += 2  # "in Portuguese", "at useR! 2025"
-        while named_next() and last - first < 10:
+    if last + 2 >= len(words) or words[last + 1].lower() not in PHRASE_LINKERS:
+        return words[first : last + 1]
+    place = last + 2  # "in Portuguese", "at useR! 2025", "at the NYC R meetup"
+    if words[place].lower() in ("the", "a", "an") and place + 1 < len(words):
+        place += 1
+    named = _names(words[place]) and not words[place][:1].isdigit()
+    if not named or words[last].endswith((",", ";", ":")):
+        return words[first : last + 1]
+    last = place
+    while last - first < 10:
+        if named_next() or (
+            last + 1 < len(words) and heads.fullmatch(words[last + 1].rstrip(",;:!?."))
+        ):
             last += 1
+        elif (  # "at the University of Warsaw"
+            last + 2 < len(words) and words[last + 1] == "of" and _names(words[last + 2])
+        ):
+            last += 2
+        else:
+            break
     return words[first : last + 1]
 
 
 def _modifies(word: str) -> bool:
     """Whether `word` may stand before an event noun in its name ("monthly", "DeepR", "2025")."""
     bare = word.strip("\"'()")
-    if not bare or not bare[0].isalnum() or bare != word.rstrip(",;:!?."):
+    if not bare or not bare[0].isalnum() or bare != word.rstrip(",;:"):
         return False
+    if bare.isupper() and len(bare) > 1:
+        return True  # an acronym: "PyCon US tutorials", "EU meetup"
     folded = bare.lower()
     return folded not in CLOSED_CLASS and not (folded.endswith("ed") and bare.islower())
+
+
+def _names_one(title: str, phrase: str) -> bool:
+    """Whether `phrase`, as written in `title` (not capitalised as a title), holds a name word."""
+    start = title.lower().find(phrase.lower())
+    written = title[start : start + len(phrase)] if start >= 0 else phrase[1:]
+    return any(_names(word) for word in written.split())
 
 
 def _names(word: str) -> bool:
@@ -1097,27 +1172,43 @@ CALL_TO_ACTION = re.compile(
 def _named_elsewhere(text: str, message: ExtractionInput, help_talk: bool) -> str:
     """The title for an event whose own sentence only calls to action ("Join us."): the first
     other sentence with an event word, a dated first sentence that names something ("Our
-    first comm call of the year starts in one hour!") or the event page's name; "" when the
-    message names nothing ("Cool. See you there!")."""
+    first comm call of the year starts in one hour!"), the event page's name, or for a reply
+    the gathering its thread parent names ("Thursday 6pm, see you there" under "Next meetup at
+    the Loft"); "" when nothing names it ("Cool. See you there!"). The first sentences only:
+    an event is named near the top."""
     sentences = [
-        line for line in split_sentences(text)[:MAX_SENTENCES] if not CALL_TO_ACTION.match(line)
+        line
+        for line in split_sentences(text)[:MAX_NAMING_SENTENCES]
+        if not CALL_TO_ACTION.match(line)
     ]
-    # a reply's own words, then its thread parent's: "Thursday 6pm, see you there" under
-    # "Next meetup at the Loft"
-    parent = split_sentences(strip_code(message.thread_parent or ""))[:MAX_SENTENCES]
-    for line in [*sentences, *parent]:
-        keywords = find_keywords(line, help_talk)
-        if not keywords:
-            continue
-        dates = tuple(find_dates(line, message.message_time, message.timezone))
-        if not CALL_TO_ACTION.match(title := make_title(line, keywords[0].action, dates)):
+    for line in sentences:
+        if (title := _named_in(line, message, help_talk)) is not None:
             return title
     if sentences and (found := find_dates(sentences[0], message.message_time, message.timezone)):
         first = make_title(sentences[0], dates=tuple(found)).rstrip("!.? ")
         if 2 <= len(CONTENT_WORD.findall(first)) <= 10 and not CALL_TO_ACTION.match(first):
             return first
     pages = [link for link in message.links if is_event_page(link)]
-    return _page_name(pages[0]) if pages else ""  # "Join us! <meetup.com/rladies-rome/events/1>"
+    if pages:
+        return _page_name(pages[0])  # "Join us! <meetup.com/rladies-rome/events/1>"
+    parent = split_sentences(strip_code(message.thread_parent or ""))[:MAX_NAMING_SENTENCES]
+    for line in parent:
+        if (title := _named_in(line, message, help_talk, GATHERING_HEADS)) is not None:
+            return title
+    return ""
+
+
+def _named_in(
+    line: str, message: ExtractionInput, help_talk: bool, actions: Container[str] | None = None
+) -> str | None:
+    """The title of the event `line` names (of one of `actions`, when given), dates taken out;
+    None when it names none or only calls to action."""
+    keywords = find_keywords(line, help_talk)
+    if not keywords or (actions is not None and keywords[0].action not in actions):
+        return None
+    dates = tuple(find_dates(line, message.message_time, message.timezone))
+    title = make_title(line, keywords[0].action, dates)
+    return None if CALL_TO_ACTION.match(title) else title
 
 
 def _version(text: str) -> str | None:

@@ -161,6 +161,11 @@ _SYSTEM_PART = (
     r"|databases?|builds?|pipelines?|deploys?|deployments?|merges?|uploads?|editors?|wikis?"
     r"|accounts?|instances?|clusters?|workspaces?)"
 )
+# What someone makes and shares as a package ("made a little tool for parsing logs").
+MADE_THINGS = (
+    r"(?:tool|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module"
+    r"|dashboard|template|utility)"
+)
 _MONTH_NAMES = (
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
 )
@@ -192,10 +197,12 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
         # a service's state: "the server is unreachable", "the components are now locked" (a
-        # system locked, not an agenda: "the agenda is locked" is final)
+        # system that got locked, not an agenda that is final, nor repositories locked during
+        # a planned migration or a project blocked on a fix)
         r"|(?:is|are|went|been) (?:now |currently |temporarily )?(?:offline|unreachable)"
-        rf"|{_SYSTEM_PART} (?:is|are|got|been|was|were) (?:now |currently |temporarily |still )?"
-        r"(?:locked|blocked)",
+        rf"|{_SYSTEM_PART} (?:(?:got|been)|(?:is|are|was|were) (?:now|currently|temporarily))"
+        rf" (?:locked|blocked)|{_SYSTEM_PART} (?:is|are|was|were) (?:locked|blocked)"
+        r" (?:due to|because|after)",
         weak=True,
     ),
     # A service working again: "back online", "things are back to normal", "all components are
@@ -273,9 +280,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "made_package",
         "product",
         "Launch",
-        r"(?:made|built|wrote|created|open[ -]?sourced) (?:a|an|my|our|this)(?: \w+){0,3} (?:tool"
-        r"|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module|dashboard"
-        r"|template|utility)",
+        rf"(?:made|built|wrote|created|open[ -]?sourced) (?:a|an|my|our|this)(?: \w+){{0,3}} "
+        rf"{MADE_THINGS}",
         shared_by_link=True,
         out_when_posted=True,
     ),

@@ -1073,8 +1073,8 @@ def test_a_long_sentence_about_a_gathering_is_titled_by_the_gathering_not_cut_of
             "Wiki editor got locked",
         ),
         (
-            "unfortunately, most repositories are blocked until the mirror is fixed",
-            "Most repositories are blocked until the mirror is fixed",
+            "unfortunately, most repositories are now blocked until the mirror is fixed",
+            "Most repositories are now blocked until the mirror is fixed",
         ),
     ],
 )
@@ -1108,3 +1108,102 @@ def test_a_mention_that_is_the_news_s_subject_stays_as_a_name() -> None:
 def test_deploys_and_versions_out_are_titled_thing_first(text: str, title: str) -> None:
     (event,) = _extract(text)
     assert event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # a broadcast is no display name: the version after it stays whole
+        ("@channel 2.0 is out!", "2.0 release"),
+        ("@here Apache Arrow 18.0.0 ships on Friday", "Apache Arrow 18.0.0 release"),
+        # a name runs on only where it surely ends; else it is one more word
+        (
+            "@Priya Raman Google Summer of Code applications close on Friday",
+            "Google Summer of Code applications close",
+        ),
+        ("@Ana Lee Dev Day is on Friday", "Dev Day"),
+        # an npm scope keeps its "@"
+        ("Deployed @acme/web 2.3.1 to prod", "@acme/web 2.3.1 deployed to prod"),
+    ],
+)
+def test_a_mention_does_not_swallow_the_event_after_it(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "Deployed payments-api to prod in eu-west-1",
+            "Payments-api deployed to prod in eu-west-1",
+        ),
+        ("Helm chart RC2 is on the way", "Helm chart RC2 release"),
+        ("R-Ladies US East meetup is on Friday at 6pm", "R-Ladies US East meetup"),
+        (
+            "We are excited to host useR! 2026 conference at the University of Warsaw on May 3",
+            "useR! 2026 conference at the University of Warsaw",
+        ),
+    ],
+)
+def test_titles_keep_the_subject_around_a_version_or_an_acronym(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "wrong"),
+    [
+        ("3.0.0 beta 2 is out, please test it", "Release", "3.0.0 release"),  # not the final
+        ("The 2.0 release is delayed to Friday because of a regression", "Release", "2.0 release"),
+        ("Rolled out the new UI in stages", "Release", "The new UI deployed to stages"),
+        ("We made a new logo for the launch on Friday", "Launch", "Logo for the launch on launch"),
+        (
+            "We still have 20 tickets for the R-Ladies Rome meetup on Friday, grab one!",
+            "Event",
+            "20 tickets",
+        ),
+        (
+            "We hold the community call in 2 time slots on Thursday",
+            "Meeting",
+            "Community call in 2",
+        ),
+    ],
+)
+def test_titles_do_not_drop_what_the_sentence_says(text: str, action: str, wrong: str) -> None:
+    assert make_title(text, action) != wrong
+
+
+def test_a_pre_release_keeps_its_subject() -> None:
+    assert make_title("The Android app beta 3 is out", "Release") == "Android app beta 3 release"
+
+
+def test_a_made_package_title_ends_with_the_thing() -> None:
+    link = "https://github.com/me/pqdiff"
+    text = f"I made a small CLI to diff parquet schemas. Feedback welcome: {link}"
+    (event,) = _extract(text, links=(link,))
+    assert event.title == "CLI to diff parquet schemas launch"
+
+
+def test_a_long_gathering_phrase_still_fits_a_calendar_line() -> None:
+    name = "Twentieth International Interdisciplinary Bioinformatics Biostatistics Conference"
+    sentence = f"The {name} at Universidade Federal Fluminense Niteroi will be organised over days"
+    assert len(make_title(sentence, "Event")) <= 80
+
+
+def test_a_reply_that_calls_to_action_takes_only_a_gathering_from_its_parent() -> None:
+    parent = "CI is failing on main again, I'm looking into it. The community call is on Thursday."
+    (event,) = _extract("See you there on Thursday!", thread_parent=parent)
+    assert event.title == "Community call"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The project is blocked on the upstream fix",
+        "PR merges are blocked until CI is green",
+        "Repos are locked during the migration on Saturday",
+    ],
+)
+def test_a_planned_lock_or_a_wait_is_no_incident(text: str) -> None:
+    assert all(event.action != "Incident" for event in _extract(text))
