@@ -93,6 +93,8 @@ MENTION_AS_SUBJECT = (
 # The "@" of a mention the title keeps (not "R Dev Day @ Imperial", an e-mail address or an
 # npm scope "@babel/core").
 AT_SIGN = re.compile(r"(?<![\w@])@(?=[^\W\d_][\w.\-]*+(?!/))")
+# Pronouns in brackets after a name ("Ana Lee (she/her)", "(admin, he/him)").
+PRONOUNS = re.compile(r"\s*\((?:[\w ]{1,20},\s*)?(?:she|he|they)/(?:her|him|them|they)\)", re.I)
 # Greetings, mentions and markers before the news. The separators are taken possessively (no
 # word starts with one, so nothing is lost): a fullmatch that fails no longer tries every way
 # of cutting a run of "-" or "." into pieces (exponential on "@" + "-" * 58).
@@ -103,6 +105,8 @@ LEADING_NOISE = re.compile(
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
     r"|unfortunately|sadly|fortunately|luckily|finally|cc"
+    # "See you all in one hour for rOpenSci co-working": not "See you (all) there"
+    r"|see you(?: all| everyone)?(?!(?: all| everyone)? there\b)(?:\s+(?:in|for|at)(?:\s+our)?\b)?"
     r"|big news|news|new event|upcoming event|next|save the date|please join"
     r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
@@ -641,6 +645,7 @@ def make_title(
     if first.islower():  # "payments-api ships" -> "Payments-api ships", but "rOpenSci" stays
         title = title[0].upper() + title[1:]
     title = AT_SIGN.sub("", title)  # "@Ana Lee is away" -> "Ana Lee is away": a name, no markup
+    title = PRONOUNS.sub("", title)  # "with Ana Lee (she/her)" -> "with Ana Lee"
     title = title.rstrip(" .!?,;:-–—")  # a calendar line, not a sentence
     if len(title) > MAX_TITLE_CHARS or len(title.split()) > MAX_TITLE_WORDS:
         cut = " ".join(title[: MAX_TITLE_CHARS - 1].split()[:MAX_TITLE_WORDS])

@@ -1207,3 +1207,19 @@ def test_a_reply_that_calls_to_action_takes_only_a_gathering_from_its_parent() -
 )
 def test_a_planned_lock_or_a_wait_is_no_incident(text: str) -> None:
     assert all(event.action != "Incident" for event in _extract(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # "see you (all) in/for/at" leads in; "see you there" is a call to action, as before
+        ("Hi, see you all in one hour in our June community call!", "June community call"),
+        ("See you in one hour for the Julia docs workshop!", "Julia docs workshop"),
+        # pronouns in brackets after a name are not part of a calendar line
+        ("Webinar with @Ana Lee (she/her) on Friday at 6pm", "Webinar with Ana Lee"),
+    ],
+)
+def test_lead_ins_and_pronouns_leave_the_title(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title
+    assert _extract("See you all there!") == []
