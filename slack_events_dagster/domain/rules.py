@@ -156,11 +156,15 @@ RELEASED_THING = re.compile(
     r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha)\.?\d*)?)\b",
     re.IGNORECASE,
 )
+# A character of a clause's wording: not its punctuation, but a version's dot ("the 2.0 release").
+_CLAUSE_CHAR = r"(?:[^,.;:!?]|(?<=\d)\.(?=\d))"
+# A version with its dotted parts and maybe a pre-release: "v2.13.2", "1.4.0-rc1".
+_VERSION = r"v?\d+(?:\.\d+)+(?:[-.]?(?:rc|beta|alpha)\.?\d*)?"
 # "We have cancelled (are cancelling) the second office hour" -> "Second office hour cancelled".
 CHANGED_THING = re.compile(
     r"^(?:we|i)(?:'ve| have| had|'re| are| am|'m)?\s+(?:just\s+)?"
     r"(?P<verb>cancell?ed|cancell?ing|postponed|postponing|rescheduled|rescheduling|moved|moving)"
-    r"\s+(?:the\s+|our\s+|this\s+|today's\s+)?(?P<thing>(?:[^,.;:!?]|(?<=\d)\.(?=\d)){3,60}?)"
+    rf"\s+(?:the\s+|our\s+|this\s+|today's\s+)?(?P<thing>{_CLAUSE_CHAR}{{3,60}}?)"
     r"(?=\s+(?:to|as|because"
     r"|since|until|for)\b|[,.;:!?]|$)",
     re.IGNORECASE,
@@ -202,13 +206,13 @@ PAST_OF = {
 }
 # "Our G2 page is finally live!" -> the thing that went live.
 LIVE_THING = re.compile(
-    r"^(?:our|the|a|an|my)?\s*(?P<thing>(?:[^,.;:!?]|(?<=\d)\.(?=\d)){3,60}?)\s+"
+    rf"^(?:our|the|a|an|my)?\s*(?P<thing>{_CLAUSE_CHAR}{{3,60}}?)\s+"
     r"(?:is|are|has|have|went)\s+"
     r"(?:now\s+|finally\s+|officially\s+)?(?:live|launched|arrived|out)\b",
     re.IGNORECASE,
 )
-# A version on its own: "v2.13.2", "1.4.0-rc1".
-BARE_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-.]?(?:rc|beta|alpha)\.?\d*)?", re.IGNORECASE)
+# A version on its own.
+BARE_VERSION = re.compile(_VERSION, re.IGNORECASE)
 # A deploy told as done, the thing first in a calendar: "Deployed payments-api v2.13.2 to prod".
 DEPLOYED_THING = re.compile(
     r"^(?:just\s+)?deployed\s+(?!(?:to|on|in|twice|again|successfully|finally|it|this|that"
@@ -253,7 +257,7 @@ OUT_THING = re.compile(
 )
 # A sentence that opens with a version and says it is out: the rest is what it holds.
 VERSION_OUT_FIRST = re.compile(
-    r"(?P<version>v?\d+(?:\.\d+)+(?:[-.]?(?:rc|beta|alpha)\.?\d*)?),?\s+(?:is|has been|was)\s+"
+    rf"(?P<version>{_VERSION}),?\s+(?:is|has been|was)\s+"
     r"(?:now\s+|just\s+|finally\s+|officially\s+)?(?:out|up|live|available|released|tagged"
     r"|published)\b",
     re.IGNORECASE,
@@ -583,15 +587,15 @@ def make_title(
         thing = changed.group("thing").strip()
         verb = changed.group("verb").lower()
         verb = PAST_OF.get(verb, verb)
-        title = f"{thing[0].upper() + thing[1:]} {verb}"
+        title = f"{_capitalised(thing)} {verb}"
     elif action == "Launch" and (made := MADE_THING.search(title)) is not None:
         thing = made.group("thing").strip()  # "I made a little CLI for X: <link>"
-        title = f"{thing[0].upper() + thing[1:]} launch"
+        title = f"{_capitalised(thing)} launch"
     elif action == "Launch" and (live := LIVE_THING.search(title)) is not None:
         thing = live.group("thing").strip()  # "Our G2 page is finally live!" -> "G2 page launch"
         if BARE_VERSION.fullmatch(thing):  # "v2.13.2 is live, with the rounding fix"
             return f"{thing} release"
-        title = f"{thing[0].upper() + thing[1:]} launch"
+        title = f"{_capitalised(thing)} launch"
     elif (deployed := DEPLOYED_THING.match(title)) is not None:  # "Deployed X to prod"
         note = f" ({deployed.group('note')})" if deployed.group("note") else ""  # "(rollback)"
         place = deployed.group("place") or ""  # "in eu-west-1"
@@ -641,9 +645,7 @@ def make_title(
         title = phrase  # "We started a DeepR book club in R4DS" -> "DeepR book club in R4DS"
     if action == "Meeting" and not MEETING_WORDS.search(title):
         title += " meeting"  # "R Contribution Working Group" -> "... meeting"
-    first = title.split(" ", 1)[0]
-    if first.islower():  # "payments-api ships" -> "Payments-api ships", but "rOpenSci" stays
-        title = title[0].upper() + title[1:]
+    title = _opening_capital(title)
     title = AT_SIGN.sub("", title)  # "@Ana Lee is away" -> "Ana Lee is away": a name, no markup
     title = PRONOUNS.sub("", title)  # "with Ana Lee (she/her)" -> "with Ana Lee"
     title = title.rstrip(" .!?,;:-–—")  # a calendar line, not a sentence
@@ -662,8 +664,8 @@ def make_title(
         # it fits a calendar line and names which one ("Rust book club", not "Biggest
         # conference")
         fits = phrase is not None and len(phrase) <= MAX_TITLE_CHARS
-        if fits and phrase is not None and _names_one(title, phrase):
-            return phrase  # "Book club will be organised in 6 online sessions every …"
+        if fits and phrase is not None and any(_names(word) for word in phrase.split()):
+            return _opening_capital(phrase)  # "Book club will be organised in 6 online …"
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
@@ -708,8 +710,7 @@ def _event_phrase(title: str, action: str | None) -> str | None:
             and not SPEAKER.search(phrase)
             and not CALL_TO_ACTION.match(phrase)
         ):
-            lower = phrase.split(" ", 1)[0].islower()  # "rOpenSci" stays
-            return phrase[0].upper() + phrase[1:] if lower else phrase
+            return phrase  # as written: make_title capitalises it
     return None
 
 
@@ -772,18 +773,18 @@ def _modifies(word: str) -> bool:
     return folded not in CLOSED_CLASS and not (folded.endswith("ed") and bare.islower())
 
 
-def _names_one(title: str, phrase: str) -> bool:
-    """Whether `phrase`, as written in `title` (not capitalised as a title), holds a name word."""
-    start = title.lower().find(phrase.lower())
-    written = title[start : start + len(phrase)] if start >= 0 else phrase[1:]
-    return any(_names(word) for word in written.split())
-
-
 def _names(word: str) -> bool:
     """Whether `word` is part of a name: capitalised, or with a digit or an inner capital."""
     bare = word.strip("\"'(),;:.")
     return bool(bare) and (bare[0].isupper() or any(c.isdigit() for c in bare)
                            or any(c.isupper() for c in bare[1:]))  # fmt: skip
+
+
+def _opening_capital(title: str) -> str:
+    """`title` with a capital first letter when its first word is all lower case: "payments-api
+    ships" -> "Payments-api ships", but "rOpenSci" stays."""
+    first = title.split(" ", 1)[0]
+    return title[0].upper() + title[1:] if first.islower() else title
 
 
 def _capitalised(text: str) -> str:
