@@ -1,6 +1,7 @@
 """raw_slack_messages: every kept Slack message of the partition's hours, one row per message,
 read from the SlackSource that `slack.source` names (resources/slack_source.py)."""
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,10 +22,10 @@ FRAME_ROWS = 20_000  # messages per stored block: bounds memory on long backfill
 
 def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) -> FrameStream:
     """Top-level messages and thread replies with ts in the partition's hours, with author names,
-    subtypes, reactions and edits. Skipped payloads are counted by reason in the metadata;
-    damaged ones (skipped or repaired) in `bad_messages`, each skip reason and each repair in
-    `bad_messages_by_reason` (a message repaired twice counts under both), the first 20 by file
-    and ts in `bad_message_examples`.
+    subtypes, reactions and edits, counted by channel in `messages_by_channel`. Skipped payloads
+    are counted by reason in the metadata; damaged ones (skipped or repaired) in `bad_messages`,
+    each skip reason and each repair in `bad_messages_by_reason` (a message repaired twice counts
+    under both), the first 20 by file and ts in `bad_message_examples`.
     Streamed: the IO manager stores each batch as it is read, so a long range never sits in
     memory."""
     refuse_unordered_backfill_run(context)
@@ -33,11 +34,13 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
     source = slack.source()
     found = source.read(window.start, window.end, log=context.log)
     counts = {"messages": 0, "thread_replies": 0}
+    by_channel: Counter[str] = Counter()
 
     def frames() -> Iterator[Columns]:
         for rows in _regroup(found.batches(), FRAME_ROWS):
             counts["messages"] += len(rows)
             counts["thread_replies"] += sum(row["is_thread_reply"] for row in rows)
+            by_channel.update(row["channel_name"] for row in rows)
             yield Columns.of(table, rows)
         skipped = found.skipped
         context.log.info(
@@ -56,6 +59,7 @@ def raw_slack_messages(context: dg.AssetExecutionContext, slack: SlackResource) 
             "messages": counts["messages"],
             "thread_replies": counts["thread_replies"],
             "top_level": counts["messages"] - counts["thread_replies"],
+            "messages_by_channel": dg.MetadataValue.json(dict(sorted(by_channel.items()))),
             "source": source.name,
         }
         for name, value in found.metadata().items():

@@ -20,7 +20,12 @@ from slack_events_dagster.domain.messages import (
     parse_ts,
     permalink_for,
 )
-from slack_events_dagster.resources.slack_source import MessageWindow, SlackSource, select_channels
+from slack_events_dagster.resources.slack_source import (
+    MessageWindow,
+    ProgressLog,
+    SlackSource,
+    select_channels,
+)
 from slack_events_dagster.settings import CHANNEL_ID, SlackSettings
 
 if TYPE_CHECKING:
@@ -111,7 +116,8 @@ class ApiWindow(MessageWindow):
 
     def batches(self) -> Iterator[list[dict[str, Any]]]:
         client = self._client
-        for channel in self._selected:
+        progress = ProgressLog(self._log)
+        for number, channel in enumerate(self._selected, start=1):
             read = window_messages(
                 client,
                 channel,
@@ -136,11 +142,10 @@ class ApiWindow(MessageWindow):
                         self._permalink_url, channel.id, row["ts"], row["thread_ts"]
                     ) or client.permalink(channel.id, row["ts"])
                 batch.append(row)
-            if self._log is not None:
-                self._log.info(
-                    f"#{channel.name}: {len(messages)} messages in the window "
-                    f"({client.stats.api_calls} API calls so far)"
-                )
+            progress.info(
+                f"#{channel.name}: {len(messages)} messages in the window (channel {number} of"
+                f" {len(self._selected)}, {client.stats.api_calls} API calls so far)"
+            )
             if batch:
                 yield batch
 

@@ -28,6 +28,7 @@ from slack_events_dagster.domain.messages import (
 )
 from slack_events_dagster.resources.slack_source import (
     MessageWindow,
+    ProgressLog,
     SlackSource,
     SlackSourceError,
     select_channels,
@@ -443,7 +444,8 @@ class ExportWindow(MessageWindow):
             seconds = whole_seconds(message.get("ts")) if isinstance(message, dict) else None
             return seconds is None or (start_s < seconds + 1 and seconds < end_s)
 
-        for channel in self._selected:
+        progress = ProgressLog(self._log)
+        for number, channel in enumerate(self._selected, start=1):
             kept = 0
             for relative in self._export.day_files(channel, first, last):
                 self.files_read += 1
@@ -472,8 +474,10 @@ class ExportWindow(MessageWindow):
                 kept += len(batch)
                 if batch:
                     yield batch
-            if self._log is not None and kept:
-                self._log.info(f"#{channel.name}: {kept} messages in the window")
+            progress.info(
+                f"#{channel.name}: {kept} messages in the window"
+                f" (channel {number} of {len(self._selected)})"
+            )
 
 
 class ExportSource(SlackSource):

@@ -6,8 +6,9 @@
 they are asked for) and what reading them found, counted by the window itself as it goes.
 """
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,33 @@ from slack_events_dagster.domain.messages import (
     SlackUser,
     message_row,
 )
+
+PROGRESS_LOG_SECONDS = 10.0  # a long read says how far it got at most this often
+
+
+class ProgressLog:
+    """Progress lines of a long read, at most one per `every_seconds` and none before the first
+    interval has passed: an hourly run's log stays short (each line is an event the instance
+    stores), a backfill or a slow API read still shows that it moves."""
+
+    def __init__(
+        self,
+        log: Any | None,
+        every_seconds: float | None = None,  # PROGRESS_LOG_SECONDS
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = log
+        self._every = PROGRESS_LOG_SECONDS if every_seconds is None else every_seconds
+        self._clock = clock
+        self._last = clock()
+
+    def info(self, message: str) -> None:
+        if self._log is None:
+            return
+        now = self._clock()
+        if now - self._last >= self._every:
+            self._log.info(message)
+            self._last = now
 
 
 class SlackSourceError(RuntimeError):

@@ -1,5 +1,6 @@
 """The real graph, materialised end to end on the bundled sample export (SQLite and PostgreSQL)."""
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -38,6 +39,10 @@ def test_range_run_writes_every_stage_and_the_digest_merges_channels(
     )
     assert len(raw) == expected > 20
     assert {row["channel_name"] for row in raw} >= {"releases", "engineering", "incidents"}
+    read = result.asset_materializations_for_node("raw_slack_messages")[0].metadata
+    by_channel = Counter(row["channel_name"] for row in raw)
+    assert read["messages_by_channel"].value == dict(by_channel)
+    assert read["messages"].value == len(raw)
 
     candidates = table_rows(any_settings, "event_candidates")
     assert 0 < len(candidates) < len(raw)
