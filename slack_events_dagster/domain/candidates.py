@@ -22,7 +22,12 @@ from slack_events_dagster.domain.rules import (
     ExtractionInput,
     LinkPreview,
 )
-from slack_events_dagster.domain.scoring import ChannelPolicy, MessageSignals, score_message
+from slack_events_dagster.domain.scoring import (
+    ChannelPolicy,
+    MessageSignals,
+    points_dates_can_add,
+    score_message,
+)
 from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text, strip_code
 from slack_events_dagster.domain.vocabulary import find_keywords, is_event_page
 
@@ -74,9 +79,7 @@ def candidate_row(
     weights, threshold = policy.weights, policy.threshold
     score, features = score_message(signals, weights)
     previews = previews_of(message.get("link_previews"))
-    # Dates only add their points: a message below the threshold even with them is skipped
-    # without parsing dates (the costliest feature), and the result is the same.
-    reachable = max(weights.date, 0.0) + (max(weights.preview_event, 0.0) if previews else 0.0)
+    reachable = points_dates_can_add(signals, weights, features, bool(previews))
     if score + reachable + 1e-6 < threshold:
         return None
     dates = len(find_dates(readable, message["message_time"], policy.timezone))

@@ -75,7 +75,7 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
                 features[f"custom_keyword:{name}"] = custom
     if signals.date_mentions:
         features["date"] = weights.date
-        if not keywords and signals.thread_parent and find_keywords(signals.thread_parent):
+        if parent_names_the_event(signals, bool(keywords)):
             features["parent_keyword"] = weights.parent_keyword
     if any(is_event_page(link) for link in signals.links):
         features["event_link"] = weights.event_link
@@ -104,6 +104,34 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
     if len(signals.text.strip()) < weights.min_length and not keywords:  # not "Tagged!"
         features["too_short"] = weights.too_short
     return round(sum(features.values()), 3), features
+
+
+def parent_names_the_event(signals: MessageSignals, has_keywords: bool) -> bool:
+    """A reply without event words whose thread parent has them: a date in it dates the parent's
+    event ("Confirmed: December 15" under "The 5.0 release is coming")."""
+    return (
+        not has_keywords
+        and bool(signals.thread_parent)
+        and bool(find_keywords(signals.thread_parent))
+    )
+
+
+def points_dates_can_add(
+    signals: MessageSignals,
+    weights: ScoreWeights,
+    features: Mapping[str, float],
+    has_previews: bool,
+) -> float:
+    """The most that dates and an event preview, looked for later, can add to the score
+    `score_message` gave these signals (`features`): a message below its threshold even with
+    them is skipped without looking for dates, the costliest feature."""
+    has_keywords = any(name.startswith("keyword:") for name in features)
+    points = max(weights.date, 0.0)
+    if parent_names_the_event(signals, has_keywords):
+        points += max(weights.parent_keyword, 0.0)
+    if has_previews:
+        points += max(weights.preview_event, 0.0)
+    return points
 
 
 @dataclass(frozen=True)
