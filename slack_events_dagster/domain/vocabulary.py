@@ -194,8 +194,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "incident_symptom",
         "risk",
         "Incident",
-        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\d|errors)"
-        r"|stalled|something(?:'s| is) (?:wrong|off) with"
+        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\ds?|errors)"
+        r"|stalled|something(?:'s| is) (?:wrong|off) with|fails? (?:on|for) (?:all|every)"
         # a service's state: "the server is unreachable", "the components are now locked" (a
         # system that got locked, not an agenda that is final, nor repositories locked during
         # a planned migration or a project blocked on a fix)
@@ -563,6 +563,9 @@ HELP_TALK = re.compile(
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
     r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue"
+    # the asker's own environment: "I deployed it to my k8s cluster and the pod crashes"
+    r"|(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
+    r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)"
     # a "me too" in a help thread: "same here, it's stuck at 90%"
     r"|same (?:here|for me|issue|problem|error)|me too)\b",
     re.IGNORECASE,

@@ -153,6 +153,14 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("something is wrong with the docs site", ["incident_symptom"]),
         ("I'm getting an error, something is wrong with my config", []),
         ("I'm seeing an outage", ["incident"]),
+        # A service's failure in its own words: status codes in the plural, failing for all.
+        ("pkgs.example.org is returning 502s, installs will fail", ["incident_symptom"]),
+        ("coverage uploads fail on all PRs since yesterday", ["incident_symptom"]),
+        ("the check fails for every tenant", ["incident_symptom"]),
+        # The asker's own environment is help talk: "I deployed it to my cluster and …".
+        ("I deployed it to my k8s cluster and the pod crashes", []),
+        ("the sync is stalled on my laptop", []),
+        ("deployed the docs site to the new cluster", ["deploy"]),
         ("the release-bot release-notes go out", ["release"]),
     ],
 )
