@@ -148,6 +148,8 @@ def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
         ("We are cancelling the second office hour as the room is gone", "process"),
         ("Hi @ana, we fixed this in quux v0.8.2, please try that version", "product"),
         ("Community poll day is here, vote in the thread", "marketing"),
+        ("patch release 0.15.2 going out in the next hour, only fixes an import", "product"),
+        ("We launched a playground! Try it in your browser: https://play.example.org", "product"),
     ],
 )
 def test_things_happening_now_are_dated_by_the_message(text: str, category: str) -> None:
@@ -161,6 +163,17 @@ def test_a_deadline_needs_no_word_deadline() -> None:
     (event,) = _extract("You can submit talk proposals until 2026-12-31 via the form.")
     assert event.category == "process"
     assert event.event_date is not None and event.event_date.date().isoformat() == "2026-12-31"
+
+
+def test_submissions_that_close_on_a_day_are_a_deadline_whatever_they_are_for() -> None:
+    (event,) = _extract("Submissions for DataConf 2027 talks close on March 3, all welcome")
+    assert (event.category, event.event_date) == ("process", datetime(2027, 3, 3, tzinfo=UTC))
+    assert _extract("my submissions for the course were closed by mistake, any idea?") == []
+
+
+def test_a_plan_to_launch_or_to_release_later_is_still_no_event_now() -> None:
+    assert _extract("we have launched nothing yet, maybe next year") == []
+    assert _extract("we should launch it at some point") == []
 
 
 def test_a_countdown_or_a_closing_date_is_a_deadline() -> None:
