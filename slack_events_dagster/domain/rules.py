@@ -104,7 +104,7 @@ LEADING_NOISE = re.compile(
     r"|(?:@here|@channel|@everyone"
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
-    r"|unfortunately|sadly|fortunately|luckily|finally|cc"
+    r"|unfortunately|sadly|fortunately|luckily|finally|cc|sorry|apologies"
     # "See you all in one hour for rOpenSci co-working": not "See you (all) there"
     r"|see you(?: all| everyone)?(?!(?: all| everyone)? there\b)(?:\s+(?:in|for|at)(?:\s+our)?\b)?"
     r"|big news|news|new event|upcoming event|next|save the date|please join"
@@ -115,6 +115,8 @@ LEADING_NOISE = re.compile(
     r"|there(?:'s| is| are)(?: only| just| still)?)\b[\s:,!\-–—]*+)+",
     re.IGNORECASE,
 )
+# What a leading date leaves behind it when it goes: "Tonight's meetup", "Thursday's call".
+POSSESSIVE_S = re.compile(r"['\u2019]s\b")
 # How the message said it was on: true when posted, wrong in a calendar ("office hour on now").
 LIVE_STATUS = re.compile(
     r"\b(?:(?:is |are )?(?:starting|on|open|live|happening|here|up)(?: about)? now|starting"
@@ -577,7 +579,9 @@ def make_title(
             kept += title[position:]
             break
         kept += title[position:start]  # a leading date ("Next week: …") goes
-        position = end
+        position = end  # with its possessive: "Tonight's meetup" is the "Meetup"
+        if (possessive := POSSESSIVE_S.match(title, end)) is not None:
+            position = possessive.end()
     else:
         kept += title[position:]
     title = kept

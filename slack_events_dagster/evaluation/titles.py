@@ -12,6 +12,7 @@ kept unedited when none applies:
   the thing, it does not talk;
 - markup: holds a link, a Slack mention or an emoji code, or unbalanced brackets or quotes;
 - punctuation: ends with ".", "!", "?", ":", "," or a dash (a sentence, or a cut clause);
+- fragment: starts with the rest of a word or clause ("'s meetup", ", and the call");
 - no subject: a generic name with nothing saying which ("Registration deadline", "Second office
   hour", "Meeting", "Release"), or only a date or time ("Tuesday Dec 1, 14:00 UTC").
 """
@@ -44,6 +45,7 @@ _DATE_WORD = re.compile(
     r"|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
     r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)"
 )
+_FRAGMENT = re.compile(r"^(?:['\u2019]s\b|[,;.)\]])")
 _PAIRS = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"))
 
 
@@ -64,6 +66,8 @@ def title_problems(title: str) -> tuple[str, ...]:
         problems.append("markup")
     if text.endswith((".", "!", "?", ":", ",", "-", "–", "—")):
         problems.append("punctuation")
+    if _FRAGMENT.match(text):
+        problems.append("fragment")
     named = [word for word in re.findall(r"[A-Za-z]+", text) if not _DATE_WORD.fullmatch(word)]
     if _GENERIC.match(text.rstrip(".!?:")) or not named:
         problems.append("no subject")

@@ -1236,3 +1236,18 @@ def test_lead_ins_and_pronouns_leave_the_title(text: str, title: str) -> None:
     (event,) = _extract(text)
     assert event.title == title
     assert _extract("See you all there!") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # A leading date goes with its possessive ('s), not leaving "'s meetup".
+        ("Tonight's meetup moved to room B2", "Meetup moved to room B2"),
+        ("Thursday’s TSC meeting, open to all", "TSC meeting, open to all"),
+        ("next week's community call will be in Spanish", "Community call will be in Spanish"),
+        ("Sorry folks, tomorrow's meetup is cancelled", "Meetup is cancelled"),
+    ],
+)
+def test_a_leading_date_leaves_no_possessive_or_apology_in_the_title(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert event.title == title

@@ -34,6 +34,8 @@ def test_calendar_titles_are_kept(title: str) -> None:
         ("Launch :rocket:", "markup"),
         ('Community call "Graphs in the wild', "markup"),
         ("Release notes draft for v2.14.0: Confluence.", "punctuation"),
+        ("\u2019s TSC meeting, open to all", "fragment"),  # "Thursday's" without its date
+        ("'s meetup moved to room B2", "fragment"),
         ("Registration deadline", "no subject"),
         ("Second office hour", "no subject"),
         ("14:00 UTC", "no subject"),
