@@ -17,6 +17,7 @@ from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     HELP_STATE,
     MADE_THINGS,
+    REGISTRIES,
     SELF_INTRODUCTION,
     SLACK_REMINDER,
     STARTING_NOW,
@@ -261,7 +262,16 @@ OUT_THING = re.compile(
 VERSION_OUT_FIRST = re.compile(
     rf"(?P<version>{_VERSION}),?\s+(?:is|has been|was)\s+"
     r"(?:now\s+|just\s+|finally\s+|officially\s+)?(?:out|up|live|available|released|tagged"
-    r"|published)\b",
+    rf"|published|(?:on|in)\s+{REGISTRIES})\b",
+    re.IGNORECASE,
+)
+# A sentence that opens by making a version public: "Tagged 2.3.0, wheels uploading now",
+# "Just pushed v0.3.0 of the ClickHouse dialect".
+VERSION_MADE_PUBLIC_FIRST = re.compile(
+    r"(?:just\s+)?(?:tagged|released|published|shipped|cut|pushed|uploaded)\s+"
+    rf"(?P<version>{_VERSION})\b(?:\s+of\s+(?:the\s+)?"
+    r"(?P<subject>\w[\w+\-]*+(?:\.\w[\w+\-]*+)*+(?:\s+\w[\w+\-]*+(?:\.\w[\w+\-]*+)*+){0,3}?)"
+    r"(?=[,.;:!?]|\s+(?:(?:is|are|with|to|for|and)\b|[\u2014\u2013-])|$))?",
     re.IGNORECASE,
 )
 # Words of a subject are at most 60 characters, taken possessively (a word ends where a blank
@@ -620,6 +630,9 @@ def make_title(
         return f"{found.group('subject')} {found.group('version')} release"
     if action == "Release" and (found := VERSION_OUT_FIRST.match(title)):
         return f"{found.group('version')} release"  # "v2.13.2 is live, with the rounding fix"
+    if action == "Release" and (found := VERSION_MADE_PUBLIC_FIRST.match(title)):
+        subject = f"{found.group('subject')} " if found.group("subject") else ""
+        return f"{subject}{found.group('version')} release"  # "Tagged 2.3.0, wheels up soon"
     if action == "Release" and (found := RELEASED_THING.search(title)):
         subject = re.sub(r"\s+version$", "", found.group("subject"), flags=re.IGNORECASE)
         return f"{subject} {found.group('version')} release"

@@ -135,6 +135,8 @@ def _by_first_character(
     return by_char, anywhere
 
 
+# Where a package is published: "1.8 is on PyPI".
+REGISTRIES = r"(?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew)"
 # A version that is out ("1.2.3 is out", "RC2 is on the way", "1.8 has landed on PyPI"): the
 # version is the whole run of [\w.-] before ",? " (taken possessively); a start after "." or
 # "-" is a path and never counts (see _PATH_BEFORE), so it is not tried: reading "1.1.1.1…"
@@ -143,7 +145,7 @@ VERSION_OUT = (
     r"(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+|rc ?\d+)(?: beta| alpha| rc ?\d*| final| stable| lts)?"
     r"(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been|was) (?:now |just )?"
     r"(?:out|up|live|available|tagged|published|on (?:the|its) way"
-    r"|(?:on|in) (?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew))"
+    rf"|(?:on|in) {REGISTRIES})"
     r"|(?:has |have )?(?:just )?landed)"
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".

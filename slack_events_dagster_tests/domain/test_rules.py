@@ -1251,3 +1251,21 @@ def test_lead_ins_and_pronouns_leave_the_title(text: str, title: str) -> None:
 def test_a_leading_date_leaves_no_possessive_or_apology_in_the_title(text: str, title: str) -> None:
     (event,) = _extract(text)
     assert event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # A version made public first thing: the version's release, of the thing it names.
+        ("Tagged 2.3.0, wheels uploading now, should be on PyPI in ~20 min", "2.3.0 release"),
+        (
+            "Just pushed v0.3.0 of the dbconn ClickHouse dialect. breaking: engine renamed",
+            "dbconn ClickHouse dialect v0.3.0 release",
+        ),
+        ("just released 0.9.0 of hop-action — new flags", "hop-action 0.9.0 release"),
+        ("2.0.0rc1 is on PyPI (`pip install --pre dbconn`)", "2.0.0rc1 release"),
+    ],
+)
+def test_a_version_made_public_first_thing_is_titled_as_its_release(text: str, title: str) -> None:
+    (event,) = _extract(text)
+    assert (event.action, event.title) == ("Release", title)
