@@ -358,6 +358,15 @@ NOW_MARKERS = re.compile(
     rf"|{VERSION_OUT}|{VERSION_PUBLISHED})\b",
     re.IGNORECASE,
 )
+# A headline that announces a version as it is posted: "Security release: dbconn 2.3.1 fixes an
+# SQL injection", "Release: quux v0.9.0", "Security advisory: 2.3.0 is affected, upgrade".
+RELEASE_HEADLINE = re.compile(
+    r"\W*(?::[\w+\-]++:\s*)*"  # emoji codes first: ":lock: Security release: …"
+    r"(?:(?:new|security|patch|bugfix|bug-fix|hotfix|maintenance|minor|major) )?"
+    # a version somewhere after, found from the start of its digits only (linear)
+    r"(?:release|advisory)\s*:[^\n]*?(?<![\w.])v?\d++\.\d",
+    re.IGNORECASE,
+)
 COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
 GENERIC_PAGE_PARTS = frozenset(
     {"events", "event", "e", "register", "registration", "tickets", "community", "meetup"}
@@ -1522,6 +1531,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             or (status in HAPPENING_NOW and not (help_talk and HELP_STATE.search(draft.sentence)))
             or draft.keyword.out_when_posted
             or NOW_MARKERS.search(draft.sentence)
+            or RELEASE_HEADLINE.match(draft.sentence)
             or (not events and not dated and _joined_now(draft, message, help_talk))
         ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"

@@ -1269,3 +1269,22 @@ def test_a_leading_date_leaves_no_possessive_or_apology_in_the_title(text: str, 
 def test_a_version_made_public_first_thing_is_titled_as_its_release(text: str, title: str) -> None:
     (event,) = _extract(text)
     assert (event.action, event.title) == ("Release", title)
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        # A headline that announces a version is out when posted, whatever else it says.
+        ("Security release: dbconn 2.3.1 fixes an SQL injection.", "Security"),
+        (":lock: Security advisory: dbconn 2.3.0 is affected, upgrade to 2.3.1", "Security"),
+        ("Release: dbconn v2.3.1, with the parser fix", "Release"),
+    ],
+)
+def test_a_headline_announcing_a_version_is_dated_by_the_message(text: str, action: str) -> None:
+    (event,) = _extract(text)
+    assert (event.action, event.date_source, event.event_date) == (
+        action,
+        "message_time",
+        WEDNESDAY,
+    )
+    assert _extract("release: which version should we pick, 2.3 or 2.4?") == []
