@@ -552,6 +552,11 @@ _CONDITIONAL = re.compile(
     r"|\b(?:after|before|until)\s+(?:the\s+)?(?:(?-i:[A-Z])[\w!.-]*\s+)?v?\d+(?:\.\d+)+\s+$",
     re.IGNORECASE,
 )
+# How a thing is done, not one being done: "write down how to cut a release", "how do we deploy".
+_HOW_TO = re.compile(
+    r"\bhow\s+(?:to|do\s+(?:we|you|I)|does\s+one)\s+(?:\w+\s+){0,2}?(?:(?:a|an|the)\s+)?$",
+    re.IGNORECASE,
+)
 _LOOK_BEHIND = 48
 
 # Someone describing their own problem: the words of a help request or a log, not an announcement.
@@ -622,7 +627,7 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
         return True
     if _quoted(text, start):
         return True
-    return _NEGATED.search(before) is not None or _CONDITIONAL.search(before) is not None
+    return any(pattern.search(before) is not None for pattern in (_NEGATED, _CONDITIONAL, _HOW_TO))
 
 
 _QUOTE_REACH = 240  # a quotation is read within this many characters of the keyword

@@ -146,6 +146,10 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("1.4 is not yet released", []),
         ("pick 3.7.0 after 3.6.0 is released", []),
         ("slow due to the load", []),
+        # How a thing is done is no event of it.
+        ("we should write down how to cut a release, it's all in Ana's head", []),
+        ("how do we deploy the docs site?", []),
+        ("the release is how we ship", ["release"]),
         # Weak keywords do not count in help talk; strong ones do.
         ("I'm getting an error, the job is stuck", []),
         ("the ingestion job is stuck for all tenants", ["incident_symptom"]),
