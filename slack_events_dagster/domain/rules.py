@@ -105,14 +105,15 @@ LEADING_NOISE = re.compile(
     r"|(?:@here|@channel|@everyone"
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
-    r"|unfortunately|sadly|fortunately|luckily|finally|cc|sorry|apologies"
+    r"|unfortunately|sadly|fortunately|luckily|finally|cc"
+    r"|sorry(?=,|\s+(?:folks|all|everyone|everybody|team)\b)"
     # "See you all in one hour for rOpenSci co-working": not "See you (all) there"
     r"|see you(?: all| everyone)?(?!(?: all| everyone)? there\b)(?:\s+(?:in|for|at)(?:\s+our)?\b)?"
     r"|big news|news|new event|upcoming event|next|save the date|please join"
     r"|join(?: us)?(?: for| at| in)?|come (?:along )?to|you(?:'re| are) invited to|don't miss|an?"
     r"|we(?:'re| are) (?:excited|happy|thrilled|pleased|delighted) to (?:announce|welcome|share)"
     r"|hey(?: all| team| folks| everyone| everybody| y'all)?|hello(?: all| everyone| folks)?"
-    r"|hi(?: all| team| folks| everyone| everybody)?|all|team|folks|everyone"
+    r"|hi(?: all| team| folks| everyone| everybody)?|all(?!-)|team|folks|everyone"
     r"|there(?:'s| is| are)(?: only| just| still)?)\b[\s:,!\-–—]*+)+",
     re.IGNORECASE,
 )
@@ -269,9 +270,12 @@ VERSION_OUT_FIRST = re.compile(
 # "Just pushed v0.3.0 of the ClickHouse dialect".
 VERSION_MADE_PUBLIC_FIRST = re.compile(
     r"(?:just\s+)?(?:tagged|released|published|shipped|cut|pushed|uploaded)\s+"
-    rf"(?P<version>{_VERSION})\b(?:\s+of\s+(?:the\s+)?"
+    rf"(?P<version>{_VERSION})\b(?:\s+of\s+(?:the\s+|my\s+|our\s+|their\s+)?"
     r"(?P<subject>\w[\w+\-]*+(?:\.\w[\w+\-]*+)*+(?:\s+\w[\w+\-]*+(?:\.\w[\w+\-]*+)*+){0,3}?)"
-    r"(?=[,.;:!?]|\s+(?:(?:is|are|with|to|for|and)\b|[\u2014\u2013-])|$))?",
+    r"(?=[,.;:!?]|\s+(?:(?:is|are|with|to|for|and)\b|[\u2014\u2013-])|$)"
+    # without a named thing, only a version that ends its clause: "Tagged 2.3.0, wheels …",
+    # not "Released v5.1.0 for the Grafana plugin" (titled by the rules after this one)
+    r"|(?=\s*(?:[,.;:!?\u2014\u2013]|\s-\s|$)))",
     re.IGNORECASE,
 )
 # Words of a subject are at most 60 characters, taken possessively (a word ends where a blank
@@ -345,7 +349,6 @@ NOW_MARKERS = re.compile(
     r" hour|(?:in|within) the (?:next )?(?:hour|few minutes)"
     r"|has (?:started|begun)|(?:is|are) starting|under ?way"
     r"|(?:is|are) (?:now |finally )?(?:live|out|here|up|underway|under way)|we(?:'re| are) live"
-    r"|we(?:'ve| have)? (?:just )?launched(?! (?:nothing|no|none|anything|yet)\b)"
     r"|went (?:up|live|out)"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
     r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
@@ -363,8 +366,21 @@ NOW_MARKERS = re.compile(
 RELEASE_HEADLINE = re.compile(
     r"\W*(?::[\w+\-]++:\s*)*"  # emoji codes first: ":lock: Security release: …"
     r"(?:(?:new|security|patch|bugfix|bug-fix|hotfix|maintenance|minor|major) )?"
-    # a version somewhere after, found from the start of its digits only (linear)
-    r"(?:release|advisory)\s*:[^\n]*?(?<![\w.])v?\d++\.\d",
+    # the version within three words of the colon ("Security release: dbconn 2.3.1 …")
+    r"(?:release|advisory)\s*:\s*(?:[^\s\d][^\s]*+\s+){0,3}?v?\d++\.\d",
+    re.IGNORECASE,
+)
+# A habit or a decision to come is not something happening now: "the deploy usually finishes
+# within the hour", "we'll decide on the release date in the next hour".
+HABIT = re.compile(
+    r"\b(?:usually|typically|normally|always|generally|often|decide|deciding)\b", re.IGNORECASE
+)
+# What makes such a headline a plan, a past or a note rather than the version going out:
+# "Release: 3.0 is blocked on CI", "Patch release: 2.7.3 will go out once …", "Release: v2.0
+# was a big one", "Release: 1.9.0 is the last version supporting Python 3.8".
+NOT_A_HEADLINE = re.compile(
+    r"\b(?:will|should|would|could|once|blocked|eta|was|were|pulled|yanked|retro\w*"
+    r"|last version|history|notes|planning|plan)\b",
     re.IGNORECASE,
 )
 COMMUNITY_EVENT = next(k for k in EVENT_KEYWORDS if k.name == "community_event")
@@ -1175,6 +1191,24 @@ def _page_name(url: str) -> str:
     return ""
 
 
+# A dated reply about the replier or hedged ("I can take Nov 3", "Ping me after Oct 14", "Not
+# sure, maybe Oct 30") says nothing of when the parent's event is.
+REPLY_ABOUT_THE_REPLIER = re.compile(
+    r"\b(?:I|I'm|I'll|I've|I'd|me|my|maybe|perhaps|not sure|probably)\b", re.IGNORECASE
+)
+
+
+def _is_release_headline(sentence: str, text: str) -> bool:
+    """The message's first sentence announces a version as it goes out (RELEASE_HEADLINE), not a
+    plan, a past or a note (NOT_A_HEADLINE), nor a line of a changelog further down."""
+    first = next((line for line in split_sentences(text) if line.strip()), "")
+    return (
+        sentence == first
+        and RELEASE_HEADLINE.match(sentence) is not None
+        and NOT_A_HEADLINE.search(sentence) is None
+    )
+
+
 def _reply_to_parent(
     message: ExtractionInput, dates: list[DateMention], help_talk: bool
 ) -> list[_Draft]:
@@ -1185,6 +1219,7 @@ def _reply_to_parent(
         message.text.rstrip().endswith("?")
         or len(dates) > MAX_REPLY_DATES
         or len(_undated_words(message.text, dates)) > 4
+        or REPLY_ABOUT_THE_REPLIER.search(message.text)
     ):
         return []
     for sentence in split_sentences(strip_code(message.thread_parent or "")):
@@ -1530,8 +1565,8 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             # "I'm stuck on the workshop exercise": a help request's state is not news
             or (status in HAPPENING_NOW and not (help_talk and HELP_STATE.search(draft.sentence)))
             or draft.keyword.out_when_posted
-            or NOW_MARKERS.search(draft.sentence)
-            or RELEASE_HEADLINE.match(draft.sentence)
+            or (NOW_MARKERS.search(draft.sentence) and not HABIT.search(draft.sentence))
+            or (_is_release_headline(draft.sentence, text))
             or (not events and not dated and _joined_now(draft, message, help_talk))
         ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"

@@ -197,7 +197,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Incident",
         r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\ds?|errors)"
-        r"|stalled|something(?:'s| is) (?:wrong|off) with|fails? (?:on|for) (?:all|every)"
+        r"|stalled|something(?:'s| is) (?:wrong|off) with"
+        # a failure for everyone a service serves, not a tool's behaviour on some input
+        r"|fails? (?:on|for) (?:all|every) (?:users?|customers?|requests?|tenants?|accounts?"
+        r"|regions?|prs?|pull requests?|jobs?|builds?|deploys?|pipelines?)"
         # a service's state: "the server is unreachable", "the components are now locked" (a
         # system that got locked, not an agenda that is final, nor repositories locked during
         # a planned migration or a project blocked on a fix)
@@ -519,6 +522,8 @@ _PATH_AFTER = re.compile(
 )
 _FALSE_FRIEND_AFTER = {
     "due": re.compile(r"\s+to\b", re.IGNORECASE),
+    "close": re.compile(r"\s+to\b", re.IGNORECASE),  # "proposals that are close to final"
+    "closing": re.compile(r"\s+(?:the|in)\b", re.IGNORECASE),
     # "development and maintenance of software": the activity, not a maintenance window.
     "maintenance": re.compile(r"\s+of\b", re.IGNORECASE),
     # "Tagged Yanina and Maëlle on the issue", "tagged you": people are tagged, not releases.
@@ -557,6 +562,10 @@ _HOW_TO = re.compile(
     r"\bhow\s+(?:to|do\s+(?:we|you|I)|does\s+one)\s+(?:\w+\s+){0,2}?(?:(?:a|an|the)\s+)?$",
     re.IGNORECASE,
 )
+# What someone does to a thing, which "how to" turns into a process ("how to cut a release").
+_DONE_BY_SOMEONE = frozenset(
+    {"Release", "Deploy", "Migration", "Rollback", "Maintenance", "Launch"}
+)
 _LOOK_BEHIND = 48
 
 # Someone describing their own problem: the words of a help request or a log, not an announcement.
@@ -573,9 +582,6 @@ HELP_TALK = re.compile(
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
     r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue"
-    # the asker's own environment: "I deployed it to my k8s cluster and the pod crashes"
-    r"|(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
-    r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)"
     # a "me too" in a help thread: "same here, it's stuck at 90%"
     r"|same (?:here|for me|issue|problem|error)|me too)\b",
     re.IGNORECASE,
@@ -595,9 +601,25 @@ SELF_INTRODUCTION = re.compile(
 HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 
 
+# The asker's own environment with a problem in it: "I deployed it to my k8s cluster and the pod
+# crashes" (a maintainer running tonight's upgrade "from my workstation" is no help request).
+MY_ENVIRONMENT = re.compile(
+    r"\b(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
+    r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)\b",
+    re.IGNORECASE,
+)
+A_PROBLEM = re.compile(
+    r"\b(?:crash\w*|fail\w*|broken|stuck|stall\w*|hangs?|times? out|timing out|won't|can't"
+    r"|doesn't|does not|isn't|refuses?|refused|issue|problem|bug)\b|\?",
+    re.IGNORECASE,
+)
+
+
 def is_help_talk(text: str) -> bool:
     """Whether `text` reads as someone's own problem (a help request, an error report)."""
-    return HELP_TALK.search(text) is not None
+    if HELP_TALK.search(text) is not None:
+        return True
+    return MY_ENVIRONMENT.search(text) is not None and A_PROBLEM.search(text) is not None
 
 
 def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") -> bool:
@@ -607,7 +629,8 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
     if (start > 0 and text[start - 1] in _PATH_BEFORE) or _PATH_AFTER.match(text, end):
         return True
     word = text[start:end].lower()
-    friend = _FALSE_FRIEND_AFTER.get(word)
+    # A phrase is read by its last word too: "entries … are due to a bug" is "due to".
+    friend = _FALSE_FRIEND_AFTER.get(word) or _FALSE_FRIEND_AFTER.get(word.rsplit(" ", 1)[-1])
     if friend is not None and friend.match(text, end):
         return True
     before = text[max(0, start - _LOOK_BEHIND) : start]
@@ -627,7 +650,9 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
         return True
     if _quoted(text, start):
         return True
-    return any(pattern.search(before) is not None for pattern in (_NEGATED, _CONDITIONAL, _HOW_TO))
+    if keyword.action in _DONE_BY_SOMEONE and _HOW_TO.search(before) is not None:
+        return True  # "how to join the call tomorrow" still announces the call
+    return _NEGATED.search(before) is not None or _CONDITIONAL.search(before) is not None
 
 
 _QUOTE_REACH = 240  # a quotation is read within this many characters of the keyword

@@ -45,7 +45,7 @@ _DATE_WORD = re.compile(
     r"|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
     r"|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)"
 )
-_FRAGMENT = re.compile(r"^(?:['\u2019]s\b|[,;.)\]])")
+_FRAGMENT = re.compile(r"^(?:['\u2019]s\b|[,;)\]]|\.(?=\s))")  # not ".NET 10 release"
 _PAIRS = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"))
 
 

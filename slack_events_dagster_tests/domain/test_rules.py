@@ -149,7 +149,6 @@ def test_sentences_split_on_lines_and_full_stops_but_not_versions() -> None:
         ("Hi @ana, we fixed this in quux v0.8.2, please try that version", "product"),
         ("Community poll day is here, vote in the thread", "marketing"),
         ("patch release 0.15.2 going out in the next hour, only fixes an import", "product"),
-        ("We launched a playground! Try it in your browser: https://play.example.org", "product"),
     ],
 )
 def test_things_happening_now_are_dated_by_the_message(text: str, category: str) -> None:
@@ -171,9 +170,43 @@ def test_submissions_that_close_on_a_day_are_a_deadline_whatever_they_are_for() 
     assert _extract("my submissions for the course were closed by mistake, any idea?") == []
 
 
-def test_a_plan_to_launch_or_to_release_later_is_still_no_event_now() -> None:
+def test_a_plan_to_launch_or_a_launch_told_as_a_story_is_no_event_now() -> None:
     assert _extract("we have launched nothing yet, maybe next year") == []
     assert _extract("we should launch it at some point") == []
+    assert _extract("After we launched the beta, support tickets tripled.") == []
+    assert _extract("Once we launched, the queue backed up for hours.") == []
+    # A habit or a decision to come is not happening now.
+    assert _extract("The deploy usually finishes within the hour, no need to watch it.") == []
+    assert _extract("We'll decide on the release date in the next hour.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A headline with a version that is a plan, a past or a note is no release of the day.
+        "Release: 3.0 is blocked on the CI migration, no ETA yet.",
+        "Patch release: 2.7.3 will go out once the fix for #991 is merged.",
+        "Release: v2.0 was a big one, thanks to everyone who helped",
+        "Release: 1.9.0 is the last version supporting Python 3.8.",
+        "Release history:\nRelease: 1.0.0 - 2019\nRelease: 1.1.0 - 2020",  # a changelog
+    ],
+)
+def test_a_release_headline_that_is_a_plan_or_a_past_is_no_release(text: str) -> None:
+    assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("parent", "reply"),
+    [
+        # A dated reply about the replier, or hedged, does not date the parent's event.
+        ("Happy to help with the release", "Ping me after Dec 14."),
+        ("We need a volunteer for the release", "I can take Dec 3."),
+        ("Is the 2.0 release happening this month?", "Not sure, maybe Dec 30"),
+    ],
+)
+def test_a_reply_about_the_replier_does_not_date_the_parents_event(parent: str, reply: str) -> None:
+    assert _extract(reply, thread_parent=parent) == []
+    assert _extract("Confirmed: December 15.", thread_parent=parent)  # a plain date still does
 
 
 def test_a_countdown_or_a_closing_date_is_a_deadline() -> None:
@@ -1246,6 +1279,7 @@ def test_lead_ins_and_pronouns_leave_the_title(text: str, title: str) -> None:
         ("Thursday’s TSC meeting, open to all", "TSC meeting, open to all"),
         ("next week's community call will be in Spanish", "Community call will be in Spanish"),
         ("Sorry folks, tomorrow's meetup is cancelled", "Meetup is cancelled"),
+        ("Next week's all-hands is on Tuesday at 10:00", "All-hands"),
     ],
 )
 def test_a_leading_date_leaves_no_possessive_or_apology_in_the_title(text: str, title: str) -> None:

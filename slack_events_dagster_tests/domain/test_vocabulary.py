@@ -150,6 +150,7 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("we should write down how to cut a release, it's all in Ana's head", []),
         ("how do we deploy the docs site?", []),
         ("the release is how we ship", ["release"]),
+        ("details on how to join the community call tomorrow", ["meeting"]),
         # Weak keywords do not count in help talk; strong ones do.
         ("I'm getting an error, the job is stuck", []),
         ("the ingestion job is stuck for all tenants", ["incident_symptom"]),
@@ -161,10 +162,16 @@ def test_the_folded_unions_find_every_place_a_pattern_matches(text: str) -> None
         ("pkgs.example.org is returning 502s, installs will fail", ["incident_symptom"]),
         ("coverage uploads fail on all PRs since yesterday", ["incident_symptom"]),
         ("the check fails for every tenant", ["incident_symptom"]),
-        # The asker's own environment is help talk: "I deployed it to my cluster and …".
+        ("the linter fails on all files with CRLF endings, by design", []),
+        # The asker's own environment with a problem is help talk: "I deployed it to my
+        # cluster and …"; a maintainer working from their machine is not.
         ("I deployed it to my k8s cluster and the pod crashes", []),
         ("the sync is stalled on my laptop", []),
         ("deployed the docs site to the new cluster", ["deploy"]),
+        ("Deploy to production tonight, I'll run it from my workstation", ["deploy"]),
+        # "due to" and "close to" after a deadline noun are no deadline.
+        ("the duplicate entries in the table are due to a bug in the importer", []),
+        ("proposals that are close to final go to the design review", ["review"]),
         ("the release-bot release-notes go out", ["release"]),
     ],
 )

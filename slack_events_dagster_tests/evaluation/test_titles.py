@@ -14,6 +14,7 @@ from slack_events_dagster.evaluation.titles import title_problems
         "R Dev Day @ Springfield: registration deadline",
         "Second office hour cancelled",
         'Community call "Graphs in the wild"',
+        ".NET 10 release",
     ],
 )
 def test_calendar_titles_are_kept(title: str) -> None:
