@@ -275,7 +275,7 @@ VERSION_MADE_PUBLIC_FIRST = re.compile(
     r"(?=[,.;:!?]|\s+(?:(?:is|are|with|to|for|and)\b|[\u2014\u2013-])|$)"
     # without a named thing, only a version that ends its clause: "Tagged 2.3.0, wheels …",
     # not "Released v5.1.0 for the Grafana plugin" (titled by the rules after this one)
-    r"|(?=\s*(?:[,.;:!?\u2014\u2013]|\s-\s|$)))",
+    r"|(?=\s*(?:[,;:!?\u2014\u2013]|\.(?:\s|$)|\s-\s|$)))",
     re.IGNORECASE,
 )
 # Words of a subject are at most 60 characters, taken possessively (a word ends where a blank

@@ -1298,6 +1298,8 @@ def test_a_leading_date_leaves_no_possessive_or_apology_in_the_title(text: str, 
         ),
         ("just released 0.9.0 of hop-action — new flags", "hop-action 0.9.0 release"),
         ("2.0.0rc1 is on PyPI (`pip install --pre dbconn`)", "2.0.0rc1 release"),
+        # A version that does not end its clause is titled by the rules after this one, whole.
+        ("Released v5.1.0 for the Grafana plugin", "Released v5.1.0 for the Grafana plugin"),
     ],
 )
 def test_a_version_made_public_first_thing_is_titled_as_its_release(text: str, title: str) -> None:
