@@ -25,7 +25,7 @@ from slack_events_dagster.domain.rules import (
 from slack_events_dagster.domain.scoring import (
     ChannelPolicy,
     MessageSignals,
-    points_dates_can_add,
+    dates_can_reach,
     score_message,
 )
 from slack_events_dagster.domain.text import has_broadcast_mention, normalize_text, strip_code
@@ -79,8 +79,7 @@ def candidate_row(
     weights, threshold = policy.weights, policy.threshold
     score, features = score_message(signals, weights)
     previews = previews_of(message.get("link_previews"))
-    reachable = points_dates_can_add(signals, weights, features, bool(previews))
-    if score + reachable + 1e-6 < threshold:
+    if not dates_can_reach(threshold, score, signals, weights, features, bool(previews)):
         return None
     dates = len(find_dates(readable, message["message_time"], policy.timezone))
     preview_event = previews_announce_event(previews, message["message_time"], policy.timezone)

@@ -1198,15 +1198,11 @@ REPLY_ABOUT_THE_REPLIER = re.compile(
 )
 
 
-def _is_release_headline(sentence: str, text: str) -> bool:
-    """The message's first sentence announces a version as it goes out (RELEASE_HEADLINE), not a
-    plan, a past or a note (NOT_A_HEADLINE), nor a line of a changelog further down."""
-    first = next((line for line in split_sentences(text) if line.strip()), "")
-    return (
-        sentence == first
-        and RELEASE_HEADLINE.match(sentence) is not None
-        and NOT_A_HEADLINE.search(sentence) is None
-    )
+def _announces_a_version(headline: str) -> bool:
+    """A message's first sentence that announces a version as it goes out (RELEASE_HEADLINE),
+    not a plan, a past or a note (NOT_A_HEADLINE). Only the first: "Release: 1.0.0 - 2019"
+    further down is a line of a changelog."""
+    return RELEASE_HEADLINE.match(headline) is not None and NOT_A_HEADLINE.search(headline) is None
 
 
 def _reply_to_parent(
@@ -1501,7 +1497,9 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
     text = strip_code(message.text)
     help_talk = _in_help_talk(text, message)
     prior = ""
-    for sentence in split_sentences(text)[:MAX_SENTENCES]:
+    sentences = split_sentences(text)[:MAX_SENTENCES]
+    headline = next((sentence for sentence in sentences if sentence.strip()), "")
+    for sentence in sentences:
         new, dates = _segment_drafts(
             sentence, message, drafts[-1] if drafts else None, help_talk, prior
         )
@@ -1566,7 +1564,7 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             or (status in HAPPENING_NOW and not (help_talk and HELP_STATE.search(draft.sentence)))
             or draft.keyword.out_when_posted
             or (NOW_MARKERS.search(draft.sentence) and not HABIT.search(draft.sentence))
-            or (_is_release_headline(draft.sentence, text))
+            or (draft.sentence == headline and _announces_a_version(draft.sentence))
             or (not events and not dated and _joined_now(draft, message, help_talk))
         ):
             start, end, precision, source = message.message_time, None, "datetime", "message_time"

@@ -116,22 +116,27 @@ def parent_names_the_event(signals: MessageSignals, has_keywords: bool) -> bool:
     )
 
 
-def points_dates_can_add(
+def dates_can_reach(
+    threshold: float,
+    score: float,
     signals: MessageSignals,
     weights: ScoreWeights,
     features: Mapping[str, float],
     has_previews: bool,
-) -> float:
-    """The most that dates and an event preview, looked for later, can add to the score
-    `score_message` gave these signals (`features`): a message below its threshold even with
-    them is skipped without looking for dates, the costliest feature."""
-    has_keywords = any(name.startswith("keyword:") for name in features)
-    points = max(weights.date, 0.0)
-    if parent_names_the_event(signals, has_keywords):
-        points += max(weights.parent_keyword, 0.0)
+) -> bool:
+    """Whether dates and an event preview, looked for later, could lift the score
+    `score_message` gave these signals (`score`, `features`) to `threshold`: a message that
+    cannot is skipped without looking for dates, the costliest feature. The parent's event
+    word a date unlocks is looked up only when the rest is not enough."""
+    reachable = score + max(weights.date, 0.0)
     if has_previews:
-        points += max(weights.preview_event, 0.0)
-    return points
+        reachable += max(weights.preview_event, 0.0)
+    if reachable + 1e-6 >= threshold:
+        return True
+    has_keywords = any(name.startswith("keyword:") for name in features)
+    return reachable + max(weights.parent_keyword, 0.0) + 1e-6 >= threshold and (
+        parent_names_the_event(signals, has_keywords)
+    )
 
 
 @dataclass(frozen=True)
