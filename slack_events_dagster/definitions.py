@@ -7,8 +7,6 @@ built. Only this module's `defs` (what `dagster dev`, the code server, `dagster 
 the runs launched from here, then loads Settings.
 """
 
-import gc
-
 import dagster as dg
 
 from slack_events_dagster.alerts import (
@@ -31,19 +29,6 @@ from slack_events_dagster.resources.publisher import DigestPublisherResource
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.sensors import build_rebuild_stale_digests, rebuild_digests_job
 from slack_events_dagster.settings import Settings, export_dotenv, load_settings
-
-# CPython's cyclic collector runs after every 700 new container objects by default. A run parses
-# and builds hundreds of thousands (JSON messages, rows, records), nearly all freed by reference
-# counting, so those collections found almost nothing: 0.2 s of a 1.3 s hourly run in-process,
-# 7 % of a day's range. Every process that loads the code location (the code server and each run
-# worker) collects after 50,000 instead; what a run keeps in memory is unchanged.
-GC_THRESHOLDS = (50_000, 20, 20)
-
-
-def tune_garbage_collection() -> None:
-    """Collect cycles less often than CPython's default (never less often than this)."""
-    current = gc.get_threshold()
-    gc.set_threshold(*(max(now, ours) for now, ours in zip(current, GC_THRESHOLDS, strict=True)))
 
 
 def _secret(name: str, value: object) -> dg.EnvVar | None:
@@ -115,5 +100,4 @@ def build_definitions(settings: Settings) -> dg.Definitions:
 
 
 export_dotenv()
-tune_garbage_collection()
 defs = build_definitions(load_settings())

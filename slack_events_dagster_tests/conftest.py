@@ -51,11 +51,11 @@ CPYTHON_GC_THRESHOLDS = (700, 10, 10)
 
 @pytest.fixture(autouse=True, scope="session")
 def _default_garbage_collection() -> Iterator[None]:
-    """Loading the code location raises the collector thresholds for the processes that run
-    pipelines (definitions.GC_THRESHOLDS; test_definitions checks it in a fresh process). This
-    test process keeps CPython's defaults, so the in-memory Dagster instances that tests create
-    in threads are collected in those threads rather than at exit, where SQLite refuses to close
-    another thread's connection and SQLAlchemy logs it."""
+    """Importing the package raises the collector thresholds for the processes that run
+    pipelines (slack_events_dagster.GC_THRESHOLDS; test_definitions checks it in a fresh
+    process). This test process keeps CPython's defaults, so the in-memory Dagster instances that
+    tests create in threads are collected in those threads rather than at exit, where SQLite
+    refuses to close another thread's connection and SQLAlchemy logs it."""
     gc.set_threshold(*CPYTHON_GC_THRESHOLDS)
     yield
 

@@ -87,6 +87,28 @@ print(counts, sorted(name for name in heavy if name in sys.modules))
 """
 
 
+def test_importing_the_package_raises_the_collector_thresholds_before_any_module_loads() -> None:
+    """Our modules' imports (compiled patterns, pydantic models, definitions) are paid by every
+    run worker: the fewer collections must already hold while they load."""
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, sys, slack_events_dagster; "
+            "print(gc.get_threshold()[0], "
+            "sorted(m for m in sys.modules if m.startswith('slack_events_dagster')))",
+        ],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    threshold, modules = ran.stdout.strip().split(" ", 1)
+    assert int(threshold) >= 50_000
+    assert modules == "['slack_events_dagster']"
+
+
 @pytest.mark.slow
 def test_a_run_of_the_whole_pipeline_imports_only_what_it_uses(tmp_path: Path) -> None:
     """Each run starts a new worker process, and every import is paid by every hourly run:
