@@ -175,6 +175,16 @@ _DAY_MONTH_RE = re.compile(
     _FLAGS,
 )
 _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _FLAGS)
+# A day of the month alone, after a word that introduces a date or a weekday: "tag it on the
+# 14th", "open until the 21st", "Friday the 14th" (not "the 5th attempt", nor "since the 3rd").
+_DAY_OF_MONTH_RE = re.compile(
+    r"(?:(?<=\bon )|(?<=\bby )|(?<=until )|(?<=\btill )|(?<=before )|(?<=through )|(?<=day )"
+    r"|(?<=day, ))the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
+    # then the sentence goes on: not "the 2nd Thursday", "the 3rd time", "the 14th of May"
+    r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:at|from|to|until|till|and|or|for|so|with|in|when|by|before"
+    r"|after|this|next)\b|\s+\W)",
+    _FLAGS,
+)
 # A part of a named month: "by the end of May", "mid-June", "early March 2027", "during the
 # first week of November".
 _PART_OF_MONTH_RE = re.compile(
@@ -295,6 +305,7 @@ def _literal_union(words: Iterable[str]) -> re.Pattern[str]:
 # ISO dates (2026-12-01) and US numbers (12/01) have a separator between two digits; a time the
 # handlers accept has minutes or am/pm when it has digits ("at 10" is no time).
 _SEPARATOR_HINT = re.compile(r"\d[-/]\d")
+_DAY_OF_MONTH_HINT = re.compile(r"the\s+\d{1,2}(?:st|nd|rd|th)\b")
 _CLOCK_DIGIT_HINT = re.compile(r"\d(?::\d|\s*[ap]\.?m)")
 # Month and weekday names are whole words (so "market" and "github" hold none), and each
 # spelling starts with one of these three-letter words. The month-date hints are only searched
@@ -331,7 +342,7 @@ _RANGE_HINT = re.compile(
 # Broader hints, searched first: every match of a hint in _DIGIT_HINTS holds a match of
 # _ANY_DIGIT_HINT and every match of one in _WORD_HINTS holds a word of _ANY_WORD_HINT, so one
 # search that finds nothing rules out the whole tuple (most messages hold no hint at all).
-_DIGIT_HINTS = (_SEPARATOR_HINT, _CLOCK_DIGIT_HINT)
+_DIGIT_HINTS = (_SEPARATOR_HINT, _CLOCK_DIGIT_HINT, _DAY_OF_MONTH_HINT)
 _ANY_DIGIT_HINT = re.compile("|".join(hint.pattern for hint in _DIGIT_HINTS))
 _WORD_HINTS = (
     *(_MONTH_HINT, _QUARTER_HINT, _WEEKDAY_HINT, _WEEK_HINT, _RELATIVE_HINT, _DAYS_HINT),
@@ -560,6 +571,17 @@ def _named_month_day(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     return _Candidate(match.span(), start, "day", "explicit", kind="calendar", end_day=end)
 
 
+def _day_of_month(match: re.Match[str], ctx: _Context) -> _Candidate | None:
+    """ "on the 14th": the next such day, today's month first, as a weekday is the next one."""
+    day, today = int(match["d"]), ctx.today
+    for months in (0, 1, 2):  # "the 31st" in April is in May
+        first = _add_months(today, months)
+        found = _safe_date(first.year, first.month, day)
+        if found is not None and found >= today:
+            return _Candidate(match.span(), found, "day", "relative", kind="calendar")
+    return None
+
+
 def _month_year(match: re.Match[str], ctx: _Context) -> _Candidate | None:
     """Month plus year ("December 2026"): the year makes a bare month name safe to read."""
     day = date(int(match["year"]), _month_number(match["mon"]), 1)
@@ -768,6 +790,7 @@ _DATE_MATCHERS: tuple[tuple[re.Pattern[str], _DateHandler, tuple[re.Pattern[str]
     (_MONTH_DAY_RE, _named_month_day, (_MONTH_DAY_HINT,)),
     (_DAY_MONTH_RE, _named_month_day, (_DAY_MONTH_HINT,)),
     (_MONTH_YEAR_RE, _month_year, (_MONTH_YEAR_HINT,)),
+    (_DAY_OF_MONTH_RE, _day_of_month, (_DAY_OF_MONTH_HINT,)),
     (_PART_OF_MONTH_RE, _part_of_month, (_MONTH_HINT,)),
     (_NUMERIC_RE, _numeric, (_SEPARATOR_HINT,)),
     (_QUARTER_RE, _quarter, (_QUARTER_HINT,)),

@@ -17,6 +17,7 @@ from slack_events_dagster.domain.vocabulary import (
     EVENT_KEYWORDS,
     HELP_STATE,
     MADE_THINGS,
+    ON_A_REGISTRY,
     REGISTRIES,
     SELF_INTRODUCTION,
     SLACK_REMINDER,
@@ -24,6 +25,7 @@ from slack_events_dagster.domain.vocabulary import (
     UNDATED_ANNOUNCEMENT,
     VERSION_OUT,
     VERSION_PUBLISHED,
+    WRITERS_JOB,
     EventKeyword,
     detect_status,
     find_keywords,
@@ -46,14 +48,18 @@ MAX_NAMING_SENTENCES = 20
 # their run (or after a line break) only: retrying "\s*•" inside a long run of blanks was
 # quadratic, and the pieces, stripped, are the same.
 LEADING_ARTICLE = re.compile(r"^the\s+(?=[a-z])", re.IGNORECASE)
-# "12 p.m. (noon) EST" is one phrase: no break after "a.m." or "p.m.".
+# "12 p.m. (noon) EST" is one phrase: no break after "a.m." or "p.m.". A lower-case sentence
+# ("just hit pypi. big breaking changes") starts after a word of three letters or more that is
+# no abbreviation ("e.g. foo", "etc. and", "v1.2. next" run on).
 SENTENCE_BREAK = re.compile(
     r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])(?<![ap]\.m\.)\s+(?=[A-Z@#(\"'])"
+    r"|(?<=[a-z\d]{3}[.!?])(?<![^a-z]etc\.)(?<!prox\.)(?<!incl\.)(?<!\d\.\d\.)\s+(?=[a-z])"
 )
 # Inside one sentence, the places where a list of dated items splits ("X on Dec 7, Y on Dec 10").
 # A blank run is tried from its start only (a match never starts inside one): linear.
 CLAUSE_BREAK = re.compile(r",\s+|;\s+|(?<!\s)\s+(?:and|then|while)\s+")
-STAGING_ONLY = re.compile(r"\b(?:staging|sandbox|dev|qa)\b", re.IGNORECASE)
+# An environment's name, not a hostname's label ("themes.quillsite.dev", "dev.example.org").
+STAGING_ONLY = re.compile(r"(?<![\w./])(?:staging|sandbox|dev|qa)\b(?!\.\w|/)", re.IGNORECASE)
 PRODUCTION = re.compile(r"\bprod(?:uction)?\b", re.IGNORECASE)
 # Capitalised words that are not part of a display name: they start a sentence ("@Ana We're
 # live") or name an event ("@Ana Session 5 is today").
@@ -252,18 +258,21 @@ OWNER_LEAD = re.compile(
     r"|there (?:is|are|will be))(?:\s+(?:an?|the))?\s+(?=\w)",
     re.IGNORECASE,
 )
+# The news in a few words after a version: "v2.4.0 out now", "3.2.5 published with the fix".
+_TELEGRAPHIC_OUT = r"(?:just\s+|now\s+|finally\s+)?(?:out\s+now|now\s+out|published|shipped)"
 # "quux 2.4.0 is out": the thing, its version, then the news.
 OUT_THING = re.compile(
-    r"(?P<subject>\b[A-Za-z][\w.+\-]{0,59}+)\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+),?\s+"
-    r"(?:is|are|has been|have been|was)\s+(?:now\s+|just\s+|finally\s+|officially\s+)?"
-    r"(?:out|up|live|available|released|tagged|published)\b",
+    r"(?P<subject>\b(?!(?:for|of|to|in|on|at|by|from|with|and|the|an?)\s)[A-Za-z][\w.+\-]{0,59}+)"
+    r"\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+),?\s+"
+    r"(?:(?:is|are|has been|have been|was)\s+(?:now\s+|just\s+|finally\s+|officially\s+)?"
+    rf"(?:out|up|live|available|released|tagged|published)|{_TELEGRAPHIC_OUT})\b",
     re.IGNORECASE,
 )
 # A sentence that opens with a version and says it is out: the rest is what it holds.
 VERSION_OUT_FIRST = re.compile(
-    rf"(?P<version>{_VERSION}),?\s+(?:is|has been|was)\s+"
+    rf"(?P<version>{_VERSION}),?\s+(?:(?:is|has been|was)\s+"
     r"(?:now\s+|just\s+|finally\s+|officially\s+)?(?:out|up|live|available|released|tagged"
-    rf"|published|(?:on|in)\s+{REGISTRIES})\b",
+    rf"|published|(?:on|in)\s+{REGISTRIES})|{_TELEGRAPHIC_OUT})\b",
     re.IGNORECASE,
 )
 # A sentence that opens by making a version public: "Tagged 2.3.0, wheels uploading now",
@@ -358,7 +367,8 @@ NOW_MARKERS = re.compile(
     r"|released"
     r"|new (?:release|version)(?=\s*[:!\-])"
     # a version out or made public: "RC2 is on the way", "just pushed 3.0.0 to npm"
-    rf"|{VERSION_OUT}|{VERSION_PUBLISHED})\b",
+    rf"|{VERSION_OUT}|{VERSION_PUBLISHED}|{ON_A_REGISTRY}"
+    r"|(?:is|are) (?:now |finally )?published|new (?:release|version) (?:published|out))\b",
     re.IGNORECASE,
 )
 # A headline that announces a version as it is posted: "Security release: dbconn 2.3.1 fixes an
@@ -396,13 +406,18 @@ TIME_ONLY = re.compile(
 )
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
-    r"\b(?:ago|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
+    # "ago", but not minutes or hours ago: "tagged 20 min ago" is today's news
+    r"\b(?:(?<!min )(?<!mins )(?<!minutes )(?<!hour )(?<!hours )ago"
+    r"|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
     r"|slides|photos|pictures|notes) (?:from|of|for)|resources from|was (?:great|fun|awesome"
     r"|amazing|released)|were released|went well|thanks for (?:the|joining|coming|attending)"
     r"|(?:minutes|slides|recordings?|videos?|photos|pictures) (?:are|is) (?:now )?(?:up|available"
     r"|live|posted|online)|there (?:was|were)|had a (?:great|good|fun) time|visited"
     # what came out of a meeting: "Per discussion in the sync today, here is a proposal"
-    r"|per (?:the |our )?discussions?|as (?:we )?discussed)\b",
+    r"|per (?:the |our )?discussions?|as (?:we )?discussed"
+    # an account of what happened: "the outage on Tuesday: turned out to be an expired cert"
+    r"|turned out|who missed (?:it|the|this|that|our)|(?:had|got) (?:an? |the )?(?:outage"
+    r"|incident|downtime|deadline|meeting))\b",
     re.IGNORECASE,
 )
 # Someone's own plans around an event ("I'll try to join the office hour today", "sorry I can't
@@ -431,6 +446,7 @@ DATE_REJECTED = re.compile(
     r"|(?:doesn't|does not|won't|will not) work|clash(?:es)? with|conflicts? with)\b",
     re.IGNORECASE,
 )
+AT_THE_WRITERS_JOB = re.compile(WRITERS_JOB, re.IGNORECASE)
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
 SUPPOSITION = re.compile(
     r"^\W*(?:(?:also|and|but|so|oh|btw)\W+)?(?:if|unless|whether)\b", re.IGNORECASE
@@ -515,6 +531,8 @@ def _not_an_upcoming_event(
     sentence = draft.sentence
     if PAST_TALK.search(sentence) or DATE_REJECTED.search(sentence):
         return True
+    if AT_THE_WRITERS_JOB.search(sentence):
+        return True  # "our own deadline at work is end of month": not the community's
     # Personal plans and suppositions that come before the event's name are about it: "I'll try
     # to join the office hour", "If anyone has a lightning talk …" (not "the office hours are on
     # Oct 17 as I will be at a conference", "If you mentor, join us at the next Dev Day").
@@ -1205,6 +1223,25 @@ def _announces_a_version(headline: str) -> bool:
     return RELEASE_HEADLINE.match(headline) is not None and NOT_A_HEADLINE.search(headline) is None
 
 
+# What may come before the date in a reply that answers with it: "yes, wednesday 10:00 UTC".
+REPLY_LEAD = re.compile(
+    r"\W*(?:(?:yes|yep|yeah|yup|sure|correct|confirmed|indeed|it's|it is|that's|on)\b\W*)*",
+    re.IGNORECASE,
+)
+# Words a reply may add after the date it opens with ("Thursday 17:00 UTC, link in the channel
+# topic"); a reply that starts elsewhere may add four ("regression run starts Wednesday" under
+# a release names another thing).
+MAX_REPLY_DETAIL_WORDS = 10
+
+
+def _reply_detail_words(text: str, dates: list[DateMention]) -> int:
+    """How many words besides its dates a reply may have and still only date its parent."""
+    first = min((text.find(mention.text) for mention in dates), default=-1)
+    if first >= 0 and REPLY_LEAD.fullmatch(text[:first]):
+        return MAX_REPLY_DETAIL_WORDS
+    return 4
+
+
 def _reply_to_parent(
     message: ExtractionInput, dates: list[DateMention], help_talk: bool
 ) -> list[_Draft]:
@@ -1214,7 +1251,7 @@ def _reply_to_parent(
     if (
         message.text.rstrip().endswith("?")
         or len(dates) > MAX_REPLY_DATES
-        or len(_undated_words(message.text, dates)) > 4
+        or len(_undated_words(message.text, dates)) > _reply_detail_words(message.text, dates)
         or REPLY_ABOUT_THE_REPLIER.search(message.text)
     ):
         return []

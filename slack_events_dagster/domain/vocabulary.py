@@ -136,7 +136,11 @@ def _by_first_character(
 
 
 # Where a package is published: "1.8 is on PyPI".
-REGISTRIES = r"(?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker hub|homebrew)"
+REGISTRIES = (
+    r"(?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker ?hub|homebrew|ghcr|quay"
+    r"|artifact ?hub|operatorhub(?:\.io)?|flathub|nuget|rubygems|packagist|hex\.pm|nixpkgs"
+    r"|debian(?: unstable| testing)?|the (?:vs ?code |open vsx )?marketplace)"
+)
 # A version that is out ("1.2.3 is out", "RC2 is on the way", "1.8 has landed on PyPI"): the
 # version is the whole run of [\w.-] before ",? " (taken possessively); a start after "." or
 # "-" is a path and never counts (see _PATH_BEFORE), so it is not tried: reading "1.1.1.1…"
@@ -146,10 +150,19 @@ VERSION_OUT = (
     r"(?: of [\w.-]+)?,? (?:(?:is|are|has been|have been|was) (?:now |just )?"
     r"(?:out|up|live|available|tagged|published|on (?:the|its) way"
     rf"|(?:on|in) {REGISTRIES})"
-    r"|(?:has |have )?(?:just )?landed)"
+    r"|(?:has |have )?(?:just )?landed"
+    # telegraphic: "v2.4.0 out now", "3.2.5 published with the fix", "2.7.0 shipped"
+    r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by ))"
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
-VERSION_PUBLISHED = r"(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+"
+VERSION_PUBLISHED = r"(?:pushed|published|uploaded|shipped) (?:\w+ ){0,2}v?\d+\.\d+"
+# A package that reached a registry, named or not: "3.0.0a1 just hit PyPI", "landed in debian
+# unstable", "crates.io has tallow 0.10.1 now".
+ON_A_REGISTRY = (
+    rf"(?:just )?(?:hit|landed (?:on|in)|(?:is|are) now (?:on|in)"
+    rf"|(?:is|are) (?:now )?listed on) (?:the )?{REGISTRIES}"
+    rf"|{REGISTRIES} (?:now )?has (?:\w+ )?v?\d+\.\d+"
+)
 # A service working again ("back online", "all components are now unlocked"): the
 # incident_resolved keyword and the "completed" status.
 SERVICE_BACK = (
@@ -189,14 +202,16 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Incident",
         r"incident|outage|sev ?-?[1-3]|p[0-1] incident"
-        r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are) down|down for"
+        r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are|'s|'re) down(?!\b to )"
+        r"|down for"
         r"|pagerduty|paging",
     ),
     _keyword(
         "incident_symptom",
         "risk",
         "Incident",
-        r"failing|crashed|(?:is|are) broken|stuck|timing out|returning (?:5\d\ds?|errors)"
+        r"failing|crashed|(?:is|are) broken|stuck|timing out|return(?:s|ing) (?:5\d\ds?|errors)"
+        r"|yanked"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
         # a failure for everyone a service serves, not a tool's behaviour on some input
         r"|fails? (?:on|for) (?:all|every) (?:users?|customers?|requests?|tenants?|accounts?"
@@ -257,11 +272,12 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         # OLake version, v0.9.1"
         r"|(?:fixed|included|available)(?: \w+){0,5} in (?:\w+ ){0,3}(?:version|release)?,? ?"
         r"v?\d+\.\d+"
-        rf"|{VERSION_OUT}|{VERSION_PUBLISHED}"
+        rf"|{VERSION_OUT}|{VERSION_PUBLISHED}|{ON_A_REGISTRY}"
         # a release being made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now"
         r"|(?:cut|cutting|tag|tagging|publishing) (?:\w+ ){0,2}(?:v?\d+\.\d+|rc ?\d+)"
-        r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images) (?:are|is) "
-        r"(?:now )?(?:up|out|live|available|published)",
+        r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images)"
+        r"(?: for v?\d+\.\d+[\w.-]*)? (?:are|is) (?:now |finally )?"
+        r"(?:up|out|live|available|published)",
     ),
     _keyword(
         "deploy",
@@ -295,7 +311,12 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "product",
         "Migration",
         r"migrat(?:e|es|ed|ing|ion)|cutover"
-        r"|removed on|deprecat(?:ed|ion)|sunset|switched off|shut down|read-only",
+        r"|removed on|deprecat(?:ed|ion)|sunset|switched off|shut down|read-only"
+        # the end of a version's or a service's life: "1.x reaches end-of-life on 31 December",
+        # "support ends with the 3.x line", "the old endpoint gets turned off on 15 July"
+        r"|end[- ]of[- ]life|eol|end of support|(?:support|updates|fixes) (?:ends?|stops?)"
+        r"|stops? (?:getting|receiving) (?:updates|fixes|security)|(?:gets?|be|is) turned off"
+        r"|goes away|no longer (?:be )?(?:supported|maintained|updated)",
         weak=True,
     ),
     _keyword("upgrade", "product", "Migration", r"upgrade", weak=True),
@@ -540,7 +561,9 @@ _FALSE_FRIEND_BEFORE = {"sync": re.compile(r"\b(?:out of|in)\s+$", re.IGNORECASE
 # ("the meeting link", "the meeting room") presuppose an event to come, so they still count.
 _MODIFIED_NOUN = re.compile(
     r"\s+(?:page|pages|idea|ideas|notes|photos|pictures|organi[sz]ers?|slides|recordings?"
-    r"|videos?|app|platform|group|groups|site|website|account)\b",
+    r"|videos?|app|platform|group|groups|site|website|account"
+    # a tool named after what it does: "our sync job", "the deploy script"
+    r"|jobs?|scripts?|tool|tooling|button|workflows?)\b",
     re.IGNORECASE,
 )
 # A past participle used as an adjective ("on deployed solutions", "the released packages").
@@ -549,6 +572,13 @@ _PARTICIPLE_AS_ADJECTIVE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
+# A negation after the event's name: "the freeze hasn't been scheduled yet", "the call is not
+# confirmed".
+_NEGATED_AFTER = re.compile(
+    r"\s+(?:(?:is|are|has|have|was)n't|(?:is|are|has|have|was) not) (?:been |yet |\w+ )?"
+    r"(?:scheduled|planned|decided|set|confirmed|announced|happening)\b",
+    re.I,
+)
 _CONDITIONAL = re.compile(
     r"\b(?:after|before|when|whenever|once|if|unless|until)\s+(?:[\w.'-]+\s+){0,3}"
     r"(?:is|are|gets?|was|were|has been|have been)\s+$"
@@ -582,6 +612,8 @@ HELP_TALK = re.compile(
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
     r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue"
+    # a user's report on their own try: "rolling back to 0.14.2 works fine", "works, thanks!"
+    r"|works (?:fine|for me|great|again)|worked (?:fine|for me)|works\W+(?:thanks|thank you|ty)"
     # a "me too" in a help thread: "same here, it's stuck at 90%"
     r"|same (?:here|for me|issue|problem|error)|me too)\b",
     re.IGNORECASE,
@@ -603,9 +635,13 @@ HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 
 # The asker's own environment with a problem in it: "I deployed it to my k8s cluster and the pod
 # crashes" (a maintainer running tonight's upgrade "from my workstation" is no help request).
+# The writer's own job: "had an outage at work today", "our own deadline at work".
+WRITERS_JOB = r"\b(?:at|for) (?:my |our )?(?:work|day ?job)\b|\bmy (?:company|employer)(?:'s)?\b"
 MY_ENVIRONMENT = re.compile(
     r"\b(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
-    r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)\b",
+    r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)\b"
+    # the writer's job: "had an outage at work today", "our own deadline at work"
+    rf"|{WRITERS_JOB}|\b(?:our) (?:company|employer)(?:'s)?\b",
     re.IGNORECASE,
 )
 A_PROBLEM = re.compile(
@@ -652,6 +688,8 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
         return True
     if keyword.action in _DONE_BY_SOMEONE and _HOW_TO.search(before) is not None:
         return True  # "how to join the call tomorrow" still announces the call
+    if _NEGATED_AFTER.match(text, end) is not None:
+        return True
     return _NEGATED.search(before) is not None or _CONDITIONAL.search(before) is not None
 
 

@@ -972,3 +972,34 @@ def test_a_weekday_beside_greeting_words_is_still_a_date(text: str) -> None:
 def test_a_numbered_week_of_a_month_is_that_week(text: str, first_day: str) -> None:
     start, _, precision, source, _ = only(text)
     assert (start, precision, source) == (day(first_day), "week", "explicit")
+
+
+@pytest.mark.parametrize(
+    ("text", "iso_date", "matched"),
+    [
+        ("we plan to tag it on the 28th", "2026-11-28", "the 28th"),
+        ("talk proposals are open until the 3rd.", "2026-12-03", "the 3rd"),  # next month
+        ("on Friday the 27th at the usual venue", "2026-11-27", "Friday the 27th"),
+        ("starts on the 31st", "2026-12-31", "the 31st"),  # November has no 31st
+        ("we're running it again on the 25th for APAC", "2026-11-25", "the 25th"),
+    ],
+)
+def test_a_day_of_the_month_alone_is_its_next_occurrence(
+    text: str, iso_date: str, matched: str
+) -> None:
+    assert only(text) == (day(iso_date), None, "day", "relative", matched)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "usually on the 2nd Thursday of the month",  # an ordinal of a weekday
+        "it failed on the 3rd attempt",
+        "broken since the 3rd",  # a past start, not the next 3rd
+        "the 5th edition",
+    ],
+)
+def test_an_ordinal_that_is_no_day_of_the_month_is_no_date(text: str) -> None:
+    assert [mention.text for mention in find_dates(text, REF, "UTC")] == ["Thursday"] * (
+        "Thursday" in text
+    )

@@ -1324,3 +1324,132 @@ def test_a_headline_announcing_a_version_is_dated_by_the_message(text: str, acti
         WEDNESDAY,
     )
     assert _extract("release: which version should we pick, 2.3 or 2.4?") == []
+
+
+def test_a_hostname_that_ends_in_dev_is_no_staging_environment() -> None:
+    (event,) = _extract("launching the theme gallery today! themes.example.dev, submit yours")
+    assert (event.action, event.title) == ("Launch", "Launching the theme gallery")
+    assert _extract("Deployed the fix to dev.") == []  # the environment still is
+
+
+@pytest.mark.parametrize(
+    ("parent", "reply", "when"),
+    [
+        (
+            "when's the next community call?",
+            "Thursday 17:00 UTC, link in the channel topic",
+            datetime(2026, 11, 19, 17, tzinfo=UTC),
+        ),
+        (
+            "are office hours happening this week?",
+            "yes, Friday 10:00 UTC as usual, Ana is hosting",
+            datetime(2026, 11, 20, 10, tzinfo=UTC),
+        ),
+    ],
+)
+def test_a_reply_that_opens_with_its_date_dates_the_parent_whatever_detail_follows(
+    parent: str, reply: str, when: datetime
+) -> None:
+    (event,) = _extract(reply, thread_parent=parent)
+    assert (event.event_date, event.date_source) == (when, "relative")
+    # a reply that names another thing before its date, or speaks for the replier, does not
+    assert (
+        _extract("QA plan is in PAY-1, regression run starts Wednesday", thread_parent=parent) == []
+    )
+    assert (
+        _extract("Thursday works for me, but I can't do the one after", thread_parent=parent) == []
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "re the docs outage on Tuesday: turned out to be an expired cert on the CDN",
+        "for those who missed it, the talk about tiling is here https://vimeo.com/812345",
+        "had an outage at work today, our own geoserver ran out of file handles",
+        "our own deadline at work is end of month so I need this connector stable before then",
+        "the freeze hasn't been scheduled yet afaik",
+        "upgraded to 0.15.0 and now the source hangs forever. rolling back to 0.14.2 works fine",
+        "we got paged at 3am because our sync job double-wrote a day of orders",
+    ],
+)
+def test_accounts_of_the_past_and_of_the_writers_own_work_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_a_users_own_deploy_in_reply_to_a_release_announces_nothing() -> None:
+    assert (
+        _extract("deployed to prod, works. thanks!", thread_parent="kubeferry 1.9.1 is out") == []
+    )
+
+
+def test_minutes_ago_is_still_news_and_days_ago_is_not() -> None:
+    parent = "is 0.16.2 out?"
+    (event,) = _extract(
+        "yep, tagged 20 min ago and the pypi upload just finished", thread_parent=parent
+    )
+    assert (event.action, event.date_source) == ("Release", "message_time")
+    assert _extract("yep, tagged 2 days ago", thread_parent=parent) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("footfall v2.4.0 out now, images are updated", "footfall v2.4.0 release"),
+        ("3.2.5 published with the fix for the sitemap", "3.2.5 release"),
+        ("shipped geodrift 2.7.0 :ship: GeoParquet read/write", "geodrift 2.7.0 release"),
+        ("geodrift 3.0.0a1 pre-release just hit pypi. big breaking changes", None),
+        ("crates.io has tallow 0.10.1 now. homebrew is pending review", None),
+        ("arm64 images for 0.16.0 are finally published", None),
+        ("odeon just landed in debian unstable as python3-odeon", None),
+    ],
+)
+def test_a_version_out_in_few_words_or_on_a_registry_is_a_release_now(
+    text: str, title: str | None
+) -> None:
+    (event,) = _extract(text)
+    assert (event.action, event.event_date, event.date_source) == (
+        "Release",
+        WEDNESDAY,
+        "message_time",
+    )
+    assert title is None or event.title == title
+    assert "big breaking" not in event.title  # a lower-case sentence after it is another one
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3.0 isn't out yet, the next tag is the nightly",
+        "I'm the co-author of two R packages now on CRAN",
+        "it all comes down to the config",
+    ],
+)
+def test_near_misses_of_releases_and_outages_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "when"),
+    [
+        ("footfall 1.x reaches end-of-life on 31 December, no more fixes after that", "2026-12-31"),
+        ("the old /v1/tiles endpoint gets turned off on Dec 15, please move to /v2", "2026-12-15"),
+    ],
+)
+def test_the_end_of_a_versions_or_services_life_is_dated(text: str, when: str) -> None:
+    (event,) = _extract(text)
+    assert event.action == "Migration"
+    assert event.event_date == datetime.fromisoformat(when).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it's down, the bot token expired. fixing it right after standup",
+        "the registry mirror returns 503s since 09:00 UTC, cargo install fails",
+        "we yanked 0.12.0, the macOS wheel segfaults on import",
+    ],
+)
+def test_a_service_down_or_a_yanked_release_is_an_incident(text: str) -> None:
+    (event,) = _extract(text)
+    assert (event.category, event.action) == ("risk", "Incident")
