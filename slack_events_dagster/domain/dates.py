@@ -224,7 +224,7 @@ _RELATIVE_RE = re.compile(
     r"(?<![\w-])(?:"
     r"(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
     r"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)"
-    r"|(?P<today>today|tonight)"
+    r"|(?P<today>today|tonight|this\s+(?:morning|afternoon|evening)|(?:right\s+)?after\s+lunch)"
     r"|(?P<tomorrow>tomorrow|tmrw)"
     r"|(?P<yesterday>yesterday)"
     rf"|(?:in|within|eta:?)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
@@ -324,10 +324,12 @@ _QUARTER_HINT = _literal_union(_QUARTER_WORDS)
 # "Monday" ends with "day" too).
 _RELATIVE_WORDS = (
     *("today", "tonight", "tomorrow", "tmrw", "yesterday", "min", "hr", "hour", "week"),
+    *("morning", "afternoon", "evening", "lunch"),
     *("month", "quarter", "year", "eow", "eom", "eoq", "eoy"),
 )
 _RELATIVE_HINT = re.compile(
-    r"(?:today|tonight|tomorrow|tmrw|yesterday|min(?:ute)?s?|h(?:ou)?rs?|weeks?|month|quarter"
+    r"(?:today|tonight|tomorrow|tmrw|yesterday|morning|afternoon|evening|lunch"
+    r"|min(?:ute)?s?|h(?:ou)?rs?|weeks?|month|quarter"
     r"|year|eo[wmqy])\b"
 )
 _DAYS_HINT = re.compile(r"\sdays?\b")

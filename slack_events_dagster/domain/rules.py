@@ -241,9 +241,12 @@ MADE_THING = re.compile(
     r"\s*(?=[,;:!?(]|\.(?!\d)|$|\s(?:that|which|-)\s)",
     re.IGNORECASE,
 )
-# A side clause after the thing is named: "… if anyone wants to join", "…, so please …".
+# A side clause after the thing is named: "… if anyone wants to join", "…, so please …"; not
+# a role someone takes ("Ana starts as release manager").
 SIDE_CLAUSE = re.compile(
-    r"(?<=\w)\s*,?\s+(?:if|so that|so|as|because|since|due to|which|who|where|in case)\b.*$",
+    r"(?<=\w)\s*,?\s+(?:if|so that|so|because|since|due to|which|who|where|in case"
+    r"|as(?! (?:(?:a|an|the|our) )?(?:new )?(?:core )?(?:rm|release manager|maintainer|lead"
+    r"|chair|committer|reviewer|member)\b))\b.*$",
     re.IGNORECASE,
 )
 # A remark to the reader after the thing: "Second office hour, you can join the Zoom directly",
@@ -416,7 +419,8 @@ PAST_TALK = re.compile(
     # what came out of a meeting: "Per discussion in the sync today, here is a proposal"
     r"|per (?:the |our )?discussions?|as (?:we )?discussed"
     # an account of what happened: "the outage on Tuesday: turned out to be an expired cert"
-    r"|turned out|who missed (?:it|the|this|that|our)|(?:had|got) (?:an? |the )?(?:outage"
+    r"|turned out|who missed (?:it|the|this|that|our)|what a (?:turnout|crowd|day|week|night)"
+    r"|root cause was|(?:had|got) (?:an? |the )?(?:outage"
     r"|incident|downtime|deadline|meeting))\b",
     re.IGNORECASE,
 )

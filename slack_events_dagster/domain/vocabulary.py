@@ -201,7 +201,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "incident",
         "risk",
         "Incident",
-        r"incident|outage|sev ?-?[1-3]|p[0-1] incident"
+        r"incident|outage|sev ?-?[1-3]|p[0-1] incident|serving stale"
         r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are|'s|'re) down(?!\b to )"
         r"|down for"
         r"|pagerduty|paging",
@@ -210,7 +210,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "incident_symptom",
         "risk",
         "Incident",
-        r"failing|crashed|(?:is|are) broken|stuck|timing out|return(?:s|ing) (?:5\d\ds?|errors)"
+        r"failing|crashed|(?:is|are) broken|stuck|timing out"
+        r"|return(?:s|ing) (?:5\d\ds?|errors|nothing|no results)"
         r"|yanked"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
         # a failure for everyone a service serves, not a tool's behaviour on some input
@@ -331,13 +332,14 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|registrations? (?:opens?|closes?|ends?|is open|is now open|deadline)"
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         # "Submissions for DataConf 2027 talks close on March 3"
-        r"|(?:submissions?|proposals|applications?|registrations?|nominations|entries|abstracts)"
-        r"(?: \w+){1,4} (?:close|closes|closing|are due|is due)"
+        r"|(?:submissions?|proposals|applications?|registrations?|nominations|entries|abstracts"
+        r"|sign-?ups)(?: \w+){0,4} (?:close|closes|closing|are due|is due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
         r"|(?:submit|send|apply|nominate|propose) (?:\w+ ){0,3}(?:by|until|till|before)"
         # a survey or a vote open until a date: "the community survey is open until Feb 28"
-        r"|(?:survey|poll|voting|ballot|nominations?) (?:is |are )?(?:now )?open (?:until|till"
-        r"|through)|(?:survey|poll|voting|ballot) closes"
+        # "the survey is up and stays open for two weeks, until the 21st", "voting runs through"
+        r"|(?:survey|poll|voting|ballot|nominations?)(?: \w+){0,6}? (?:open|runs?|stays open)"
+        r"(?: \w+){0,3}?,? (?:until|till|through)|(?:survey|poll|voting|ballot) closes"
         r"|(?:proposals|submissions|applications|abstracts|nominations|entries|papers|talks)"
         r" (?:are |is )?(?:now )?(?:accepted|open|welcome|due)(?: \w+){0,2} (?:until|till|through"
         r"|before)|early bird|closing date"
@@ -379,6 +381,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "marketing",
         "Event",
         r"conference|meetup|meet-up|summit|hackathon|dev(?:eloper)? ?days?|workshop|tutorials?"
+        # "the docs-a-thon starts Monday", "the next geo hack weekend"
+        r"|\w+-a-thon|hack (?:weekend|day|night|session)s?"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
         r"|(?:today|tonight|tomorrow)'s talk"
@@ -416,6 +420,12 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Org change",
         r"joins|joining us|last day|new hire|onboarding|reorg|joined the team|joining the team"
         r"|latest addition|welcome to the team"
+        # roles in a community: "starts as RM on the 1st", "leaving the core team at the end of
+        # April", "welcome @ana as a core maintainer", "the new committee starts its term"
+        r"|starts? as (?:the |our )?(?:new )?(?:rm|release manager|maintainer|lead|chair)"
+        r"|leaving the (?:\w+ ){0,2}(?:team|project)|stepping down|steps down|hand(?:s|ing)? over"
+        r"|as (?:a |our |the )?(?:new )?(?:core )?(?:maintainer|committer|reviewer)"
+        r"|starts? (?:its|their|his|her) term"
         r"|promoted to|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
     _keyword(

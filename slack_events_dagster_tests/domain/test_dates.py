@@ -1003,3 +1003,13 @@ def test_an_ordinal_that_is_no_day_of_the_month_is_no_date(text: str) -> None:
     assert [mention.text for mention in find_dates(text, REF, "UTC")] == ["Thursday"] * (
         "Thursday" in text
     )
+
+
+@pytest.mark.parametrize("text", ["cutting 0.10 right after lunch", "the call is this afternoon"])
+def test_parts_of_today_are_today(text: str) -> None:
+    (mention,) = find_dates(text, REF, "UTC")
+    assert (mention.start, mention.precision, mention.source) == (
+        datetime(2026, 11, 25, tzinfo=UTC),
+        "day",
+        "relative",
+    )
