@@ -860,9 +860,54 @@ def _capitalised(text: str) -> str:
 
 GENERIC_TITLE = re.compile(
     r"^(?:(?:the|a|an|registration|application|applications|submission|submissions|early bird"
-    r"|abstract|proposal|final|last|new|first|second|online|in-person)\s+)*(?:deadline|deadlines"
-    r"|register|registration|meeting|event|session|call|release|launch|deploy|post|reminder"
-    r"|update|office hours?|resolved|mitigated|fixed|by|on|at|from|until|till|and|or)$",
+    r"|abstract|proposal|final|last|new|next|first|second|online|in-person|weekly|monthly)\s+)*"
+    r"(?:deadline|deadlines|register|registration|meeting|event|session|call|release|launch|deploy"
+    r"|post|reminder|update|office hours?|meetup|webinar|workshop|sync|resolved|mitigated|fixed"
+    r"|by|on|at|from|until|till|and|or)$",
+    re.IGNORECASE,
+)
+# A word of a name: capitalised ("R", "Contributor", "LatinR", "useR!" is not) or a year.
+_NAME_WORD = r"(?:[A-Z](?:[\w!'&+-]|\.(?=\w))*+|(?:19|20)\d\d)"
+# Capitalised words that start a sentence or qualify, not a name ("Next", "Our", "Join").
+_NOT_A_NAME_START = re.compile(
+    r"^(?:(?:The|A|An|Our|Your|This|That|Next|First|Second|Third|Last|Join|Reminder|Upcoming"
+    r"|Today's|Tomorrow's|Weekly|Monthly|Online|In-person|New|Hi|Hello|Hey|Welcome|Please)\s+)+"
+)
+# What a gathering's title ends with, for finding its full name in the message.
+_GATHERING_HEAD = re.compile(
+    r"(?i:office hours?|meetup|meeting|webinar|workshop|sync|session|call)$"
+)
+# A named event a deadline belongs to: "R Dev Day @ Rencontres R", "LatinR 2023".
+_NAMED_EVENT = re.compile(
+    rf"(?<![\w@!]){_NAME_WORD}(?: (?:@ )?{_NAME_WORD}){{0,4}} (?:19|20)\d\d(?![\w.])"
+    rf"|(?<![\w@!]){_NAME_WORD}(?: {_NAME_WORD}){{0,3}} (?:Dev Days?|Sprint|Summit|Conference"
+    rf"|Hackathon|Workshop|Meetup)(?: @ {_NAME_WORD}(?: {_NAME_WORD}){{0,2}})?"
+)
+
+
+def _named_in_text(title: str, text: str) -> str | None:
+    """The full name a generic title has elsewhere in the message: "First office hour" with
+    "R Contributor Office Hours" further down is "First R Contributor Office Hours"; a deadline
+    takes the event it belongs to ("Registration deadline: R Dev Day @ Rencontres R")."""
+    head = _GATHERING_HEAD.search(title)
+    if head is not None:
+        words = re.escape(head.group()).replace(r"\ ", r"\s+")
+        for found in re.finditer(rf"(?<![\w@!])((?:{_NAME_WORD} ){{1,4}})(?i:{words}s?)\b", text):
+            name = _NOT_A_NAME_START.sub("", found.group(1)).strip()
+            if name and not GENERIC_TITLE.match(name):
+                return f"{title[: head.start()]}{name} {found.group()[len(found.group(1)) :]}"
+        return None
+    if re.search(r"(?i:deadline|registration)$", title):
+        for found in _NAMED_EVENT.finditer(text):
+            name = _NOT_A_NAME_START.sub("", found.group()).strip()
+            if len(name.split()) >= 2 or re.search(r"\d", name):
+                return f"{title}: {name}"
+    return None
+
+
+# A first line that is a greeting or a mention, not the subject ("@channel", "Happy New Year!").
+NO_HEADLINE = re.compile(
+    r"(?:channel|here|everyone|all|(?:happy|hi|hello|hey|good|dear|welcome|greetings)\b.*)$",
     re.IGNORECASE,
 )
 
@@ -877,6 +922,9 @@ def _with_subject(title: str, text: str, parent: str | None = None) -> str:
         with_parent = _with_subject(title, parent)
         if with_parent != title:
             return with_parent
+    named = _named_in_text(title, text)
+    if named is not None and len(named) <= MAX_TITLE_CHARS:
+        return _capitalised(named)
     first_line = next((line for line in split_sentences(text) if line.strip()), "")
     headline = make_title(first_line).rstrip("!.? ")
     if (
@@ -884,6 +932,7 @@ def _with_subject(title: str, text: str, parent: str | None = None) -> str:
         or title.lower().rstrip(".!") in headline.lower()
         or GENERIC_TITLE.match(headline)
         or NOW_MARKERS.search(headline)
+        or NO_HEADLINE.match(headline)
         or len(re.findall(r"[A-Za-z]\w*", headline)) > 8
     ):
         return title  # no better subject: a chatty or live first line would only add noise

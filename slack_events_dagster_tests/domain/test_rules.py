@@ -481,7 +481,7 @@ def test_a_generic_title_in_a_reply_takes_its_subject_from_the_thread_parent() -
         "Registration deadline is Dec 4.",
         thread_parent="R Dev Day @ Springfield\nSign up with the form below.",
     )
-    assert event.title == "R Dev Day @ Springfield: registration deadline"
+    assert event.title == "Registration deadline: R Dev Day @ Springfield"
 
 
 @pytest.mark.parametrize(
@@ -1522,3 +1522,38 @@ def test_a_role_someone_takes_stays_in_the_title() -> None:
 )
 def test_a_look_back_or_a_morning_of_trying_announces_nothing(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "Translators are welcome to join the R Contributor Office Hours. Our next office hours"
+            " are this Thursday.",
+            "Next R Contributor Office Hours",
+        ),
+        (
+            "We are working hard to hold LatinR 2027 in Montevideo. If you did something"
+            " interesting with R, consider submitting it. The deadline is December 4.",
+            "Deadline: LatinR 2027",
+        ),
+        (
+            "R Dev Day @ Rencontres R is on Fri 19 Dec in Nantes. Registration deadline is Dec 5.",
+            "Registration deadline: R Dev Day @ Rencontres R",
+        ),
+    ],
+)
+def test_a_generic_title_takes_the_name_the_message_gives_elsewhere(text: str, title: str) -> None:
+    assert [event.title for event in _extract(text)][-1] == title
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@channel\nFriendly reminder: our next in-person meetup is on Nov 25 at the office",
+        "Happy New Year!\nOur next meetup is on Nov 25, all welcome",
+    ],
+)
+def test_a_greeting_or_a_mention_is_no_subject_for_a_generic_title(text: str) -> None:
+    (event,) = _extract(text)
+    assert event.title.lower().startswith(("next", "our next")), event.title
