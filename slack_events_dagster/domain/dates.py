@@ -179,7 +179,9 @@ _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _F
 # 14th", "open until the 21st", "Friday the 14th" (not "the 5th attempt", nor "since the 3rd").
 _DAY_OF_MONTH_RE = re.compile(
     r"(?:(?<=\bon )|(?<=\bby )|(?<=until )|(?<=\btill )|(?<=before )|(?<=through )|(?<=day )"
-    r"|(?<=day, ))the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
+    # or opening a text with a comma after it ("the 14th, after that only fixes"; not "the 3rd")
+    r"|(?<=day, )|(?<=from )|(?<![\s\S])(?=the\s+\d{1,2}(?:st|nd|rd|th),))"
+    r"the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
     # then the sentence goes on: not "the 2nd Thursday", "the 3rd time", "the 14th of May"
     r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:at|from|to|until|till|and|or|for|so|with|in|when|by|before"
     r"|after|this|next)\b|\s+\W)",

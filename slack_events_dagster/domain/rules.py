@@ -54,6 +54,8 @@ LEADING_ARTICLE = re.compile(r"^the\s+(?=[a-z])", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(
     r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])(?<![ap]\.m\.)\s+(?=[A-Z@#(\"'])"
     r"|(?<=[a-z\d]{3}[.!?])(?<![^a-z]etc\.)(?<!prox\.)(?<!incl\.)(?<!\d\.\d\.)\s+(?=[a-z])"
+    # a question ends its sentence whatever follows: "now? `cargo search` still shows 0.10.0"
+    r"|(?<=\w\?)[^\S\n]+(?=[`<\[(*_~])"
 )
 # Inside one sentence, the places where a list of dated items splits ("X on Dec 7, Y on Dec 10").
 # A blank run is tried from its start only (a match never starts inside one): linear.
@@ -262,13 +264,15 @@ OWNER_LEAD = re.compile(
     re.IGNORECASE,
 )
 # The news in a few words after a version: "v2.4.0 out now", "3.2.5 published with the fix".
-_TELEGRAPHIC_OUT = r"(?:just\s+|now\s+|finally\s+)?(?:out\s+now|now\s+out|published|shipped)"
+_TELEGRAPHIC_OUT = (
+    r"(?:just\s+|now\s+|finally\s+)?(?:out\s+now|now\s+out|published|shipped|drops|lands)"
+)
 # "quux 2.4.0 is out": the thing, its version, then the news.
 OUT_THING = re.compile(
     r"(?P<subject>\b(?!(?:for|of|to|in|on|at|by|from|with|and|the|an?)\s)[A-Za-z][\w.+\-]{0,59}+)"
-    r"\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+),?\s+"
+    r"\s+(?P<version>v?\d+\.\d+(?:\.\d+)?[\w.\-]*+)(?:'s\s+(?:out|up|live)|,?\s+"
     r"(?:(?:is|are|has been|have been|was)\s+(?:now\s+|just\s+|finally\s+|officially\s+)?"
-    rf"(?:out|up|live|available|released|tagged|published)|{_TELEGRAPHIC_OUT})\b",
+    rf"(?:out|up|live|available|released|tagged|published|GA)|{_TELEGRAPHIC_OUT}))\b",
     re.IGNORECASE,
 )
 # A sentence that opens with a version and says it is out: the rest is what it holds.
@@ -1295,6 +1299,13 @@ def _reply_detail_words(text: str, dates: list[DateMention]) -> int:
     return 4
 
 
+# A question about the past: the reply dates what happened ("what was the date of the last
+# release?" / "Friday the 27th").
+PAST_QUESTION = re.compile(
+    r"\b(?:when|what|which)\b[^?.!\n]{0,40}\b(?:was|were|did)\b[^?\n]*\?", re.IGNORECASE
+)
+
+
 def _reply_to_parent(
     message: ExtractionInput, dates: list[DateMention], help_talk: bool
 ) -> list[_Draft]:
@@ -1303,6 +1314,7 @@ def _reply_to_parent(
     reply ("QA plan is in PAY-1, regression run starts Wednesday") dates something else."""
     if (
         message.text.rstrip().endswith("?")
+        or PAST_QUESTION.search(message.thread_parent or "")
         or len(dates) > MAX_REPLY_DATES
         or len(_undated_words(message.text, dates)) > _reply_detail_words(message.text, dates)
         or REPLY_ABOUT_THE_REPLIER.search(message.text)

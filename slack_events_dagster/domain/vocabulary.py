@@ -152,14 +152,17 @@ VERSION_OUT = (
     rf"|(?:on|in) {REGISTRIES})"
     r"|(?:has |have )?(?:just )?landed"
     # telegraphic: "v2.4.0 out now", "3.2.5 published with the fix", "2.7.0 shipped"
-    r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by ))"
+    r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
+    rf"|now (?:on|in) {REGISTRIES}"
+    r"|(?:drops|lands) (?:today|tonight|tomorrow|now|on)|(?:is|are) (?:now )?ga)"
+    r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
 VERSION_PUBLISHED = r"(?:pushed|published|uploaded|shipped) (?:\w+ ){0,2}v?\d+\.\d+"
 # A package that reached a registry, named or not: "3.0.0a1 just hit PyPI", "landed in debian
 # unstable", "crates.io has tallow 0.10.1 now".
 ON_A_REGISTRY = (
-    rf"(?:just )?(?:hit|landed (?:on|in)|(?:is|are) now (?:on|in)"
+    rf"(?:just )?(?:hit|landed (?:on|in)|(?:is|are) now (?:on|in)|made it (?:in)?to"
     rf"|(?:is|are) (?:now )?listed on) (?:the )?{REGISTRIES}"
     rf"|{REGISTRIES} (?:now )?has (?:\w+ )?v?\d+\.\d+"
 )
@@ -211,7 +214,12 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Incident",
         r"failing|crashed|(?:is|are) broken|stuck|timing out"
-        r"|return(?:s|ing) (?:5\d\ds?|errors|nothing|no results)"
+        # a state ("is returning 502s", "returns 503s since 09:00"), not a behaviour ("returns
+        # 503 while it warms up")
+        r"|returning (?:5\d\ds?|errors|nothing|no results)|(?:is|are) (?:5\d\ding|erroring)"
+        r"|5\d\ds on (?:every|all)"
+        r"|returns (?:5\d\ds?|errors|nothing|no results) (?:since|for (?:everyone|all)|right now"
+        r"|at the moment)"
         r"|yanked"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
         # a failure for everyone a service serves, not a tool's behaviour on some input
@@ -294,6 +302,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Launch",
         r"launch(?:es|ed|ing)?|beta opens|opens to|announcing|introducing|unveil(?:s|ed|ing)?"
         r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived"
+        r"|going live"
         # something made public: "just open sourced the backend", "the export is now available at"
         r"|(?:just )?open[ -]?sourced|(?:is|are) now available (?:at|on|from|in)",
     ),
@@ -317,7 +326,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         # "support ends with the 3.x line", "the old endpoint gets turned off on 15 July"
         r"|end[- ]of[- ]life|eol|end of support|(?:support|updates|fixes) (?:ends?|stops?)"
         r"|stops? (?:getting|receiving) (?:updates|fixes|security)|(?:gets?|be|is) turned off"
-        r"|goes away|no longer (?:be )?(?:supported|maintained|updated)",
+        r"|goes away|going away|(?:gets?|be|is|are) retired"
+        r"|no longer (?:be )?(?:supported|maintained|updated)",
         weak=True,
     ),
     _keyword("upgrade", "product", "Migration", r"upgrade", weak=True),
@@ -336,9 +346,11 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|sign-?ups)(?: \w+){0,4} (?:close|closes|closing|are due|is due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
         r"|(?:submit|send|apply|nominate|propose) (?:\w+ ){0,3}(?:by|until|till|before)"
+        # "project ideas need to be in the wiki by the 5th"
+        r"|needs? to be (?:in|done|submitted|merged|ready|filed)(?: \w+){0,4} by"
         # a survey or a vote open until a date: "the community survey is open until Feb 28"
         # "the survey is up and stays open for two weeks, until the 21st", "voting runs through"
-        r"|(?:survey|poll|voting|ballot|nominations?)(?: \w+){0,6}? (?:open|runs?|stays open)"
+        r"|(?:survey|poll|voting|ballots?|nominations?):?(?: \w+){0,6}? (?:open|runs?|stays open)"
         r"(?: \w+){0,3}?,? (?:until|till|through)|(?:survey|poll|voting|ballot) closes"
         r"|(?:proposals|submissions|applications|abstracts|nominations|entries|papers|talks)"
         r" (?:are |is )?(?:now )?(?:accepted|open|welcome|due)(?: \w+){0,2} (?:until|till|through"
@@ -423,7 +435,12 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         # roles in a community: "starts as RM on the 1st", "leaving the core team at the end of
         # April", "welcome @ana as a core maintainer", "the new committee starts its term"
         r"|starts? as (?:the |our )?(?:new )?(?:rm|release manager|maintainer|lead|chair)"
-        r"|leaving the (?:\w+ ){0,2}(?:team|project)|stepping down|steps down|hand(?:s|ing)? over"
+        r"|(?:is|are) (?:our|the) (?:new|first) (?:rm|release manager|maintainers?|lead|chair"
+        r"|community manager)|welcom(?:e|ing) (?:[@\w.-]+ ){1,4}to the (?:[\w-]+ ){0,2}team"
+        r"|leaving the (?:\w+ ){0,2}(?:team|project|group|maintainers)|stepping down|steps down"
+        r"|taking a step back|step(?:ping)? back from|handing (?:[\w-]+ ){1,4}over to"
+        r"|hand(?:s|ing)? over (?:the |my |our )?(?:[\w-]+ ){0,3}(?:role|maintainership|duties"
+        r"|service|project|module|rotation)"
         r"|as (?:a |our |the )?(?:new )?(?:core )?(?:maintainer|committer|reviewer)"
         r"|starts? (?:its|their|his|her) term"
         r"|promoted to|welcome aboard|farewell|teams? merge|parental leave|party",

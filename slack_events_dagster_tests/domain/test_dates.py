@@ -1013,3 +1013,11 @@ def test_parts_of_today_are_today(text: str) -> None:
         "day",
         "relative",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [("the 28th, after that only fixes", "the 28th"), ("our new RM from the 28th", "the 28th")],
+)
+def test_a_day_of_the_month_opens_a_reply_or_follows_from(text: str, matched: str) -> None:
+    assert only(text) == (day("2026-11-28"), None, "day", "relative", matched)

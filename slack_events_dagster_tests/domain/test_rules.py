@@ -1557,3 +1557,72 @@ def test_a_generic_title_takes_the_name_the_message_gives_elsewhere(text: str, t
 def test_a_greeting_or_a_mention_is_no_subject_for_a_generic_title(text: str) -> None:
     (event,) = _extract(text)
     assert event.title.lower().startswith(("next", "our next")), event.title
+
+
+@pytest.mark.parametrize(
+    ("text", "parent", "action", "title"),
+    [
+        ("brindle 1.3.0's out :tada: mostly perf work", None, "Release", "brindle 1.3.0 release"),
+        ("loomweave@5.3.0 now on npm, includes the tree-shaking fix", None, "Release", None),
+        ("saltmarsh 0.20 drops today, last call", None, "Release", "saltmarsh 0.20 release"),
+        (
+            "mossgate 3.0 is GA :rocket: the changelog is long",
+            None,
+            "Release",
+            "mossgate 3.0 release",
+        ),
+        ("the tidewater mirror is 503ing, we're looking", None, "Incident", None),
+        ("the crates mirror 502s on every other request", None, "Incident", None),
+        ("Jo is our new release manager from the 1st :tada:", None, "Org change", None),
+        (
+            "please welcome Ana and Bo to the brindle core team, effective today",
+            None,
+            "Org change",
+            None,
+        ),
+        (
+            "I'm handing the orrery maintainer role over to Bo at the end of the month",
+            None,
+            "Org change",
+            None,
+        ),
+        ("Ana is taking a step back from ferrocat starting next week", None, "Org change", None),
+        ("brindle user survey: open until the 21st, 6 questions", None, "Deadline", None),
+        ("TSC election: ballots are open through Friday 23:59 UTC", None, "Deadline", None),
+        ("GSoC mentors: project ideas need to be in the wiki by the 5th", None, "Deadline", None),
+        ("the old apt repo is going away on the 1st, use the new one", None, "Migration", None),
+        ("going live right after lunch (13:00 UTC) to build a plugin", None, "Launch", None),
+        (
+            "the 14th, after that only fixes",
+            "when is the freeze for saltmarsh 0.21?",
+            "Deadline",
+            None,
+        ),
+    ],
+)
+def test_more_community_news_in_few_words(
+    text: str, parent: str | None, action: str, title: str | None
+) -> None:
+    (event,) = _extract(text, thread_parent=parent)
+    assert event.action == action
+    assert event.event_date is not None and event.event_date >= WEDNESDAY.replace(hour=0, minute=0)
+    assert title is None or event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "parent"),
+    [
+        (
+            "Friday the 27th, the changelog has the details",
+            "what was the date of the last release?",
+        ),
+        ("crates.io has ferrocat 0.10.1 now? `cargo search ferrocat` still shows 0.10.0", None),
+        ("can you hand over the logs from the failing pod? `kubectl logs` and attach it", None),
+        ("`GET /status` returns 503 while the agent is still warming up, that's expected", None),
+        ("no, my proxy still returns 503s with the same config", "did 0.10.1 fix it for you?"),
+    ],
+)
+def test_questions_past_questions_and_behaviours_announce_nothing(
+    text: str, parent: str | None
+) -> None:
+    assert _extract(text, thread_parent=parent) == []
