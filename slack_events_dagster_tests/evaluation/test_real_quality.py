@@ -51,13 +51,13 @@ HELD_OUT = tuple(sorted((LABELS / "held_out").glob("*.jsonl")))
 # all but candidate recall. The held-out set is far below it.
 DEVELOPMENT_FLOORS = {
     "message_precision": 0.91,  # measured 0.928 (0.944; baseline 0.812)
-    "message_recall": 0.76,  # measured 0.774 in session 24 (0.768; 0.838; 0.428)
+    "message_recall": 0.77,  # measured 0.779 in session 26 (0.774; 0.768; 0.838; 0.428)
     "event_precision": 0.90,  # measured 0.920 (0.937; 0.686)
     "event_recall": 0.69,  # measured 0.703 (0.755; 0.450)
     "date_accuracy": 0.93,  # measured 0.943 (0.944; 0.757)
     "candidate_recall": 0.885,  # measured 0.897 in session 24 (0.894; 0.935; 0.755)
     # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
-    "titles_kept": 0.81,  # measured 0.835 in session 24 (0.754; 0.782; 0.698)
+    "titles_kept": 0.83,  # measured 0.846 in session 26 (0.835; 0.754; 0.782; 0.698)
 }
 # Held out: when labelled, then after session 21's fixes, then after session 22's.
 HELD_OUT_FLOORS = {
@@ -65,10 +65,10 @@ HELD_OUT_FLOORS = {
     "message_recall": 0.45,  # measured 0.462 (0.462, 0.462)
     "date_accuracy": 0.95,  # measured 1.000 (12 matched events)
     "candidate_recall": 0.70,  # measured 0.731
-    "titles_kept": 0.60,  # measured 0.625 in session 24 (0.370, 0.385, 0.458)
+    "titles_kept": 0.59,  # measured 0.609 in session 26 (0.370, 0.385, 0.458, 0.625)
 }
 DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 8.2 (8.5; 51.7)
-HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 13.0  # measured 12.1 (15.1, 14.1)
+HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 12.0  # measured 11.1 in session 26 (15.1, 14.1, 12.1)
 MAX_CANDIDATE_RATE = 0.40  # scoring must still leave most chatter out
 
 
