@@ -1302,7 +1302,7 @@ def _reply_detail_words(text: str, dates: list[DateMention]) -> int:
 # A question about the past: the reply dates what happened ("what was the date of the last
 # release?" / "Friday the 27th").
 PAST_QUESTION = re.compile(
-    r"\b(?:when|what|which)\b[^?.!\n]{0,40}\b(?:was|were|did)\b[^?\n]*\?", re.IGNORECASE
+    r"\b(?:when|what|which)\b[^?.!\n]{0,40}\b(?:was|were|did)\b[^?.!\n]{0,80}\?", re.IGNORECASE
 )
 
 

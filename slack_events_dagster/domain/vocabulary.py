@@ -155,6 +155,7 @@ VERSION_OUT = (
     r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
     rf"|now (?:on|in) {REGISTRIES}"
     r"|(?:drops|lands) (?:today|tonight|tomorrow|now|on)|(?:is|are) (?:now )?ga)"
+    # with the verb's "is" joined to the version: "1.3.0's out"
     r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
@@ -660,15 +661,15 @@ SELF_INTRODUCTION = re.compile(
 HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 
 
-# The asker's own environment with a problem in it: "I deployed it to my k8s cluster and the pod
-# crashes" (a maintainer running tonight's upgrade "from my workstation" is no help request).
 # The writer's own job: "had an outage at work today", "our own deadline at work".
 WRITERS_JOB = r"\b(?:at|for) (?:my |our )?(?:work|day ?job)\b|\bmy (?:company|employer)(?:'s)?\b"
+# The asker's own environment with a problem in it: "I deployed it to my k8s cluster and the pod
+# crashes" (a maintainer running tonight's upgrade "from my workstation" is no help request),
+# or the asker's job ("our company's pipeline fails since the upgrade").
 MY_ENVIRONMENT = re.compile(
     r"\b(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
     r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)\b"
-    # the writer's job: "had an outage at work today", "our own deadline at work"
-    rf"|{WRITERS_JOB}|\b(?:our) (?:company|employer)(?:'s)?\b",
+    rf"|{WRITERS_JOB}|\bour (?:company|employer)(?:'s)?\b",
     re.IGNORECASE,
 )
 A_PROBLEM = re.compile(
