@@ -311,7 +311,11 @@ TRAILING_ZEROS = re.compile(r"(?:\.0)+$")
 # What a chatty title is cut down to (_event_phrase): the event words of a gathering.
 GATHERING_HEADS = {
     action: re.compile(
-        "|".join(k.pattern.pattern for k in EVENT_KEYWORDS if k.action == action), re.IGNORECASE
+        # not "social": its match runs on to the time ("Dinner tonight at 7")
+        "|".join(
+            k.pattern.pattern for k in EVENT_KEYWORDS if k.action == action and k.name != "social"
+        ),
+        re.IGNORECASE,
     )
     for action in ("Meeting", "Event", "Webinar")
 }
@@ -455,6 +459,11 @@ DATE_REJECTED = re.compile(
     re.IGNORECASE,
 )
 AT_THE_WRITERS_JOB = re.compile(WRITERS_JOB, re.IGNORECASE)
+# Someone's own deadline: "my own deadline is Friday", "my capstone is due Friday".
+MY_OWN_DEADLINE = re.compile(
+    r"\b(?:my (?:own )?(?:[\w-]+ ){0,2}(?:deadline|is due|are due)|our own deadline)\b",
+    re.IGNORECASE,
+)
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
 SUPPOSITION = re.compile(
     r"^\W*(?:(?:also|and|but|so|oh|btw)\W+)?(?:if|unless|whether)\b", re.IGNORECASE
@@ -539,7 +548,7 @@ def _not_an_upcoming_event(
     sentence = draft.sentence
     if PAST_TALK.search(sentence) or DATE_REJECTED.search(sentence):
         return True
-    if AT_THE_WRITERS_JOB.search(sentence):
+    if AT_THE_WRITERS_JOB.search(sentence) or MY_OWN_DEADLINE.search(sentence):
         return True  # "our own deadline at work is end of month": not the community's
     # Personal plans and suppositions that come before the event's name are about it: "I'll try
     # to join the office hour", "If anyone has a lightning talk …" (not "the office hours are on

@@ -389,6 +389,18 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|(?:follow|watch|join|tune in to) (?:the |our )?(?:live ?)?stream(?:ing)?"
         r"|live ?streaming",
     ),
+    # A gathering of an event's day at a time: "lunch is at 12:30 in the atrium", "Group photo
+    # at 4pm on the steps", "Dinner tonight at 7pm at The Crooked Billet" (not "after lunch",
+    # nor someone's own "having lunch at 1": see _FALSE_FRIEND_BEFORE).
+    _keyword(
+        "social",
+        "marketing",
+        "Event",
+        r"(?:lunch|dinner|breakfast|group photo|coffee break|happy hour|walking tour|bowling"
+        r"|pub quiz|reception)(?: [\w,]+){0,3}? (?:is |will be |starts )?(?:at|from) "
+        r"\d{1,2}(?:[:.]\d\d)?(?: ?[ap]\.?m)?",
+        weak=True,
+    ),
     _keyword(
         "community_event",
         "marketing",
@@ -583,7 +595,25 @@ _FALSE_FRIEND_AFTER = {
     ),
 }
 # The same words before a keyword: "out of sync" is a state, not a meeting.
-_FALSE_FRIEND_BEFORE = {"sync": re.compile(r"\b(?:out of|in)\s+$", re.IGNORECASE)}
+_FALSE_FRIEND_BEFORE = {
+    "sync": re.compile(r"\b(?:out of|in)\s+$", re.IGNORECASE),
+    # someone's own meal or a work plan: "having lunch at 1", "hoping to submit something before"
+    "social": re.compile(
+        r"\b(?:my|having|had|have|grab|grabbing|get|getting|eat|eating|after|before|during"
+        r"|over|for|skip|skipping|miss|missing)\s+$",
+        re.IGNORECASE,
+    ),
+    "submit": re.compile(
+        r"\b(?:hoping|hope|trying|try|want|wants|wanted|plan|planning|going|need|needs|will)"
+        r"\s+to\s+$",
+        re.IGNORECASE,
+    ),
+    # bugs or issues labelled, not a release tagged: "went through 3 bugs tagged BeginnerFriendly"
+    "tagged": re.compile(
+        r"\b(?:bugs?|issues?|prs?|pull requests?|tickets?|posts?|questions?|items?)\s+$",
+        re.IGNORECASE,
+    ),
+}
 # A keyword used as a noun's modifier names a thing around the event, not the event: "the
 # meetup page", "your meetup idea", "the meeting notes", "the conference slides". Logistics
 # ("the meeting link", "the meeting room") presuppose an event to come, so they still count.
@@ -596,7 +626,8 @@ _MODIFIED_NOUN = re.compile(
 )
 # A past participle used as an adjective ("on deployed solutions", "the released packages").
 _PARTICIPLE_AS_ADJECTIVE_BEFORE = re.compile(
-    r"\b(?:the|a|an|on|of|for|with|in|to|our|your|their|its|all|any|some|these|those|newly)\s+$",
+    r"\b(?:the|a|an|on|of|for|with|in|to|my|our|your|their|its|all|any|some|these|those|newly)"
+    r"\s+$",
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
@@ -698,7 +729,11 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
     if friend is not None and friend.match(text, end):
         return True
     before = text[max(0, start - _LOOK_BEHIND) : start]
-    friend = _FALSE_FRIEND_BEFORE.get(word)
+    friend = (
+        _FALSE_FRIEND_BEFORE.get(word)
+        or _FALSE_FRIEND_BEFORE.get(word.split(" ", 1)[0])
+        or _FALSE_FRIEND_BEFORE.get(keyword.name)
+    )
     if friend is not None and friend.search(before):
         return True
     verb_form = word.endswith(("ed", "s")) or (word.endswith("ing") and word != "meeting")

@@ -1626,3 +1626,45 @@ def test_questions_past_questions_and_behaviours_announce_nothing(
     text: str, parent: str | None
 ) -> None:
     assert _extract(text, thread_parent=parent) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "when"),
+    [
+        (
+            "lunch is at 12:30 in the atrium today",
+            "Lunch",
+            datetime(2026, 11, 18, 12, 30, tzinfo=UTC),
+        ),
+        ("Group photo at 4pm on the front steps, please be there!", "Group photo", None),
+        (
+            "Dinner tonight at 7pm at The Crooked Billet",
+            "Dinner",
+            datetime(2026, 11, 18, 19, tzinfo=UTC),
+        ),
+        ("coffee break at 10:30 in the foyer", "Coffee break", None),
+    ],
+)
+def test_a_gathering_of_the_day_at_a_time_is_an_event(
+    text: str, title: str, when: datetime | None
+) -> None:
+    (event,) = _extract(text)
+    assert event.category == "marketing"
+    assert event.title.startswith(title)  # a date inside the title stays (as for a meetup)
+    assert when is None or event.event_date == when
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm having lunch at 1, ping me after",
+        "back after lunch at 2",
+        "this week: reviewing translations. my own deadline is Friday since I'm off next week",
+        "my capstone is due Friday so brutal honesty appreciated",
+        "went through 3 bugs tagged BeginnerFriendly today: two already fixed",
+        "the NEWS for R 4.3.0 mentions the change, that explains my failing test",
+        "slowly! hoping to submit something before the end of the week",
+    ],
+)
+def test_own_meals_deadlines_and_work_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
