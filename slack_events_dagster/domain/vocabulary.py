@@ -221,7 +221,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|5\d\ds on (?:every|all)"
         r"|returns (?:5\d\ds?|errors|nothing|no results) (?:since|for (?:everyone|all)|right now"
         r"|at the moment)"
-        r"|yanked"
+        r"|yanked|stopped (?:syncing|working|updating|responding|building)"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
         # a failure for everyone a service serves, not a tool's behaviour on some input
         r"|fails? (?:on|for) (?:all|every) (?:users?|customers?|requests?|tenants?|accounts?"
@@ -344,7 +344,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         # "Submissions for DataConf 2027 talks close on March 3"
         r"|(?:submissions?|proposals|applications?|registrations?|nominations|entries|abstracts"
-        r"|sign-?ups)(?: \w+){0,4} (?:close|closes|closing|are due|is due)"
+        r"|sign-?ups|rsvps)(?: [\w']+){0,4} (?:close|closes|closing|are due|is due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
         r"|(?:submit|send|apply|nominate|propose) (?:\w+ ){0,3}(?:by|until|till|before)"
         # "project ideas need to be in the wiki by the 5th"
@@ -397,8 +397,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "marketing",
         "Event",
         r"(?:lunch|dinner|breakfast|group photo|coffee break|happy hour|walking tour|bowling"
-        r"|pub quiz|reception)(?: [\w,]+){0,3}? (?:is |will be |starts )?(?:at|from) "
-        r"\d{1,2}(?:[:.]\d\d)?(?: ?[ap]\.?m)?",
+        r"|pub quiz|reception)(?: [\w,]+){0,3}? (?:(?:is |will be |starts )?(?:at|from) "
+        r"\d{1,2}(?:[:.]\d\d)?(?: ?[ap]\.?m)?|\d{1,2}(?:[:.]\d\d)? ?[ap]\.?m)"
+        # the programme of the day: "final presentations start at 3:30", "talks are at 2pm"
+        r"|(?:presentations|lightning talks|talks|demos)(?: start| begin| are)? at \d{1,2}",
         weak=True,
     ),
     _keyword(

@@ -1668,3 +1668,17 @@ def test_a_gathering_of_the_day_at_a_time_is_an_event(
 )
 def test_own_meals_deadlines_and_work_announce_nothing(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("Sponsor thank-you happy hour Friday 6pm at the Brewhouse, all welcome", "Event"),
+        ("final presentations start at 3:30, everyone back in the main room please!", "Event"),
+        ("RSVPs for Saturday's jam close Thursday night so we can order food", "Deadline"),
+        ("the GitHub mirror stopped syncing this morning and is being looked into", "Incident"),
+    ],
+)
+def test_the_days_programme_rsvps_and_a_stopped_mirror(text: str, action: str) -> None:
+    (event,) = _extract(text)
+    assert event.action == action
