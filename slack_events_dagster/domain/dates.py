@@ -178,9 +178,10 @@ _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _F
 # A day of the month alone, after a word that introduces a date or a weekday: "tag it on the
 # 14th", "open until the 21st", "Friday the 14th" (not "the 5th attempt", nor "since the 3rd").
 _DAY_OF_MONTH_RE = re.compile(
-    r"(?:(?<=\bon )|(?<=\bby )|(?<=until )|(?<=\btill )|(?<=before )|(?<=through )|(?<=day )"
+    r"(?:(?<=\bon )|(?<=\bby )|(?<=\buntil )|(?<=\btill )|(?<=\bbefore )|(?<=\bthrough )"
+    r"|(?<=day )(?<!today )(?<!holiday )(?<!birthday )|(?<=\bstarting )"
     # or opening a text with a comma after it ("the 14th, after that only fixes"; not "the 3rd")
-    r"|(?<=day, )|(?<=from )|(?<![\s\S])(?=the\s+\d{1,2}(?:st|nd|rd|th),))"
+    r"|(?<=day, )|(?<=\bfrom )|(?<![\s\S])(?=the\s+\d{1,2}(?:st|nd|rd|th),))"
     r"the\s+(?P<d>\d{1,2})(?:st|nd|rd|th)\b"
     # then the sentence goes on: not "the 2nd Thursday", "the 3rd time", "the 14th of May"
     r"(?=\s*(?:[,.;:!?)]|$)|\s+(?:at|from|to|until|till|and|or|for|so|with|in|when|by|before"
@@ -226,7 +227,7 @@ _RELATIVE_RE = re.compile(
     r"(?<![\w-])(?:"
     r"(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
     r"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)"
-    r"|(?P<today>today|tonight|this\s+(?:morning|afternoon|evening)|(?:right\s+)?after\s+lunch)"
+    r"|(?P<today>today|tonight|this\s+(?:morning|afternoon|evening))"
     r"|(?P<tomorrow>tomorrow|tmrw)"
     r"|(?P<yesterday>yesterday)"
     rf"|(?:in|within|eta:?)\s+(?:the\s+next\s+)?(?:about\s+|around\s+|roughly\s+|~\s*)?(?P<n>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+"
@@ -326,11 +327,11 @@ _QUARTER_HINT = _literal_union(_QUARTER_WORDS)
 # "Monday" ends with "day" too).
 _RELATIVE_WORDS = (
     *("today", "tonight", "tomorrow", "tmrw", "yesterday", "min", "hr", "hour", "week"),
-    *("morning", "afternoon", "evening", "lunch"),
+    *("morning", "afternoon", "evening"),
     *("month", "quarter", "year", "eow", "eom", "eoq", "eoy"),
 )
 _RELATIVE_HINT = re.compile(
-    r"(?:today|tonight|tomorrow|tmrw|yesterday|morning|afternoon|evening|lunch"
+    r"(?:today|tonight|tomorrow|tmrw|yesterday|morning|afternoon|evening"
     r"|min(?:ute)?s?|h(?:ou)?rs?|weeks?|month|quarter"
     r"|year|eo[wmqy])\b"
 )

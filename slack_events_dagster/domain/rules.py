@@ -50,10 +50,10 @@ MAX_NAMING_SENTENCES = 20
 LEADING_ARTICLE = re.compile(r"^the\s+(?=[a-z])", re.IGNORECASE)
 # "12 p.m. (noon) EST" is one phrase: no break after "a.m." or "p.m.". A lower-case sentence
 # ("just hit pypi. big breaking changes") starts after a word of three letters or more that is
-# no abbreviation ("e.g. foo", "etc. and", "v1.2. next" run on).
+# no abbreviation ("e.g. foo", "etc. and", "approx. 5", "v1.2. next" run on).
 SENTENCE_BREAK = re.compile(
     r"\n+|•\s*|(?<![^\S\n])[^\S\n]+•\s*|(?<=[.!?])(?<![ap]\.m\.)\s+(?=[A-Z@#(\"'])"
-    r"|(?<=[a-z\d]{3}[.!?])(?<![^a-z]etc\.)(?<!prox\.)(?<!incl\.)(?<!\d\.\d\.)\s+(?=[a-z])"
+    r"|(?<=[a-z\d]{3}[.!?])(?<![^a-z]etc\.)(?<!prox\.)(?<!incl\.)\s+(?=[a-z])"
     # a question ends its sentence whatever follows: "now? `cargo search` still shows 0.10.0"
     r"|(?<=\w\?)[^\S\n]+(?=[`<\[(*_~])"
 )
@@ -418,7 +418,8 @@ TIME_ONLY = re.compile(
 # Talk about something that already happened: its minutes, recording or photos, or "ago".
 PAST_TALK = re.compile(
     # "ago", but not minutes or hours ago: "tagged 20 min ago" is today's news
-    r"\b(?:(?<!min )(?<!mins )(?<!minutes )(?<!hour )(?<!hours )ago"
+    r"\b(?:(?<!min )(?<!mins )(?<!minutes )(?<!hour )(?<!hours )(?<!hr )(?<!hrs )(?<!\dh )"
+    r"(?<!\dm )ago"
     r"|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
     r"|slides|photos|pictures|notes) (?:from|of|for)|resources from|was (?:great|fun|awesome"
     r"|amazing|released)|were released|went well|thanks for (?:the|joining|coming|attending)"
@@ -459,9 +460,11 @@ DATE_REJECTED = re.compile(
     re.IGNORECASE,
 )
 AT_THE_WRITERS_JOB = re.compile(WRITERS_JOB, re.IGNORECASE)
-# Someone's own deadline: "my own deadline is Friday", "my capstone is due Friday".
+# Someone's own deadline: "my own deadline is Friday", "my capstone is due Friday", "deadline
+# for my thesis", "I have a deadline on the 14th", "my PR needs to be merged by Friday".
 MY_OWN_DEADLINE = re.compile(
-    r"\b(?:my (?:own )?(?:[\w-]+ ){0,2}(?:deadline|is due|are due)|our own deadline)\b",
+    r"\b(?:my (?:own )?(?:[\w-]+ ){0,2}(?:deadline|is due|are due|needs? to be)|our own deadline"
+    r"|(?:deadline|due) for my|I have a deadline)\b",
     re.IGNORECASE,
 )
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
@@ -873,14 +876,21 @@ def _capitalised(text: str) -> str:
 
 GENERIC_TITLE = re.compile(
     r"^(?:(?:the|a|an|registration|application|applications|submission|submissions|early bird"
-    r"|abstract|proposal|final|last|new|next|first|second|online|in-person|weekly|monthly)\s+)*"
-    r"(?:deadline|deadlines|register|registration|meeting|event|session|call|release|launch|deploy"
-    r"|post|reminder|update|office hours?|meetup|webinar|workshop|sync|resolved|mitigated|fixed"
-    r"|by|on|at|from|until|till|and|or)$",
+    r"|abstract|proposal|final|last|new|first|second|online|in-person)\s+)*(?:deadline|deadlines"
+    r"|register|registration|meeting|event|session|call|release|launch|deploy|post|reminder"
+    r"|update|office hours?|resolved|mitigated|fixed|by|on|at|from|until|till|and|or)$",
+    re.IGNORECASE,
+)
+# Generic titles that may take a full name found elsewhere in the message (_named_in_text), but
+# not a chatty first line ("Quick update from the infra team: next meetup").
+NAMEABLE_TITLE = re.compile(
+    r"^(?:(?:next|weekly|monthly)\s+)?(?:(?:the|a|an|final|last|new|first|second|online"
+    r"|in-person)\s+)*(?:meetup|webinar|workshop|sync|office hours?|meeting|session|call)$"
+    rf"|{GENERIC_TITLE.pattern[1:-1]}",
     re.IGNORECASE,
 )
 # A word of a name: capitalised ("R", "Contributor", "LatinR", "useR!" is not) or a year.
-_NAME_WORD = r"(?:[A-Z](?:[\w!'&+-]|\.(?=\w))*+|(?:19|20)\d\d)"
+_NAME_WORD = r"(?:[A-Z](?:[\w'&+-]|\.(?=\w))*+|(?:19|20)\d\d)"
 # Capitalised words that start a sentence or qualify, not a name ("Next", "Our", "Join").
 _NOT_A_NAME_START = re.compile(
     r"^(?:(?:The|A|An|Our|Your|This|That|Next|First|Second|Third|Last|Join|Reminder|Upcoming"
@@ -930,7 +940,8 @@ def _with_subject(title: str, text: str, parent: str | None = None) -> str:
     thread's parent (for a reply) or of the message as one ("R Dev Day @ Imperial:
     registration deadline")."""
     if not GENERIC_TITLE.match(title):
-        return title
+        named = _named_in_text(title, text) if NAMEABLE_TITLE.match(title) else None
+        return _capitalised(named) if named and len(named) <= MAX_TITLE_CHARS else title
     if parent:
         with_parent = _with_subject(title, parent)
         if with_parent != title:

@@ -154,17 +154,19 @@ VERSION_OUT = (
     # telegraphic: "v2.4.0 out now", "3.2.5 published with the fix", "2.7.0 shipped"
     r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
     rf"|now (?:on|in) {REGISTRIES}"
-    r"|(?:drops|lands) (?:today|tonight|tomorrow|now|on)|(?:is|are) (?:now )?ga)"
+    r"|(?:drops|lands) (?:today|tonight|tomorrow|now)|(?:is|are) (?:now )?ga)"
     # with the verb's "is" joined to the version: "1.3.0's out"
     r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
-VERSION_PUBLISHED = r"(?:pushed|published|uploaded|shipped) (?:\w+ ){0,2}v?\d+\.\d+"
+VERSION_PUBLISHED = r"(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+"
 # A package that reached a registry, named or not: "3.0.0a1 just hit PyPI", "landed in debian
 # unstable", "crates.io has tallow 0.10.1 now".
 ON_A_REGISTRY = (
     rf"(?:just )?(?:hit|landed (?:on|in)|(?:is|are) now (?:on|in)|made it (?:in)?to"
     rf"|(?:is|are) (?:now )?listed on) (?:the )?{REGISTRIES}"
+    # a limit hit, not a release: "we just hit PyPI rate limits"
+    r"(?!\b rate)(?!\b pull)(?!\b download)(?!\b api)(?!\b limit)"
     rf"|{REGISTRIES} (?:now )?has (?:\w+ )?v?\d+\.\d+"
 )
 # A service working again ("back online", "all components are now unlocked"): the
@@ -206,7 +208,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Incident",
         r"incident|outage|sev ?-?[1-3]|p[0-1] incident|serving stale"
-        r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are|'s|'re) down(?!\b to )"
+        r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are|it's) down(?!\b to )"
         r"|down for"
         r"|pagerduty|paging",
     ),
@@ -217,11 +219,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"failing|crashed|(?:is|are) broken|stuck|timing out"
         # a state ("is returning 502s", "returns 503s since 09:00"), not a behaviour ("returns
         # 503 while it warms up")
-        r"|returning (?:5\d\ds?|errors|nothing|no results)|(?:is|are) (?:5\d\ding|erroring)"
-        r"|5\d\ds on (?:every|all)"
-        r"|returns (?:5\d\ds?|errors|nothing|no results) (?:since|for (?:everyone|all)|right now"
-        r"|at the moment)"
-        r"|yanked|stopped (?:syncing|working|updating|responding|building)"
+        r"|returning (?:5\d\ds?|errors)|(?:is|are) (?:5\d\ding|erroring)|5\d\ds on (?:every|all)"
+        r"|(?:returns|returning) (?:5\d\ds?|errors|nothing|no results) (?:since"
+        r"|for (?:everyone|all)|right now|at the moment)"
+        r"|yanked (?:it|v?\d+\.\d+[\w.-]*|the (?:release|wheels?|version|package|crate|build))"
         r"|stalled|something(?:'s| is) (?:wrong|off) with"
         # a failure for everyone a service serves, not a tool's behaviour on some input
         r"|fails? (?:on|for) (?:all|every) (?:users?|customers?|requests?|tenants?|accounts?"
@@ -325,7 +326,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|removed on|deprecat(?:ed|ion)|sunset|switched off|shut down|read-only"
         # the end of a version's or a service's life: "1.x reaches end-of-life on 31 December",
         # "support ends with the 3.x line", "the old endpoint gets turned off on 15 July"
-        r"|end[- ]of[- ]life|eol|end of support|(?:support|updates|fixes) (?:ends?|stops?)"
+        r"|end[- ]of[- ]life|eol (?:on|date|for|is|of)|(?:reach(?:es)?|hits?) eol|end of support"
+        r"|(?:support|updates|fixes) (?:ends?|stops?)(?!\b up)"
         r"|stops? (?:getting|receiving) (?:updates|fixes|security)|(?:gets?|be|is) turned off"
         r"|goes away|going away|(?:gets?|be|is|are) retired"
         r"|no longer (?:be )?(?:supported|maintained|updated)",
@@ -452,11 +454,15 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|starts? as (?:the |our )?(?:new )?(?:rm|release manager|maintainer|lead|chair)"
         r"|(?:is|are) (?:our|the) (?:new|first) (?:rm|release manager|maintainers?|lead|chair"
         r"|community manager)|welcom(?:e|ing) (?:[@\w.-]+ ){1,4}to the (?:[\w-]+ ){0,2}team"
-        r"|leaving the (?:\w+ ){0,2}(?:team|project|group|maintainers)|stepping down|steps down"
-        r"|taking a step back|step(?:ping)? back from|handing (?:[\w-]+ ){1,4}over to"
+        r"|leaving the (?:\w+ ){0,2}(?:team|project|group|maintainers)(?!\b channel)(?!\b chat)"
+        r"|stepping down|steps down"
+        # not "taking a step back from this thread", "handing this issue over to @bob"
+        r"|(?:taking a step|stepping|steps) back from(?!\b this)(?!\b that)(?!\b the thread)"
+        r"|handing (?!\bthis )(?!\bthat )(?!\bit )(?:[\w-]+ ){1,4}over to"
         r"|hand(?:s|ing)? over (?:the |my |our )?(?:[\w-]+ ){0,3}(?:role|maintainership|duties"
         r"|service|project|module|rotation)"
-        r"|as (?:a |our |the )?(?:new )?(?:core )?(?:maintainer|committer|reviewer)"
+        r"|welcom(?:e|ing) (?:[@\w.-]+ ){1,4}as (?:a |our |the )?(?:new )?(?:core )?"
+        r"(?:maintainer|committer|reviewer)"
         r"|starts? (?:its|their|his|her) term"
         r"|promoted to|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
@@ -584,6 +590,11 @@ _PATH_AFTER = re.compile(
     r"/(?-i:(?![A-Z][a-z]+(?:[\s,;:!?)]|\.(?!\w)|$)))|_|-\d|\.[a-z]", re.IGNORECASE
 )
 _FALSE_FRIEND_AFTER = {
+    # "1.3.0's out-of-the-box config", "out-of-date docs"
+    "out": re.compile(r"-"),
+    # someone's own meal or evening: "lunch is at 12:30 for me", "happy hour at 5pm is the best
+    # part of my week"
+    "social": re.compile(r"[^.!?\n]{0,40}?\b(?:for me|my|I|I'm|I'll)\b"),
     "due": re.compile(r"\s+to\b", re.IGNORECASE),
     "close": re.compile(r"\s+to\b", re.IGNORECASE),  # "proposals that are close to final"
     "closing": re.compile(r"\s+(?:the|in)\b", re.IGNORECASE),
@@ -602,14 +613,10 @@ _FALSE_FRIEND_BEFORE = {
     # someone's own meal or a work plan: "having lunch at 1", "hoping to submit something before"
     "social": re.compile(
         r"\b(?:my|having|had|have|grab|grabbing|get|getting|eat|eating|after|before|during"
-        r"|over|for|skip|skipping|miss|missing)\s+$",
+        r"|over|for|skip|skipped|skipping|miss|missed|missing|kids'?)\s+$",
         re.IGNORECASE,
     ),
-    "submit": re.compile(
-        r"\b(?:hoping|hope|trying|try|want|wants|wanted|plan|planning|going|need|needs|will)"
-        r"\s+to\s+$",
-        re.IGNORECASE,
-    ),
+    "submit": re.compile(r"\b(?:hoping|hope|trying|try)\s+to\s+$", re.IGNORECASE),
     # bugs or issues labelled, not a release tagged: "went through 3 bugs tagged BeginnerFriendly"
     "tagged": re.compile(
         r"\b(?:bugs?|issues?|prs?|pull requests?|tickets?|posts?|questions?|items?)\s+$",
@@ -674,7 +681,8 @@ HELP_TALK = re.compile(
     r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue"
     # a user's report on their own try: "rolling back to 0.14.2 works fine", "works, thanks!"
-    r"|works (?:fine|for me|great|again)|worked (?:fine|for me)|works\W+(?:thanks|thank you|ty)"
+    r"|works (?:fine|for me|great)|worked (?:fine|for me)|works\W+(?:thanks|thank you|ty)"
+    r"|(?:fixed|solved) it for me"
     # a "me too" in a help thread: "same here, it's stuck at 90%"
     r"|same (?:here|for me|issue|problem|error)|me too)\b",
     re.IGNORECASE,
@@ -695,14 +703,18 @@ HELP_STATE = re.compile(r"\b(?:stuck|failing|crashed)\b", re.IGNORECASE)
 
 
 # The writer's own job: "had an outage at work today", "our own deadline at work".
-WRITERS_JOB = r"\b(?:at|for) (?:my |our )?(?:work|day ?job)\b|\bmy (?:company|employer)(?:'s)?\b"
+WRITERS_JOB = (
+    r"\b(?:at|for) (?:my |our )?(?:work|day ?job)\b(?!-)"
+    r"|\b(?:at|for|in|from) my (?:company|employer|job)\b(?!')"
+)
 # The asker's own environment with a problem in it: "I deployed it to my k8s cluster and the pod
 # crashes" (a maintainer running tonight's upgrade "from my workstation" is no help request),
 # or the asker's job ("our company's pipeline fails since the upgrade").
 MY_ENVIRONMENT = re.compile(
     r"\b(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
     r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)\b"
-    rf"|{WRITERS_JOB}|\bour (?:company|employer)(?:'s)?\b",
+    r"|\blocally\b"
+    rf"|{WRITERS_JOB}|\b(?:my|our) (?:company|employer)(?:'s)?\b",
     re.IGNORECASE,
 )
 A_PROBLEM = re.compile(
@@ -727,7 +739,11 @@ def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") 
         return True
     word = text[start:end].lower()
     # A phrase is read by its last word too: "entries … are due to a bug" is "due to".
-    friend = _FALSE_FRIEND_AFTER.get(word) or _FALSE_FRIEND_AFTER.get(word.rsplit(" ", 1)[-1])
+    friend = (
+        _FALSE_FRIEND_AFTER.get(word)
+        or _FALSE_FRIEND_AFTER.get(word.rsplit(" ", 1)[-1])
+        or _FALSE_FRIEND_AFTER.get(keyword.name)
+    )
     if friend is not None and friend.match(text, end):
         return True
     before = text[max(0, start - _LOOK_BEHIND) : start]

@@ -1005,7 +1005,7 @@ def test_an_ordinal_that_is_no_day_of_the_month_is_no_date(text: str) -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["cutting 0.10 right after lunch", "the call is this afternoon"])
+@pytest.mark.parametrize("text", ["the call is this evening", "the call is this afternoon"])
 def test_parts_of_today_are_today(text: str) -> None:
     (mention,) = find_dates(text, REF, "UTC")
     assert (mention.start, mention.precision, mention.source) == (
@@ -1021,3 +1021,21 @@ def test_parts_of_today_are_today(text: str) -> None:
 )
 def test_a_day_of_the_month_opens_a_reply_or_follows_from(text: str, matched: str) -> None:
     assert only(text) == (day("2026-11-28"), None, "day", "relative", matched)
+
+
+@pytest.mark.parametrize(
+    ("text", "iso_date"),
+    [
+        ("Release call after lunch tomorrow", "2026-11-26"),
+        ("back after lunch on Friday", "2026-11-27"),
+    ],
+)
+def test_after_lunch_is_no_date_of_its_own(text: str, iso_date: str) -> None:
+    assert [summary(mention)[0] for mention in find_dates(text, REF, "UTC")] == [day(iso_date)]
+
+
+@pytest.mark.parametrize("text", ["today the 3rd one failed", "a holiday the 3rd time"])
+def test_today_or_a_holiday_introduces_no_day_of_the_month(text: str) -> None:
+    assert [mention.text for mention in find_dates(text, REF, "UTC")] == ["today"] * (
+        text.startswith("today")
+    )
