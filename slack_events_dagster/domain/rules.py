@@ -881,12 +881,13 @@ GENERIC_TITLE = re.compile(
     r"|update|office hours?|resolved|mitigated|fixed|by|on|at|from|until|till|and|or)$",
     re.IGNORECASE,
 )
+# What a gathering's title ends with, for finding its full name in the message.
+_GATHERING_WORDS = r"(?:office hours?|meetup|meeting|webinar|workshop|sync|session|call)"
 # Generic titles that may take a full name found elsewhere in the message (_named_in_text), but
 # not a chatty first line ("Quick update from the infra team: next meetup").
 NAMEABLE_TITLE = re.compile(
     r"^(?:(?:next|weekly|monthly)\s+)?(?:(?:the|a|an|final|last|new|first|second|online"
-    r"|in-person)\s+)*(?:meetup|webinar|workshop|sync|office hours?|meeting|session|call)$"
-    rf"|{GENERIC_TITLE.pattern[1:-1]}",
+    rf"|in-person)\s+)*{_GATHERING_WORDS}$|{GENERIC_TITLE.pattern[1:-1]}",
     re.IGNORECASE,
 )
 # A word of a name: capitalised ("R", "Contributor", "LatinR", "useR!" is not) or a year.
@@ -896,10 +897,7 @@ _NOT_A_NAME_START = re.compile(
     r"^(?:(?:The|A|An|Our|Your|This|That|Next|First|Second|Third|Last|Join|Reminder|Upcoming"
     r"|Today's|Tomorrow's|Weekly|Monthly|Online|In-person|New|Hi|Hello|Hey|Welcome|Please)\s+)+"
 )
-# What a gathering's title ends with, for finding its full name in the message.
-_GATHERING_HEAD = re.compile(
-    r"(?i:office hours?|meetup|meeting|webinar|workshop|sync|session|call)$"
-)
+_GATHERING_HEAD = re.compile(rf"(?i:{_GATHERING_WORDS})$")
 # A named event a deadline belongs to: "R Dev Day @ Rencontres R", "LatinR 2023".
 _NAMED_EVENT = re.compile(
     rf"(?<![\w@!]){_NAME_WORD}(?: (?:@ )?{_NAME_WORD}){{0,4}} (?:19|20)\d\d(?![\w.])"
@@ -909,9 +907,16 @@ _NAMED_EVENT = re.compile(
 
 
 def _named_in_text(title: str, text: str) -> str | None:
-    """The full name a generic title has elsewhere in the message: "First office hour" with
-    "R Contributor Office Hours" further down is "First R Contributor Office Hours"; a deadline
-    takes the event it belongs to ("Registration deadline: R Dev Day @ Rencontres R")."""
+    """The title with the full name a generic title has elsewhere in the message, when it fits
+    a calendar line: "First office hour" with "R Contributor Office Hours" further down is
+    "First R Contributor Office Hours"; a deadline takes the event it belongs to ("Registration
+    deadline: R Dev Day @ Rencontres R")."""
+    named = _full_name(title, text)
+    return _capitalised(named) if named and len(named) <= MAX_TITLE_CHARS else None
+
+
+def _full_name(title: str, text: str) -> str | None:
+    """_named_in_text's name, as found."""
     head = _GATHERING_HEAD.search(title)
     if head is not None:
         words = re.escape(head.group()).replace(r"\ ", r"\s+")
@@ -941,15 +946,16 @@ def _with_subject(title: str, text: str, parent: str | None = None) -> str:
     registration deadline")."""
     if not GENERIC_TITLE.match(title):
         named = _named_in_text(title, text) if NAMEABLE_TITLE.match(title) else None
-        return _capitalised(named) if named and len(named) <= MAX_TITLE_CHARS else title
+        return named or title
     if parent:
         with_parent = _with_subject(title, parent)
         if with_parent != title:
             return with_parent
     named = _named_in_text(title, text)
-    if named is not None and len(named) <= MAX_TITLE_CHARS:
-        return _capitalised(named)
-    first_line = next((line for line in split_sentences(text) if line.strip()), "")
+    if named is not None:
+        return named
+    sentences = split_sentences(text)  # stripped, none empty
+    first_line = sentences[0] if sentences else ""
     headline = make_title(first_line).rstrip("!.? ")
     if (
         not headline
@@ -1619,8 +1625,8 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
     text = strip_code(message.text)
     help_talk = _in_help_talk(text, message)
     prior = ""
-    sentences = split_sentences(text)[:MAX_SENTENCES]
-    headline = next((sentence for sentence in sentences if sentence.strip()), "")
+    sentences = split_sentences(text)[:MAX_SENTENCES]  # stripped, none empty
+    headline = sentences[0] if sentences else ""
     for sentence in sentences:
         new, dates = _segment_drafts(
             sentence, message, drafts[-1] if drafts else None, help_talk, prior
