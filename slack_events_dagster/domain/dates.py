@@ -235,6 +235,8 @@ _RELATIVE_RE = re.compile(
     # a countdown: "only a week left to apply", "three days to go"
     rf"|(?P<n_left>{_NUMBER}|a\s+couple\s+of|a\s+few)\s+(?P<unit_left>days?|weeks?)\s+(?:left|to\s+go)"
     r"|(?P<period_q>this|next)\s+(?P<period>week|month|quarter)"
+    # "we migrate the forum this weekend", "the hack weekend is next weekend"
+    r"|(?P<weekend_q>this\s+coming|this|next|coming)\s+weekend"
     r"|end\s+of\s+(?:the\s+)?(?:(?P<end_q>this|next)\s+)?(?P<end_unit>week|month|quarter|year)"
     r"|(?P<end_abbr>eow|eom|eoq|eoy)"
     r")\b",
@@ -327,12 +329,13 @@ _QUARTER_HINT = _literal_union(_QUARTER_WORDS)
 # "Monday" ends with "day" too).
 _RELATIVE_WORDS = (
     *("today", "tonight", "tomorrow", "tmrw", "yesterday", "min", "hr", "hour", "week"),
+    "weekend",
     *("morning", "afternoon", "evening"),
     *("month", "quarter", "year", "eow", "eom", "eoq", "eoy"),
 )
 _RELATIVE_HINT = re.compile(
     r"(?:today|tonight|tomorrow|tmrw|yesterday|morning|afternoon|evening"
-    r"|min(?:ute)?s?|h(?:ou)?rs?|weeks?|month|quarter"
+    r"|min(?:ute)?s?|h(?:ou)?rs?|weeks?|weekend|month|quarter"
     r"|year|eo[wmqy])\b"
 )
 _DAYS_HINT = re.compile(r"\sdays?\b")
@@ -718,6 +721,8 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
         return _in_n_units(match, ctx)
     if match["n_left"]:
         return _in_n_units(match, ctx, "n_left", "unit_left")
+    if match["weekend_q"]:
+        return _weekend(match, today)
     if match["period"]:
         shift = 1 if fold_case(match["period_q"]) == "next" else 0
         period = fold_case(match["period"])
@@ -738,6 +743,16 @@ def _relative(match: re.Match[str], ctx: _Context) -> _Candidate | None:
         unit = fold_case(match["end_unit"])
         shift = 1 if fold_case(match["end_q"] or "") == "next" else 0
     return _Candidate(span, _end_of(unit, shift, today), "day", "relative")
+
+
+def _weekend(match: re.Match[str], today: date) -> _Candidate:
+    """This weekend (the one under way on a Saturday or Sunday) or next weekend: Saturday to
+    Sunday."""
+    saturday = _monday(today) + timedelta(days=5)
+    if fold_case(match["weekend_q"]) == "next":
+        saturday += timedelta(days=7)
+    start = max(saturday, today)
+    return _Candidate(match.span(), start, "day", "relative", end_day=saturday + timedelta(days=1))
 
 
 def _in_n_units(

@@ -243,6 +243,12 @@ MADE_THING = re.compile(
     r"\s*(?=[,;:!?(]|\.(?!\d)|$|\s(?:that|which|-)\s)",
     re.IGNORECASE,
 )
+# The description after a generic "made a thing": ": a tiny CLI for X", " - an app that …".
+DESCRIBED_THING = re.compile(
+    r"\s*[:\u2014\u2013-]\s*(?:(?:a|an|my|our|this)\s+)?(?:(?:little|small|tiny|new|quick|simple)\s+)*"
+    r"(?P<what>[\w\-]+(?:\s+[\w\-]+){0,7}?)\s*(?=[,;:!?(]|\.(?!\d)|$)",
+    re.IGNORECASE,
+)
 # A side clause after the thing is named: "… if anyone wants to join", "…, so please …"; not
 # a role someone takes ("Ana starts as release manager").
 SIDE_CLAUSE = re.compile(
@@ -429,7 +435,7 @@ PAST_TALK = re.compile(
     r"|per (?:the |our )?discussions?|as (?:we )?discussed"
     # an account of what happened: "the outage on Tuesday: turned out to be an expired cert"
     r"|turned out|who missed (?:it|the|this|that|our)|what a (?:turnout|crowd|day|week|night)"
-    r"|root cause was|(?:had|got) (?:an? |the )?(?:outage"
+    r"|root cause was|(?:taken|took) part in|(?:had|got) (?:an? |the )?(?:outage"
     r"|incident|downtime|deadline|meeting))\b",
     re.IGNORECASE,
 )
@@ -446,6 +452,8 @@ PERSONAL_PLAN = re.compile(
     r"|haven't|have not|having (?:trouble|problems?|issues?)|prefer|guess|think|ready"
     r"|sure there|been (?:using|reading|trying|preparing))\b"
     r"|\b(?:I'm|I am) (?:at|in|off|on leave|away)\b"
+    # a plan told without its "I": "attending my first hackathon this weekend, any tips?"
+    r"|^\W*(?:attending|heading to|off to|flying to) (?:my|the|a)\b"
     r"|\bmy (?:first |initial )?(?:thought|idea|plan|suggestion) (?:was|is)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
     r"|(?:could|might|would|should) (?:\w+ )?(?:set up|have|hold|organi[sz]e|try|postpone))\b",
@@ -669,6 +677,8 @@ def make_title(
         title = f"{_capitalised(thing)} {verb}"
     elif action == "Launch" and (made := MADE_THING.search(title)) is not None:
         thing = made.group("thing").strip()  # "I made a little CLI for X: <link>"
+        if thing.lower() == "thing":  # "I made a thing: a CLI that converts …": what it is
+            thing = _described_thing(title[made.end() :]) or thing
         title = f"{_capitalised(thing)} launch"
     elif action == "Launch" and (live := LIVE_THING.search(title)) is not None:
         thing = live.group("thing").strip()  # "Our G2 page is finally live!" -> "G2 page launch"
@@ -751,6 +761,13 @@ def make_title(
         cut = cut.rsplit(" ", 1)[0] if " " in cut[30:] else cut
         title = cut.rstrip(" ,;:-") + "…"
     return title
+
+
+def _described_thing(rest: str) -> str | None:
+    """What a made "thing" is, from the words after it: ": a CLI that converts parquet to csv"
+    -> "CLI that converts parquet to csv"."""
+    described = DESCRIBED_THING.match(rest)
+    return described.group("what").strip() if described is not None else None
 
 
 def _only_news_around(title: str, version: str) -> bool:

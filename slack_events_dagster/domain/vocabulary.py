@@ -184,7 +184,7 @@ _SYSTEM_PART = (
 )
 # What someone makes and shares as a package ("made a little tool for parsing logs").
 MADE_THINGS = (
-    r"(?:tool|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module"
+    r"(?:thing|tool|package|library|app|plugin|extension|website|site|cli|bot|crate|gem|module"
     r"|dashboard|template|utility)"
 )
 _MONTH_NAMES = (
@@ -285,7 +285,11 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"v?\d+\.\d+"
         rf"|{VERSION_OUT}|{VERSION_PUBLISHED}|{ON_A_REGISTRY}"
         # a release being made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now"
-        r"|(?:cut|cutting|tag|tagging|publishing) (?:\w+ ){0,2}(?:v?\d+\.\d+|rc ?\d+)"
+        r"|(?:cut|cutting|tag|tagging|publish|publishing) (?:\w+ ){0,2}(?:v?\d+\.\d+|rc ?\d+)"
+        # a version that lands: "RC2 should land in an hour", "0.9 landed on conda-forge"
+        r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|rc ?\d+) (?:should |will |is going to )?"
+        r"land(?:s|ed|ing)?\b"
+        r"(?!\b on main)(?!\b in main)(?!\b into main)(?!\b on master)(?!\b in master)"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images)"
         r"(?: for v?\d+\.\d+[\w.-]*)? (?:are|is) (?:now |finally )?"
         r"(?:up|out|live|available|published)",
@@ -353,7 +357,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|needs? to be (?:in|done|submitted|merged|ready|filed)(?: \w+){0,4} by"
         # a survey or a vote open until a date: "the community survey is open until Feb 28"
         # "the survey is up and stays open for two weeks, until the 21st", "voting runs through"
-        r"|(?:survey|poll|voting|ballots?|nominations?):?(?: \w+){0,6}? (?:open|runs?|stays open)"
+        r"|(?:survey|poll|voting|ballots?|nominations?|form|sign-?up sheet|registration|cfp)"
+        r":?(?: \w+){0,6}? (?:open|runs?|stays open)"
         r"(?: \w+){0,3}?,? (?:until|till|through)|(?:survey|poll|voting|ballot) closes"
         r"|(?:proposals|submissions|applications|abstracts|nominations|entries|papers|talks)"
         r" (?:are |is )?(?:now )?(?:accepted|open|welcome|due)(?: \w+){0,2} (?:until|till|through"
@@ -369,7 +374,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Meeting",
         r"meeting|all-hands|all hands|town ?hall|kick-?off|meets"
         r"|planning|demo day|standup|offsite|1:1|office hours?|community call"
-        r"|working group|study group|book club|co-?working(?: session)?|q&a|ama|ask me anything",
+        r"|working group|study group|book club|co-?working(?: session)?|q&a|ama"
+        r"|ask[- ]me[- ]anything",
     ),
     _keyword("sync", "process", "Meeting", r"sync", weak=True),  # a meeting, or a data sync
     # a meeting of a group, or a Spark or login session
@@ -412,6 +418,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"conference|meetup|meet-up|summit|hackathon|dev(?:eloper)? ?days?|workshop|tutorials?"
         # "the docs-a-thon starts Monday", "the next geo hack weekend"
         r"|\w+-a-thon|hack (?:weekend|day|night|session)s?"
+        # a programme that starts: "the mentoring program starts on Monday", "cohort 3 begins"
+        r"|(?:program(?:me)?|cohort(?: \d+)?|course|bootcamp|mentorship|reading group)"
+        r" (?:starts|begins|kicks off|is starting|will start|will begin)"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
         r"|(?:today|tonight|tomorrow)'s talk"
@@ -678,7 +687,8 @@ HELP_TALK = re.compile(
     r"|running into|wanted to (?:check|ask|know)|wondering|can someone|could someone"
     r"|you can (?:follow|try|check|use|go to|set|configure|change|upgrade|refer)"
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
-    r"|any (?:idea|ideas|help|suggestions?)|is there a way|how (?:do|can|to)|help me|please help"
+    r"|any (?:idea|ideas|help|suggestions?|advice|tips|recommendations?)|is there a way"
+    r"|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue"
     # a user's report on their own try: "rolling back to 0.14.2 works fine", "works, thanks!"
     r"|works (?:fine|for me|great)|worked (?:fine|for me)|works\W+(?:thanks|thank you|ty)"
@@ -714,6 +724,8 @@ MY_ENVIRONMENT = re.compile(
     r"\b(?:on|to|in|from|with) my (?:own |local |test |dev )?(?:k8s |kubernetes )?(?:cluster"
     r"|machine|laptop|server|setup|env|environment|instance|mac|pc|computer|workstation)\b"
     r"|\blocally\b"
+    # the writer's own install: "after upgrading to 0.8 the connector is stuck"
+    r"|\b(?:after|since) (?:upgrading|updating|installing|switching|moving) to\b"
     rf"|{WRITERS_JOB}|\b(?:my|our) (?:company|employer)(?:'s)?\b",
     re.IGNORECASE,
 )

@@ -1039,3 +1039,25 @@ def test_today_or_a_holiday_introduces_no_day_of_the_month(text: str) -> None:
     assert [mention.text for mention in find_dates(text, REF, "UTC")] == ["today"] * (
         text.startswith("today")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "reference", "start", "end", "matched"),
+    [
+        ("we migrate the forum this weekend", REF, "2026-11-28", "2026-11-29", "this weekend"),
+        ("the jam is next weekend", REF, "2026-12-05", "2026-12-06", "next weekend"),
+        ("hack day this coming weekend", REF, "2026-11-28", "2026-11-29", "this coming weekend"),
+        # on a Sunday, this weekend is the one under way
+        (
+            "cleanup this weekend",
+            datetime(2026, 11, 29, 9, tzinfo=UTC),
+            "2026-11-29",
+            "2026-11-29",
+            "this weekend",
+        ),
+    ],
+)
+def test_a_weekend_runs_saturday_to_sunday(
+    text: str, reference: datetime, start: str, end: str, matched: str
+) -> None:
+    assert only(text, reference) == (day(start), day(end), "day", "relative", matched)

@@ -1731,3 +1731,49 @@ def test_what_the_first_versions_of_this_sessions_guards_dropped_is_found(
 )
 def test_the_new_phrasings_in_ordinary_talk_announce_nothing(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "title", "when"),
+    [
+        ("RC2 should land in an hour or so", "Release", "RC2 release", "2026-11-18"),
+        ("0.9.1 landed on conda-forge, thanks Bo", "Release", "0.9.1 release", "2026-11-18"),
+        ("going to publish 0.5.2 right now", "Release", None, "2026-11-18"),
+        ("Ask-me-anything with the maintainers on Thursday", "Meeting", None, "2026-11-19"),
+        ("the signup form stays open till end of month", "Deadline", None, "2026-11-30"),
+        ("The mentoring program starts on Monday", "Event", None, "2026-11-23"),
+        ("Cohort 3 begins next Tuesday, same Zoom link", "Event", None, "2026-11-24"),
+        (
+            "heads up: we're migrating the forum to discourse this weekend",
+            "Migration",
+            None,
+            "2026-11-21",
+        ),
+    ],
+)
+def test_releases_that_land_programmes_that_start_and_a_thing_someone_made(
+    text: str, action: str, title: str | None, when: str
+) -> None:
+    (event,) = _extract(text)
+    assert event.action == action
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    assert title is None or event.title == title
+
+
+def test_a_made_thing_is_titled_by_what_it_is() -> None:
+    link = "https://github.com/y/pq2csv"
+    (made,) = _extract(f"I made a thing: a CLI that converts parquet to csv {link}", links=(link,))
+    assert (made.action, made.title) == ("Launch", "CLI that converts parquet to csv launch")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "after upgrading to 0.8 the connector is stuck in a retry loop",
+        "attending my first hackathon this weekend. any advice for first timers?",
+        "I've taken part in that meeting. we had Easter this weekend, so I was slow",
+        "the fix for 1.3 lands on main once CI is green",
+    ],
+)
+def test_own_upgrades_plans_and_past_meetings_announce_nothing(text: str) -> None:
+    assert _extract(text) == []

@@ -40,8 +40,17 @@ MESSAGE_TIME = datetime(2026, 6, 1, 12, tzinfo=UTC)
 # Every message passes its channel's threshold, so candidate_row runs every step (dates too).
 POLICY = ChannelPolicy("UTC", -1000.0, ScoreWeights(), frozenset())
 
-# Units repeated to 40,000 characters, each one that made a step super-linear before the fix.
-ADVERSARIAL_UNITS = {
+
+def _date_gap_times(length: int) -> str:
+    """A date, a blank gap of half the text, then times: both parts grow with the text, so a
+    quarter of it has the same shape (a prefix of the whole would hold no time at all)."""
+    times = " 12:00" * (length // 12)
+    return "Dec 1" + " " * (length - 6 - len(times)) + "x" + times
+
+
+# Units repeated to 40,000 characters (or texts built to a length), each one that made a step
+# super-linear before the fix.
+ADVERSARIAL_UNITS: dict[str, str | Callable[[int], str]] = {
     "emphasis openers that close nothing": "*a ",
     "unclosed links": "<https://a",
     "unclosed mention labels": "<@U1|",
@@ -74,7 +83,7 @@ ADVERSARIAL_UNITS = {
     "article chains": "the ",
     "trailing connectors": " is on",
     "a colon before one long word": ":" + "a" * (SLACK_MAX_CHARS - 1),
-    "a date, a long blank gap, then times": "Dec 1" + " " * 20_000 + "x" + " 12:00" * 3_330,
+    "a date, a long blank gap, then times": _date_gap_times,
     "two dates, then a long blank run": "launch Dec 1, Dec 2" + " " * (SLACK_MAX_CHARS - 20) + "x",
     "quoted keywords": '"meeting" ',
     "curly-quoted keywords": "\u201cmeeting ",
@@ -89,7 +98,9 @@ ADVERSARIAL_UNITS = {
 }
 
 
-def _adversarial(unit: str, length: int = SLACK_MAX_CHARS) -> str:
+def _adversarial(unit: str | Callable[[int], str], length: int = SLACK_MAX_CHARS) -> str:
+    if callable(unit):
+        return unit(length)
     return (unit * (length // len(unit) + 1))[:length]
 
 
