@@ -435,7 +435,9 @@ PAST_TALK = re.compile(
     r"|per (?:the |our )?discussions?|as (?:we )?discussed"
     # an account of what happened: "the outage on Tuesday: turned out to be an expired cert"
     r"|turned out|who missed (?:it|the|this|that|our)|what a (?:turnout|crowd|day|week|night)"
-    r"|root cause was|(?:taken|took) part in|(?:had|got) (?:an? |the )?(?:outage"
+    r"|root cause was|(?:taken|took) part in|(?:outage|incident|downtime) (?:we|they|you) had"
+    r"|(?:was|were) (?:so |really |very |super )?(?:chill|nice|good|lovely|productive|cool)"
+    r"|for reference|(?:had|got) (?:an? |the )?(?:outage"
     r"|incident|downtime|deadline|meeting))\b",
     re.IGNORECASE,
 )
@@ -453,7 +455,8 @@ PERSONAL_PLAN = re.compile(
     r"|sure there|been (?:using|reading|trying|preparing))\b"
     r"|\b(?:I'm|I am) (?:at|in|off|on leave|away)\b"
     # a plan told without its "I": "attending my first hackathon this weekend, any tips?"
-    r"|^\W*(?:attending|heading to|off to|flying to) (?:my|the|a)\b"
+    r"|^\W*(?:attending|heading to|off to|flying to) (?:my|the|a)\b|^\W*(?:can't|cannot) make\b"
+    r"|\b(?:I'll|I will) be (?:late|out|away|off|offline|on holiday|on vacation|on leave)\b"
     r"|\bmy (?:first |initial )?(?:thought|idea|plan|suggestion) (?:was|is)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
     r"|(?:could|might|would|should) (?:\w+ )?(?:set up|have|hold|organi[sz]e|try|postpone))\b",
@@ -1325,9 +1328,14 @@ def _announces_a_version(headline: str) -> bool:
 
 # What may come before the date in a reply that answers with it: "yes, wednesday 10:00 UTC".
 REPLY_LEAD = re.compile(
-    r"\W*(?:(?:yes|yep|yeah|yup|sure|correct|confirmed|indeed|it's|it is|that's|on)\b\W*)*",
+    r"\W*(?:(?:yes|yep|yeah|yup|sure|correct|confirmed|indeed|it's|it is|that's|on|ok|okay"
+    r"|hell yes|done|booked(?: it)?|scheduled|here|let's (?:do|have|make) it"
+    # the nth weekday of a month: "2nd Tuesday as usual -> Mar 9"
+    r"|1st|2nd|3rd|4th|first|second|third|fourth|last)\b\W*)*",
     re.IGNORECASE,
 )
+# Where the clause of a reply's date ends.
+CLAUSE_END = re.compile(r"[,;.!?](?:\s|$)")
 # Words a reply may add after the date it opens with ("Thursday 17:00 UTC, link in the channel
 # topic"); a reply that starts elsewhere may add four ("regression run starts Wednesday" under
 # a release names another thing).
@@ -1337,9 +1345,24 @@ MAX_REPLY_DETAIL_WORDS = 10
 def _reply_detail_words(text: str, dates: list[DateMention]) -> int:
     """How many words besides its dates a reply may have and still only date its parent."""
     first = min((text.find(mention.text) for mention in dates), default=-1)
-    if first >= 0 and REPLY_LEAD.fullmatch(text[:first]):
-        return MAX_REPLY_DETAIL_WORDS
+    if first >= 0 and REPLY_LEAD.fullmatch(text[:first]):  # its words are no detail
+        return MAX_REPLY_DETAIL_WORDS + len(CONTENT_WORD.findall(text[:first]))
     return 4
+
+
+def _about_the_replier(text: str, dates: list[DateMention]) -> bool:
+    """Whether a reply speaks of its writer where it gives the date ("Thursday works for me",
+    "I'm free on the 3rd"), not in a later clause ("Thursday 17:00 UTC, I'll bring the
+    flamegraphs")."""
+    found = [(start, mention) for mention in dates if (start := text.find(mention.text)) >= 0]
+    if not found:
+        return REPLY_ABOUT_THE_REPLIER.search(text) is not None
+    start, mention = min(found, key=lambda pair: pair[0])
+    clause_end = CLAUSE_END.search(text, start + len(mention.text))
+    return (
+        REPLY_ABOUT_THE_REPLIER.search(text[: clause_end.start() if clause_end else None])
+        is not None
+    )
 
 
 # A question about the past: the reply dates what happened ("what was the date of the last
@@ -1355,12 +1378,13 @@ def _reply_to_parent(
     """A thread reply that only gives a date ("By the end of May.") dates the event its parent
     names: one draft titled from the parent's first sentence with an event keyword. A longer
     reply ("QA plan is in PAY-1, regression run starts Wednesday") dates something else."""
+    reply = URL.sub(" ", message.text)  # "here: <link> — it's Tuesday 11 May, 17:00 CEST"
     if (
         message.text.rstrip().endswith("?")
         or PAST_QUESTION.search(message.thread_parent or "")
         or len(dates) > MAX_REPLY_DATES
-        or len(_undated_words(message.text, dates)) > _reply_detail_words(message.text, dates)
-        or REPLY_ABOUT_THE_REPLIER.search(message.text)
+        or len(_undated_words(reply, dates)) > _reply_detail_words(reply, dates)
+        or _about_the_replier(reply, dates)
     ):
         return []
     for sentence in split_sentences(strip_code(message.thread_parent or "")):

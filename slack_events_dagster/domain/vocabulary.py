@@ -139,7 +139,8 @@ def _by_first_character(
 REGISTRIES = (
     r"(?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker ?hub|homebrew|ghcr|quay"
     r"|artifact ?hub|operatorhub(?:\.io)?|flathub|nuget|rubygems|packagist|hex\.pm|nixpkgs"
-    r"|debian(?: unstable| testing)?|the (?:vs ?code |open vsx )?marketplace)"
+    r"|debian(?: unstable| testing)?|the (?:vs ?code |open vsx )?marketplace|pgxn"
+    r"|the official (?:plugin|package|extension) (?:repo|repository|registry|store))"
 )
 # A version that is out ("1.2.3 is out", "RC2 is on the way", "1.8 has landed on PyPI"): the
 # version is the whole run of [\w.-] before ",? " (taken possessively); a start after "." or
@@ -154,7 +155,9 @@ VERSION_OUT = (
     # telegraphic: "v2.4.0 out now", "3.2.5 published with the fix", "2.7.0 shipped"
     r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
     rf"|now (?:on|in) {REGISTRIES}"
-    r"|(?:drops|lands) (?:today|tonight|tomorrow|now)|(?:is|are) (?:now )?ga)"
+    r"|(?:drops|lands) (?:today|tonight|tomorrow|now)|(?:is|are) (?:now )?ga"
+    # "RC3 on the way, ETA 1h", "quillon 0.31.0 → PyPI"
+    rf"|on (?:the|its) way|(?:→|->) {REGISTRIES})"
     # with the verb's "is" joined to the version: "1.3.0's out"
     r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
 )
@@ -208,7 +211,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "risk",
         "Incident",
         r"incident|outage|sev ?-?[1-3]|p[0-1] incident|serving stale"
-        r"|downtime|degraded|elevated (?:5xx|errors?|latency)|(?:is|are|it's) down(?!\b to )"
+        r"|downtime|degraded|elevated (?:5xx|errors?|latency)"
+        r"|(?:is|are|it's|seems|seems to be) down(?!\b to )"
         r"|down for"
         r"|pagerduty|paging",
     ),
@@ -219,7 +223,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"failing|crashed|(?:is|are) broken|stuck|timing out"
         # a state ("is returning 502s", "returns 503s since 09:00"), not a behaviour ("returns
         # 503 while it warms up")
-        r"|returning (?:5\d\ds?|errors)|(?:is|are) (?:5\d\ding|erroring)|5\d\ds on (?:every|all)"
+        r"|returning (?:5\d\ds?|errors)|(?:is|are) (?:[45]\d\ding|erroring)|5\d\ds on (?:every|all)"
+        # "our apt repo is having TLS issues since 10:40 UTC"
+        r"|(?:is|are) having (?:\w+ )?(?:issues|problems|trouble) since"
         r"|(?:returns|returning) (?:5\d\ds?|errors|nothing|no results) (?:since"
         r"|for (?:everyone|all)|right now|at the moment)"
         r"|yanked (?:it|v?\d+\.\d+[\w.-]*|the (?:release|wheels?|version|package|crate|build))"
@@ -267,7 +273,14 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"maintenance(?: window)?|failover|game ?day|drill|upgrade window",
         weak=True,
     ),
-    _keyword("freeze", "process", "Deadline", r"code freeze|freeze|deploys are paused"),
+    _keyword(
+        "freeze",
+        "process",
+        "Deadline",
+        r"code freeze|freeze|deploys are paused"
+        # a release branch cut: "we're branching 1.0 off main Monday", "we branch release-1.0"
+        r"|branch(?:ing)? (?:v?\d+\.\d+|release-\d[\w.-]*+)|branch cut",
+    ),
     _keyword("rollback", "product", "Rollback", r"roll(?:ed|ing)? ?back|reverted", weak=True),
     _keyword(
         "release",
@@ -290,8 +303,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|rc ?\d+) (?:should |will |is going to )?"
         r"land(?:s|ed|ing)?\b"
         r"(?!\b on main)(?!\b in main)(?!\b into main)(?!\b on master)(?!\b in master)"
+        # "I'll push the 1.8.1 tag asap"
+        r"|push(?:ing)? (?:the )?v?\d+\.\d+[\w.-]*+ tag"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images)"
-        r"(?: for v?\d+\.\d+[\w.-]*)? (?:are|is) (?:now |finally )?"
+        r"(?: for (?:the )?[\w.-]+(?: [\w.-]+)?)? (?:are|is) (?:now |finally )?"
         r"(?:up|out|live|available|published)",
     ),
     _keyword(
@@ -334,6 +349,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|(?:support|updates|fixes) (?:ends?|stops?)(?!\b up)"
         r"|stops? (?:getting|receiving) (?:updates|fixes|security)|(?:gets?|be|is) turned off"
         r"|goes away|going away|(?:gets?|be|is|are) retired"
+        # "we're turning off the old v3 docs subdomain", "moving the CI from Travis to GitHub"
+        r"|(?:turning|turn|switching|switch) off (?:the )?(?:old|legacy|v\d)"
+        r"|(?:moving|move) (?:the |our )?(?:[\w-]+ ){1,3}from [\w.-]+(?: [\w.-]+)? to"
         r"|no longer (?:be )?(?:supported|maintained|updated)",
         weak=True,
     ),
@@ -350,9 +368,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|applications? (?:are )?(?:now )?(?:open|close|closes|due)"
         # "Submissions for DataConf 2027 talks close on March 3"
         r"|(?:submissions?|proposals|applications?|registrations?|nominations|entries|abstracts"
-        r"|sign-?ups|rsvps)(?: [\w']+){0,4} (?:close|closes|closing|are due|is due)"
+        r"|sign-?ups|rsvps)(?: [\w'.]+){0,4} (?:close|closes|closing|are due|is due)"
         r"|submissions? (?:are )?(?:now )?(?:open|due)|(?:apply|register|sign ?up) (?:by|before)"
-        r"|(?:submit|send|apply|nominate|propose) (?:\w+ ){0,3}(?:by|until|till|before)"
+        r"|(?:submit|send|apply|nominate|propose) (?:\w+ ){0,5}(?:by|until|till|before)"
         # "project ideas need to be in the wiki by the 5th"
         r"|needs? to be (?:in|done|submitted|merged|ready|filed)(?: \w+){0,4} by"
         # a survey or a vote open until a date: "the community survey is open until Feb 28"
@@ -375,7 +393,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"meeting|all-hands|all hands|town ?hall|kick-?off|meets"
         r"|planning|demo day|standup|offsite|1:1|office hours?|community call"
         r"|working group|study group|book club|co-?working(?: session)?|q&a|ama"
-        r"|ask[- ]me[- ]anything",
+        r"|ask[- ]me[- ]anything"
+        # a project's own call: "the seqtidy dev call is tomorrow", "next Monday's dev call"
+        r"|(?:dev|team|contributors?|steering|triage|maintainers?|core team|project) call",
     ),
     _keyword("sync", "process", "Meeting", r"sync", weak=True),  # a meeting, or a data sync
     # a meeting of a group, or a Spark or login session
@@ -418,9 +438,13 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"conference|meetup|meet-up|summit|hackathon|dev(?:eloper)? ?days?|workshop|tutorials?"
         # "the docs-a-thon starts Monday", "the next geo hack weekend"
         r"|\w+-a-thon|hack (?:weekend|day|night|session)s?"
+        # gatherings named as such (not "to showcase X", not a Hangouts link)
+        r"|(?:community|project|demo|user|student|game) showcase|journal club|seminars?"
+        r"|colloquium|(?:contributor|community|virtual|online) hangouts?|(?:game|code) jam"
+        r"|(?:translation|docs|documentation|code|community|contributor|coding) sprint"
         # a programme that starts: "the mentoring program starts on Monday", "cohort 3 begins"
         r"|(?:program(?:me)?|cohort(?: \d+)?|course|bootcamp|mentorship|reading group)"
-        r" (?:starts|begins|kicks off|is starting|will start|will begin)"
+        r" (?:starts|begins|kicks off|is starting|will start|will begin|to start|to begin)"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
         r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
         r"|(?:today|tonight|tomorrow)'s talk"
@@ -473,6 +497,9 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|welcom(?:e|ing) (?:[@\w.-]+ ){1,4}as (?:a |our |the )?(?:new )?(?:core )?"
         r"(?:maintainer|committer|reviewer)"
         r"|starts? (?:its|their|his|her) term"
+        # "Lukas joined the project as co-maintainer", "X is taking over from this week"
+        r"|joined (?:the |our )?(?:[\w-]+ ){0,2}(?:project|team) as|(?:is|are) taking over"
+        r"|takes over (?:from|as)|passing the torch"
         r"|promoted to|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
     _keyword(
@@ -639,7 +666,9 @@ _MODIFIED_NOUN = re.compile(
     r"\s+(?:page|pages|idea|ideas|notes|photos|pictures|organi[sz]ers?|slides|recordings?"
     r"|videos?|app|platform|group|groups|site|website|account"
     # a tool named after what it does: "our sync job", "the deploy script"
-    r"|jobs?|scripts?|tool|tooling|button|workflows?)\b",
+    r"|jobs?|scripts?|tool|tooling|button|workflows?"
+    # "the upgrade guide PR is up for review", "the release checklist"
+    r"|guides?|prs?|pull requests?|checklists?)\b",
     re.IGNORECASE,
 )
 # A past participle used as an adjective ("on deployed solutions", "the released packages").
@@ -687,7 +716,9 @@ HELP_TALK = re.compile(
     r"|running into|wanted to (?:check|ask|know)|wondering|can someone|could someone"
     r"|you can (?:follow|try|check|use|go to|set|configure|change|upgrade|refer)"
     r"|error|errors|exception|traceback|stack ?trace|not working|doesn't work|does not work"
-    r"|any (?:idea|ideas|help|suggestions?|advice|tips|recommendations?)|is there a way"
+    r"|any (?:idea|ideas|help|suggestions?|advice|tips|recommendations?)|ideas(?=\?)"
+    r"|thoughts(?=\?)"
+    r"|is there a way"
     r"|how (?:do|can|to)|help me|please help"
     r"|getting this|facing (?:an |this |the )?issue"
     # a user's report on their own try: "rolling back to 0.14.2 works fine", "works, thanks!"

@@ -1777,3 +1777,114 @@ def test_a_made_thing_is_titled_by_what_it_is() -> None:
 )
 def test_own_upgrades_plans_and_past_meetings_announce_nothing(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "when"),
+    [
+        ("rc2 on the way, ETA ~1h", "Release", "2026-11-18"),
+        ("I'll push the 2.0.1 tag asap, waiting on CI", "Release", "2026-11-18"),
+        ("tinyrouter 0.8.0 → PyPI, with the new middleware", "Release", "2026-11-18"),
+        ("mapkit 2.2 is now in the official plugin repo", "Release", "2026-11-18"),
+        ("pg_foo 1.2.0 just hit PGXN", "Release", "2026-11-18"),
+        ("binaries for the desktop app are up: https://example.org/dl", "Release", "2026-11-18"),
+        (
+            "we're branching 3.0 off main on Monday, merge what you need before",
+            "Deadline",
+            "2026-11-23",
+        ),
+        ("the forum seems down, we're looking into it", "Incident", "2026-11-18"),
+        (
+            "the charts repo is 404ing since this morning, restoring it now",
+            "Incident",
+            "2026-11-18",
+        ),
+        ("the mirror is having DNS issues since 08:00 UTC", "Incident", "2026-11-18"),
+        ("we're turning off the old v2 API endpoint on Dec 15", "Migration", "2026-12-15"),
+        ("moving the wiki from Confluence to GitHub tomorrow", "Migration", "2026-11-19"),
+        ("reviewers: please submit your scores in the portal by Dec 3", "Deadline", "2026-12-03"),
+        ("New-package submissions for Bioc 3.25 close this Friday", "Deadline", "2026-11-20"),
+        ("the triage call is tomorrow 10:00 CET", "Meeting", "2026-11-19"),
+        (
+            "Next seminar: Dr. Ada Lin on reproducible notebooks, Thursday 4pm CET",
+            "Event",
+            "2026-11-19",
+        ),
+        ("our journal club is on Dec 2, 12:30 in room B2", "Event", "2026-12-02"),
+        (
+            "Translation sprint this Saturday 9:00-17:00 UTC, join the channel",
+            "Event",
+            "2026-11-21",
+        ),
+        (
+            "Good news: Lukas joined the project as co-maintainer this week",
+            "Org change",
+            "2026-11-16",
+        ),
+    ],
+)
+def test_release_shorthand_outages_moves_and_gatherings_in_community_words(
+    text: str, action: str, when: str
+) -> None:
+    (event,) = _extract(text)
+    assert event.action == action
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
+
+
+@pytest.mark.parametrize(
+    ("parent", "reply", "when"),
+    [
+        (
+            "anyone up for a profiling session this week?",
+            "yes! let's do it thursday 17:00 UTC in the voice channel, I'll bring the traces",
+            "2026-11-19",
+        ),
+        (
+            "Are we doing the monthly office hours in December?",
+            "yep, 1st Tuesday as usual -> Dec 1, 17:00 UTC. link in the channel topic",
+            "2026-12-01",
+        ),
+        (
+            "Is there a registration link for the launch webinar?",
+            "here: <https://example.org/w|example.org/w> — it's Tuesday 1 Dec, 17:00 UTC",
+            "2026-12-01",
+        ),
+    ],
+)
+def test_a_reply_that_opens_on_its_date_dates_its_parents_event(
+    parent: str, reply: str, when: str
+) -> None:
+    (event,) = _extract(reply, thread_parent=parent)
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
+
+
+@pytest.mark.parametrize(
+    ("parent", "reply"),
+    [
+        ("when is the next office hour?", "Thursday works for me, I'll try to be there"),
+        ("when is the next office hour?", "I'm free on Thursday at 17:00, maybe"),
+    ],
+)
+def test_a_reply_about_the_replier_where_it_gives_the_date_dates_nothing(
+    parent: str, reply: str
+) -> None:
+    assert _extract(reply, thread_parent=parent) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can't make the dev sync today, dentist. notes pls",
+        "I'll be late tonight, stuck in traffic",
+        "I will be on holiday until the end of the month, so the queue is unmaintained",
+        "the outage we had on Tuesday was not our fault, our etcd was overloaded",
+        "the coworking on sunday was chill, we should do it more often",
+        "changelog for 0.13 for reference: added zoom, fixed audio on linux",
+        "upgrade guide PR is up for review: #1203, eyes welcome",
+        "our airflow deploy keeps failing in the prod namespace only. ideas?",
+        "we showcase the new API in the docs, see the examples page",
+        "the release checklist is in the wiki",
+    ],
+)
+def test_plans_past_gatherings_references_and_reviews_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
