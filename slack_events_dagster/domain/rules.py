@@ -168,6 +168,16 @@ RELEASED_THING = re.compile(
     r"(?P<version>v?\d+\.\d+(?:\.\d+)?(?:[-.]?(?:rc|beta|alpha)\.?\d*)?)\b",
     re.IGNORECASE,
 )
+# A release someone says they will make, without a version: "We will release a fix for it
+# soon" -> "Fix release", "we're planning to ship the new importer next week".
+PLANNED_RELEASE = re.compile(
+    r"(?:we|i)(?:'re|'ll|'m| are| will| am)?\s+(?:(?:planning|going|about|hoping)\s+to\s+)?"
+    r"(?:release|ship|publish)\s+(?:a\s+|an\s+|the\s+)?(?:new\s+)?"
+    r"(?P<thing>[A-Za-z][\w+\-]*(?:\s+[A-Za-z][\w+\-]*){0,2}?)"
+    r"(?=\s+(?:for|soon|today|tonight|tomorrow|this|next|on|in|by|asap|now|with|that|which"
+    r"|to)\b|\s*[,.;:!?(]|\s*$)",
+    re.IGNORECASE,
+)
 # A character of a clause's wording: not its punctuation, but a version's dot ("the 2.0 release").
 _CLAUSE_CHAR = r"(?:[^,.;:!?]|(?<=\d)\.(?=\d))"
 # A version with its dotted parts and maybe a pre-release: "v2.13.2", "1.4.0-rc1".
@@ -380,6 +390,7 @@ NOW_MARKERS = re.compile(
     r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
     r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
+    r"|starting (?:the |our )?(?:[\w.-]+ ){1,4}now"  # "starting the feature freeze for v5 now"
     r"|just (?:released|published|tagged|dropped|landed|launched|pushed|open[ -]?sourced)|tagged"
     r"|released"
     r"|new (?:release|version)(?=\s*[:!\-])"
@@ -426,7 +437,9 @@ PAST_TALK = re.compile(
     # "ago", but not minutes or hours ago: "tagged 20 min ago" is today's news
     r"\b(?:(?<!min )(?<!mins )(?<!minutes )(?<!hour )(?<!hours )(?<!hr )(?<!hrs )(?<!\dh )"
     r"(?<!\dm )ago"
-    r"|last (?:week|month|year|night)|yesterday's|(?:minutes|recording|recordings|recap"
+    # a meeting's minutes, not a duration ("a few minutes of downtime")
+    r"|last (?:week|month|year|night)|yesterday's|(?:(?<!\d )(?<!few )(?<!several )(?<!of )"
+    r"(?<!some )minutes|recording|recordings|recap"
     r"|slides|photos|pictures|notes) (?:from|of|for)|resources from|was (?:great|fun|awesome"
     r"|amazing|released)|were released|went well|thanks for (?:the|joining|coming|attending)"
     r"|(?:minutes|slides|recordings?|videos?|photos|pictures) (?:are|is) (?:now )?(?:up|available"
@@ -718,6 +731,8 @@ def make_title(
             return f"{subject} {found.group('version')} release"
         if _only_news_around(title, found.group("version")):
             return f"{found.group('version')} release"  # "Binaries are up for 3.0.0"
+    if action == "Release" and (planned := PLANNED_RELEASE.match(title)):
+        return f"{_capitalised(planned.group('thing'))} release"  # "We will release a fix soon"
     found = PRERELEASE.search(title) if action == "Release" else None
     if found is not None:
         before = title[: found.start()].split()
@@ -1330,6 +1345,8 @@ def _announces_a_version(headline: str) -> bool:
 REPLY_LEAD = re.compile(
     r"\W*(?:(?:yes|yep|yeah|yup|sure|correct|confirmed|indeed|it's|it is|that's|on|ok|okay"
     r"|hell yes|done|booked(?: it)?|scheduled|here|let's (?:do|have|make) it"
+    # a link's text: "here: example.org/webinar — it's Tuesday 11 May"
+    r"|[\w-]+(?:\.[\w-]+)+(?:/[\w./-]*)?"
     # the nth weekday of a month: "2nd Tuesday as usual -> Mar 9"
     r"|1st|2nd|3rd|4th|first|second|third|fourth|last)\b\W*)*",
     re.IGNORECASE,

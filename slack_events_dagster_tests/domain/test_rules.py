@@ -1888,3 +1888,45 @@ def test_a_reply_about_the_replier_where_it_gives_the_date_dates_nothing(
 )
 def test_plans_past_gatherings_references_and_reviews_announce_nothing(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        ("We will release a fix for it soon", "Fix release"),
+        ("we're planning to ship the new importer next week", "Importer release"),
+        ("I'll publish the wheels tonight", "Wheels release"),
+        ("We will release", "We will release"),  # nothing named: the sentence stays
+    ],
+)
+def test_a_release_someone_will_make_is_titled_by_what_is_released(
+    sentence: str, title: str
+) -> None:
+    assert make_title(sentence, "Release") == title
+
+
+@pytest.mark.parametrize(
+    ("text", "parent", "when"),
+    [
+        (
+            "we're deploying the new docs site at 14:00 UTC today, a few minutes of downtime",
+            None,
+            "2026-11-18",
+        ),
+        (
+            "starting the feature freeze for v5 now, only bugfix PRs until the final",
+            None,
+            "2026-11-18",
+        ),
+        (
+            "here: example.org/webinar — it's Tuesday 1 Dec, 17:00 UTC",
+            "Launch webinar link?",
+            "2026-12-01",
+        ),
+    ],
+)
+def test_a_duration_a_freeze_starting_now_and_a_links_text_before_a_replys_date(
+    text: str, parent: str | None, when: str
+) -> None:
+    (event,) = _extract(text, thread_parent=parent)
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
