@@ -179,6 +179,7 @@ _MONTH_YEAR_RE = re.compile(rf"(?<![\w-])(?P<mon>{_MONTH})\b\.?,?\s+{_YEAR}", _F
 # 14th", "open until the 21st", "Friday the 14th" (not "the 5th attempt", nor "since the 3rd").
 _DAY_OF_MONTH_RE = re.compile(
     r"(?:(?<=\bon )|(?<=\bby )|(?<=\buntil )|(?<=\btill )|(?<=\bbefore )|(?<=\bthrough )"
+    r"|(?<=\bdue )"
     r"|(?<=day )(?<!today )(?<!holiday )(?<!birthday )|(?<=\bstarting )"
     # or opening a text with a comma after it ("the 14th, after that only fixes"; not "the 3rd")
     r"|(?<=day, )|(?<=\bfrom )|(?<![\s\S])(?=the\s+\d{1,2}(?:st|nd|rd|th),))"

@@ -388,7 +388,7 @@ NOW_MARKERS = re.compile(
     r"|went (?:up|live|out)"
     r"|on now|about now|(?:has|have) (?:arrived|landed|shipped)|(?:in|with) the latest"
     r"|live (?:from|at)|(?:please )?(?:gather|assemble) (?:in|at|by|on|near)"
-    r"|(?:hours?|call|session|meeting|meetup|stream|webinar|workshop) now"
+    r"|(?:hours?|call|session|meeting|meetup|stream|streaming|webinar|workshop) now"
     r"|(?:releas|ship|tag|publish|cut)\w* (?:[\w.-]+ ){0,2}now|announcing|introducing"
     r"|starting (?:the |our )?(?:[\w.-]+ ){1,4}now"  # "starting the feature freeze for v5 now"
     r"|just (?:released|published|tagged|dropped|landed|launched|pushed|open[ -]?sourced)|tagged"
@@ -450,7 +450,10 @@ PAST_TALK = re.compile(
     r"|turned out|who missed (?:it|the|this|that|our)|what a (?:turnout|crowd|day|week|night)"
     r"|root cause was|(?:taken|took) part in|(?:outage|incident|downtime) (?:we|they|you) had"
     r"|(?:was|were) (?:so |really |very |super )?(?:chill|nice|good|lovely|productive|cool)"
-    r"|for reference|(?:had|got) (?:an? |the )?(?:outage"
+    r"|for reference|(?:great|good|huge|record) turnout|(?:is|are) (?:now )?over\b"
+    r"|(?:thanks|thank you) to (?:everyone|everybody|all) who (?:came|joined|attended|showed up)"
+    r"|went (?:fine|smoothly|great)|(?:during|at) the last\b"
+    r"|(?:had|got) (?:an? |the )?(?:[\w-]+ ){0,2}(?:outage"
     r"|incident|downtime|deadline|meeting))\b",
     re.IGNORECASE,
 )
@@ -466,10 +469,12 @@ PERSONAL_PLAN = re.compile(
     # "I'm having trouble getting the link to the meeting", "I would prefer …"
     r"|haven't|have not|having (?:trouble|problems?|issues?)|prefer|guess|think|ready"
     r"|sure there|been (?:using|reading|trying|preparing))\b"
-    r"|\b(?:I'm|I am) (?:at|in|off|on leave|away)\b"
+    r"|\b(?:I'm|I am) (?:at|in|off|out|on leave|away)\b"
     # a plan told without its "I": "attending my first hackathon this weekend, any tips?"
     r"|^\W*(?:attending|heading to|off to|flying to) (?:my|the|a)\b|^\W*(?:can't|cannot) make\b"
     r"|\b(?:I'll|I will) be (?:late|out|away|off|offline|on holiday|on vacation|on leave)\b"
+    # the writer's own coming, not an invitation to come: "I'll probably come to the coworking"
+    r"|\b(?:I'll|I will|I might|I may) (?:probably |maybe |likely )?come\b|\bI'm coming\b"
     r"|\bmy (?:first |initial )?(?:thought|idea|plan|suggestion) (?:was|is)\b"
     r"|\b(?:eager to|looking forward to|envy|anyone else going|wish I could|not planning|no plans?"
     r"|(?:could|might|would|should) (?:\w+ )?(?:set up|have|hold|organi[sz]e|try|postpone))\b",
@@ -488,7 +493,9 @@ AT_THE_WRITERS_JOB = re.compile(WRITERS_JOB, re.IGNORECASE)
 # for my thesis", "I have a deadline on the 14th", "my PR needs to be merged by Friday".
 MY_OWN_DEADLINE = re.compile(
     r"\b(?:my (?:own )?(?:[\w-]+ ){0,2}(?:deadline|is due|are due|needs? to be)|our own deadline"
-    r"|(?:deadline|due) for my|I have a deadline)\b",
+    r"|(?:deadline|due) for my|I have an? (?:[\w-]+ ){0,2}deadline"
+    # school work: "Uni assignment due tomorrow"
+    r"|(?:assignment|homework|coursework|exam|thesis|dissertation|capstone)s? (?:is |are )?due)\b",
     re.IGNORECASE,
 )
 # A sentence that only supposes ("If anyone has a lightning talk they want to present Monday").
@@ -1344,7 +1351,7 @@ def _announces_a_version(headline: str) -> bool:
 # What may come before the date in a reply that answers with it: "yes, wednesday 10:00 UTC".
 REPLY_LEAD = re.compile(
     r"\W*(?:(?:yes|yep|yeah|yup|sure|correct|confirmed|indeed|it's|it is|that's|on|ok|okay"
-    r"|hell yes|done|booked(?: it)?|scheduled|here|let's (?:do|have|make) it"
+    r"|hell yes|done|doing it|booked(?: it)?|scheduled|here|let's (?:do|have|make) it"
     # a link's text: "here: example.org/webinar — it's Tuesday 11 May"
     r"|[\w-]+(?:\.[\w-]+)+(?:/[\w./-]*)?"
     # the nth weekday of a month: "2nd Tuesday as usual -> Mar 9"

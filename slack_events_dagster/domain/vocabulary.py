@@ -139,7 +139,8 @@ def _by_first_character(
 REGISTRIES = (
     r"(?:pypi|npm|cran|crates\.io|maven central|conda-forge|docker ?hub|homebrew|ghcr|quay"
     r"|artifact ?hub|operatorhub(?:\.io)?|flathub|nuget|rubygems|packagist|hex\.pm|nixpkgs"
-    r"|debian(?: unstable| testing)?|the (?:vs ?code |open vsx )?marketplace|pgxn"
+    r"|debian(?: unstable| testing)?|the (?:vs ?code |open vsx )?marketplace|pgxn|ctan|cpan"
+    r"|pub\.dev|hackage|opam|hex"
     r"|the official (?:plugin|package|extension) (?:repo|repository|registry|store))"
 )
 # A version that is out ("1.2.3 is out", "RC2 is on the way", "1.8 has landed on PyPI"): the
@@ -153,20 +154,27 @@ VERSION_OUT = (
     rf"|(?:on|in) {REGISTRIES})"
     r"|(?:has |have )?(?:just )?landed"
     # telegraphic: "v2.4.0 out now", "3.2.5 published with the fix", "2.7.0 shipped"
-    r"|(?:just |now |finally )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
+    r"|(?:just |now |finally |all )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
     rf"|now (?:on|in) {REGISTRIES}"
     r"|(?:drops|lands) (?:today|tonight|tomorrow|now)|(?:is|are) (?:now )?ga"
     # "RC3 on the way, ETA 1h", "quillon 0.31.0 → PyPI"
-    rf"|on (?:the|its) way|(?:→|->) {REGISTRIES})"
+    rf"|on (?:the|its) way|(?:→|->) {REGISTRIES}"
+    r"|(?:drops|lands) (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
     # with the verb's "is" joined to the version: "1.3.0's out"
     r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
 )
 # A version made public: "just pushed 3.0.0 to npm", "published version 1.5.0".
-VERSION_PUBLISHED = r"(?:pushed|published|uploaded) (?:\w+ ){0,2}v?\d+\.\d+"
+VERSION_PUBLISHED = (
+    r"(?:pushed|pushing|published|uploaded|uploading) (?:`?[\w.-]+`? ){0,2}v?\d+\.\d+"
+)
 # A package that reached a registry, named or not: "3.0.0a1 just hit PyPI", "landed in debian
 # unstable", "crates.io has tallow 0.10.1 now".
 ON_A_REGISTRY = (
     rf"(?:just )?(?:hit|landed (?:on|in)|(?:is|are) now (?:on|in)|made it (?:in)?to"
+    r"|(?:got |was |been )?accepted (?:on|to|into)"
+    # a version sent there: "unboxr-0.7.2.0 uploaded to hackage" (not "I have long pushed to …")
+    r"|(?<![.\-])v?\d+\.\d+[\w.-]*+ (?:uploaded|pushed|published) (?:to|on)"
+    r"|put (?:my|our) (?:first |new )?(?:[\w-]+ )?(?:package|crate|gem|module|library|plugin) on"
     rf"|(?:is|are) (?:now )?listed on) (?:the )?{REGISTRIES}"
     # a limit hit, not a release: "we just hit PyPI rate limits"
     r"(?!\b rate)(?!\b pull)(?!\b download)(?!\b api)(?!\b limit)"
@@ -214,7 +222,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|downtime|degraded|elevated (?:5xx|errors?|latency)"
         r"|(?:is|are|it's|seems|seems to be) down(?!\b to )"
         r"|down for"
-        r"|pagerduty|paging",
+        r"|pagerduty|paging|p[0-2] alert",
     ),
     _keyword(
         "incident_symptom",
@@ -223,7 +231,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"failing|crashed|(?:is|are) broken|stuck|timing out"
         # a state ("is returning 502s", "returns 503s since 09:00"), not a behaviour ("returns
         # 503 while it warms up")
-        r"|returning (?:5\d\ds?|errors)|(?:is|are) (?:[45]\d\ding|erroring)|5\d\ds on (?:every|all)"
+        r"|(?:returning|throwing) (?:5\d\ds?|errors)|(?:is|are) (?:[45]\d\ding|erroring)"
+        r"|5\d\ds on (?:every|all)|(?:is|are) (?:currently |temporarily )unavailable"
         # "our apt repo is having TLS issues since 10:40 UTC"
         r"|(?:is|are) having (?:\w+ )?(?:issues|problems|trouble) since"
         r"|(?:returns|returning) (?:5\d\ds?|errors|nothing|no results) (?:since"
@@ -270,7 +279,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "maintenance",
         "risk",
         "Maintenance",
-        r"maintenance(?: window)?|failover|game ?day|drill|upgrade window",
+        r"maintenance(?: window)?|failover|game ?day|drill|upgrade window"
+        r"|will be (?:offline|unavailable|read-only)",
         weak=True,
     ),
     _keyword(
@@ -307,14 +317,14 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|push(?:ing)? (?:the )?v?\d+\.\d+[\w.-]*+ tag"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images)"
         r"(?: for (?:the )?[\w.-]+(?: [\w.-]+)?)? (?:are|is) (?:now |finally )?"
-        r"(?:up|out|live|available|published)",
+        r"(?:up|out|live|available|published|on the downloads? page)",
     ),
     _keyword(
         "deploy",
         "product",
         "Deploy",
         r"deploy(?:s|ed|ing|ment|ments)?|canary"
-        r"|→\s*prod(?:uction)?",
+        r"|→\s*prod(?:uction)?|rolling (?!\bback)(?:the |a |our )?(?:new )?(?:[\w-]+ ){1,3}to",
         weak=True,
     ),
     _keyword(
@@ -323,7 +333,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         "Launch",
         r"launch(?:es|ed|ing)?|beta opens|opens to|announcing|introducing|unveil(?:s|ed|ing)?"
         r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived"
-        r"|going live"
+        r"|going live|go(?:es|ing)? public"
         # something made public: "just open sourced the backend", "the export is now available at"
         r"|(?:just )?open[ -]?sourced|(?:is|are) now available (?:at|on|from|in)",
     ),
@@ -351,7 +361,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|goes away|going away|(?:gets?|be|is|are) retired"
         # "we're turning off the old v3 docs subdomain", "moving the CI from Travis to GitHub"
         r"|(?:turning|turn|switching|switch) off (?:the )?(?:old|legacy|v\d)"
-        r"|(?:moving|move) (?:the |our )?(?:[\w-]+ ){1,3}from [\w.-]+(?: [\w.-]+)? to"
+        r"|(?:moving|move) (?:the |our )?(?:[\w-]+ ){1,3}from (?:the |our )?[\w.-]+(?: [\w.-]+)? to"
         r"|no longer (?:be )?(?:supported|maintained|updated)",
         weak=True,
     ),
@@ -381,6 +391,11 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|(?:proposals|submissions|applications|abstracts|nominations|entries|papers|talks)"
         r" (?:are |is )?(?:now )?(?:accepted|open|welcome|due)(?: \w+){0,2} (?:until|till|through"
         r"|before)|early bird|closing date"
+        # "get your PRs in by Friday", "comments are being accepted until 5pm Thursday", "we have
+        # until March 19 to respond", "CRAN gave us until 14 March"
+        r"|get (?:your |all |the )?(?:[\w-]+ ){0,2}in (?:by|before)"
+        r"|(?:are|is) (?:being |now )?accepted(?: [\w-]+){0,4} (?:until|till|through|before)"
+        r"|(?:have|has|gave us|gives us|given us) until"
         # a poll or a review to answer in time: "vote by Thursday", "comment before Dec 17"
         r"|(?:vote|respond|indicate (?:\w+ ){0,4}?)(?: \w+){0,3} (?:by|until|before)"
         # a countdown to something to do: "only a week left to get applications in"
@@ -395,7 +410,8 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|working group|study group|book club|co-?working(?: session)?|q&a|ama"
         r"|ask[- ]me[- ]anything"
         # a project's own call: "the seqtidy dev call is tomorrow", "next Monday's dev call"
-        r"|(?:dev|team|contributors?|steering|triage|maintainers?|core team|project) call",
+        r"|(?:dev|team|contributors?|steering|triage|maintainers?|core team|project|users?) call"
+        r"|reading group",
     ),
     _keyword("sync", "process", "Meeting", r"sync", weak=True),  # a meeting, or a data sync
     # a meeting of a group, or a Spark or login session
@@ -415,7 +431,7 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|fireside chat|panel discussion"
         # "you can follow the streaming here", "live streaming:": watching an event, not data
         r"|(?:follow|watch|join|tune in to) (?:the |our )?(?:live ?)?stream(?:ing)?"
-        r"|live ?streaming",
+        r"|live ?streaming|streaming (?:now|live|today|tonight)",
     ),
     # A gathering of an event's day at a time: "lunch is at 12:30 in the atrium", "Group photo
     # at 4pm on the steps", "Dinner tonight at 7pm at The Crooked Billet" (not "after lunch",
@@ -441,12 +457,15 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         # gatherings named as such (not "to showcase X", not a Hangouts link)
         r"|(?:community|project|demo|user|student|game) showcase|journal club|seminars?"
         r"|colloquium|(?:contributor|community|virtual|online) hangouts?|(?:game|code) jam"
+        r"|bug bash|(?:open data|community|contributor|sprint) day"
         r"|(?:translation|docs|documentation|code|community|contributor|coding) sprint"
         # a programme that starts: "the mentoring program starts on Monday", "cohort 3 begins"
         r"|(?:program(?:me)?|cohort(?: \d+)?|course|bootcamp|mentorship|reading group)"
-        r" (?:starts|begins|kicks off|is starting|will start|will begin|to start|to begin)"
+        r" (?:starts|begins|kicks off|is starting|will start|will begin|to start|to begin"
+        r"|restarts|resumes)"
         r"|keynote|user group|users group|data ?jam|talks? (?:on|about|by|at)|lightning talks?"
-        r"|(?:giving|having|hosting) a talk|talk (?:today|tomorrow|tonight)"
+        r"|(?:giving|having|hosting) (?:a|the|my|our)(?: [\w-]+)? talk"
+        r"|talk (?:today|tomorrow|tonight)"
         r"|(?:today|tonight|tomorrow)'s talk"
         # someone announcing their own talk: "I'm speaking today at …", "we'll present at …"
         r"|(?:I'm|I am|we're|we are|I'll be|we'll be|will be) (?:speaking|presenting)"
@@ -494,12 +513,14 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|handing (?!\bthis )(?!\bthat )(?!\bit )(?:[\w-]+ ){1,4}over to"
         r"|hand(?:s|ing)? over (?:the |my |our )?(?:[\w-]+ ){0,3}(?:role|maintainership|duties"
         r"|service|project|module|rotation)"
-        r"|welcom(?:e|ing) (?:[@\w.-]+ ){1,4}as (?:a |our |the )?(?:new )?(?:core )?"
+        r"|welcome (?:our|the) new (?:[\w-]+ ){0,2}(?:maintainers?|moderators?|committers?"
+        r"|reviewers?|organi[sz]ers?|leads?|members? of)"
+        r"|welcom(?:e|ing) (?:[@\w.-]+ ){1,4}as (?:a |our |the )?(?:new )?(?:[\w-]+ ){0,2}"
         r"(?:maintainer|committer|reviewer)"
         r"|starts? (?:its|their|his|her) term"
         # "Lukas joined the project as co-maintainer", "X is taking over from this week"
         r"|joined (?:the |our )?(?:[\w-]+ ){0,2}(?:project|team) as|(?:is|are) taking over"
-        r"|takes over (?:from|as)|passing the torch"
+        r"|takes over (?:[\w-]+ ){0,4}(?:from|as)|passing the torch"
         r"|promoted to|welcome aboard|farewell|teams? merge|parental leave|party",
     ),
     _keyword(
@@ -653,6 +674,12 @@ _FALSE_FRIEND_BEFORE = {
         re.IGNORECASE,
     ),
     "submit": re.compile(r"\b(?:hoping|hope|trying|try)\s+to\s+$", re.IGNORECASE),
+    # a PR's checks, not an outage: "· checks failing", "e2e-tests — 2 failing"
+    "failing": re.compile(r"\b(?:checks?|tests?|\d+)\s+$", re.IGNORECASE),
+    # a state that was, not one under way: "sidekiq was stuck around 3am", "Slack was down for
+    # a while this morning"
+    "incident": re.compile(r"\b(?:was|were|had been)\s+$", re.IGNORECASE),
+    "incident_symptom": re.compile(r"\b(?:was|were|had been)\s+(?:\w+\s+)?$", re.IGNORECASE),
     # bugs or issues labelled, not a release tagged: "went through 3 bugs tagged BeginnerFriendly"
     "tagged": re.compile(
         r"\b(?:bugs?|issues?|prs?|pull requests?|tickets?|posts?|questions?|items?)\s+$",
@@ -677,7 +704,9 @@ _PARTICIPLE_AS_ADJECTIVE_BEFORE = re.compile(
     r"\s+$",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(r"\b(?:not|never|no|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+)?$", re.I)
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|nothing|yet to)\s+(?:\w+\s+)?$|n't\s+(?:\w+\s+){0,2}$", re.I
+)
 # A negation after the event's name: "the freeze hasn't been scheduled yet", "the call is not
 # confirmed".
 _NEGATED_AFTER = re.compile(
@@ -720,7 +749,7 @@ HELP_TALK = re.compile(
     r"|thoughts(?=\?)"
     r"|is there a way"
     r"|how (?:do|can|to)|help me|please help"
-    r"|getting this|facing (?:an |this |the )?issue"
+    r"|getting this|facing (?:an |this |the )?issue|if anyone knows|does anyone know|not urgent"
     # a user's report on their own try: "rolling back to 0.14.2 works fine", "works, thanks!"
     r"|works (?:fine|for me|great)|worked (?:fine|for me)|works\W+(?:thanks|thank you|ty)"
     r"|(?:fixed|solved) it for me"

@@ -1930,3 +1930,123 @@ def test_a_duration_a_freeze_starting_now_and_a_links_text_before_a_replys_date(
 ) -> None:
     (event,) = _extract(text, thread_parent=parent)
     assert event.event_date is not None and event.event_date.date().isoformat() == when
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "when"),
+    [
+        ("Hex has phoenix_kit 0.6.0 now, the hooks API is stable", "Release", "2026-11-18"),
+        ("texkit-apa 1.0 is on CTAN now, thanks to the testers", "Release", "2026-11-18"),
+        ("flutter_maps 2.1.0 and flutter_nfc 1.4.2 all published today", "Release", "2026-11-18"),
+        ("I published `flutter_haptics` 0.1.0 today, reviews welcome", "Release", "2026-11-18"),
+        ("pushing typekit 0.9.1 to crates.io right after lunch", "Release", "2026-11-18"),
+        ("svyboot 0.1.0 got accepted on CRAN :partying_face:", "Release", "2026-11-18"),
+        ("firmware binaries for 2.3.1 are now on the downloads page", "Release", "2026-11-18"),
+        ("the beta goes public Thursday if nothing catches fire", "Launch", "2026-11-19"),
+        ("docs.example.org is throwing 502s, looking into it", "Incident", "2026-11-18"),
+        ("/scratch is currently unavailable on all compute nodes", "Incident", "2026-11-18"),
+        (
+            "PagerDuty P2 alert: arm64 runner pool has 0 of 6 runners online",
+            "Incident",
+            "2026-11-18",
+        ),
+        (
+            "downloads.example.org will be offline Sunday 06:00-09:00 CET",
+            "Maintenance",
+            "2026-11-22",
+        ),
+        ("we're rolling the new Slurm config to the login nodes in 15 min", "Deploy", "2026-11-18"),
+        ("Get your PRs in by Friday if you want them in 0.20", "Deadline", "2026-11-20"),
+        ("comments on the draft are being accepted until 5pm Thursday", "Deadline", "2026-11-19"),
+        ("reviewers asked for changes, we have until Dec 19 to respond", "Deadline", "2026-12-19"),
+        ("the monthly user call is this Friday at 14:00 CET", "Meeting", "2026-11-20"),
+        ("the reading group restarts Friday 27 November, 15:00 UTC", "Meeting", "2026-11-27"),
+        ("plugin bug bash on Saturday 28 November, 14:00 UTC", "Event", "2026-11-28"),
+        ("Streaming now: pairing on the layout engine, drop in", "Webinar", "2026-11-18"),
+        (
+            "Please welcome @ana as a new Extru core maintainer starting today",
+            "Org change",
+            "2026-11-18",
+        ),
+        (
+            "@bo takes over Windows packaging for stackform from next Monday",
+            "Org change",
+            "2026-11-23",
+        ),
+    ],
+)
+def test_registries_outages_deadlines_and_roles_a_sixth_set_showed(
+    text: str, action: str, when: str
+) -> None:
+    (event,) = _extract(text)
+    assert event.action == action
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no, the cluster isn't going down for maintenance this month",
+        "Queue times are long this week due to the end-of-term rush, nothing is broken",
+        "Great turnout at the workshop on Saturday, 48 people came",
+        "We had a short CI outage this morning but it's been fine since 10ish",
+        "ok the hackathon is over, I'll archive this channel in a few days",
+        "I'll probably come to the Saturday coworking but might be late",
+        "dependabot: Bump `plug` from 1.15.3 to 1.16.0 (#412) · checks failing",
+        "I have a paper deadline on March 10, so no PRs from me before that",
+        "Uni assignment due tomorrow and my job is still pending on the cluster",
+    ],
+)
+def test_negations_look_backs_own_plans_and_a_prs_checks_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_an_invitation_to_come_is_still_an_announcement() -> None:
+    (event,) = _extract("I'd love for you all to come to the meetup on Thursday at 6pm")
+    assert event.action == "Event"
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "when"),
+    [
+        ("game patch 1.14 drops thursday, expect mods to break", "Release", "2026-11-19"),
+        ("unboxr 0.7.2.0 uploaded to hackage, supports GHC 9.12", "Release", "2026-11-18"),
+        ("I just put my first package on CRAN, {censosPT} :tada:", "Release", "2026-11-18"),
+        (
+            "we're moving media storage from the hetzner box to B2 this saturday",
+            "Migration",
+            "2026-11-21",
+        ),
+        (
+            "welcome our new community moderators @ana and @bo! they start on the 23rd",
+            "Org change",
+            "2026-11-23",
+        ),
+        ("500 words max, and they're due the 25th", "Deadline", "2026-11-25"),
+    ],
+)
+def test_versions_sent_to_registries_moves_and_new_moderators(
+    text: str, action: str, when: str
+) -> None:
+    (event,) = _extract(text)
+    assert event.action == action
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm out next week on holiday, ping Jonas for reviews",
+        "the osx-arm64 build is failing on the proj pin, if anyone knows conda-smithy well...",
+        "sidekiq was stuck again around 3am but it recovered on its own",
+        "certbot renew failing with too many certificates on the box. not urgent",
+        "The newsroom Slack was down for a while this morning due to an SSO glitch, all fine now",
+        "Thanks to everyone who came to the meetup on Thursday, slides are in #events",
+        "yes, the deployment on our fleet went fine, 12 robots running it since friday",
+        "[GitHub] Check failed: e2e-tests on PR #7012 — 2 failing",
+        "the jupyterhub kept timing out during the last hackathon, hope it's better this time",
+        "I have long pushed to Debian unstable and updated the containers",
+    ],
+)
+def test_absences_help_requests_and_states_that_were_announce_nothing(text: str) -> None:
+    assert _extract(text) == []
