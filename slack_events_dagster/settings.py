@@ -158,6 +158,7 @@ class ScoringSettings(_Section):
     threshold: float = 10.0
     keyword: float = 10.0
     parent_keyword: float = 10.0
+    incident_ack: float = 10.0
     event_link: float = 10.0
     preview_event: float = 10.0
     starting_now: float = 10.0

@@ -27,10 +27,12 @@ from slack_events_dagster.domain.vocabulary import (
     VERSION_PUBLISHED,
     WRITERS_JOB,
     EventKeyword,
+    acknowledges_an_outage,
     detect_status,
     find_keywords,
     is_event_page,
     is_help_talk,
+    outage_keyword,
 )
 
 MAX_TITLE_CHARS = 80  # what fits on a calendar line
@@ -1418,6 +1420,19 @@ def _reply_to_parent(
     return []
 
 
+def _acknowledged_incident(message: ExtractionInput) -> list[_Draft]:
+    """A reply that takes up the outage its thread parent reports ("the docs site seems down"
+    / "yes we see it, fixing now"): the incident, titled by the parent, dated by the reply."""
+    if not acknowledges_an_outage(message.text):
+        return []
+    parent = strip_code(message.thread_parent or "")
+    parent_help = is_help_talk(parent)
+    for sentence in split_sentences(parent)[:MAX_NAMING_SENTENCES]:
+        if (keyword := outage_keyword(sentence, parent_help)) is not None:
+            return [_Draft(sentence, keyword, [])]
+    return []
+
+
 # A title that is only a call to action or a pronoun names no event ("Join us.", "See you
 # there!", "It" of "It starts in about an hour").
 CALL_TO_ACTION = re.compile(
@@ -1706,6 +1721,8 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
     if not drafts and loose_dates and message.thread_parent:
         drafts = _reply_to_parent(message, loose_dates, help_talk)
         loose_dates = []
+    if not drafts and message.thread_parent and not help_talk:
+        drafts = _acknowledged_incident(message)
     if not drafts and not help_talk and message.thread_parent is None:
         drafts = (
             _event_page(message, text, loose_dates)

@@ -4,7 +4,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slack_events_dagster.domain.vocabulary import STARTING_NOW, find_keywords, is_event_page
+from slack_events_dagster.domain.vocabulary import (
+    STARTING_NOW,
+    acknowledges_an_outage,
+    find_keywords,
+    is_event_page,
+    outage_keyword,
+)
 
 # Channels whose names say they carry announcements or events.
 EVENT_CHANNEL = re.compile(
@@ -20,6 +26,7 @@ class ScoreWeights:
 
     keyword: float = 10.0
     parent_keyword: float = 10.0  # a dated reply to a thread whose parent names an event
+    incident_ack: float = 10.0  # "yes we see it, fixing now" under an outage's report
     event_link: float = 10.0  # a link to an event page (meetup, registration, CFP)
     preview_event: float = 10.0  # a link whose preview names an event and its upcoming date
     starting_now: float = 10.0  # "Cohort 1 starting now! <call link>": an event under way
@@ -77,6 +84,12 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
         features["date"] = weights.date
         if parent_names_the_event(signals, bool(keywords)):
             features["parent_keyword"] = weights.parent_keyword
+    if (
+        signals.thread_parent
+        and acknowledges_an_outage(signals.text)
+        and outage_keyword(signals.thread_parent) is not None
+    ):
+        features["incident_ack"] = weights.incident_ack
     if any(is_event_page(link) for link in signals.links):
         features["event_link"] = weights.event_link
     if STARTING_NOW.search(signals.text) and not signals.text.rstrip().endswith("?"):

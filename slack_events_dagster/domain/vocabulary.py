@@ -159,6 +159,12 @@ VERSION_OUT = (
     r"|(?:drops|lands) (?:today|tonight|tomorrow|now)|(?:is|are) (?:now )?ga"
     # "RC3 on the way, ETA 1h", "quillon 0.31.0 → PyPI"
     rf"|on (?:the|its) way|(?:→|->) {REGISTRIES}"
+    # a version that lands or is sent: "RC2 should land in an hour", "0.7.2.0 uploaded to
+    # hackage" (not "the fix lands on main", nor "I have long pushed to Debian")
+    r"|(?:should |will |is going to )?land(?:s|ed|ing)?\b"
+    # ("lands on PyPI" is ON_A_REGISTRY's; "lands on my wishlist" is no release)
+    r"(?!\b on)(?!\b in main)(?!\b into)(?!\b in master)"
+    r"|(?:uploaded|pushed|published) (?:to|on)"
     r"|(?:drops|lands) (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
     # with the verb's "is" joined to the version: "1.3.0's out"
     r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
@@ -172,8 +178,6 @@ VERSION_PUBLISHED = (
 ON_A_REGISTRY = (
     rf"(?:just )?(?:hit|landed (?:on|in)|(?:is|are) now (?:on|in)|made it (?:in)?to"
     r"|(?:got |was |been )?accepted (?:on|to|into)"
-    # a version sent there: "unboxr-0.7.2.0 uploaded to hackage" (not "I have long pushed to …")
-    r"|(?<![.\-])v?\d+\.\d+[\w.-]*+ (?:uploaded|pushed|published) (?:to|on)"
     r"|put (?:my|our) (?:first |new )?(?:[\w-]+ )?(?:package|crate|gem|module|library|plugin) on"
     rf"|(?:is|are) (?:now )?listed on) (?:the )?{REGISTRIES}"
     # a limit hit, not a release: "we just hit PyPI rate limits"
@@ -309,10 +313,6 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         rf"|{VERSION_OUT}|{VERSION_PUBLISHED}|{ON_A_REGISTRY}"
         # a release being made: "I'll cut 2.0.1 ASAP", "we can tag rc2 now"
         r"|(?:cut|cutting|tag|tagging|publish|publishing) (?:\w+ ){0,2}(?:v?\d+\.\d+|rc ?\d+)"
-        # a version that lands: "RC2 should land in an hour", "0.9 landed on conda-forge"
-        r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|rc ?\d+) (?:should |will |is going to )?"
-        r"land(?:s|ed|ing)?\b"
-        r"(?!\b on main)(?!\b in main)(?!\b into main)(?!\b on master)(?!\b in master)"
         # "I'll push the 1.8.1 tag asap"
         r"|push(?:ing)? (?:the )?v?\d+\.\d+[\w.-]*+ tag"
         r"|(?:binaries|builds?|packages|wheels|images|artifacts|docker images)"
@@ -801,6 +801,31 @@ def is_help_talk(text: str) -> bool:
     if HELP_TALK.search(text) is not None:
         return True
     return MY_ENVIRONMENT.search(text) is not None and A_PROBLEM.search(text) is not None
+
+
+# A maintainer's answer that the outage its thread reports is being worked on: "yes we see it,
+# fixing now", "thanks for reporting this, we are checking, will fix it soon".
+INCIDENT_ACK = re.compile(
+    r"\b(?:looking into it|we(?:'re| are) (?:on it|looking into|checking|investigating|fixing)"
+    r"|fixing (?:it |this )?now|we see it|(?:will|we'll) fix (?:it|this)|working on a fix)\b",
+    re.IGNORECASE,
+)
+
+
+def acknowledges_an_outage(reply: str) -> bool:
+    """Whether a reply says the outage its thread reports is being worked on (not a question)."""
+    return not reply.rstrip().endswith("?") and INCIDENT_ACK.search(reply) is not None
+
+
+def outage_keyword(text: str, help_talk: bool | None = None) -> "EventKeyword | None":
+    """The incident keyword of a text that reports an outage; a help request's own trouble
+    ("my sync is stuck") reports none, as its weak words do not count there."""
+    if help_talk is None:
+        help_talk = is_help_talk(text)
+    for keyword in find_keywords(text, help_talk):
+        if keyword.category == "risk" and keyword.action == "Incident":
+            return keyword
+    return None
 
 
 def _not_an_event_use(text: str, start: int, end: int, keyword: "EventKeyword") -> bool:

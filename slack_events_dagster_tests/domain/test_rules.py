@@ -2050,3 +2050,14 @@ def test_versions_sent_to_registries_moves_and_new_moderators(
 )
 def test_absences_help_requests_and_states_that_were_announce_nothing(text: str) -> None:
     assert _extract(text) == []
+
+
+def test_a_reply_that_takes_up_a_reported_outage_is_that_incident_now() -> None:
+    (event,) = _extract(
+        "yes we see it, db disk is full, fixing now",
+        thread_parent="weblate seems down?? getting 500 on every project page",
+    )
+    assert (event.category, event.action) == ("risk", "Incident")
+    assert event.event_date == WEDNESDAY
+    assert event.title.startswith("Weblate seems down")
+    assert _extract("looking into it", thread_parent="my sync is stuck at 45%, any ideas?") == []

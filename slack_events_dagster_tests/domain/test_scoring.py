@@ -81,3 +81,23 @@ def test_a_short_message_with_an_event_word_is_not_too_short() -> None:
     """ "Tagged!" announces a release in seven characters; "ok, thanks!" announces nothing."""
     score, features = score_message(_signals(text="Tagged! :tada:"), ScoreWeights())
     assert "too_short" not in features and score >= 10.0
+
+
+def test_a_reply_that_takes_up_a_reported_outage_scores_like_an_event_word() -> None:
+    """ "thanks for reporting, we're looking into it" under "the docs site seems down"."""
+    reply = "thanks for reporting this, we're looking into it"
+    score, features = score_message(
+        _signals(text=reply, thread_parent="the docs site seems down, 502 everywhere"),
+        ScoreWeights(),
+    )
+    assert features.get("incident_ack") == 10.0 and score >= 10.0
+    for parent, text in (
+        # a help request's own trouble reports no outage
+        ("my sync is stuck at 45%, any ideas?", reply),
+        # a question takes nothing up
+        ("the docs site seems down", "are you looking into it?"),
+        # no thread
+        ("", reply),
+    ):
+        features = score_message(_signals(text=text, thread_parent=parent), ScoreWeights())[1]
+        assert "incident_ack" not in features, (parent, text)
