@@ -18,6 +18,14 @@ def _extract(text: str, when: datetime = WEDNESDAY, tz: str = "UTC", **kw: objec
     return extract_events(ExtractionInput(text=text, message_time=when, timezone=tz, **kw))
 
 
+def _assert_one_event_on(text: str, action: str | None, when: str, **kw: object) -> ExtractedEvent:
+    """`text` yields one event, of `action` (when given), on the day `when` (ISO); returned."""
+    (event,) = _extract(text, **kw)
+    assert action is None or event.action == action
+    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    return event
+
+
 def test_release_with_explicit_date_and_time() -> None:
     (event,) = _extract(
         "Release payments-api v2.14.0 is scheduled for Thursday Nov 26 at 14:00 UTC.",
@@ -1697,9 +1705,7 @@ def test_the_days_programme_rsvps_and_a_stopped_mirror(text: str, action: str) -
 def test_what_the_first_versions_of_this_sessions_guards_dropped_is_found(
     text: str, action: str, when: str
 ) -> None:
-    (event,) = _extract(text)
-    assert event.action == action
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    _assert_one_event_on(text, action, when)
 
 
 @pytest.mark.parametrize(
@@ -1754,9 +1760,7 @@ def test_the_new_phrasings_in_ordinary_talk_announce_nothing(text: str) -> None:
 def test_releases_that_land_programmes_that_start_and_a_thing_someone_made(
     text: str, action: str, title: str | None, when: str
 ) -> None:
-    (event,) = _extract(text)
-    assert event.action == action
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    event = _assert_one_event_on(text, action, when)
     assert title is None or event.title == title
 
 
@@ -1826,9 +1830,7 @@ def test_own_upgrades_plans_and_past_meetings_announce_nothing(text: str) -> Non
 def test_release_shorthand_outages_moves_and_gatherings_in_community_words(
     text: str, action: str, when: str
 ) -> None:
-    (event,) = _extract(text)
-    assert event.action == action
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    _assert_one_event_on(text, action, when)
 
 
 @pytest.mark.parametrize(
@@ -1854,8 +1856,7 @@ def test_release_shorthand_outages_moves_and_gatherings_in_community_words(
 def test_a_reply_that_opens_on_its_date_dates_its_parents_event(
     parent: str, reply: str, when: str
 ) -> None:
-    (event,) = _extract(reply, thread_parent=parent)
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    _assert_one_event_on(reply, None, when, thread_parent=parent)
 
 
 @pytest.mark.parametrize(
@@ -1928,8 +1929,7 @@ def test_a_release_someone_will_make_is_titled_by_what_is_released(
 def test_a_duration_a_freeze_starting_now_and_a_links_text_before_a_replys_date(
     text: str, parent: str | None, when: str
 ) -> None:
-    (event,) = _extract(text, thread_parent=parent)
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    _assert_one_event_on(text, None, when, thread_parent=parent)
 
 
 @pytest.mark.parametrize(
@@ -1978,9 +1978,7 @@ def test_a_duration_a_freeze_starting_now_and_a_links_text_before_a_replys_date(
 def test_registries_outages_deadlines_and_roles_a_sixth_set_showed(
     text: str, action: str, when: str
 ) -> None:
-    (event,) = _extract(text)
-    assert event.action == action
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    _assert_one_event_on(text, action, when)
 
 
 @pytest.mark.parametrize(
@@ -2028,9 +2026,7 @@ def test_an_invitation_to_come_is_still_an_announcement() -> None:
 def test_versions_sent_to_registries_moves_and_new_moderators(
     text: str, action: str, when: str
 ) -> None:
-    (event,) = _extract(text)
-    assert event.action == action
-    assert event.event_date is not None and event.event_date.date().isoformat() == when
+    _assert_one_event_on(text, action, when)
 
 
 @pytest.mark.parametrize(
