@@ -156,7 +156,8 @@ VERSION_OUT = (
     # telegraphic: "v2.4.0 out now", "3.2.5 published with the fix", "2.7.0 shipped"
     r"|(?:just |now |finally |all )?(?:out now|now out|published|shipped|tagged)(?!\b by )"
     rf"|now (?:on|in) {REGISTRIES}"
-    r"|(?:drops|lands) (?:today|tonight|tomorrow|now)|(?:is|are) (?:now )?ga"
+    r"|(?:drops|lands) (?:today|tonight|tomorrow|now"
+    r"|(?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)|(?:is|are) (?:now )?ga"
     # "RC3 on the way, ETA 1h", "quillon 0.31.0 → PyPI"
     rf"|on (?:the|its) way|(?:→|->) {REGISTRIES}"
     # a version that lands or is sent: "RC2 should land in an hour", "0.7.2.0 uploaded to
@@ -164,8 +165,7 @@ VERSION_OUT = (
     r"|(?:should |will |is going to )?land(?:s|ed|ing)?\b"
     # ("lands on PyPI" is ON_A_REGISTRY's; "lands on my wishlist" is no release)
     r"(?!\b on)(?!\b in main)(?!\b into)(?!\b in master)"
-    r"|(?:uploaded|pushed|published) (?:to|on)"
-    r"|(?:drops|lands) (?:on )?(?:mon|tues|wednes|thurs|fri|satur|sun)day)"
+    r"|(?:uploaded|pushed|published) (?:to|on))"
     # with the verb's "is" joined to the version: "1.3.0's out"
     r"|(?<![.\-])(?:v?\d+\.\d+[\w.-]*+|v\d+)'s (?:now |just |finally )?(?:out|up|live|available)"
 )
