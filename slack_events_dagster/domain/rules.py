@@ -14,6 +14,7 @@ from slack_events_dagster.domain.anchors import Anchor
 from slack_events_dagster.domain.dates import DateMention, find_dates
 from slack_events_dagster.domain.text import fold_case, pastes_an_error, strip_code
 from slack_events_dagster.domain.vocabulary import (
+    AVAILABLE_NOW,
     EVENT_KEYWORDS,
     HELP_STATE,
     MADE_THINGS,
@@ -228,11 +229,11 @@ PAST_OF = {
     "rescheduling": "rescheduled",
     "moving": "moved",
 }
-# "Our G2 page is finally live!" -> the thing that went live.
+# "Our G2 page is finally live!", "Dark mode is now enabled for all" -> the thing.
 LIVE_THING = re.compile(
     rf"^(?:our|the|a|an|my)?\s*(?P<thing>{_CLAUSE_CHAR}{{3,60}}?)\s+"
-    r"(?:is|are|has|have|went)\s+"
-    r"(?:now\s+|finally\s+|officially\s+)?(?:live|launched|arrived|out)\b",
+    r"(?:is|are|has|have|went)\s+(?:(?:now|finally|officially|also|just|been)\s+){0,3}"
+    r"(?:live|launched|arrived|out|available|enabled|supported|set up|in place)\b",
     re.IGNORECASE,
 )
 # A version on its own.
@@ -397,7 +398,7 @@ NOW_MARKERS = re.compile(
     r"|released"
     r"|new (?:release|version)(?=\s*[:!\-])"
     # a version out or made public: "RC2 is on the way", "just pushed 3.0.0 to npm"
-    rf"|{VERSION_OUT}|{VERSION_PUBLISHED}|{ON_A_REGISTRY}"
+    rf"|{VERSION_OUT}|{VERSION_PUBLISHED}|{ON_A_REGISTRY}|{AVAILABLE_NOW}"
     r"|(?:is|are) (?:now |finally )?published|new (?:release|version) (?:published|out))\b",
     re.IGNORECASE,
 )

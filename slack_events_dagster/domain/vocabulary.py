@@ -184,6 +184,16 @@ ON_A_REGISTRY = (
     r"(?!\b rate)(?!\b pull)(?!\b download)(?!\b api)(?!\b limit)"
     rf"|{REGISTRIES} (?:now )?has (?:\w+ )?v?\d+\.\d+"
 )
+# Something made available now, stated as done: "is now available/enabled/supported/set up",
+# "has (just) been enabled", "available … from now on": states of a service. Not "added" (what
+# happens to code and lists all day: "the fix has been added to the PR"), "is now up" (talk
+# recordings and minutes go up), "live" (the launch keyword's own) or "has been resolved" (a
+# help thread's own problem).
+AVAILABLE_NOW = (
+    r"(?:is|are) (?:also |finally )?now (?:available|enabled|supported|set up|in place)"
+    r"|(?:is|are) (?:also |now )?(?:available|enabled)(?: [\w-]+){0,4} from now on"
+    r"|(?:has|have) (?:just |now )?been (?:just )?(?:enabled|set up)"
+)
 # A service working again ("back online", "all components are now unlocked"): the
 # incident_resolved keyword and the "completed" status.
 SERVICE_BACK = (
@@ -335,7 +345,10 @@ EVENT_KEYWORDS: tuple[EventKeyword, ...] = (
         r"|(?:is|are|went|now) (?:finally |now )?live|we(?:'re| are) live|(?:has|have) arrived"
         r"|going live|go(?:es|ing)? public"
         # something made public: "just open sourced the backend", "the export is now available at"
-        r"|(?:just )?open[ -]?sourced|(?:is|are) now available (?:at|on|from|in)",
+        r"|(?:just )?open[ -]?sourced|(?:is|are) now available (?:at|on|from|in)"
+        # something made available to everyone now: "dark mode is now enabled for all",
+        # "SSO has just been enabled", "auto-translations are available from now on"
+        rf"|{AVAILABLE_NOW}",
     ),
     # Someone's new package: "made a little tool for parsing logs: <link>" (top level only).
     _keyword(

@@ -2057,3 +2057,31 @@ def test_a_reply_that_takes_up_a_reported_outage_is_that_incident_now() -> None:
     assert event.event_date == WEDNESDAY
     assert event.title.startswith("Weblate seems down")
     assert _extract("looking into it", thread_parent="my sync is stuck at 45%, any ideas?") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Dark mode is now available for everyone", "Dark mode launch"),
+        ("Python 3.13 is now supported in the nightly builds", "Python 3.13 launch"),
+        ("the Portuguese team is now set up, ping me for rights", "Portuguese team launch"),
+        ("SSO has just been enabled for the wiki", "SSO launch"),
+        ("machine suggestions are also available from now on (10k chars a day)",
+         "Machine suggestions launch"),
+    ],
+)  # fmt: skip
+def test_something_made_available_now_is_a_launch_today(text: str, title: str) -> None:
+    event = _assert_one_event_on(text, "Launch", "2026-11-18")
+    assert (event.category, event.title) == ("product", title)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have added a test, the fix has been added to the PR",
+        "the talk recordings are now up on YouTube",
+        "It looks like this problem has been resolved, thanks all",
+    ],
+)
+def test_code_review_additions_and_materials_going_up_are_no_launch(text: str) -> None:
+    assert _extract(text) == []
