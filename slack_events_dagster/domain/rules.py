@@ -2,7 +2,7 @@
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -1369,11 +1369,17 @@ CLAUSE_END = re.compile(r"[,;.!?](?:\s|$)")
 MAX_REPLY_DETAIL_WORDS = 10
 
 
+def _first_date(text: str, dates: list[DateMention]) -> tuple[int, DateMention] | None:
+    """Where in `text` its first written date is, and which one; None when none is written."""
+    found = [(start, mention) for mention in dates if (start := text.find(mention.text)) >= 0]
+    return min(found, key=lambda pair: pair[0]) if found else None
+
+
 def _reply_detail_words(text: str, dates: list[DateMention]) -> int:
     """How many words besides its dates a reply may have and still only date its parent."""
-    first = min((text.find(mention.text) for mention in dates), default=-1)
-    if first >= 0 and REPLY_LEAD.fullmatch(text[:first]):  # its words are no detail
-        return MAX_REPLY_DETAIL_WORDS + len(CONTENT_WORD.findall(text[:first]))
+    first = _first_date(text, dates)
+    if first is not None and REPLY_LEAD.fullmatch(lead := text[: first[0]]):
+        return MAX_REPLY_DETAIL_WORDS + len(CONTENT_WORD.findall(lead))  # no detail words
     return 4
 
 
@@ -1381,10 +1387,10 @@ def _about_the_replier(text: str, dates: list[DateMention]) -> bool:
     """Whether a reply speaks of its writer where it gives the date ("Thursday works for me",
     "I'm free on the 3rd"), not in a later clause ("Thursday 17:00 UTC, I'll bring the
     flamegraphs")."""
-    found = [(start, mention) for mention in dates if (start := text.find(mention.text)) >= 0]
-    if not found:
+    first = _first_date(text, dates)
+    if first is None:
         return REPLY_ABOUT_THE_REPLIER.search(text) is not None
-    start, mention = min(found, key=lambda pair: pair[0])
+    start, mention = first
     clause_end = CLAUSE_END.search(text, start + len(mention.text))
     return (
         REPLY_ABOUT_THE_REPLIER.search(text[: clause_end.start() if clause_end else None])
@@ -1414,11 +1420,9 @@ def _reply_to_parent(
         or _about_the_replier(reply, dates)
     ):
         return []
-    for sentence in split_sentences(strip_code(message.thread_parent or "")):
-        keywords = find_keywords(sentence, help_talk)
-        if keywords:  # often a question: "When is 1.3 released?" / "By the end of May."
-            return [_Draft(sentence, keywords[0], sorted(dates, key=_specificity))]
-    return []
+    # the parent is often a question: "When is 1.3 released?" / "By the end of May."
+    named = _parent_naming(message, lambda sentence: find_keywords(sentence, help_talk)[:1])
+    return [_Draft(named[0], named[1], sorted(dates, key=_specificity))] if named else []
 
 
 def _acknowledged_incident(message: ExtractionInput) -> list[_Draft]:
@@ -1426,12 +1430,27 @@ def _acknowledged_incident(message: ExtractionInput) -> list[_Draft]:
     / "yes we see it, fixing now"): the incident, titled by the parent, dated by the reply."""
     if not acknowledges_an_outage(message.text):
         return []
+    parent_help = is_help_talk(strip_code(message.thread_parent or ""))
+    named = _parent_naming(
+        message,
+        lambda sentence: [k] if (k := outage_keyword(sentence, parent_help)) else [],
+        MAX_NAMING_SENTENCES,
+    )
+    return [_Draft(named[0], named[1], [])] if named else []
+
+
+def _parent_naming(
+    message: ExtractionInput,
+    keywords_of: Callable[[str], list[EventKeyword]],
+    max_sentences: int | None = None,
+) -> tuple[str, EventKeyword] | None:
+    """The first sentence of a reply's thread parent (code left out) that `keywords_of` finds a
+    keyword in, with that keyword; None when no sentence has one."""
     parent = strip_code(message.thread_parent or "")
-    parent_help = is_help_talk(parent)
-    for sentence in split_sentences(parent)[:MAX_NAMING_SENTENCES]:
-        if (keyword := outage_keyword(sentence, parent_help)) is not None:
-            return [_Draft(sentence, keyword, [])]
-    return []
+    for sentence in split_sentences(parent)[:max_sentences]:
+        if found := keywords_of(sentence):
+            return sentence, found[0]
+    return None
 
 
 # A title that is only a call to action or a pronoun names no event ("Join us.", "See you
