@@ -117,6 +117,8 @@ LEADING_NOISE = re.compile(
     r"|heads[- ]up|reminder(?: of| that)?|fyi|psa|note|update|quick update|friendly reminder"
     r"|important|announcement|re|yes|yeah|yep|and|so|also|ok|okay|great news|good news"
     r"|unfortunately|sadly|fortunately|luckily|finally|cc"
+    # a reminder's task: "It is time to generate the quarterly patch file" -> the task
+    r"|it(?:'s| is) time to"
     r"|sorry(?=,|\s+(?:folks|all|everyone|everybody|team)\b)"
     # "See you all in one hour for rOpenSci co-working": not "See you (all) there"
     r"|see you(?: all| everyone)?(?!(?: all| everyone)? there\b)(?:\s+(?:in|for|at)(?:\s+our)?\b)?"
@@ -219,7 +221,7 @@ FIXED_IN = re.compile(
 )
 # Where details start in a long title: a relative clause or a participle after the thing.
 DETAIL_START = re.compile(
-    r" (?=(?:that|which|who|where|generally|including|using|covering|featuring)\b)"
+    r" (?=(?:that|which|who|where|generally|including|using|covering|featuring|and)\b)"
 )
 MAX_TITLE_WORDS = 12
 PAST_OF = {

@@ -875,7 +875,7 @@ def test_a_slack_reminder_is_a_task_of_the_day_unless_it_names_an_event() -> Non
         "Reminder: It is time to generate the quarterly patch file. cc @ana", slack_reminder=True
     )
     assert (task.category, task.action, task.event_date) == ("process", "Reminder", WEDNESDAY)
-    assert task.title.startswith("It is time to generate the quarterly patch file")
+    assert task.title == "Generate the quarterly patch file"  # the task, not "It is time to"
     (call,) = _extract("Reminder: community call tomorrow at 15:00 UTC", slack_reminder=True)
     assert (call.action, call.event_date) == ("Meeting", datetime(2026, 11, 19, 15, tzinfo=UTC))
     # the same words from a person are no event: a reminder is Slack's when Slackbot posts it
@@ -2085,3 +2085,18 @@ def test_something_made_available_now_is_a_launch_today(text: str, title: str) -
 )
 def test_code_review_additions_and_materials_going_up_are_no_launch(text: str) -> None:
     assert _extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "title"),
+    [
+        # too long for a calendar line: cut before its last "and" clause, not mid-phrase with …
+        ("Generate the quarterly translation patch for base R and the recommended R packages"
+         " of the release",
+         "Generate the quarterly translation patch for base R"),
+        ("Nominations are now open for the next cohort of community mentors and reviewers of"
+         " the docs", "Nominations are now open for the next cohort of community mentors"),
+    ],
+)  # fmt: skip
+def test_an_overlong_title_ends_before_its_last_and_clause(sentence: str, title: str) -> None:
+    assert make_title(sentence, "Reminder") == title
