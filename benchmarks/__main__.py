@@ -798,9 +798,12 @@ def print_report(report: dict[str, Any]) -> None:
                 f"\n(g) the hourly run, dagster job launch to SUCCESS, PostgreSQL instance"
                 f" (median of {len(hourly['launches']['noop_job'])}): {hourly['hour']}"
                 f" ({hourly['messages_in_hour']:,} messages) slack_events_job"
-                f" {_fmt(hourly['slack_events_job']['median_wall_s'], 2)} s, noop_job"
-                f" {_fmt(hourly['noop_job']['median_wall_s'], 2)} s, our share"
-                f" {_fmt(hourly['our_share_s'], 2)} s"
+                f" {_fmt(hourly['slack_events_job']['median_wall_s'], 2)} s"
+                f" ({hourly['slack_events_job'].get('events_stored')} events stored), noop_job"
+                f" {_fmt(hourly['noop_job']['median_wall_s'], 2)} s"
+                f" ({hourly['noop_job'].get('events_stored')} events), our share"
+                f" {_fmt(hourly['our_share_s'], 2)} s; one event write"
+                f" {_fmt(hourly.get('event_write_ms'), 1)} ms"
             )
         else:
             print(f"\n(g) the hourly run: {hourly.get('status')} {hourly.get('error', '')}")

@@ -136,6 +136,7 @@ def _launch_once(job: str, hour: str, workspace: Path, env: dict[str, str]) -> d
     run_s = (record.end_time or 0) - (record.start_time or 0) if record else None
     return {
         "status": runs[0].status.value.lower(),
+        "run_id": runs[0].run_id,
         "wall_s": round(wall, 2),
         "cli_s": round(cli_s, 2),
         "run_s": round(run_s, 2) if run_s is not None else None,
@@ -145,7 +146,8 @@ def _launch_once(job: str, hour: str, workspace: Path, env: dict[str, str]) -> d
 
 def _where_the_run_went(logs: Sequence[Any], run_start: float | None) -> dict[str, Any]:
     """From the run's event log: its start to the first step (resources, the job's plan), each
-    step's time, and the last step to the end of the run."""
+    step's time, the last step to the end of the run, and how many events the instance stored
+    (each one a write to its database: on PostgreSQL, a new connection per write)."""
     steps = step_times(logs)
     starts = [step["started_at"] for step in steps.values()]
     ends = [step["ended_at"] for step in steps.values() if step["ended_at"] is not None]
@@ -154,7 +156,28 @@ def _where_the_run_went(logs: Sequence[Any], run_start: float | None) -> dict[st
         "before_first_step_s": round(min(starts) - run_start, 3) if starts and run_start else None,
         "steps_s": {key: step["step_s"] for key, step in steps.items()},
         "after_last_step_s": round(last - max(ends), 3) if ends and last else None,
+        "events_stored": len(logs),
     }
+
+
+def _event_write_ms(home: Path, runs: Sequence[dict[str, Any]], writes: int = 40) -> float | None:
+    """What storing one event costs on this instance, measured from this process (the same
+    storage classes as a run worker's): the median of `writes` engine events added to the log
+    of a measured run, in milliseconds."""
+    import dagster as dg
+
+    run_id = next((run["run_id"] for run in runs if run.get("run_id")), None)
+    if run_id is None:
+        return None
+    times = []
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for _ in range(writes):
+            started = time.perf_counter()
+            instance.report_engine_event(
+                "benchmark: one event write", job_name="noop_job", run_id=run_id
+            )
+            times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, 2)
 
 
 def measure_hourly(
@@ -191,7 +214,11 @@ def measure_hourly(
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
-    result: dict[str, Any] = {"hour": hour, "launches": launches}
+    result: dict[str, Any] = {
+        "hour": hour,
+        "launches": launches,
+        "event_write_ms": _event_write_ms(home, launches["noop_job"]),
+    }
     for job, runs in launches.items():
         walls = [run["wall_s"] for run in runs if run.get("status") == "success"]
         result[job] = {
@@ -199,6 +226,7 @@ def measure_hourly(
             "median_run_s": statistics.median(run["run_s"] for run in runs if run.get("run_s"))
             if walls
             else None,
+            "events_stored": max((run.get("events_stored", 0) for run in runs), default=None),
         }
     product, noop = result["slack_events_job"]["median_wall_s"], result["noop_job"]["median_wall_s"]
     result["status"] = "success" if product is not None and noop is not None else "failure"
