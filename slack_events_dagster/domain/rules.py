@@ -987,6 +987,20 @@ NO_HEADLINE = re.compile(
 )
 
 
+# A gathering named as the setting of something else: "… in the next meetup", "for the next
+# session we are doing …".
+IN_PASSING = re.compile(
+    rf"\b(?:in|for|at|during|before|after|until|till)\s+the\s+next\s+{_GATHERING_WORDS}\b",
+    re.IGNORECASE,
+)
+
+
+def _mentioned_in_passing(sentence: str, title: str) -> bool:
+    """Whether an undated event is only a gathering some other talk is set in ("we'll be
+    talking about HDF5 in the next meetup"), named by nothing but its kind ("Next meetup")."""
+    return NAMEABLE_TITLE.match(title) is not None and IN_PASSING.search(sentence) is not None
+
+
 def _with_subject(title: str, text: str, parent: str | None = None) -> str:
     """A title that names no subject ("Registration deadline") takes the first line of the
     thread's parent (for a reply) or of the message as one ("R Dev Day @ Imperial:
@@ -1834,6 +1848,8 @@ def _message_events(message: ExtractionInput, max_events: int) -> list[Extracted
             if not name:
                 continue
             event = replace(event, title=name)
+        if source == "unknown" and _mentioned_in_passing(draft.sentence, event.title):
+            continue  # "we'll talk about HDF5 in the next meetup": neither when nor which
         same = next((i for i, found in enumerate(events) if _told_again(found, event)), None)
         if same is not None:
             events[same] = _merged(events[same], event)

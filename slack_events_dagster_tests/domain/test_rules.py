@@ -2100,3 +2100,21 @@ def test_code_review_additions_and_materials_going_up_are_no_launch(text: str) -
 )  # fmt: skip
 def test_an_overlong_title_ends_before_its_last_and_clause(sentence: str, title: str) -> None:
     assert make_title(sentence, "Reminder") == title
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We'll go through the flamegraph tooling in the next meetup, but a workshop would be "
+        "better for it",
+        "so for the next meeting we are reading: chapter 6 and the lab, is that right?",
+        "I find this article a good companion to the chapter for the next session.",
+    ],
+)
+def test_an_undated_gathering_that_only_sets_other_talk_is_no_event(text: str) -> None:
+    assert _extract(text) == []
+
+
+def test_an_undated_gathering_that_is_the_news_stays() -> None:
+    (event,) = _extract("The next session covers chapter 5, see you there")
+    assert (event.action, event.event_date) == ("Meeting", None)
