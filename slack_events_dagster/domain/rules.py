@@ -119,6 +119,8 @@ LEADING_NOISE = re.compile(
     r"|unfortunately|sadly|fortunately|luckily|finally|cc"
     # a reminder's task: "It is time to generate the quarterly patch file" -> the task
     r"|it(?:'s| is) time to"
+    # the writer's hedge on the news: "I think the wiki is down again"
+    r"|i think|i guess"
     r"|sorry(?=,|\s+(?:folks|all|everyone|everybody|team)\b)"
     # "See you all in one hour for rOpenSci co-working": not "See you (all) there"
     r"|see you(?: all| everyone)?(?!(?: all| everyone)? there\b)(?:\s+(?:in|for|at)(?:\s+our)?\b)?"
@@ -595,7 +597,7 @@ def _not_an_upcoming_event(
     named = draft.keyword.pattern.search(sentence)
     at = named.start() if named else len(sentence)
     personal = PERSONAL_PLAN.search(sentence)
-    if personal is not None and personal.start() < at:
+    if personal is not None and personal.start() < at and not _hedged_report(draft, personal):
         return True
     supposed = SUPPOSITION.match(sentence)
     if supposed is not None:
@@ -607,6 +609,16 @@ def _not_an_upcoming_event(
         and STAGING_ONLY.search(sentence) is not None
         and PRODUCTION.search(sentence) is None
     )
+
+
+# The writer's hedge on what they report, not a plan of theirs: "I think we are back online".
+HEDGE = re.compile(r"I (?:think|guess)\b", re.IGNORECASE)
+
+
+def _hedged_report(draft: _Draft, personal: re.Match[str]) -> bool:
+    """Whether the writer only hedges a service's state ("I think the wiki is down again",
+    "I think we are back online"): an incident stays news, unlike "I think I'll join"."""
+    return draft.keyword.category == "risk" and HEDGE.fullmatch(personal.group(0)) is not None
 
 
 def _last_day(first: date, precision: str | None) -> date:

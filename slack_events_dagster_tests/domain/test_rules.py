@@ -2118,3 +2118,16 @@ def test_an_undated_gathering_that_only_sets_other_talk_is_no_event(text: str) -
 def test_an_undated_gathering_that_is_the_news_stays() -> None:
     (event,) = _extract("The next session covers chapter 5, see you there")
     assert (event.action, event.event_date) == ("Meeting", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("I think the wiki is down again", "Wiki is down again"),
+        ("I guess the package index is back online. Shout if not", "Package index is back online"),
+    ],
+)
+def test_a_hedged_service_state_is_still_an_incident_now(text: str, title: str) -> None:
+    event = _assert_one_event_on(text, None, "2026-11-18")
+    assert (event.category, event.title) == ("risk", title)
+    assert _extract("I think I'll join the incident review") == []
