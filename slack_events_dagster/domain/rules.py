@@ -1449,7 +1449,10 @@ def _reply_to_parent(
     ):
         return []
     # the parent is often a question: "When is 1.3 released?" / "By the end of May."
-    named = _parent_naming(message, lambda sentence: find_keywords(sentence, help_talk)[:1])
+    named = _first_naming(
+        strip_code(message.thread_parent or ""),
+        lambda sentence: next(iter(find_keywords(sentence, help_talk)), None),
+    )
     return [_Draft(named[0], named[1], sorted(dates, key=_specificity))] if named else []
 
 
@@ -1458,26 +1461,24 @@ def _acknowledged_incident(message: ExtractionInput) -> list[_Draft]:
     / "yes we see it, fixing now"): the incident, titled by the parent, dated by the reply."""
     if not acknowledges_an_outage(message.text):
         return []
-    parent_help = is_help_talk(strip_code(message.thread_parent or ""))
-    named = _parent_naming(
-        message,
-        lambda sentence: [k] if (k := outage_keyword(sentence, parent_help)) else [],
-        MAX_NAMING_SENTENCES,
+    parent = strip_code(message.thread_parent or "")
+    parent_help = is_help_talk(parent)
+    named = _first_naming(
+        parent, lambda sentence: outage_keyword(sentence, parent_help), MAX_NAMING_SENTENCES
     )
     return [_Draft(named[0], named[1], [])] if named else []
 
 
-def _parent_naming(
-    message: ExtractionInput,
-    keywords_of: Callable[[str], list[EventKeyword]],
+def _first_naming(
+    parent: str,
+    keyword_of: Callable[[str], EventKeyword | None],
     max_sentences: int | None = None,
 ) -> tuple[str, EventKeyword] | None:
-    """The first sentence of a reply's thread parent (code left out) that `keywords_of` finds a
-    keyword in, with that keyword; None when no sentence has one."""
-    parent = strip_code(message.thread_parent or "")
+    """The first sentence of a reply's thread parent (`parent`, code left out) in which
+    `keyword_of` finds a keyword, with that keyword; None when no sentence has one."""
     for sentence in split_sentences(parent)[:max_sentences]:
-        if found := keywords_of(sentence):
-            return sentence, found[0]
+        if (keyword := keyword_of(sentence)) is not None:
+            return sentence, keyword
     return None
 
 
