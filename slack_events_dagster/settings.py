@@ -155,7 +155,7 @@ class ChannelSettings(_Section):
 class ScoringSettings(_Section):
     """Candidate threshold and feature points (names match domain.scoring.ScoreWeights)."""
 
-    threshold: float = 10.0
+    threshold: float = 6.0
     keyword: float = 10.0
     parent_keyword: float = 10.0
     incident_ack: float = 10.0
@@ -163,6 +163,7 @@ class ScoringSettings(_Section):
     preview_event: float = 10.0
     starting_now: float = 10.0
     slack_reminder: float = 10.0
+    done_now: float = 4.0
     event_channel: float = 4.0
     date: float = 6.0
     broadcast_mention: float = 8.0
@@ -173,7 +174,7 @@ class ScoringSettings(_Section):
     link: float = 2.0
     link_cap: float = 6.0
     attachments: float = 3.0
-    bot_penalty: float = -15.0
+    bot_penalty: float = -19.0
     too_short: float = -5.0
     min_length: int = 15
 

@@ -328,8 +328,8 @@ def test_demo_prints_a_line_per_step_then_the_digest_and_logs_dagster_to_a_file(
     assert heading < 15, result.stdout
     steps = {line.split()[0]: line for line in lines[:heading] if line.startswith("  ")}
     assert "320 messages (140 replies) from 5 channels" in steps["raw_slack_messages"]
-    assert "65 candidates" in steps["event_candidates"]
-    assert "33 events from 65 candidates" in steps["events"]
+    assert "98 candidates" in steps["event_candidates"]
+    assert "33 events from 98 candidates" in steps["events"]
     assert "168 digests" in steps["digests"]
     assert "0 posted, 0 updated, 168 not due" in steps["digest_posts"]  # digest.publish is off
     assert "4 of 4 passed" in steps["asset"]

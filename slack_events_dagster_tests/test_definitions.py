@@ -126,4 +126,4 @@ def test_a_run_of_the_whole_pipeline_imports_only_what_it_uses(tmp_path: Path) -
     assert ran.returncode == 0, ran.stderr[-3000:]
     counts, imported = ran.stdout.strip().splitlines()[-1].rsplit(" ", 1)
     assert imported == "[]", f"the run imported {imported}"
-    assert "'events': 33" in counts and "'event_candidates': 65" in counts, counts
+    assert "'events': 33" in counts and "'event_candidates': 98" in counts, counts

@@ -39,7 +39,7 @@ class Policy:
     unconfigured digest channel gets."""
 
     weights: ScoreWeights = field(default_factory=ScoreWeights)
-    threshold: float = 10.0
+    threshold: float = 6.0
     default_timezone: str = "UTC"
     channels: tuple[ChannelRules, ...] = ()
     digest_targets: tuple[DigestTarget, ...] = ()

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from slack_events_dagster.domain.vocabulary import (
+    DONE_NOW,
     STARTING_NOW,
     acknowledges_an_outage,
     find_keywords,
@@ -31,6 +32,7 @@ class ScoreWeights:
     preview_event: float = 10.0  # a link whose preview names an event and its upcoming date
     starting_now: float = 10.0  # "Cohort 1 starting now! <call link>": an event under way
     slack_reminder: float = 10.0  # Slackbot posting a /remind ("Reminder: It is time to …")
+    done_now: float = 4.0  # a change to something shared, told as just done ("I've enabled …")
     event_channel: float = 4.0  # posted in a channel named for announcements or events
     date: float = 6.0
     broadcast_mention: float = 8.0
@@ -41,7 +43,7 @@ class ScoreWeights:
     link: float = 2.0
     link_cap: float = 6.0
     attachments: float = 3.0
-    bot_penalty: float = -15.0
+    bot_penalty: float = -19.0  # an untrusted bot needs 19 points more than a person
     too_short: float = -5.0  # "ok, thanks": too little to announce anything (no event word)
     min_length: int = 15
     keyword_weights: Mapping[str, float] = field(default_factory=dict)
@@ -98,6 +100,8 @@ def score_message(signals: MessageSignals, weights: ScoreWeights) -> tuple[float
         features["preview_event"] = weights.preview_event
     if signals.slack_reminder:
         features["slack_reminder"] = weights.slack_reminder
+    if DONE_NOW.search(signals.text):
+        features["done_now"] = weights.done_now
     if EVENT_CHANNEL.search(signals.channel_name):
         features["event_channel"] = weights.event_channel
     if signals.broadcast_mention:

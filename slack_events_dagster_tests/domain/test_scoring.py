@@ -1,3 +1,5 @@
+import pytest
+
 from slack_events_dagster.domain.scoring import MessageSignals, ScoreWeights, score_message
 
 
@@ -54,7 +56,7 @@ def test_every_feature_contributes_and_is_explained() -> None:
 
 def test_untrusted_bots_are_penalised_trusted_ones_are_not() -> None:
     bot = _signals(text="Deployed api v2 to prod", is_bot=True)
-    assert score_message(bot, ScoreWeights())[0] == -5.0
+    assert score_message(bot, ScoreWeights())[0] == -9.0
     trusted = _signals(text="Deployed api v2 to prod", is_bot=True, trusted_bot=True)
     assert score_message(trusted, ScoreWeights())[0] == 10.0
 
@@ -75,6 +77,37 @@ def test_something_starting_now_scores_like_an_event_word() -> None:
         "starting_now"
         not in score_message(_signals(text="Is the call starting now?"), ScoreWeights())[1]
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Okay I have enabled discussions and created a section per language",
+        "Catalan has just been added to the translation server",
+        "the rebase is now complete, thanks for waiting",
+        "We are back! Sorry for the long delay",
+        "We\u2019ve switched the default branch to main",
+        "Just committed, thanks everyone!",
+    ],
+)
+def test_a_change_told_as_just_done_counts_towards_a_candidate(text: str) -> None:
+    """News of a change to something shared has no event word; it earns points, not a
+    candidate on its own (a link or reactions beside it make one at the default threshold)."""
+    score, features = score_message(_signals(text=text), ScoreWeights())
+    assert features.get("done_now") == 4.0 and score == 4.0, features
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a question about the update",
+        "have you enabled the flag?",
+        "it is complete nonsense",
+        "we will be back tomorrow",
+    ],
+)
+def test_talk_about_a_change_is_not_told_as_done(text: str) -> None:
+    assert "done_now" not in score_message(_signals(text=text), ScoreWeights())[1]
 
 
 def test_a_short_message_with_an_event_word_is_not_too_short() -> None:

@@ -48,14 +48,15 @@ HELD_OUT = tuple(sorted((LABELS / "held_out").glob("*.jsonl")))
 # channels, measured before any rule looked at them: P 0.564, R 0.282, candidate recall 0.564
 # (README "Extraction quality"). Of the targets of issue #12 (P >= 0.85, R >= 0.75, date >= 0.9,
 # <= 10 false positives per 1,000 messages, candidate recall >= 0.95) the development set meets
-# all but candidate recall. The held-out set is far below it.
+# all (candidate recall since session 29). The held-out set is far below it.
 DEVELOPMENT_FLOORS = {
     "message_precision": 0.91,  # measured 0.928 (0.944; baseline 0.812)
     "message_recall": 0.77,  # measured 0.784 in session 27 (0.779; 0.774; 0.768; 0.838; 0.428)
     "event_precision": 0.90,  # measured 0.920 (0.937; 0.686)
     "event_recall": 0.69,  # measured 0.703 (0.755; 0.450)
     "date_accuracy": 0.93,  # measured 0.943 (0.944; 0.757)
-    "candidate_recall": 0.885,  # measured 0.902 in session 27 (0.897; 0.894; 0.935; 0.755)
+    # measured 0.954 in session 29 at threshold 6 with done_now (0.905; 0.902; 0.897; 0.935)
+    "candidate_recall": 0.945,
     # share of predicted titles that pass the reviewer's criteria (evaluation/titles.py)
     "titles_kept": 0.85,  # measured 0.865 in session 28 (0.846; 0.835; 0.754; 0.782; 0.698)
 }
@@ -64,12 +65,12 @@ HELD_OUT_FLOORS = {
     "message_precision": 0.50,  # measured 0.522 (0.462, 0.480)
     "message_recall": 0.45,  # measured 0.462 (0.462, 0.462)
     "date_accuracy": 0.95,  # measured 1.000 (12 matched events)
-    "candidate_recall": 0.70,  # measured 0.731
+    "candidate_recall": 0.75,  # measured 0.769 in session 29 (0.731)
     "titles_kept": 0.63,  # measured 0.652 in session 28 (0.370, 0.385, 0.458, 0.625, 0.609)
 }
 DEVELOPMENT_MAX_FALSE_POSITIVES_PER_1000 = 10.0  # measured 7.9 in session 26 (8.2; 8.5; 51.7)
 HELD_OUT_MAX_FALSE_POSITIVES_PER_1000 = 12.0  # measured 11.1 in session 26 (15.1, 14.1, 12.1)
-MAX_CANDIDATE_RATE = 0.40  # scoring must still leave most chatter out
+MAX_CANDIDATE_RATE = 0.35  # scoring must still leave most chatter out (measured 0.314)
 
 
 def _report(labels: Path, tmp_path: Path) -> Report:
