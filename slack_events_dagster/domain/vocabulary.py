@@ -602,8 +602,8 @@ STARTING_NOW = re.compile(
 
 # A change to something shared, told as just done ("I've enabled discussions", "Catalan has just
 # been added to the translation server", "the rebase is now complete", "we are back!"): news
-# for the channel, though no event word names it. Not "I've updated my PR"-style help talk alone:
-# scoring asks for more evidence beside it.
+# for the channel, though no event word names it. Help talk says it too ("I've updated my PR"),
+# so it earns fewer points than an event word: a candidate needs more evidence beside it.
 _CHANGE_DONE = (
     r"(?:created|enabled|added|set up|unlocked|switched|moved|migrated|committed|merged|updated"
     r"|upgraded|deployed|published|released|fixed|resolved|checked (?:\w+ )?in|turned on|opened)"
