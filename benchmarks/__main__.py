@@ -802,7 +802,8 @@ def print_report(report: dict[str, Any]) -> None:
                 f" ({hourly['slack_events_job'].get('events_stored')} events stored), noop_job"
                 f" {_fmt(hourly['noop_job']['median_wall_s'], 2)} s"
                 f" ({hourly['noop_job'].get('events_stored')} events), our share"
-                f" {_fmt(hourly['our_share_s'], 2)} s; one event write"
+                f" {_fmt(hourly['our_share_s'], 2)} s (median of the paired differences"
+                f" {_fmt(hourly.get('paired_share_s'), 2)} s); one event write"
                 f" {_fmt(hourly.get('event_write_ms'), 1)} ms"
             )
         else:

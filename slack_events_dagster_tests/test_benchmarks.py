@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.hourly import paired_share
 from slack_events_dagster.settings import PROJECT_ROOT
 
 
@@ -104,3 +105,18 @@ def test_the_hourly_stage_launches_the_job_and_a_noop_job_on_postgres_instance_s
     assert hourly["our_share_s"] == round(
         hourly["slack_events_job"]["median_wall_s"] - hourly["noop_job"]["median_wall_s"], 2
     )
+    (ours,), (noop,) = hourly["launches"]["slack_events_job"], hourly["launches"]["noop_job"]
+    assert hourly["paired_share_s"] == round(ours["wall_s"] - noop["wall_s"], 2)
+
+
+def test_thepaired_share_is_the_median_of_each_rounds_difference() -> None:
+    """Round by round (ours, then the no-op), not the difference of the two medians: a round
+    whose machine was slow for both jobs moves both walls, not the share."""
+    walls = {"slack_events_job": [5.0, 9.0, 6.0], "noop_job": [4.0, 8.5, 4.2]}
+    launches = {
+        job: [{"status": "success", "wall_s": wall} for wall in values]
+        for job, values in walls.items()
+    }
+    assert paired_share(launches) == 1.0  # differences 1.0, 0.5, 1.8; medians differ by 1.8
+    launches["noop_job"][1]["status"] = "failure"
+    assert paired_share(launches) == 1.4  # the failed round is left out
