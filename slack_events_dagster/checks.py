@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from slack_events_dagster.assets.digests import EVENTS_IN_LOOKBACK
 from slack_events_dagster.domain.staleness import events_in_lookback, hour_ranges, stale_hours
 from slack_events_dagster.domain.vocabulary import CATEGORIES
-from slack_events_dagster.partitions import HOUR_KEY, hour_start, run_hours
+from slack_events_dagster.partitions import HOUR_KEY, ONE_HOUR, hour_start, run_hours
 from slack_events_dagster.resources.database import DatabaseResource
 from slack_events_dagster.storage import schema
 from slack_events_dagster.storage.frames import where_within
@@ -44,6 +44,27 @@ def _key_within(key: str, hours: Hours) -> bool:
     start, end = hours
     hour = hour_start(key)
     return (start is None or hour >= start) and (end is None or hour < end)
+
+
+# A run of up to this many hours asks the instance about its own partitions only; a longer or
+# open window reads every partition's latest record (after a year, 8,760 per asset: 18-20 ms
+# each on SQLite instance storage, against 3-7 ms for one hour and its week of digests).
+MAX_HOURS_NAMED = 2_000
+
+
+def latest_storage_ids(
+    instance: dg.DagsterInstance, asset: dg.AssetKey, hours: Hours
+) -> dict[str, int]:
+    """The latest materialization's storage id of each partition of `asset` within `hours`."""
+    start, end = hours
+    named: set[str] | None = None
+    if start is not None and end is not None and end - start <= MAX_HOURS_NAMED * ONE_HOUR:
+        count = int((end - start) / ONE_HOUR)
+        named = {(start + n * ONE_HOUR).strftime(HOUR_KEY) for n in range(count)}
+    latest = instance.event_log_storage.get_latest_storage_id_by_partition(
+        asset, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=named
+    )
+    return {key: id for key, id in latest.items() if _key_within(key, hours)}
 
 
 def digest_lines_are_distinct_clusters(
@@ -103,9 +124,7 @@ def digests_exist_for_every_materialised_hour(
     instance: dg.DagsterInstance, database: DatabaseResource, within: Hours = EVERY_HOUR
 ) -> dg.AssetCheckResult:
     """Every hour whose events were materialised has a digest."""
-    materialised = {
-        key for key in instance.get_materialized_partitions(EVENTS) if _key_within(key, within)
-    }
+    materialised = set(latest_storage_ids(instance, EVENTS, within))
     column = schema.digests.c.partition_hour
     with database.get_engine().connect() as connection:
         hours = connection.execute(_within(select(column).distinct(), column, within)).scalars()
@@ -126,10 +145,7 @@ def _events_in_lookback_when_built(
 ) -> dict[datetime, int | None]:
     """Per materialised digest hour among `digest_hours`, the count its latest materialisation
     recorded (None when it was built before the count was recorded)."""
-    latest = instance.event_log_storage.get_latest_storage_id_by_partition(
-        DIGESTS, dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    storage_ids = sorted(id for key, id in latest.items() if _key_within(key, digest_hours))
+    storage_ids = sorted(latest_storage_ids(instance, DIGESTS, digest_hours).values())
     built_with: dict[datetime, int | None] = {}
     for first in range(0, len(storage_ids), STORAGE_IDS_PER_QUERY):
         chunk = storage_ids[first : first + STORAGE_IDS_PER_QUERY]

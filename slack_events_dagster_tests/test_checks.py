@@ -1,6 +1,7 @@
 """The asset checks pass on a real run and fail on the faults they exist to catch."""
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dagster as dg
@@ -8,10 +9,13 @@ from sqlalchemy import delete, update
 
 from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
 from slack_events_dagster.checks import (
+    EVENTS,
     HOUR_KEY,
+    MAX_HOURS_NAMED,
     digest_lines_are_distinct_clusters,
     digests_exist_for_every_materialised_hour,
     events_have_valid_category_and_date,
+    latest_storage_ids,
 )
 from slack_events_dagster.definitions import build_definitions, build_resources
 from slack_events_dagster.settings import Settings
@@ -160,3 +164,32 @@ def test_an_earlier_range_materialised_later_makes_the_later_digests_warn_until_
         # Rebuilding what the check named changed those digests' content, and only theirs.
         changed = {hour for hour in before if before[hour] != after[hour]}
         assert changed and all(first <= hour.strftime(HOUR_KEY) <= last for hour in changed)
+
+
+def test_a_runs_window_asks_the_instance_for_exactly_its_own_partitions() -> None:
+    """An hourly run's checks name its hours to the instance (a year of partitions is not read
+    each hour); the answer is the same as filtering every partition, edges included, and a
+    window too long to name still reads them all."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    hours = [start + timedelta(hours=n) for n in (0, 1, 5, 6, 7, MAX_HOURS_NAMED + 3)]
+    with dg.instance_for_test() as instance:
+        for hour in hours:
+            instance.report_runless_asset_event(
+                dg.AssetMaterialization(EVENTS, partition=hour.strftime(HOUR_KEY))
+            )
+
+        def keys(first: int, end: int | None) -> set[str]:
+            window = (
+                start + timedelta(hours=first),
+                None if end is None else start + timedelta(hours=end),
+            )
+            return set(latest_storage_ids(instance, EVENTS, window))
+
+        def named(*offsets: int) -> set[str]:
+            return {(start + timedelta(hours=n)).strftime(HOUR_KEY) for n in offsets}
+
+        assert keys(5, 7) == named(5, 6)  # [start, end): the end hour is the next run's
+        assert keys(1, 2) == named(1)
+        assert keys(2, 5) == set()
+        assert keys(0, MAX_HOURS_NAMED + 4) == named(0, 1, 5, 6, 7, MAX_HOURS_NAMED + 3)
+        assert keys(6, None) == named(6, 7, MAX_HOURS_NAMED + 3)
