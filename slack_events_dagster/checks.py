@@ -6,6 +6,7 @@ the same after a year of history as on the first day. Launched on their own (no 
 they check everything. The four run as one step (one multi-asset check): on the production
 instance each step of its own cost about 0.05 s of every hourly run."""
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -46,23 +47,35 @@ def _key_within(key: str, hours: Hours) -> bool:
     return (start is None or hour >= start) and (end is None or hour < end)
 
 
-# A run of up to this many hours asks the instance about its own partitions only; a longer or
-# open window reads every partition's latest record (after a year, 8,760 per asset: 18-20 ms
-# each on SQLite instance storage, against 3-7 ms for one hour and its week of digests).
-MAX_HOURS_NAMED = 2_000
+# A window of up to this many hours asks the instance about its own partitions only (one bound
+# parameter each: well under SQLite's oldest limit of 999); a longer or open window reads every
+# partition's latest record (after a year, 8,760 per asset: 18-20 ms each on SQLite instance
+# storage, against 3-7 ms for one hour and its week of digests).
+MAX_HOURS_NAMED = 500
+
+
+def window_keys(hours: Hours) -> list[str] | None:
+    """The hour keys of the hours that overlap `hours` (any zone, any minute), oldest first;
+    None when the window is open or longer than MAX_HOURS_NAMED hours."""
+    start, end = hours
+    if start is None or end is None:
+        return None
+    first = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    count = max(0, math.ceil((end - first) / ONE_HOUR))
+    if count > MAX_HOURS_NAMED:
+        return None
+    return [(first + n * ONE_HOUR).strftime(HOUR_KEY) for n in range(count)]
 
 
 def latest_storage_ids(
     instance: dg.DagsterInstance, asset: dg.AssetKey, hours: Hours
 ) -> dict[str, int]:
     """The latest materialization's storage id of each partition of `asset` within `hours`."""
-    start, end = hours
-    named: set[str] | None = None
-    if start is not None and end is not None and end - start <= MAX_HOURS_NAMED * ONE_HOUR:
-        count = int((end - start) / ONE_HOUR)
-        named = {(start + n * ONE_HOUR).strftime(HOUR_KEY) for n in range(count)}
+    named = window_keys(hours)
+    if named == []:
+        return {}  # an empty window: Dagster reads an empty partition set as "every partition"
     latest = instance.event_log_storage.get_latest_storage_id_by_partition(
-        asset, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=named
+        asset, dg.DagsterEventType.ASSET_MATERIALIZATION, partitions=set(named) if named else None
     )
     return {key: id for key, id in latest.items() if _key_within(key, hours)}
 

@@ -169,7 +169,7 @@ def test_an_earlier_range_materialised_later_makes_the_later_digests_warn_until_
 def test_a_runs_window_asks_the_instance_for_exactly_its_own_partitions() -> None:
     """An hourly run's checks name its hours to the instance (a year of partitions is not read
     each hour); the answer is the same as filtering every partition, edges included, and a
-    window too long to name still reads them all."""
+    window too long to name, or open, still reads them all."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     hours = [start + timedelta(hours=n) for n in (0, 1, 5, 6, 7, MAX_HOURS_NAMED + 3)]
     with dg.instance_for_test() as instance:
@@ -177,8 +177,17 @@ def test_a_runs_window_asks_the_instance_for_exactly_its_own_partitions() -> Non
             instance.report_runless_asset_event(
                 dg.AssetMaterialization(EVENTS, partition=hour.strftime(HOUR_KEY))
             )
+        storage = instance.event_log_storage
+        asked: list[set[str] | None] = []
+        read = storage.get_latest_storage_id_by_partition
 
-        def keys(first: int, end: int | None) -> set[str]:
+        def recorded(*args: Any, partitions: set[str] | None = None, **kwargs: Any) -> Any:
+            asked.append(partitions)  # what the check asks; the real storage answers
+            return read(*args, partitions=partitions, **kwargs)
+
+        storage.get_latest_storage_id_by_partition = recorded  # type: ignore[method-assign]
+
+        def keys(first: float, end: float | None) -> set[str]:
             window = (
                 start + timedelta(hours=first),
                 None if end is None else start + timedelta(hours=end),
@@ -189,7 +198,14 @@ def test_a_runs_window_asks_the_instance_for_exactly_its_own_partitions() -> Non
             return {(start + timedelta(hours=n)).strftime(HOUR_KEY) for n in offsets}
 
         assert keys(5, 7) == named(5, 6)  # [start, end): the end hour is the next run's
-        assert keys(1, 2) == named(1)
-        assert keys(2, 5) == set()
+        assert asked.pop() == named(5, 6)
+        assert keys(1, 2) == named(1) and asked.pop() == named(1)
+        assert keys(2, 5) == set() and asked.pop() == named(2, 3, 4)
+        assert keys(4.5, 6) == named(5)  # not on the hour: the hours it overlaps are asked
+        assert asked.pop() == named(4, 5)
+        assert keys(6, 6) == set() and not asked  # an empty window asks nothing
+        assert keys(0, MAX_HOURS_NAMED) == named(0, 1, 5, 6, 7)
+        assert asked.pop() == named(*range(MAX_HOURS_NAMED))
         assert keys(0, MAX_HOURS_NAMED + 4) == named(0, 1, 5, 6, 7, MAX_HOURS_NAMED + 3)
-        assert keys(6, None) == named(6, 7, MAX_HOURS_NAMED + 3)
+        assert asked.pop() is None  # too long to name: every partition, then the window
+        assert keys(6, None) == named(6, 7, MAX_HOURS_NAMED + 3) and asked.pop() is None
