@@ -237,7 +237,7 @@ def measure_hourly(
 
 def paired_share(launches: dict[str, list[dict[str, Any]]]) -> float | None:
     """The median over rounds of our launch minus the no-op launch right after it: the machine's
-    load drifts between rounds (the no-op run took 4.0 to 5.0 s within one hour), and a pair
+    load drifts between rounds (the no-op run took 3.3 to 5.0 s within one hour), and a pair
     shares it, so this moves less from one benchmark run to the next than a difference of
     medians does."""
     pairs = [

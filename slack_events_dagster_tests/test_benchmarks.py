@@ -109,7 +109,7 @@ def test_the_hourly_stage_launches_the_job_and_a_noop_job_on_postgres_instance_s
     assert hourly["paired_share_s"] == round(ours["wall_s"] - noop["wall_s"], 2)
 
 
-def test_thepaired_share_is_the_median_of_each_rounds_difference() -> None:
+def test_the_paired_share_is_the_median_of_each_rounds_difference() -> None:
     """Round by round (ours, then the no-op), not the difference of the two medians: a round
     whose machine was slow for both jobs moves both walls, not the share."""
     walls = {"slack_events_job": [5.0, 9.0, 6.0], "noop_job": [4.0, 8.5, 4.2]}

@@ -601,9 +601,10 @@ STARTING_NOW = re.compile(
 )
 
 # A change to something shared, told as just done ("I've enabled discussions", "Catalan has just
-# been added to the translation server", "the rebase is now complete", "we are back!"): news
-# for the channel, though no event word names it. Help talk says it too ("I've updated my PR"),
-# so it earns fewer points than an event word: a candidate needs more evidence beside it.
+# been added to the translation server", "the rebase is now complete", "we are back, sorry for
+# the wait"): news for the channel, though no event word names it. Help talk says it too ("I've
+# updated my PR"), so it earns fewer points than an event word: a candidate needs more evidence
+# beside it.
 _CHANGE_DONE = (
     r"(?:created|enabled|added|set up|unlocked|switched|moved|migrated|committed|merged|updated"
     r"|upgraded|deployed|published|released|fixed|resolved|checked (?:\w+ )?in|turned on|opened)"
@@ -611,7 +612,7 @@ _CHANGE_DONE = (
 DONE_NOW = re.compile(
     rf"\b(?:I|we)(?:['\u2019]ve| have) (?:now |just |finally )?{_CHANGE_DONE}\b"
     rf"|\b(?:has|have) (?:just |now )?been (?:just )?{_CHANGE_DONE}\b"
-    r"|\b(?:is|are) now (?:complete|done|live|open|official|unlocked|fixed|working)\b"
+    r"|\b(?:is|are) now (?:complete|done|live|open|official|unlocked)\b"
     r"|\bwe(?:['\u2019]re| are) back\b"
     rf"|^\W*just {_CHANGE_DONE}\b",
     re.IGNORECASE,
