@@ -1,13 +1,17 @@
 """config.yaml + .env + environment -> one validated Settings object."""
 
+import dataclasses
 import os
 from pathlib import Path
 
 import pytest
 
+from slack_events_dagster.domain.policy import Policy
+from slack_events_dagster.domain.scoring import ScoreWeights
 from slack_events_dagster.resources.slack import SlackResource
 from slack_events_dagster.settings import (
     DigestSettings,
+    ScoringSettings,
     Settings,
     SettingsError,
     SettingsInputs,
@@ -184,3 +188,17 @@ def test_cross_section_rules_name_the_keys_and_the_fix(tmp_path: Path) -> None:
         _load(tmp_path, "{}\n", EXTRACTOR="openai")
     with pytest.raises(SettingsError, match=r"channels\.0\.timezone.*unknown time zone"):
         _load(tmp_path, "channels:\n  - name: x\n    timezone: Mars/Base\n")
+
+
+def test_the_scoring_sections_defaults_are_the_domains() -> None:
+    """The scoring defaults live twice: in the settings section (config schema, no domain
+    import at start-up) and in the domain's ScoreWeights and Policy. A change to one must be
+    made to the other (session 29 moved the threshold and the bot penalty in both)."""
+    section = ScoringSettings()
+    domain = {
+        field.name: getattr(ScoreWeights(), field.name)
+        for field in dataclasses.fields(ScoreWeights)
+        if field.name != "keyword_weights"
+    }
+    assert section.model_dump(exclude={"threshold"}) == domain
+    assert section.threshold == Policy().threshold
