@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
@@ -128,13 +129,27 @@ def _stages(args: argparse.Namespace) -> list[str]:
         unknown = sorted(set(chosen) - set(STAGES))
         if unknown:
             raise SystemExit(f"--only: unknown stage(s) {unknown}; choose from {list(STAGES)}")
-        return [s for s in STAGES if s in chosen]
-    chosen = list(DEFAULT_STAGES)
-    if args.rss:
-        chosen.append("rss")
-    if args.profile:
-        chosen.append("profile")
+        chosen = [s for s in STAGES if s in chosen]
+    else:
+        chosen = list(DEFAULT_STAGES)
+        if args.rss:
+            chosen.append("rss")
+        if args.profile:
+            chosen.append("profile")
+    if "profile" in chosen:
+        _check_profiling(args)
     return chosen
+
+
+def _check_profiling(args: argparse.Namespace) -> None:
+    """Fail before any stage runs, not after generating the export, when profiling cannot work."""
+    if not args.profile:
+        raise SystemExit("--only profile needs --profile PATH")
+    if importlib.util.find_spec("pyinstrument") is None:
+        raise SystemExit(
+            "--profile needs pyinstrument, which `make install` leaves out: "
+            ".venv/bin/pip install -e '.[bench]'"
+        )
 
 
 # ------------------------------------------------------------------ machine and PostgreSQL
@@ -922,8 +937,6 @@ def main(argv: list[str] | None = None) -> None:
             print("a long, sparse real history end to end ...", flush=True)
             report["history"] = measure_history(runner, postgres, Path(args.history_export))
         if "profile" in stages:
-            if not args.profile:
-                raise SystemExit("--only profile needs --profile PATH")
             print("profiling the SQLite end-to-end run ...", flush=True)
             report["profile"] = measure_profile(runner, export, spec, args)
     finally:

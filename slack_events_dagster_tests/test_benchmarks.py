@@ -120,3 +120,25 @@ def test_the_paired_share_is_the_median_of_each_rounds_difference() -> None:
     assert paired_share(launches) == 1.0  # differences 1.0, 0.5, 1.8; medians differ by 1.8
     launches["noop_job"][1]["status"] = "failure"
     assert paired_share(launches) == 1.4  # the failed round is left out
+
+
+def test_profiling_without_pyinstrument_stops_before_any_stage_naming_the_install(
+    tmp_path: Path,
+) -> None:
+    """It used to generate 100,000 messages, then report only "exit code 1" from the worker."""
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "pyinstrument.py").write_text("raise ImportError('hidden by the test')\n")
+    (hidden / "sitecustomize.py").write_text("import sys\nsys.modules['pyinstrument'] = None\n")
+    command = [
+        sys.executable, "-m", "benchmarks", "--only", "profile", "--profile",
+        str(tmp_path / "prof"), "--workdir", str(tmp_path / "work"),
+    ]  # fmt: skip
+    environment = {**os.environ, "PYTHONPATH": str(hidden)}
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "pip install -e '.[bench]'" in result.stderr
+    assert "generating" not in result.stdout
