@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.timeline import step_times
 from devtools.postgres16 import free_port
-from devtools.runs import job_launch_command
+from slack_events_dagster.launch import job_launch_command
 
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 JOBS = {"slack_events_job": "slack_events_dagster", "noop_job": "noop"}

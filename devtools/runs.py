@@ -1,8 +1,7 @@
-"""Settings for a throwaway working folder, the real asset graph run over a range of hours, and
-the `dagster job launch` command line the tests and benchmarks launch runs with."""
+"""Settings for a throwaway working folder, and the real asset graph run over a range of hours.
+The `dagster job launch` command line the tests and benchmarks launch runs with is the
+product's own (`slack_events_dagster.launch`)."""
 
-import json
-import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -57,14 +56,3 @@ def export_hour_range(export: Path) -> tuple[str, str]:
     first = datetime.strptime(days[0], "%Y-%m-%d")
     last = datetime.strptime(days[-1], "%Y-%m-%d") + timedelta(hours=23)
     return first.strftime(HOUR_KEY), last.strftime(HOUR_KEY)
-
-
-def job_launch_command(
-    workspace: Path, job: str, tags: Mapping[str, str], location: str | None = None
-) -> list[str]:
-    """`dagster job launch` of `job` with these run tags (a partition or a range of them)."""
-    where = ["-l", location] if location else []
-    return [
-        sys.executable, "-m", "dagster", "job", "launch", "-w", str(workspace), *where,
-        "-j", job, "--tags", json.dumps(dict(tags)),
-    ]  # fmt: skip

@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,6 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from slack_events_dagster.evaluation.labels import LabelError
+from slack_events_dagster.launch import (
+    JOB_NAME,
+    PLANNED_ONCE_VAR,
+    hours_tags,
+    job_launch_command,
+    workspace_file,
+)
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
@@ -459,6 +467,94 @@ def search_command(
     return 0
 
 
+def _hour_key(text: str, last: bool) -> str:
+    """An hour key from an hour ("2026-05-10-09:00") or a day ("2026-05-10": its first hour, or
+    its last when `last`)."""
+    try:
+        moment = datetime.strptime(text, HOUR_KEY)
+    except ValueError:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            raise SystemExit(
+                f"{text!r} is neither an hour (2026-05-10-09:00) nor a day (2026-05-10)"
+            ) from None
+        moment = datetime.combine(day, time(23 if last else 0))
+    if moment.minute:
+        raise SystemExit(f"{text!r} is not on the hour: the partitions are whole UTC hours")
+    return moment.strftime(HOUR_KEY)
+
+
+def backfill_hours(settings: Settings, first: str | None, last: str | None) -> tuple[str, str]:
+    """The first and last hour to backfill: those given (hours or days), else the export's."""
+    from slack_events_dagster.partitions import hourly_partitions
+
+    if first is None and last is None:
+        if settings.slack.source != "export":
+            raise SystemExit(
+                "Name the hours to read from Slack: --first 2026-05-10 --last 2026-08-21"
+            )
+        return _export_partition_range(settings)
+    if first is None or last is None:
+        raise SystemExit("Give both --first and --last, or neither (the export's days)")
+    first_key, last_key = _hour_key(first, last=False), _hour_key(last, last=True)
+    newest = hourly_partitions(settings.partitions).get_last_partition_key()
+    if first_key > last_key:
+        raise SystemExit(f"--first {first_key} is after --last {last_key}")
+    if first_key < settings.partitions.start:
+        raise SystemExit(
+            f"{first_key} is before the first partition, {settings.partitions.start}: lower "
+            "partitions.start in config.yaml (PARTITIONS_START)"
+        )
+    if newest is None or last_key > newest:
+        raise SystemExit(f"{last_key} is after the last complete hour ({newest or 'none yet'})")
+    return first_key, last_key
+
+
+def backfill_command(
+    settings: Settings,
+    first: str | None,
+    last: str | None,
+    workspace: Path | None,
+    plan_each_hour: bool,
+) -> int:
+    """Launch one run of slack_events_job over a range of hours on the instance DAGSTER_HOME
+    names, its planned events written once per asset unless `plan_each_hour`."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise SystemExit(
+            "DAGSTER_HOME is not set: point it at the Dagster instance to launch on (the folder "
+            "of its dagster.yaml; make dev and make demo use .dagster_home in the checkout)"
+        )
+    first_key, last_key = backfill_hours(settings, first, last)
+    where = workspace_file(workspace, Path(home), Path.cwd())
+    span = datetime.strptime(last_key, HOUR_KEY) - datetime.strptime(first_key, HOUR_KEY)
+    hours = span // timedelta(hours=1) + 1
+    environment = dict(os.environ)
+    if plan_each_hour:
+        environment.pop(PLANNED_ONCE_VAR, None)
+    else:
+        environment[PLANNED_ONCE_VAR] = "true"
+    planning = "planned per hour" if plan_each_hour else "planned once per asset"
+    print(
+        f"Launching {JOB_NAME} over {hours:,} hours, {first_key} to {last_key}, in one run "
+        f"({planning}) on the instance in {home}",
+        flush=True,
+    )
+    launched = subprocess.run(
+        job_launch_command(where, JOB_NAME, hours_tags(first_key, last_key)),
+        env=environment,
+        check=False,
+    )
+    if launched.returncode == 0:
+        print(
+            "Launched. Follow it in the Dagster UI (Runs); a local instance (dagster.yaml) runs "
+            "it now, a production one (deploy/dagster.yaml) when the daemon takes it from the "
+            "queue."
+        )
+    return launched.returncode
+
+
 COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
 
 
@@ -509,6 +605,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     score.add_argument("--examples", type=int, default=3, help="examples shown per failure kind")
     score.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    backfill = commands.add_parser(
+        "backfill",
+        help="launch one Dagster run over a range of hours (default: the export's days)",
+    )
+    backfill.add_argument("--first", help="first hour or day, e.g. 2026-05-10 (UTC)")
+    backfill.add_argument("--last", help="last hour or day, e.g. 2026-08-21-23:00 (UTC)")
+    backfill.add_argument(
+        "--workspace",
+        type=Path,
+        help="workspace.yaml to launch from (default: DAGSTER_HOME's, else the current folder's)",
+    )
+    backfill.add_argument(
+        "--plan-each-hour",
+        action="store_true",
+        help="record a planned event per asset and hour (Dagster's default; slow on long ranges, "
+        "but a failed run marks its hours failed)",
+    )
     find = commands.add_parser(
         "search", help="find stored events by words in their title, summary or Slack message"
     )
@@ -546,6 +659,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.command == "search":
             return search_command(settings, args.query, args.since, args.channel, args.limit)
+        if args.command == "backfill":
+            return backfill_command(
+                settings, args.first, args.last, args.workspace, args.plan_each_hour
+            )
         if args.command == "restore":
             return restore_command(settings, args.backup_file, args.yes)
         return COMMANDS[args.command](settings)

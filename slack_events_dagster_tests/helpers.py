@@ -2,6 +2,9 @@
 share) and read tables back."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +12,7 @@ import dagster as dg
 from sqlalchemy import select
 
 from devtools.runs import materialize_range as materialize_range  # re-exported for the tests
-from slack_events_dagster.settings import Settings
+from slack_events_dagster.settings import PROJECT_ROOT, Settings
 from slack_events_dagster.storage.engine import get_engine
 from slack_events_dagster.storage.schema import ASSET_TABLES, metadata
 
@@ -41,3 +44,21 @@ def failure_text(result: dg.ExecuteInProcessResult) -> str:
     """The first failed step's error with its causes, as a person reads it in the UI."""
     error = result.get_step_failure_events()[0].event_specific_data.error
     return error.to_string()
+
+
+def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`slack-events ARGS` in a subprocess on the checkout's config.yaml, its SQLite database in
+    `tmp_path`, without the caller's DAGSTER_HOME (`env` may set one)."""
+    return subprocess.run(
+        [sys.executable, "-m", "slack_events_dagster.cli", *args],
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},
+            "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
+            "SQLITE_PATH": str(tmp_path / "slack_events.db"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

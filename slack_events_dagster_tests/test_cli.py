@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,28 +11,12 @@ import pytest
 from devtools.postgres16 import free_port
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, make_settings
-from slack_events_dagster_tests.helpers import export_messages, table_rows
-
-
-def _cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "slack_events_dagster.cli", *args],
-        cwd=tmp_path,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},
-            "SLACK_EVENTS_CONFIG": str(PROJECT_ROOT / "config.yaml"),
-            "SQLITE_PATH": str(tmp_path / "slack_events.db"),
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from slack_events_dagster_tests.helpers import export_messages, run_cli, table_rows
 
 
 @pytest.mark.slow
 def test_demo_prints_a_digest_with_real_events_from_the_sample(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "demo")
+    result = run_cli(tmp_path, "demo")
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "Materialising partitions 2026-11-18-00:00 .. 2026-11-24-23:00 in one run" in out
@@ -46,7 +29,7 @@ def test_demo_prints_a_digest_with_real_events_from_the_sample(tmp_path: Path) -
 
 
 def test_doctor_reports_a_reachable_sqlite_database(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "doctor")
+    result = run_cli(tmp_path, "doctor")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "database_type: sqlite" in result.stdout
     assert "reachable:     yes (SQLite" in result.stdout
@@ -57,10 +40,10 @@ def test_doctor_reports_the_last_hour_materialised_and_how_old_it_is(tmp_path: P
     from slack_events_dagster_tests.helpers import materialize_range
 
     settings = make_settings(tmp_path)
-    empty = _cli(tmp_path, "doctor")
+    empty = run_cli(tmp_path, "doctor")
     assert "last hour:     none materialised yet" in empty.stdout, empty.stdout + empty.stderr
     materialize_range(settings, "2026-11-23-09:00")
-    shown = _cli(tmp_path, "doctor")
+    shown = run_cli(tmp_path, "doctor")
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "last hour:     2026-11-23 09:00 UTC (digests; the hour ended " in shown.stdout
     assert "older than alerts.freshness_hours (2 h)" in shown.stdout  # the sample is old
@@ -72,7 +55,7 @@ def test_doctor_reports_the_last_hour_materialised_and_how_old_it_is(tmp_path: P
 
 def test_doctor_against_a_stopped_postgres_prints_the_fix_and_exits_1(tmp_path: Path) -> None:
     port = free_port()
-    result = _cli(
+    result = run_cli(
         tmp_path,
         "doctor",
         DATABASE_TYPE="postgres",
@@ -87,10 +70,10 @@ def test_doctor_against_a_stopped_postgres_prints_the_fix_and_exits_1(tmp_path: 
 
 @pytest.mark.postgres
 def test_migrate_then_doctor_on_postgres16(tmp_path: Path, postgres_env: dict[str, str]) -> None:
-    before = _cli(tmp_path, "doctor", **postgres_env)
+    before = run_cli(tmp_path, "doctor", **postgres_env)
     assert before.returncode == 1 and "needs: alembic upgrade head" in before.stdout
-    assert _cli(tmp_path, "migrate", **postgres_env).returncode == 0
-    after = _cli(tmp_path, "doctor", **postgres_env)
+    assert run_cli(tmp_path, "migrate", **postgres_env).returncode == 0
+    after = run_cli(tmp_path, "doctor", **postgres_env)
     assert after.returncode == 0, after.stdout
     assert "revision 009 (head 009, up to date)" in after.stdout
 
@@ -102,7 +85,7 @@ def test_the_real_olake_export_runs_cleanly_end_to_end(tmp_path: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{export} is missing: CI must run the real-export test")
         pytest.skip("shared/real_slack is not present on this clone")
-    result = _cli(
+    result = run_cli(
         tmp_path, "demo", SLACK_EXPORT_PATH=str(export), PARTITIONS_START="2026-05-01-00:00"
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -136,17 +119,17 @@ def test_digest_command_renders_and_posts_like_the_asset(tmp_path: Path) -> None
         for row in table_rows(settings, "digests")
         if row["partition_hour"].strftime("%Y-%m-%d-%H") == "2026-11-24-08"
     )
-    shown = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:00")
+    shown = run_cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:00")
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert stored in shown.stdout and "Checkout redesign launch" in stored
 
     with SlackEmulator(SAMPLE_EXPORT, token=SLACK_TEST_TOKEN) as slack:
         env = {"SLACK_BOT_TOKEN": SLACK_TEST_TOKEN, "SLACK_API_BASE_URL": slack.base_url}
         args = ("digest", "--channel", "C0A1ENG0001", "--as-of", "2026-11-24T09:00", "--post")
-        first = _cli(tmp_path, *args, **env)
+        first = run_cli(tmp_path, *args, **env)
         assert first.returncode == 0, first.stderr[-2000:]
         assert "Slack message posted in C0A1ENG0001" in first.stdout
-        second = _cli(tmp_path, *args, **env)
+        second = run_cli(tmp_path, *args, **env)
         assert "Slack message updated in C0A1ENG0001" in second.stdout
         assert slack.call_count("chat.postMessage") == 1 and slack.call_count("chat.update") == 1
         assert SLACK_TEST_TOKEN not in first.stdout + first.stderr + second.stdout + second.stderr
@@ -183,7 +166,7 @@ def test_digest_command_prints_the_stored_digest_of_the_hour_byte_for_byte(
     with get_engine(settings.database).begin() as connection:
         connection.execute(insert(events).values(**copy))
     for hour in ("2026-11-23T01:00", "2026-11-24T09:00", "2026-11-24T12:00"):
-        shown = _cli(tmp_path, "digest", "--channel", "default", "--as-of", hour, **postgres_env)
+        shown = run_cli(tmp_path, "digest", "--channel", "default", "--as-of", hour, **postgres_env)
         assert shown.returncode == 0, shown.stderr[-2000:]
         expected = stored[datetime.fromisoformat(hour).replace(tzinfo=UTC)]
         assert shown.stdout == expected + "\n", f"{hour}:\n{shown.stdout}\nstored:\n{expected}"
@@ -199,43 +182,45 @@ def test_digest_date_min_confidence_and_max_events(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     materialize_range(settings, "2026-11-23-00:00", "2026-11-24-12:00")
     base = ("digest", "--channel", "default")
-    by_hour = _cli(tmp_path, *base, "--as-of", "2026-11-24T09:00")
-    by_date = _cli(tmp_path, *base, "--date", "2026-11-24")
+    by_hour = run_cli(tmp_path, *base, "--as-of", "2026-11-24T09:00")
+    by_date = run_cli(tmp_path, *base, "--date", "2026-11-24")
     assert by_date.returncode == 0, by_date.stderr[-2000:]
     assert by_date.stdout == by_hour.stdout and "as of Tue 24 Nov 2026 09:00" in by_date.stdout
     lines = [line for line in by_date.stdout.splitlines() if line.startswith("- ")]
     assert len(lines) >= 3
 
-    one = _cli(tmp_path, *base, "--date", "2026-11-24", "--max-events", "1")
+    one = run_cli(tmp_path, *base, "--date", "2026-11-24", "--max-events", "1")
     assert [line for line in one.stdout.splitlines() if line.startswith("- ")] == lines[:1]
     assert f"(top 1 of {len(lines)})" in one.stdout
 
-    strict = _cli(tmp_path, *base, "--date", "2026-11-24", "--min-confidence", "1.0")
+    strict = run_cli(tmp_path, *base, "--date", "2026-11-24", "--min-confidence", "1.0")
     assert strict.returncode == 0, strict.stderr[-2000:]
     shown = [line for line in strict.stdout.splitlines() if line.startswith("- ")]
     assert len(shown) < len(lines) and set(shown) <= set(lines)
-    loose = _cli(
+    loose = run_cli(
         tmp_path, *base, "--date", "2026-11-24", "--min-confidence", "0", "--max-events", "100"
     )
     assert len([line for line in loose.stdout.splitlines() if line.startswith("- ")]) >= len(lines)
 
-    amsterdam = _cli(tmp_path, *base, "--date", "2026-11-24", DIGEST_TIMEZONE="Europe/Amsterdam")
+    amsterdam = run_cli(tmp_path, *base, "--date", "2026-11-24", DIGEST_TIMEZONE="Europe/Amsterdam")
     assert "as of Tue 24 Nov 2026 09:00 CET" in amsterdam.stdout  # 08:00 UTC
 
 
 def test_digest_options_are_checked(tmp_path: Path) -> None:
     base = ("digest", "--channel", "default")
-    _assert_clean_error(_cli(tmp_path, *base, "--date", "24/11"), "--date '24/11' is not a date")
+    _assert_clean_error(run_cli(tmp_path, *base, "--date", "24/11"), "--date '24/11' is not a date")
     _assert_clean_error(
-        _cli(tmp_path, *base, "--min-confidence", "1.5"), "--min-confidence 1.5 is not between"
+        run_cli(tmp_path, *base, "--min-confidence", "1.5"), "--min-confidence 1.5 is not between"
     )
-    _assert_clean_error(_cli(tmp_path, *base, "--max-events", "0"), "--max-events 0 is less than 1")
-    both = _cli(tmp_path, *base, "--date", "2026-11-24", "--as-of", "2026-11-24T09:00")
+    _assert_clean_error(
+        run_cli(tmp_path, *base, "--max-events", "0"), "--max-events 0 is less than 1"
+    )
+    both = run_cli(tmp_path, *base, "--date", "2026-11-24", "--as-of", "2026-11-24T09:00")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 
 
 def test_an_as_of_inside_an_hour_says_digests_are_hourly(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:30")
+    result = run_cli(tmp_path, "digest", "--channel", "default", "--as-of", "2026-11-24T09:30")
     _assert_clean_error(result, "--as-of '2026-11-24T09:30' is not the end of an hour", "T09:00")
 
 
@@ -250,7 +235,7 @@ def _assert_clean_error(result: subprocess.CompletedProcess[str], *expected: str
 
 def test_demo_with_a_missing_export_says_so_and_creates_no_database(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-export"
-    result = _cli(tmp_path, "demo", SLACK_EXPORT_PATH=str(missing))
+    result = run_cli(tmp_path, "demo", SLACK_EXPORT_PATH=str(missing))
     _assert_clean_error(result, f"Slack export not found at {missing}", "SLACK_EXPORT_PATH")
     assert not (tmp_path / "slack_events.db").exists()
 
@@ -258,7 +243,7 @@ def test_demo_with_a_missing_export_says_so_and_creates_no_database(tmp_path: Pa
 def test_doctor_with_an_unusable_sqlite_path_explains_it(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     path = tmp_path / "a-file" / "slack_events.db"
-    result = _cli(tmp_path, "doctor", SQLITE_PATH=str(path))
+    result = run_cli(tmp_path, "doctor", SQLITE_PATH=str(path))
     _assert_clean_error(
         result, "reachable:     NO", f"Cannot open SQLite database at {path}", "SQLITE_PATH"
     )
@@ -269,7 +254,7 @@ def test_commands_against_a_stopped_postgres_print_the_fix(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     port = free_port()  # nothing listens on it
-    result = _cli(
+    result = run_cli(
         tmp_path, *command, DATABASE_TYPE="postgres", POSTGRES_HOST="127.0.0.1",
         POSTGRES_PORT=str(port),
     )  # fmt: skip
@@ -280,12 +265,12 @@ def test_commands_against_a_stopped_postgres_print_the_fix(
 
 
 def test_a_bad_as_of_names_the_option(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "digest", "--channel", "default", "--as-of", "next tuesday")
+    result = run_cli(tmp_path, "digest", "--channel", "default", "--as-of", "next tuesday")
     _assert_clean_error(result, "--as-of 'next tuesday' is not a date and time", "2026-11-24T09:00")
 
 
 def test_a_bad_partitions_start_shows_the_value_once(tmp_path: Path) -> None:
-    result = _cli(tmp_path, "doctor", PARTITIONS_START="garbage")
+    result = run_cli(tmp_path, "doctor", PARTITIONS_START="garbage")
     _assert_clean_error(result, "partitions.start", "PARTITIONS_START")
     assert result.stderr.count("'garbage'") == 1, result.stderr
 
@@ -296,18 +281,18 @@ def test_a_secret_under_an_unknown_config_key_is_never_printed(tmp_path: Path) -
         "database:\n  password: hunter2-SECRET\n  postgres:\n    apiToken: tok-SECRET\n",
         encoding="utf-8",
     )
-    result = _cli(tmp_path, "doctor", SLACK_EVENTS_CONFIG=str(config))
+    result = run_cli(tmp_path, "doctor", SLACK_EVENTS_CONFIG=str(config))
     _assert_clean_error(result, "database.password: Extra inputs are not permitted")
     assert "SECRET" not in result.stdout + result.stderr
 
 
 def test_restore_into_an_unusable_sqlite_path_explains_it(tmp_path: Path) -> None:
-    assert _cli(tmp_path, "migrate").returncode == 0
+    assert run_cli(tmp_path, "migrate").returncode == 0
     backup_file = tmp_path / "backup.db"
-    assert _cli(tmp_path, "backup", "--output", str(backup_file)).returncode == 0
+    assert run_cli(tmp_path, "backup", "--output", str(backup_file)).returncode == 0
     (tmp_path / "a-file").write_text("not a folder")
     path = tmp_path / "a-file" / "slack_events.db"
-    result = _cli(tmp_path, "restore", str(backup_file), "--yes", SQLITE_PATH=str(path))
+    result = run_cli(tmp_path, "restore", str(backup_file), "--yes", SQLITE_PATH=str(path))
     _assert_clean_error(result, f"Cannot open SQLite database at {path}", "SQLITE_PATH")
 
 
@@ -320,7 +305,7 @@ def test_demo_prints_a_line_per_step_then_the_digest_and_logs_dagster_to_a_file(
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
-    result = _cli(tmp_path, "demo", DAGSTER_HOME=str(home))
+    result = run_cli(tmp_path, "demo", DAGSTER_HOME=str(home))
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr == ""
     lines = result.stdout.splitlines()

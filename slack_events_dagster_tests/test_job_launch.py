@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 
 from devtools.emulators.slack import SlackEmulator
-from devtools.runs import job_launch_command
+from slack_events_dagster.launch import job_launch_command
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
 from slack_events_dagster_tests.helpers import materialize_range, table_rows
