@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.timeline import step_times
 from devtools.postgres16 import free_port
-from slack_events_dagster.launch import job_launch_command
+from slack_events_dagster.launch import hours_tags, job_launch_command
 
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 JOBS = {"slack_events_job": "slack_events_dagster", "noop_job": "noop"}
@@ -106,7 +106,7 @@ def _launch_once(job: str, hour: str, workspace: Path, env: dict[str, str]) -> d
         before = {run.run_id for run in instance.get_runs(dg.RunsFilter(job_name=job))}
     started = time.perf_counter()
     launched = subprocess.run(
-        job_launch_command(workspace, job, {"dagster/partition": hour}, JOBS[job]),
+        job_launch_command(workspace, job, hours_tags(hour, hour), JOBS[job]),
         env=env,
         cwd=PROJECT_ROOT,
         capture_output=True,

@@ -17,11 +17,13 @@ from sqlalchemy.exc import OperationalError
 from slack_events_dagster.evaluation.labels import LabelError
 from slack_events_dagster.launch import (
     JOB_NAME,
+    MAX_RUNTIME_TAG,
     PLANNED_ONCE_VAR,
     hours_tags,
     job_launch_command,
     workspace_file,
 )
+from slack_events_dagster.partitions import HOUR_KEY, ONE_HOUR, hour_start, hourly_partitions
 from slack_events_dagster.resources.extractor import ExtractorResource
 from slack_events_dagster.resources.pipeline import PipelineResource
 from slack_events_dagster.resources.publisher import DigestPublishError
@@ -44,13 +46,11 @@ from slack_events_dagster.storage.migrations import (
 from slack_events_dagster.storage.schema import digests, raw_slack_messages
 from slack_events_dagster.storage.transfer import TransferError
 
-HOUR_KEY = "%Y-%m-%d-%H:%M"
 NOTHING_YET = "none materialised yet (make demo, or start the hourly schedule)"
 
 
 def _export_partition_range(settings: Settings) -> tuple[str, str]:
     """The hourly keys covering the bundled/configured export, clamped to the partitions def."""
-    from slack_events_dagster.partitions import hourly_partitions
     from slack_events_dagster.resources.slack_export import SlackExport
 
     days = SlackExport(Path(settings.slack.export_path)).covered_days()
@@ -476,83 +476,109 @@ def _hour_key(text: str, last: bool) -> str:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise SystemExit(
+            raise ValueError(
                 f"{text!r} is neither an hour (2026-05-10-09:00) nor a day (2026-05-10)"
             ) from None
         moment = datetime.combine(day, time(23 if last else 0))
     if moment.minute:
-        raise SystemExit(f"{text!r} is not on the hour: the partitions are whole UTC hours")
+        raise ValueError(f"{text!r} is not on the hour: the partitions are whole UTC hours")
     return moment.strftime(HOUR_KEY)
 
 
 def backfill_hours(settings: Settings, first: str | None, last: str | None) -> tuple[str, str]:
     """The first and last hour to backfill: those given (hours or days), else the export's."""
-    from slack_events_dagster.partitions import hourly_partitions
-
     if first is None and last is None:
         if settings.slack.source != "export":
-            raise SystemExit(
-                "Name the hours to read from Slack: --first 2026-05-10 --last 2026-08-21"
+            raise ValueError(
+                "name the hours to read from Slack: --first 2026-05-10 --last 2026-08-21"
             )
         return _export_partition_range(settings)
     if first is None or last is None:
-        raise SystemExit("Give both --first and --last, or neither (the export's days)")
+        raise ValueError("give both --first and --last, or neither (the export's days)")
     first_key, last_key = _hour_key(first, last=False), _hour_key(last, last=True)
-    newest = hourly_partitions(settings.partitions).get_last_partition_key()
-    if first_key > last_key:
-        raise SystemExit(f"--first {first_key} is after --last {last_key}")
-    if first_key < settings.partitions.start:
-        raise SystemExit(
-            f"{first_key} is before the first partition, {settings.partitions.start}: lower "
-            "partitions.start in config.yaml (PARTITIONS_START)"
+    partitions = hourly_partitions(settings.partitions)
+    oldest, newest = partitions.get_first_partition_key(), partitions.get_last_partition_key()
+    if hour_start(first_key) > hour_start(last_key):
+        raise ValueError(f"--first {first_key} is after --last {last_key}")
+    if oldest is None or newest is None:
+        raise ValueError(
+            f"no complete hour yet since partitions.start ({settings.partitions.start})"
         )
-    if newest is None or last_key > newest:
-        raise SystemExit(f"{last_key} is after the last complete hour ({newest or 'none yet'})")
+    if hour_start(first_key) < hour_start(oldest):
+        raise ValueError(
+            f"{first_key} is before the first partition, {oldest}: lower partitions.start in "
+            "config.yaml (PARTITIONS_START)"
+        )
+    if hour_start(last_key) > hour_start(newest):
+        raise ValueError(f"{last_key} is after the last complete hour, {newest}")
     return first_key, last_key
 
 
-def backfill_command(
-    settings: Settings,
-    first: str | None,
-    last: str | None,
-    workspace: Path | None,
-    plan_each_hour: bool,
-) -> int:
-    """Launch one run of slack_events_job over a range of hours on the instance DAGSTER_HOME
-    names, its planned events written once per asset unless `plan_each_hour`."""
+def _dagster_home() -> Path:
+    """The instance folder DAGSTER_HOME names, which must hold its dagster.yaml."""
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        raise SystemExit(
+        raise ValueError(
             "DAGSTER_HOME is not set: point it at the Dagster instance to launch on (the folder "
-            "of its dagster.yaml; make dev and make demo use .dagster_home in the checkout)"
+            "of its dagster.yaml; make dev and make demo make .dagster_home in the checkout)"
         )
-    first_key, last_key = backfill_hours(settings, first, last)
-    where = workspace_file(workspace, Path(home), Path.cwd())
-    span = datetime.strptime(last_key, HOUR_KEY) - datetime.strptime(first_key, HOUR_KEY)
-    hours = span // timedelta(hours=1) + 1
+    if not (Path(home) / "dagster.yaml").is_file():
+        raise ValueError(
+            f"DAGSTER_HOME ({home}) holds no dagster.yaml: run make dev or make demo once (they "
+            "copy the checkout's), or point DAGSTER_HOME at the instance's folder"
+        )
+    return Path(home)
+
+
+@dataclass(frozen=True)
+class BackfillRequest:
+    """What `slack-events backfill` was asked for."""
+
+    first: str | None
+    last: str | None
+    workspace: Path | None
+    plan_each_hour: bool
+    max_runtime_hours: float | None
+
+
+def backfill_command(settings: Settings, request: BackfillRequest) -> int:
+    """Launch one run of slack_events_job over a range of hours on the instance DAGSTER_HOME
+    names, its planned events written once per asset unless `request.plan_each_hour`."""
+    home = _dagster_home()
+    first_key, last_key = backfill_hours(settings, request.first, request.last)
+    where = workspace_file(request.workspace, home, Path.cwd())
+    hours = (hour_start(last_key) - hour_start(first_key)) // ONE_HOUR + 1
+    tags = hours_tags(first_key, last_key)
+    if request.max_runtime_hours is not None:
+        if request.max_runtime_hours <= 0:
+            raise ValueError(f"--max-runtime-hours {request.max_runtime_hours} is not positive")
+        tags[MAX_RUNTIME_TAG] = str(round(request.max_runtime_hours * 3600))
     environment = dict(os.environ)
-    if plan_each_hour:
+    if request.plan_each_hour:
         environment.pop(PLANNED_ONCE_VAR, None)
     else:
         environment[PLANNED_ONCE_VAR] = "true"
-    planning = "planned per hour" if plan_each_hour else "planned once per asset"
+    planning = "planned per hour" if request.plan_each_hour else "planned once per asset"
     print(
-        f"Launching {JOB_NAME} over {hours:,} hours, {first_key} to {last_key}, in one run "
-        f"({planning}) on the instance in {home}",
+        f"Launching {JOB_NAME} over {hours:,} hour{'s' if hours > 1 else ''}, {first_key} to "
+        f"{last_key}, in one run ({planning}) on the instance in {home}",
         flush=True,
     )
     launched = subprocess.run(
-        job_launch_command(where, JOB_NAME, hours_tags(first_key, last_key)),
-        env=environment,
-        check=False,
+        job_launch_command(where, JOB_NAME, tags), env=environment, check=False
     )
-    if launched.returncode == 0:
+    if launched.returncode != 0:
         print(
-            "Launched. Follow it in the Dagster UI (Runs); a local instance (dagster.yaml) runs "
-            "it now, a production one (deploy/dagster.yaml) when the daemon takes it from the "
-            "queue."
+            f"error: dagster job launch exited with {launched.returncode} (above): check that "
+            f"the code location in {where} is reachable (the compose stack's code server up)",
+            file=sys.stderr,
         )
-    return launched.returncode
+        return launched.returncode
+    print(
+        "Launched. Follow it in the Dagster UI (Runs); a local instance (dagster.yaml) runs it "
+        "now, a production one (deploy/dagster.yaml) when the daemon takes it from the queue."
+    )
+    return 0
 
 
 COMMANDS = {"demo": demo, "doctor": doctor, "migrate": migrate}
@@ -622,6 +648,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="record a planned event per asset and hour (Dagster's default; slow on long ranges, "
         "but a failed run marks its hours failed)",
     )
+    backfill.add_argument(
+        "--max-runtime-hours",
+        type=float,
+        help="fail the run after this long (default: the instance's limit for runs, 24 h)",
+    )
     find = commands.add_parser(
         "search", help="find stored events by words in their title, summary or Slack message"
     )
@@ -660,9 +691,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "search":
             return search_command(settings, args.query, args.since, args.channel, args.limit)
         if args.command == "backfill":
-            return backfill_command(
-                settings, args.first, args.last, args.workspace, args.plan_each_hour
+            wanted = BackfillRequest(
+                args.first, args.last, args.workspace, args.plan_each_hour, args.max_runtime_hours
             )
+            return backfill_command(settings, wanted)
         if args.command == "restore":
             return restore_command(settings, args.backup_file, args.yes)
         return COMMANDS[args.command](settings)

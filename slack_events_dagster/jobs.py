@@ -9,6 +9,7 @@ from dagster._core.definitions.partitions.partitioned_schedule import (
 
 from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
 from slack_events_dagster.assets import ASSET_NAMES
+from slack_events_dagster.launch import MAX_RUNTIME_TAG
 from slack_events_dagster.settings import ScheduleSettings
 
 slack_events_job = dg.define_asset_job(
@@ -37,5 +38,5 @@ def build_hourly_schedule(
         slack_events_job,
         minute_of_hour=5,
         name="slack_events_hourly",
-        tags={"dagster/max_runtime": str(schedule.max_runtime_seconds)},
+        tags={MAX_RUNTIME_TAG: str(schedule.max_runtime_seconds)},
     )

@@ -10,6 +10,8 @@ from pathlib import Path
 from slack_events_dagster.partitions import PARTITION_TAG, range_tags
 
 JOB_NAME = "slack_events_job"
+# The run tag by which run monitoring fails a run that has run this many seconds.
+MAX_RUNTIME_TAG = "dagster/max_runtime"
 # Dagster's switch, read by the process that creates the run: one planned event per asset for a
 # range run instead of one per asset and hour (a year of hours is 43,800 writes before the first
 # step). The price: if that run fails, its hours show as missing, not failed, in the asset's
@@ -38,12 +40,12 @@ def workspace_file(given: Path | None, dagster_home: Path, cwd: Path) -> Path:
     keeps it in DAGSTER_HOME), else the one in `cwd` (a checkout)."""
     if given is not None:
         if not given.is_file():
-            raise ValueError(f"--workspace {given}: no such file")
+            raise ValueError(f"workspace file {given}: no such file")
         return given
     for candidate in (dagster_home / "workspace.yaml", cwd / "workspace.yaml"):
         if candidate.is_file():
             return candidate
     raise ValueError(
-        f"No workspace.yaml in DAGSTER_HOME ({dagster_home}) or in {cwd}: pass --workspace "
-        "PATH (the checkout's workspace.yaml)"
+        f"no workspace.yaml in DAGSTER_HOME ({dagster_home}) or in {cwd}: name the checkout's "
+        "(slack-events backfill --workspace PATH)"
     )

@@ -35,5 +35,5 @@ def test_the_workspace_is_the_one_given_else_the_instances_else_the_current_fold
 def test_a_missing_workspace_names_the_option(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no such file"):
         workspace_file(tmp_path / "absent.yaml", tmp_path, tmp_path)
-    with pytest.raises(ValueError, match="pass --workspace PATH"):
+    with pytest.raises(ValueError, match="--workspace PATH"):
         workspace_file(None, tmp_path, tmp_path)
