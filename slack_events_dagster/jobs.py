@@ -9,11 +9,11 @@ from dagster._core.definitions.partitions.partitioned_schedule import (
 
 from slack_events_dagster.alerts import FRESHNESS_CHECK_KEYS
 from slack_events_dagster.assets import ASSET_NAMES
-from slack_events_dagster.launch import MAX_RUNTIME_TAG
+from slack_events_dagster.launch import JOB_NAME, MAX_RUNTIME_TAG
 from slack_events_dagster.settings import ScheduleSettings
 
 slack_events_job = dg.define_asset_job(
-    "slack_events_job",
+    JOB_NAME,
     # Not the freshness checks: right after a materialisation they could only pass.
     selection=dg.AssetSelection.assets(*ASSET_NAMES)
     - dg.AssetSelection.checks(*FRESHNESS_CHECK_KEYS),

@@ -3,8 +3,10 @@ share) and read tables back."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +64,22 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
         text=True,
         timeout=300,
     )
+
+
+def local_dagster_home(tmp_path: Path) -> Path:
+    """A DAGSTER_HOME with the checkout's dagster.yaml (DefaultRunCoordinator: a launched run
+    starts at once)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+def only_run_when_finished(instance: dg.DagsterInstance, timeout_s: float = 180) -> dg.DagsterRun:
+    """The instance's one run once it has finished (or as it is after `timeout_s`)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        (run,) = instance.get_runs()
+        if run.is_finished or time.monotonic() > deadline:
+            return run
+        time.sleep(1)

@@ -3,7 +3,6 @@ DAGSTER_HOME names through `dagster job launch`, planned once per asset unless a
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +11,7 @@ import pytest
 from slack_events_dagster.cli import backfill_hours
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
-from slack_events_dagster_tests.helpers import run_cli
+from slack_events_dagster_tests.helpers import local_dagster_home, only_run_when_finished, run_cli
 
 
 def _backfill(tmp_path: Path, *args: str, home: Path | None) -> subprocess.CompletedProcess[str]:
@@ -20,22 +19,9 @@ def _backfill(tmp_path: Path, *args: str, home: Path | None) -> subprocess.Compl
     return run_cli(tmp_path, "backfill", *args, **instance)
 
 
-def _local_instance(tmp_path: Path) -> Path:
-    """A DAGSTER_HOME with the checkout's dagster.yaml (DefaultRunCoordinator: it runs at once)."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
-    return home
-
-
 def _finished_run(home: Path) -> dg.DagsterRun:
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        deadline = time.monotonic() + 180
-        while True:
-            (run,) = instance.get_runs()
-            if run.is_finished or time.monotonic() > deadline:
-                return run
-            time.sleep(1)
+        return only_run_when_finished(instance)
 
 
 def _planned_events_and_digest_hours(home: Path, run: dg.DagsterRun) -> tuple[int, list[str]]:
@@ -49,7 +35,7 @@ def _planned_events_and_digest_hours(home: Path, run: dg.DagsterRun) -> tuple[in
 
 @pytest.mark.slow
 def test_a_days_backfill_is_one_run_planned_once_per_asset(tmp_path: Path) -> None:
-    home = _local_instance(tmp_path)
+    home = local_dagster_home(tmp_path)
     workspace = str(PROJECT_ROOT / "workspace.yaml")
     launched = _backfill(
         tmp_path, "--first", "2026-11-20", "--last", "2026-11-20", "--workspace", workspace,
@@ -70,7 +56,7 @@ def test_a_days_backfill_is_one_run_planned_once_per_asset(tmp_path: Path) -> No
 def test_plan_each_hour_and_max_runtime_reach_the_run_launched_from_the_instances_workspace(
     tmp_path: Path,
 ) -> None:
-    home = _local_instance(tmp_path)
+    home = local_dagster_home(tmp_path)
     shutil.copy(PROJECT_ROOT / "workspace.yaml", home / "workspace.yaml")  # as in the image
     launched = _backfill(
         tmp_path, "--first", "2026-11-20-09:00", "--last", "2026-11-20-11:00", "--plan-each-hour",
@@ -97,7 +83,7 @@ def test_without_dagster_home_it_says_what_to_set_and_launches_nothing(tmp_path:
 
 
 def test_a_range_it_cannot_launch_is_one_line_and_no_run(tmp_path: Path) -> None:
-    home = _local_instance(tmp_path)
+    home = local_dagster_home(tmp_path)
     result = _backfill(tmp_path, "--first", "2026-11-21", "--last", "2026-11-20", home=home)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (

@@ -1,10 +1,8 @@
 """`dagster job launch` through the real CLI, instance and run launcher (subprocess)."""
 
 import os
-import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +12,12 @@ from devtools.emulators.slack import SlackEmulator
 from slack_events_dagster.launch import job_launch_command
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import SLACK_TEST_TOKEN, make_settings
-from slack_events_dagster_tests.helpers import materialize_range, table_rows
+from slack_events_dagster_tests.helpers import (
+    local_dagster_home,
+    materialize_range,
+    only_run_when_finished,
+    table_rows,
+)
 
 PARTITION = "2026-11-20-13:00"
 
@@ -22,9 +25,7 @@ PARTITION = "2026-11-20-13:00"
 def _launch(
     tmp_path: Path, tags: dict[str, str] | None = None, **env: str
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    home = local_dagster_home(tmp_path)
     launched = subprocess.run(
         job_launch_command(
             PROJECT_ROOT / "workspace.yaml",
@@ -48,12 +49,7 @@ def _launch(
 
 def _finished_run(home: Path, stderr: str) -> dg.DagsterRun:
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        deadline = time.monotonic() + 180
-        while True:
-            (run,) = instance.get_runs()
-            if run.is_finished or time.monotonic() > deadline:
-                break
-            time.sleep(1)
+        run = only_run_when_finished(instance)
         assert run.status == dg.DagsterRunStatus.SUCCESS, stderr[-3000:]
         for asset in ("digests", "digest_posts"):
             assert instance.get_latest_materialization_event(dg.AssetKey(asset)) is not None
@@ -133,9 +129,7 @@ def test_job_launch_finds_a_token_given_only_in_dotenv(
 def test_dagster_asset_materialize_runs_every_step_in_one_process(tmp_path: Path) -> None:
     """`dagster asset materialize` uses the code location's executor, the jobs' in-process one:
     one process for the chain of steps, not a subprocess per step."""
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    home = local_dagster_home(tmp_path)
     materialized = subprocess.run(
         [
             sys.executable,
