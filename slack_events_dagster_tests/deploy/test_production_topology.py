@@ -6,10 +6,9 @@ over GraphQL and dequeued by the daemon, then the hourly schedule switched on an
 """
 
 import json
-import subprocess
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,20 @@ from dagster_graphql import DagsterGraphQLClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from devtools.postgres16 import apply_dagster_database_settings, free_port
+from devtools.postgres16 import apply_dagster_database_settings
+from devtools.topology import (
+    BACKFILL_QUERY,
+    LAUNCH_BACKFILL,
+    Topology,
+    app_environment,
+    console_script,
+    finished_backfill,
+    graphql,
+    launch_asset_backfill,
+    postgres_variables,
+    start_services,
+    wait_for,
+)
 from slack_events_dagster.assets import ASSET_NAMES
 from slack_events_dagster.assets.event_candidates import thread_lookback_hours
 from slack_events_dagster.domain.digest import lookback_hours
@@ -36,16 +48,6 @@ from slack_events_dagster.settings import (
 )
 from slack_events_dagster.storage.schema import metadata
 from slack_events_dagster.storage.transfer import table_checksum
-from slack_events_dagster_tests.deploy.topology import (
-    DEPLOY_DIR,
-    Topology,
-    app_environment,
-    console_script,
-    graphql,
-    http_json,
-    wait_for,
-    write_dagster_home,
-)
 from slack_events_dagster_tests.test_snapshots import TABLES_SNAPSHOT, sample_export_range
 
 # config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
@@ -59,57 +61,12 @@ ASSET_TABLES = ("raw_slack_messages", "event_candidates", "events", "digests")
 BACKFILL_TIMEOUT = 240
 MULTI_RUN_HOURS = 48  # the multi-run test's partitions.backfill_hours_per_run
 MULTI_RUN_TIMEOUT = 900
-STARTUP_TIMEOUT = 90
-BAD_BACKFILL_STATES = {"FAILED", "COMPLETED_FAILED", "CANCELED", "CANCELING", "FAILING"}
-REQUIRED_DAEMONS = {"SCHEDULER", "BACKFILL", "QUEUED_RUN_COORDINATOR"}
 
-WORKSPACE_QUERY = """
-query {
-  workspaceOrError {
-    __typename
-    ... on Workspace {
-      locationEntries {
-        name
-        loadStatus
-        locationOrLoadError {
-          __typename
-          ... on RepositoryLocation { repositories { name } }
-          ... on PythonError { message }
-        }
-      }
-    }
-  }
-}"""
-DAEMON_HEALTH_QUERY = """
-query { instance { daemonHealth { allDaemonStatuses { daemonType required healthy } } } }"""
 PARTITION_SETS_QUERY = """
 query ($repository: RepositorySelector!, $job: String!) {
   partitionSetsOrError(repositorySelector: $repository, pipelineName: $job) {
     __typename
     ... on PartitionSets { results { name } }
-  }
-}"""
-LAUNCH_BACKFILL = """
-mutation ($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename
-    ... on LaunchBackfillSuccess { backfillId }
-    ... on Error { message }
-  }
-}"""
-BACKFILL_QUERY = """
-query ($id: String!) {
-  partitionBackfillOrError(backfillId: $id) {
-    __typename
-    ... on PartitionBackfill {
-      status
-      partitionNames
-      error { message }
-      runs {
-        runId status jobName startTime endTime tags { key value } assetSelection { path }
-      }
-    }
-    ... on Error { message }
   }
 }"""
 START_SCHEDULE = """
@@ -169,55 +126,8 @@ def databases(postgres_server: str) -> Iterator[tuple[URL, URL]]:
         admin.dispose()
 
 
-def _postgres_variables(app_db: URL) -> dict[str, str]:
-    variables = {
-        "POSTGRES_HOST": app_db.host or "127.0.0.1",
-        "POSTGRES_PORT": str(app_db.port or 5432),
-        "POSTGRES_DATABASE": str(app_db.database),
-        "POSTGRES_USER": app_db.username or "postgres",
-    }
-    if app_db.password:
-        variables["POSTGRES_PASSWORD"] = app_db.password
-    return variables
-
-
 def _tags(run: dict[str, Any]) -> dict[str, str]:
     return {tag["key"]: tag["value"] for tag in run["tags"]}
-
-
-def _only_location() -> str:
-    (entry,) = yaml.safe_load((DEPLOY_DIR / "workspace.yaml").read_text())["load_from"]
-    return entry["grpc_server"]["location_name"]
-
-
-def _loaded_repository(url: str, location: str) -> str | None:
-    """The repository name once the webserver has loaded the code location from the code server."""
-    entries = graphql(url, WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
-    (entry,) = [entry for entry in entries if entry["name"] == location]
-    loaded = entry["locationOrLoadError"]
-    if entry["loadStatus"] != "LOADED" or loaded is None:
-        return None
-    assert loaded["__typename"] == "RepositoryLocation", loaded
-    (repository,) = loaded["repositories"]
-    return repository["name"]
-
-
-def _daemons_healthy(url: str) -> bool:
-    statuses = graphql(url, DAEMON_HEALTH_QUERY)["instance"]["daemonHealth"]["allDaemonStatuses"]
-    healthy = {status["daemonType"] for status in statuses if status["healthy"]}
-    return healthy >= REQUIRED_DAEMONS
-
-
-def _finished_backfill(url: str, backfill_id: str, topology: Topology) -> dict[str, Any] | None:
-    topology.assert_running()
-    backfill = graphql(url, BACKFILL_QUERY, {"id": backfill_id})["partitionBackfillOrError"]
-    assert backfill["__typename"] == "PartitionBackfill", backfill
-    runs = backfill["runs"]
-    failed = [run for run in runs if run["status"] in {"FAILURE", "CANCELED"}]
-    if backfill["status"] in BAD_BACKFILL_STATES or failed:
-        raise AssertionError(f"backfill {backfill_id} went wrong: {backfill}")
-    done = backfill["status"] == "COMPLETED_SUCCESS" and runs
-    return backfill if done and all(run["status"] == "SUCCESS" for run in runs) else None
 
 
 def _hours_per_table(app_db: URL) -> dict[str, dict[str, int]]:
@@ -236,11 +146,6 @@ def _hours_per_table(app_db: URL) -> dict[str, dict[str, int]]:
             }
     finally:
         engine.dispose()
-
-
-def _succeeds(command: list[str], env: dict[str, str], cwd: Path) -> bool:
-    finished = subprocess.run(command, env=env, cwd=cwd, capture_output=True, timeout=30)
-    return finished.returncode == 0
 
 
 def _single_run_request(tick: dict[str, Any]) -> dict[str, str]:
@@ -273,40 +178,12 @@ def _launch_backfill(url: str, repository: dict[str, str], hours: list[str], tit
     return str(launched["backfillId"])
 
 
-def _launch_asset_backfill(
-    url: str, assets: Sequence[str], first: str, last: str, title: str
-) -> str:
-    """Launch a backfill of these assets' hours `first`..`last` over GraphQL, as the asset
-    graph's Materialize button does with a partition range: an asset backfill, whose runs wait
-    for the upstream hours their partition mappings read (a job's backfill does not:
-    dagster-io/dagster#11962). Each asset gets the range itself: the look-backs would otherwise
-    pull in every later hour that reads these (up to now)."""
-    launched = graphql(
-        url,
-        LAUNCH_BACKFILL,
-        {
-            "params": {
-                "partitionsByAssets": [
-                    {
-                        "assetKey": {"path": [name]},
-                        "partitions": {"range": {"start": first, "end": last}},
-                    }
-                    for name in assets
-                ],
-                "title": title,
-            }
-        },
-    )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
-    return str(launched["backfillId"])
-
-
 def _check_backfill(url: str, repository: dict[str, str], topology: Topology) -> dict[str, Any]:
     """Launch a partition backfill of the job over GraphQL; the daemon runs it to SUCCESS."""
     backfill_id = _launch_backfill(url, repository, BACKFILL_HOURS, "production topology test")
     backfill = wait_for(
         f"backfill {backfill_id} to complete (QueuedRunCoordinator + daemon)",
-        lambda: _finished_backfill(url, backfill_id, topology),
+        lambda: finished_backfill(url, backfill_id, topology),
         timeout=BACKFILL_TIMEOUT,
         interval=3,
     )
@@ -407,45 +284,6 @@ def _migrate(env: dict[str, str], app_db: URL, log_dir: Path) -> None:
     engine.dispose()
 
 
-def _start_services(
-    topology: Topology, env: dict[str, str], home: Path, cwd: Path
-) -> tuple[str, dict[str, str], int]:
-    """DAGSTER_HOME as the image has it, then the code server and (once it answers, as a compose
-    healthcheck would) the webserver and daemon. Returns the URL, repository selector and port."""
-    grpc_port, web_port = free_port(), free_port()
-    while web_port == grpc_port:
-        web_port = free_port()
-    write_dagster_home(home, "127.0.0.1", grpc_port)
-    workspace = str(home / "workspace.yaml")
-    url = f"http://127.0.0.1:{web_port}"
-    location = _only_location()
-    dagster = console_script("dagster")
-    code = [dagster, "code-server", "start", "-h", "127.0.0.1", "-p", str(grpc_port)]
-    topology.start("code", [*code, "-m", "slack_events_dagster.definitions"])
-    health = [dagster, "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(grpc_port)]
-    wait_for(
-        "the code server's gRPC health check",
-        lambda: topology.assert_running() or _succeeds(health, env, cwd),
-        timeout=STARTUP_TIMEOUT,
-    )
-    web = [console_script("dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port)]
-    topology.start("webserver", [*web, "-w", workspace])
-    topology.start("daemon", [console_script("dagster-daemon"), "run", "-w", workspace])
-    info = wait_for(
-        "the webserver's /server_info",
-        lambda: topology.assert_running() or http_json(f"{url}/server_info"),
-        timeout=STARTUP_TIMEOUT,
-    )
-    assert info["dagster_version"] == dg.__version__
-    repository_name = wait_for(
-        f"code location {location} to load in the webserver",
-        lambda: _loaded_repository(url, location),
-        timeout=STARTUP_TIMEOUT,
-    )
-    wait_for("the daemons' heartbeats", lambda: _daemons_healthy(url), STARTUP_TIMEOUT, 2)
-    return url, {"repositoryName": repository_name, "repositoryLocationName": location}, web_port
-
-
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_compose_topology_backfills_and_schedules_on_postgres16(
@@ -453,7 +291,7 @@ def test_compose_topology_backfills_and_schedules_on_postgres16(
 ) -> None:
     app_db, dagster_db = databases
     home = tmp_path / "dagster_home"
-    env = app_environment(_postgres_variables(app_db), str(dagster_db.database), home)
+    env = app_environment(postgres_variables(app_db), str(dagster_db.database), home)
     timings: dict[str, float] = {}
     started_at = time.monotonic()
 
@@ -461,7 +299,7 @@ def test_compose_topology_backfills_and_schedules_on_postgres16(
     _migrate(env, app_db, tmp_path / "logs")
     topology = Topology(env=env, cwd=tmp_path, log_dir=tmp_path / "logs")
     try:
-        url, repository, web_port = _start_services(topology, env, home, tmp_path)
+        url, repository, web_port = start_services(topology, env, home, tmp_path)
         timings["startup"] = time.monotonic() - started_at
 
         # 4. a partition backfill of the job, dequeued and run by the daemon.
@@ -608,7 +446,7 @@ def test_a_backfill_split_into_parallel_runs_gives_the_tables_of_a_single_run(
     the single-run materialisation that test_snapshots.py pins."""
     app_db, dagster_db = databases
     home = tmp_path / "dagster_home"
-    env = app_environment(_postgres_variables(app_db), str(dagster_db.database), home)
+    env = app_environment(postgres_variables(app_db), str(dagster_db.database), home)
     env[CONFIG_ENV_VAR] = str(_config_with_runs_of(tmp_path, MULTI_RUN_HOURS))
     first, last = sample_export_range()
     hours = HOURLY.get_partition_keys_in_range(dg.PartitionKeyRange(first, last))
@@ -617,11 +455,11 @@ def test_a_backfill_split_into_parallel_runs_gives_the_tables_of_a_single_run(
     _migrate(env, app_db, tmp_path / "logs")
     topology = Topology(env=env, cwd=tmp_path, log_dir=tmp_path / "logs")
     try:
-        url, repository, _ = _start_services(topology, env, home, tmp_path)
-        backfill_id = _launch_asset_backfill(url, ASSET_NAMES, first, last, "multi-run test")
+        url, repository, _ = start_services(topology, env, home, tmp_path)
+        backfill_id = launch_asset_backfill(url, ASSET_NAMES, first, last, "multi-run test")
         backfill = wait_for(
             f"multi-run backfill {backfill_id} to complete",
-            lambda: _finished_backfill(url, backfill_id, topology),
+            lambda: finished_backfill(url, backfill_id, topology),
             timeout=MULTI_RUN_TIMEOUT,
             interval=3,
         )

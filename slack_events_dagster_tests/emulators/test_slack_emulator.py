@@ -29,8 +29,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from devtools import CHECKOUT
 from devtools.emulators.slack import SlackEmulator
+from devtools.topology import wait_for
 from slack_events_dagster.settings import PROJECT_ROOT
-from slack_events_dagster_tests.deploy.topology import wait_for
 
 EXPORT = PROJECT_ROOT / "sample_data" / "slack_export"
 REAL_EXPORT = PROJECT_ROOT.parent / "shared" / "real_slack" / "olake"
