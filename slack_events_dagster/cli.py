@@ -50,21 +50,22 @@ NOTHING_YET = "none materialised yet (make demo, or start the hourly schedule)"
 
 
 def _export_partition_range(settings: Settings) -> tuple[str, str]:
-    """The hourly keys covering the bundled/configured export, clamped to the partitions def."""
+    """The hourly keys covering the bundled/configured export, clamped to the partitions def;
+    a ValueError (one `error:` line) when there are none."""
     from slack_events_dagster.resources.slack_export import SlackExport
 
     days = SlackExport(Path(settings.slack.export_path)).covered_days()
     if days is None:
-        raise SystemExit(f"No day files found in the Slack export at {settings.slack.export_path}")
+        raise ValueError(f"No day files found in the Slack export at {settings.slack.export_path}")
     first = datetime.combine(days[0], datetime.min.time(), tzinfo=UTC)
     last = datetime.combine(days[1], datetime.min.time(), tzinfo=UTC) + timedelta(hours=23)
     start = max(first, datetime.strptime(settings.partitions.start, HOUR_KEY).replace(tzinfo=UTC))
     newest = hourly_partitions(settings.partitions).get_last_partition_key()
     if newest is None:
-        raise SystemExit("No complete hourly partition exists yet (check partitions.start)")
+        raise ValueError("No complete hourly partition exists yet (check partitions.start)")
     end = min(last, datetime.strptime(newest, HOUR_KEY).replace(tzinfo=UTC))
     if start > end:
-        raise SystemExit(
+        raise ValueError(
             f"The export covers {days[0]}..{days[1]}, outside the partitions "
             f"({settings.partitions.start} .. {newest}); adjust partitions.start in config.yaml"
         )

@@ -11,7 +11,12 @@ import pytest
 from devtools.postgres16 import free_port
 from slack_events_dagster.settings import PROJECT_ROOT
 from slack_events_dagster_tests.conftest import REAL_SLACK_EXPORTS, make_settings
-from slack_events_dagster_tests.helpers import export_messages, run_cli, table_rows
+from slack_events_dagster_tests.helpers import (
+    export_messages,
+    local_dagster_home,
+    run_cli,
+    table_rows,
+)
 
 
 @pytest.mark.slow
@@ -237,6 +242,19 @@ def test_demo_with_a_missing_export_says_so_and_creates_no_database(tmp_path: Pa
     missing = tmp_path / "no-such-export"
     result = run_cli(tmp_path, "demo", SLACK_EXPORT_PATH=str(missing))
     _assert_clean_error(result, f"Slack export not found at {missing}", "SLACK_EXPORT_PATH")
+    assert not (tmp_path / "slack_events.db").exists()
+
+
+@pytest.mark.parametrize("command", ["demo", "backfill"])
+def test_an_export_without_day_files_is_one_error_line_and_creates_no_database(
+    tmp_path: Path, command: str
+) -> None:
+    export = tmp_path / "export"
+    (export / "general").mkdir(parents=True)
+    (export / "channels.json").write_text('[{"id": "C1", "name": "general"}]')
+    home = local_dagster_home(tmp_path)
+    result = run_cli(tmp_path, command, SLACK_EXPORT_PATH=str(export), DAGSTER_HOME=str(home))
+    _assert_clean_error(result, f"error: No day files found in the Slack export at {export}")
     assert not (tmp_path / "slack_events.db").exists()
 
 
