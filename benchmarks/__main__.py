@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.hourly import measure_hourly
+from benchmarks.split import measure_split
 from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
 from devtools.runs import export_hour_range
 from slack_events_dagster.partitions import hour_start, keys_in_range
@@ -34,7 +35,7 @@ from slack_events_dagster.partitions import hour_start, keys_in_range
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
 PARTITIONS_START = "2026-09-01-00:00"  # before every synthetic day, in the past of the clock
 EMPTY_RANGE = ("2026-09-01-00:00", "2026-09-30-23:00")  # 30 days = 720 hourly partitions
-STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile", "history", "hourly")
+STAGES = ("e2e", "floor", "empty", "openai", "rss", "profile", "history", "hourly", "split")
 DEFAULT_STAGES = ("e2e", "floor", "empty", "openai", "history", "hourly")
 HOURLY_DAY_MESSAGES = 24_000  # the hourly stage's day: about 1,000 messages an hour
 EXTERNAL_POSTGRES_VAR = "SLACK_EVENTS_TEST_POSTGRES_URL"
@@ -84,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--only",
         default=None,
         help=f"comma-separated stages to run, from {','.join(STAGES)} "
-        f"(default: {','.join(DEFAULT_STAGES)}, plus rss with --rss, profile with --profile)",
+        f"(default: {','.join(DEFAULT_STAGES)}, plus rss with --rss, split with --split, "
+        "profile with --profile)",
     )
     parser.add_argument("--json", type=Path, default=None, help="write every figure here")
     parser.add_argument(
@@ -96,6 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rss", action="store_true", help="also measure peak RSS at 1M messages")
     parser.add_argument("--rss-messages", type=int, default=1_000_000)
     parser.add_argument("--rss-timeout", type=float, default=1200.0)
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="also run the 1M-message backfill split into parallel runs (h): about 20 minutes",
+    )
+    parser.add_argument("--split-messages", type=int, default=1_000_000)
+    parser.add_argument(
+        "--split-hours",
+        type=int,
+        default=24,
+        help="partitions.backfill_hours_per_run of the split backfill (default a day)",
+    )
+    parser.add_argument("--split-timeout", type=float, default=3000.0)
     parser.add_argument(
         "--profile",
         type=Path,
@@ -134,6 +149,8 @@ def _stages(args: argparse.Namespace) -> list[str]:
         chosen = list(DEFAULT_STAGES)
         if args.rss:
             chosen.append("rss")
+        if args.split:
+            chosen.append("split")
         if args.profile:
             chosen.append("profile")
     if "profile" in chosen:
@@ -345,12 +362,14 @@ def _database_env(database: str, postgres: Postgres | None) -> dict[str, str]:
 
 
 def measure_e2e(
-    runner: Runner, export: Path, spec: SyntheticSpec, database: str, pg: Postgres | None, args
-) -> dict[str, Any]:
+    runner: Runner, export: Path, spec: SyntheticSpec, database: str, pg: Postgres | None,
+    timeout: float, checksums: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """SQLite runs are recorded as on a laptop (dagster.yaml: SQLite instance storage);
     PostgreSQL runs as in production (deploy/dagster.yaml: PostgreSQL storage in a database set
     up as deploy/initdb.sql does, the image's DAGSTER_EVENT_BATCH_SIZE)."""
-    task = _e2e_task(database, export, spec, args.timeout, _database_env(database, pg))
+    task = _e2e_task(database, export, spec, timeout, _database_env(database, pg))
+    task["checksums"] = checksums
     if database == "postgres" and pg is not None:
         instance_url = pg.url_for(pg.create_database(dagster_storage=True))
         task |= {"instance": "postgres", "instance_url": instance_url}
@@ -601,6 +620,41 @@ def measure_rss(runner: Runner, workdir: Path, args) -> dict[str, Any]:
     return result
 
 
+def measure_split_backfill(
+    runner: Runner, workdir: Path, pg: Postgres | None, args: argparse.Namespace
+) -> dict[str, Any]:
+    """(h) `--split-messages` over `--days` on PostgreSQL, production instance: one run over the
+    whole range (as (a)), then an asset backfill split into runs of `--split-hours` on the
+    production topology (benchmarks/split.py); both runs' tables hashed and compared."""
+    if pg is None:
+        return {"status": "skipped", "error": "needs PostgreSQL (--databases ...,postgres)"}
+    spec = SyntheticSpec(args.split_messages, args.days, args.channels, args.seed)
+    export = workdir / "export-split"
+    generated = _generate(runner, export, spec, "split")
+    try:
+        single = measure_e2e(runner, export, spec, "postgres", pg, args.split_timeout, True)
+        first, last = spec.partition_range()
+        split = measure_split(
+            workdir / "split", export, first, last, pg, PARTITIONS_START, args.split_hours,
+            args.split_timeout,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(export, ignore_errors=True)
+    single_tables, split_tables = single.pop("tables", None), split.pop("tables", None)
+    result: dict[str, Any] = {
+        "messages_in_export": spec.messages,
+        "days": spec.days,
+        "generator_s": generated.get("seconds"),
+        "single_run": single,
+        "split": _with_throughput(split, spec.messages),
+        "tables": split_tables,
+        "tables_identical": single_tables is not None and single_tables == split_tables,
+    }
+    if single_tables != split_tables:
+        result["single_run_tables"] = single_tables
+    return result
+
+
 def measure_profile(runner: Runner, export: Path, spec: SyntheticSpec, args) -> dict[str, Any]:
     task = _e2e_task("profile", export, spec, args.timeout, {"DATABASE_TYPE": "sqlite"})
     result = runner.run({**task, "profile": str(args.profile.absolute())})
@@ -685,6 +739,23 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             f" vs {hourly['noop_job']['median_wall_s']:.2f} s, {hourly['messages_in_hour']:,}"
             " messages)",
             hourly["our_share_s"] <= TARGETS["hourly_share_s"],
+        )
+    split = (report.get("split") or {}).get("split") or {}
+    if split.get("messages_per_s") is not None:
+        messages = report["split"]["messages_in_export"]
+        add(
+            f"{messages:,} messages on both cores (split backfill, production instance)",
+            f">= {TARGETS['e2e_sqlite_messages_per_s']:,}",
+            f"{split['messages_per_s']:,.0f} msg/s ({split['runs']} runs of"
+            f" {split['hours_per_run']} h, {split['most_runs_at_once']} at once)",
+            split.get("status") == "success"
+            and split["messages_per_s"] >= TARGETS["e2e_sqlite_messages_per_s"],
+        )
+        add(
+            "split backfill: the tables of one run",
+            "identical",
+            "identical" if report["split"]["tables_identical"] else "DIFFERENT",
+            report["split"]["tables_identical"],
         )
     for variant, run in report.get("history", {}).items():
         if run.get("wall_s") is None:
@@ -823,6 +894,9 @@ def print_report(report: dict[str, Any]) -> None:
             )
         else:
             print(f"\n(g) the hourly run: {hourly.get('status')} {hourly.get('error', '')}")
+    split_report = report.get("split")
+    if split_report:
+        _print_split(split_report)
     history = report.get("history", {})
     if history:
         print("\n(f) a long, sparse real history end to end, one run (seconds)")
@@ -854,6 +928,27 @@ def print_report(report: dict[str, Any]) -> None:
         print(
             f"  {verdict:<5}{target['name']:<48}{target['target']:>10}  {target['measured']}{note}"
         )
+
+
+def _print_split(result: dict[str, Any]) -> None:
+    single, split = result.get("single_run") or {}, result.get("split") or {}
+    print(
+        f"\n(h) {result.get('messages_in_export', 0):,} messages over {result.get('days')} days,"
+        f" PostgreSQL, production instance: one run {single.get('status')} in"
+        f" {_fmt(single.get('wall_s'))} s ({_fmt(single.get('messages_per_s'), 0)} msg/s);"
+        f" split backfill {split.get('status')}"
+    )
+    if split.get("status") == "success":
+        print(
+            f"  {split['runs']} runs of {split['hours_per_run']} hours, at most"
+            f" {split['most_runs_at_once']} at once, launch to last digest"
+            f" {_fmt(split['wall_s'])} s"
+            f" ({_fmt(split.get('messages_per_s'), 0)} msg/s), first run started after"
+            f" {_fmt(split['first_run_started_s'])} s; tables identical to the one run:"
+            f" {'yes' if result.get('tables_identical') else 'NO'}"
+        )
+    else:
+        print(f"  {split.get('error') or single.get('error')}")
 
 
 # ------------------------------------------------------------------ main
@@ -896,6 +991,7 @@ def main(argv: list[str] | None = None) -> None:
             "empty",
             "history",
             "hourly",
+            "split",
         } & set(stages)
         if wants_postgres:
             print("starting PostgreSQL 16 ...", flush=True)
@@ -910,7 +1006,7 @@ def main(argv: list[str] | None = None) -> None:
             for database in databases:
                 print(f"end-to-end on {database} ...", flush=True)
                 report["e2e"][database] = measure_e2e(
-                    runner, export, spec, database, postgres, args
+                    runner, export, spec, database, postgres, args.timeout
                 )
         if "floor" in stages:
             report["floor"] = {}
@@ -936,6 +1032,13 @@ def main(argv: list[str] | None = None) -> None:
         if "history" in stages:
             print("a long, sparse real history end to end ...", flush=True)
             report["history"] = measure_history(runner, postgres, Path(args.history_export))
+        if "split" in stages:
+            print(
+                f"{args.split_messages:,} messages: one run, then split into runs of"
+                f" {args.split_hours} hours on two cores ...",
+                flush=True,
+            )
+            report["split"] = measure_split_backfill(runner, workdir, postgres, args)
         if "profile" in stages:
             print("profiling the SQLite end-to-end run ...", flush=True)
             report["profile"] = measure_profile(runner, export, spec, args)

@@ -237,7 +237,14 @@ def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
         "rows": _table_counts(database),
         "digest_lines": _digest_lines(database),
         "events_metadata": _events_metadata(records),
+        **({"tables": _checksums(database)} if task.get("checksums") else {}),
     }
+
+
+def _checksums(database: Any) -> dict[str, dict[str, Any]]:
+    from benchmarks.split import asset_table_checksums
+
+    return asset_table_checksums(database.get_engine())
 
 
 def _first_failure(records: list[Any]) -> str | None:

@@ -154,6 +154,11 @@ class Topology:
         for service in self.services:
             service.assert_running()
 
+    def while_running(self, probe: Callable[[], T]) -> T:
+        """`probe()`, after checking that every service still runs (for `wait_for`)."""
+        self.assert_running()
+        return probe()
+
     def log_tails(self, lines: int = 60) -> str:
         return "\n".join(
             f"===== {service.name} ({service.log}) =====\n{service.tail(lines)}"
@@ -364,7 +369,7 @@ def start_services(
     health = [dagster, "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(grpc_port)]
     wait_for(
         "the code server's gRPC health check",
-        lambda: topology.assert_running() or succeeds(health, env, cwd),
+        lambda: topology.while_running(lambda: succeeds(health, env, cwd)),
         timeout=STARTUP_TIMEOUT,
     )
     web = [console_script("dagster-webserver"), "-h", "127.0.0.1", "-p", str(web_port)]
@@ -372,7 +377,7 @@ def start_services(
     topology.start("daemon", [console_script("dagster-daemon"), "run", "-w", workspace])
     info = wait_for(
         "the webserver's /server_info",
-        lambda: topology.assert_running() or http_json(f"{url}/server_info"),
+        lambda: topology.while_running(lambda: http_json(f"{url}/server_info")),
         timeout=STARTUP_TIMEOUT,
     )
     assert info["dagster_version"] == version("dagster")

@@ -109,6 +109,50 @@ def test_the_hourly_stage_launches_the_job_and_a_noop_job_on_postgres_instance_s
     assert hourly["paired_share_s"] == round(ours["wall_s"] - noop["wall_s"], 2)
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_the_split_stage_backfills_in_parallel_runs_with_the_tables_of_one_run(
+    tmp_path: Path, postgres_server: str
+) -> None:
+    """`--only split`: one run over two days, then the same days as an asset backfill split into
+    runs of 12 hours on the production topology, two at a time; the stage hashes both tables."""
+    report_path = tmp_path / "bench.json"
+    command = [
+        sys.executable, "-m", "benchmarks", "--only", "split", "--split-messages", "3000",
+        "--days", "2", "--channels", "3", "--split-hours", "12", "--json", str(report_path),
+        "--workdir", str(tmp_path / "work"),
+    ]  # fmt: skip
+    env = {**os.environ, "SLACK_EVENTS_TEST_POSTGRES_URL": postgres_server}
+    result = subprocess.run(
+        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "(h) 3,000 messages over 2 days" in result.stdout
+    report = json.loads(report_path.read_text())
+    split = report["split"]
+    assert split["single_run"]["status"] == "success", split["single_run"]
+    run = split["split"]
+    assert run["status"] == "success", run
+    # Four ranges of 12 hours for each of the backfill's three phases (raw; candidates and
+    # events; digests and posts), never more than the queue's two at a time (runs this short
+    # may end before the daemon dequeues the next: the topology test checks two at once).
+    assert run["runs"] == 12 and run["hours_per_run"] == 12 and run["most_runs_at_once"] <= 2
+    phases = sorted(tuple(step["assets"]) for step in run["timeline"])
+    assert phases == sorted(
+        [("raw_slack_messages",)] * 4
+        + [("event_candidates", "events")] * 4
+        + [("digest_posts", "digests")] * 4
+    )
+    assert 0 < run["first_run_started_s"] < run["wall_s"] and run["messages_per_s"] > 0
+    assert split["tables_identical"] is True, split
+    assert (
+        split["tables"]["raw_slack_messages"]["rows"] > 0
+        and split["tables"]["digests"]["rows"] == 48
+    )
+    names = {target["name"]: target for target in report["targets"]}
+    assert names["split backfill: the tables of one run"]["pass"] is True
+
+
 def test_the_paired_share_is_the_median_of_each_rounds_difference() -> None:
     """Round by round (ours, then the no-op), not the difference of the two medians: a round
     whose machine was slow for both jobs moves both walls, not the share."""
