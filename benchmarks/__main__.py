@@ -30,6 +30,7 @@ from benchmarks.hourly import measure_hourly
 from benchmarks.split import measure_split
 from benchmarks.synthetic import DEFAULT_START, SyntheticSpec
 from devtools.runs import export_hour_range
+from slack_events_dagster.launch import PLANNED_ONCE_VAR
 from slack_events_dagster.partitions import hour_start, keys_in_range
 
 PROJECT_ROOT = Path(__file__).absolute().parent.parent
@@ -426,11 +427,17 @@ def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str
     `sqlite` (dagster.yaml, make dev), `postgres` (as in production: deploy/dagster.yaml, the
     database settings of deploy/initdb.sql and the image's DAGSTER_EVENT_BATCH_SIZE),
     `postgres-unbatched` (without the batch size), `postgres-synchronous-commit` (without the
-    database settings) and `ephemeral`."""
+    database settings), `postgres-planned-once` (production, planned once per asset as
+    `slack-events backfill` launches a range) and `ephemeral`."""
     results = {}
     instances = ["ephemeral", "sqlite"]
     if pg is not None:
-        instances += ["postgres", "postgres-unbatched", "postgres-synchronous-commit"]
+        instances += [
+            "postgres",
+            "postgres-unbatched",
+            "postgres-synchronous-commit",
+            "postgres-planned-once",
+        ]
     for instance in instances:
         task: dict[str, Any] = {
             "kind": "e2e",
@@ -447,8 +454,10 @@ def measure_empty(runner: Runner, export: Path, pg: Postgres | None) -> dict[str
         if instance.startswith("postgres") and pg is not None:
             storage = pg.create_database(dagster_storage=instance != "postgres-synchronous-commit")
             task["instance_url"] = pg.url_for(storage)
-        if instance in ("postgres", "postgres-synchronous-commit"):
+        if instance in ("postgres", "postgres-synchronous-commit", "postgres-planned-once"):
             task["settings_env"] |= PRODUCTION_DAGSTER_ENV
+        if instance == "postgres-planned-once":
+            task["settings_env"] |= {PLANNED_ONCE_VAR: "true"}
         results[instance] = runner.run(task)
     return results
 
@@ -493,7 +502,7 @@ def measure_history(runner: Runner, pg: Postgres | None, export: Path) -> dict[s
             task["instance_url"] = pg.url_for(pg.create_database(dagster_storage=True))
             task["settings_env"] = _database_env("postgres", pg) | PRODUCTION_DAGSTER_ENV
         if planned_subset:
-            task["settings_env"] |= {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true"}
+            task["settings_env"] |= {PLANNED_ONCE_VAR: "true"}
         print(f"  {hours} hours of {export.name}: {variant} ...", flush=True)
         results[variant] = runner.run(task, env={"PARTITIONS_START": first})
     return results
@@ -705,6 +714,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 {
                     "sqlite": "dagster.yaml (make dev, make demo)",
                     "postgres": "production: deploy/, the image's event batching",
+                    "postgres-planned-once": "production, as `slack-events backfill` launches it",
                 }.get(instance, ""),
             )
     rss = report.get("rss")
