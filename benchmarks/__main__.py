@@ -64,6 +64,7 @@ TARGETS = {
     "openai_rematerialise_calls": 0,
     "history_s": 180.0,  # the real olake export end to end, production instance
     "hourly_share_s": 1.0,  # one busy hour's launch-to-SUCCESS above a no-op job's
+    "split_messages_per_s": 10_000,  # (h): 1,000,000 messages on both cores, production instance
 }
 
 
@@ -644,8 +645,9 @@ def measure_split_backfill(
         single = measure_e2e(runner, export, spec, "postgres", pg, args.split_timeout, True)
         first, last = spec.partition_range()
         split = measure_split(
-            workdir / "split", export, first, last, pg, PARTITIONS_START, args.split_hours,
-            args.split_timeout,
+            workdir=workdir / "split", export=export, first=first, last=last, pg=pg,
+            partitions_start=PARTITIONS_START, hours_per_run=args.split_hours,
+            timeout=args.split_timeout,
         )  # fmt: skip
     finally:
         shutil.rmtree(export, ignore_errors=True)
@@ -750,22 +752,29 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             " messages)",
             hourly["our_share_s"] <= TARGETS["hourly_share_s"],
         )
-    split = (report.get("split") or {}).get("split") or {}
-    if split.get("messages_per_s") is not None:
-        messages = report["split"]["messages_in_export"]
+    split_report = report.get("split") or {}
+    if split_report.get("split"):
+        split, single = split_report["split"], split_report.get("single_run") or {}
+        messages = split_report["messages_in_export"]
+        rate = split.get("messages_per_s")
         add(
             f"{messages:,} messages on both cores (split backfill, production instance)",
-            f">= {TARGETS['e2e_sqlite_messages_per_s']:,}",
-            f"{split['messages_per_s']:,.0f} msg/s ({split['runs']} runs of"
-            f" {split['hours_per_run']} h, {split['most_runs_at_once']} at once)",
-            split.get("status") == "success"
-            and split["messages_per_s"] >= TARGETS["e2e_sqlite_messages_per_s"],
+            f">= {TARGETS['split_messages_per_s']:,}",
+            f"{rate:,.0f} msg/s ({split['runs']} runs of {split['hours_per_run']} h,"
+            f" {split['most_runs_at_once']} at once)"
+            if split.get("status") == "success"
+            else f"backfill {split.get('status')}",
+            split.get("status") == "success" and rate >= TARGETS["split_messages_per_s"],
         )
+        if single.get("status") != "success":
+            compared = f"no one-run tables: one run {single.get('status')}"
+        else:
+            compared = "identical" if split_report.get("tables_identical") else "DIFFERENT"
         add(
             "split backfill: the tables of one run",
             "identical",
-            "identical" if report["split"]["tables_identical"] else "DIFFERENT",
-            report["split"]["tables_identical"],
+            compared,
+            compared == "identical",
         )
     for variant, run in report.get("history", {}).items():
         if run.get("wall_s") is None:

@@ -242,7 +242,7 @@ def run_e2e(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def _checksums(database: Any) -> dict[str, dict[str, Any]]:
-    from benchmarks.split import asset_table_checksums
+    from slack_events_dagster.storage.transfer import asset_table_checksums
 
     return asset_table_checksums(database.get_engine())
 

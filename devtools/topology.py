@@ -126,7 +126,7 @@ class Service:
 
 @dataclass
 class Topology:
-    """The processes of one test; `stop()` is safe to call any number of times."""
+    """The processes of one test or benchmark; `stop()` is safe to call any number of times."""
 
     env: dict[str, str]
     cwd: Path
@@ -291,7 +291,8 @@ def loaded_repository(url: str, location: str) -> str | None:
     loaded = entry["locationOrLoadError"]
     if entry["loadStatus"] != "LOADED" or loaded is None:
         return None
-    assert loaded["__typename"] == "RepositoryLocation", loaded
+    if loaded["__typename"] != "RepositoryLocation":
+        raise StopWaiting(f"code location {location} did not load: {loaded}")
     (repository,) = loaded["repositories"]
     return repository["name"]
 
@@ -308,7 +309,8 @@ def finished_backfill(url: str, backfill_id: str, topology: Topology) -> dict[st
     the backfill failed, or a service exited."""
     topology.assert_running()
     backfill = graphql(url, BACKFILL_QUERY, {"id": backfill_id})["partitionBackfillOrError"]
-    assert backfill["__typename"] == "PartitionBackfill", backfill
+    if backfill["__typename"] != "PartitionBackfill":
+        raise StopWaiting(f"no backfill {backfill_id}: {backfill}")
     runs = backfill["runs"]
     failed = [run for run in runs if run["status"] in {"FAILURE", "CANCELED"}]
     if backfill["status"] in BAD_BACKFILL_STATES or failed:
@@ -347,7 +349,8 @@ def launch_asset_backfill(
             }
         },
     )["launchPartitionBackfill"]
-    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    if launched["__typename"] != "LaunchBackfillSuccess":
+        raise RuntimeError(f"the backfill was not launched: {launched}")
     return str(launched["backfillId"])
 
 
@@ -380,11 +383,41 @@ def start_services(
         lambda: topology.while_running(lambda: http_json(f"{url}/server_info")),
         timeout=STARTUP_TIMEOUT,
     )
-    assert info["dagster_version"] == version("dagster")
+    if info["dagster_version"] != version("dagster"):
+        raise RuntimeError(f"the webserver runs Dagster {info['dagster_version']}")
     repository_name = wait_for(
         f"code location {location} to load in the webserver",
-        lambda: loaded_repository(url, location),
+        lambda: topology.while_running(lambda: loaded_repository(url, location)),
         timeout=STARTUP_TIMEOUT,
     )
-    wait_for("the daemons' heartbeats", lambda: daemons_healthy(url), STARTUP_TIMEOUT, 2)
+    wait_for(
+        "the daemons' heartbeats",
+        lambda: topology.while_running(lambda: daemons_healthy(url)),
+        STARTUP_TIMEOUT,
+        2,
+    )
     return url, {"repositoryName": repository_name, "repositoryLocationName": location}, web_port
+
+
+def run_migrations(env: dict[str, str], cwd: Path, log_dir: Path) -> None:
+    """The compose `migrate` service: `alembic upgrade head` once, before the others start."""
+    migrated = Topology(env=env, cwd=cwd, log_dir=log_dir)
+    alembic = [console_script("alembic"), "-c", str(PROJECT_ROOT / "alembic.ini")]
+    migration = migrated.start("migrate", [*alembic, "upgrade", "head"])
+    try:
+        code = migration.process.wait(timeout=300)
+    finally:
+        migrated.stop()
+    if code != 0:
+        raise RuntimeError(f"alembic upgrade head exited with {code}:\n{migration.tail()}")
+
+
+def most_at_once(spans: Sequence[tuple[float, float]]) -> int:
+    """The most (start, end) spans open at the same moment (an end before a start at the same
+    time): how many runs ran side by side."""
+    moments = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = most = 0
+    for _, step in moments:
+        running += step
+        most = max(most, running)
+    return most

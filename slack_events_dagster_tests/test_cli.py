@@ -258,6 +258,16 @@ def test_an_export_without_day_files_is_one_error_line_and_creates_no_database(
     assert not (tmp_path / "slack_events.db").exists()
 
 
+@pytest.mark.parametrize("command", ["demo", "backfill"])
+def test_an_export_before_partitions_start_is_one_error_line(tmp_path: Path, command: str) -> None:
+    """The bundled export's days all lie before a later partitions.start: nothing to run."""
+    home = local_dagster_home(tmp_path)
+    later = "2026-12-01-00:00"
+    result = run_cli(tmp_path, command, PARTITIONS_START=later, DAGSTER_HOME=str(home))
+    _assert_clean_error(result, "error: The export covers", "outside the partitions", later)
+    assert not (tmp_path / "slack_events.db").exists()
+
+
 def test_doctor_with_an_unusable_sqlite_path_explains_it(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("not a folder")
     path = tmp_path / "a-file" / "slack_events.db"

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, delete, func, select, text
 from sqlalchemy.engine import make_url
 
-from slack_events_dagster.storage.schema import metadata
+from slack_events_dagster.storage.schema import ASSET_TABLES, metadata
 
 BATCH_SIZE = 5_000
 # Parents before children is not needed (no foreign keys), but a stable order keeps logs readable.
@@ -73,6 +73,16 @@ def table_checksum(engine: Engine, table: Table) -> tuple[int, str]:
             digest.update(json.dumps(canonical, sort_keys=True, default=str).encode("utf-8"))
             count += 1
     return count, digest.hexdigest()
+
+
+def asset_table_checksums(engine: Engine) -> dict[str, dict[str, Any]]:
+    """{table: {"rows", "sha256"}} of the four asset tables: equal for two databases that hold
+    the same rows, whatever the backend or the runs that wrote them."""
+    checksums = {}
+    for name, table in ASSET_TABLES.items():
+        rows, sha256 = table_checksum(engine, table)
+        checksums[name] = {"rows": rows, "sha256": sha256}
+    return checksums
 
 
 def _count(engine: Engine, table: Table) -> int:

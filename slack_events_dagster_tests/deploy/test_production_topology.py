@@ -28,11 +28,12 @@ from devtools.topology import (
     LAUNCH_BACKFILL,
     Topology,
     app_environment,
-    console_script,
     finished_backfill,
     graphql,
     launch_asset_backfill,
+    most_at_once,
     postgres_variables,
+    run_migrations,
     start_services,
     wait_for,
 )
@@ -46,8 +47,7 @@ from slack_events_dagster.settings import (
     PartitionSettings,
     load_settings,
 )
-from slack_events_dagster.storage.schema import metadata
-from slack_events_dagster.storage.transfer import table_checksum
+from slack_events_dagster.storage.transfer import asset_table_checksums
 from slack_events_dagster_tests.test_snapshots import TABLES_SNAPSHOT, sample_export_range
 
 # config.yaml's partitions (the sample export's first day onwards), built as definitions.py does
@@ -270,13 +270,8 @@ def _check_schedule(url: str, schedule: dict[str, str]) -> None:
 
 
 def _migrate(env: dict[str, str], app_db: URL, log_dir: Path) -> None:
-    """The one-shot `alembic upgrade head` service."""
-    migrated = Topology(env=env, cwd=PROJECT_ROOT, log_dir=log_dir)
-    migration = migrated.start("migrate", [console_script("alembic"), "upgrade", "head"])
-    try:
-        assert migration.process.wait(timeout=120) == 0, migration.tail()
-    finally:
-        migrated.stop()
+    """The one-shot `alembic upgrade head` service; the app database is then at the head."""
+    run_migrations(env, PROJECT_ROOT, log_dir)
     head = ScriptDirectory.from_config(Config(str(PROJECT_ROOT / "alembic.ini"))).get_current_head()
     engine = create_engine(app_db)
     with engine.connect() as connection:
@@ -386,19 +381,6 @@ def _failure_message(home: Path, run_id: str) -> str:
         )
 
 
-def _most_at_once(spans: list[tuple[float, float]]) -> int:
-    """The most spans open at the same moment."""
-    moments = sorted(
-        [(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans],
-        key=lambda moment: (moment[0], moment[1]),  # an end before a start at the same time
-    )
-    running = most = 0
-    for _, step in moments:
-        running += step
-        most = max(most, running)
-    return most
-
-
 def _run_window(run: dict[str, Any]) -> tuple[datetime, datetime]:
     """The start and end of the hours a run materialised."""
     tags = _tags(run)
@@ -496,7 +478,7 @@ def test_a_backfill_split_into_parallel_runs_gives_the_tables_of_a_single_run(
     assert {_tags(run)["dagster/backfill"] for run in runs} == {backfill_id}
     # Side by side, and never more than the queue allows for one backfill.
     spans = _launched_until_done(home, dagster_db, [run["runId"] for run in runs], monkeypatch)
-    assert _most_at_once(spans) == 2, spans
+    assert most_at_once(spans) == 2, spans
     # Ordered by the look-backs: no run read upstream hours another run was still writing.
     settings = load_settings(environ={CONFIG_ENV_VAR: env[CONFIG_ENV_VAR]})
     digest_lookback = lookback_hours(
@@ -524,8 +506,8 @@ def test_a_backfill_split_into_parallel_runs_gives_the_tables_of_a_single_run(
     assert expected["partition_range"] == [first, last]
     engine = create_engine(app_db)
     try:
-        for name in ASSET_TABLES:
-            rows, checksum = table_checksum(engine, metadata.tables[name])
-            assert {"rows": rows, "sha256": checksum} == expected[name], name
+        stored = asset_table_checksums(engine)
     finally:
         engine.dispose()
+    for name in ASSET_TABLES:
+        assert stored[name] == expected[name], name
