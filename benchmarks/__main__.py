@@ -260,17 +260,14 @@ class Postgres:
         return name
 
     def settings_env(self, name: str) -> dict[str, str]:
-        env = {
+        """The app's database variables for the database `name` on this server."""
+        from devtools.topology import postgres_variables
+
+        return {
             "DATABASE_TYPE": "postgres",
             "DATABASE_AUTO_MIGRATE": "true",
-            "POSTGRES_HOST": self.url.host or "127.0.0.1",
-            "POSTGRES_PORT": str(self.url.port or 5432),
-            "POSTGRES_DATABASE": name,
-            "POSTGRES_USER": self.url.username or "postgres",
+            **postgres_variables(self.url.set(database=name)),
         }
-        if self.url.password:
-            env["POSTGRES_PASSWORD"] = self.url.password
-        return env
 
     def url_for(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
@@ -642,7 +639,9 @@ def measure_split_backfill(
     export = workdir / "export-split"
     generated = _generate(runner, export, spec, "split")
     try:
-        single = measure_e2e(runner, export, spec, "postgres", pg, args.split_timeout, True)
+        single = measure_e2e(
+            runner, export, spec, "postgres", pg, args.split_timeout, checksums=True
+        )
         first, last = spec.partition_range()
         split = measure_split(
             workdir=workdir / "split", export=export, first=first, last=last, pg=pg,

@@ -26,7 +26,7 @@ from devtools.topology import (
     wait_for,
 )
 from slack_events_dagster.assets import ASSET_NAMES
-from slack_events_dagster.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from slack_events_dagster.partitions import run_hours
 from slack_events_dagster.storage.transfer import asset_table_checksums
 
 
@@ -38,12 +38,10 @@ class Server(Protocol):
     def create_database(self, dagster_storage: bool = False) -> str: ...
 
 
-def _hours_label(run: dict[str, Any]) -> str:
-    """`first..last` (or the one hour) a run of the backfill materialised, from its tags."""
-    tags = {tag["key"]: tag["value"] for tag in run["tags"]}
-    if PARTITION_TAG in tags:
-        return tags[PARTITION_TAG]
-    return f"{tags.get(RANGE_START_TAG)}..{tags.get(RANGE_END_TAG)}"
+def _hours_label(run: dict[str, Any]) -> str | None:
+    """The hours a run of the backfill materialised, from its tags: `start/end` (UTC)."""
+    window = run_hours({tag["key"]: tag["value"] for tag in run["tags"]})
+    return None if window is None else f"{window.start:%Y-%m-%d %H:%M}/{window.end:%Y-%m-%d %H:%M}"
 
 
 def measure_split(
@@ -65,7 +63,7 @@ def measure_split(
     topology = Topology(env=env, cwd=workdir, log_dir=workdir / "logs")
     try:
         run_migrations(env, workdir, workdir / "logs")
-        url, _, _ = start_services(topology, env, home, workdir)
+        url, _, _ = start_services(topology)
         launched_at = time.time()
         backfill_id = launch_asset_backfill(
             url, ASSET_NAMES, first, last, "benchmark: split backfill"

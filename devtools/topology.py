@@ -354,11 +354,11 @@ def launch_asset_backfill(
     return str(launched["backfillId"])
 
 
-def start_services(
-    topology: Topology, env: dict[str, str], home: Path, cwd: Path
-) -> tuple[str, dict[str, str], int]:
-    """DAGSTER_HOME as the image has it, then the code server and (once it answers, as a compose
-    healthcheck would) the webserver and daemon. Returns the URL, repository selector and port."""
+def start_services(topology: Topology) -> tuple[str, dict[str, str], int]:
+    """The topology's DAGSTER_HOME (from its environment) as the image has it, then the code
+    server and (once it answers, as a compose healthcheck would) the webserver and daemon.
+    Returns the URL, repository selector and port."""
+    env, cwd, home = topology.env, topology.cwd, Path(topology.env["DAGSTER_HOME"])
     grpc_port, web_port = free_port(), free_port()
     while web_port == grpc_port:
         web_port = free_port()

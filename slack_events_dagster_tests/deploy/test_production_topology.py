@@ -294,7 +294,7 @@ def test_compose_topology_backfills_and_schedules_on_postgres16(
     _migrate(env, app_db, tmp_path / "logs")
     topology = Topology(env=env, cwd=tmp_path, log_dir=tmp_path / "logs")
     try:
-        url, repository, web_port = start_services(topology, env, home, tmp_path)
+        url, repository, web_port = start_services(topology)
         timings["startup"] = time.monotonic() - started_at
 
         # 4. a partition backfill of the job, dequeued and run by the daemon.
@@ -437,7 +437,7 @@ def test_a_backfill_split_into_parallel_runs_gives_the_tables_of_a_single_run(
     _migrate(env, app_db, tmp_path / "logs")
     topology = Topology(env=env, cwd=tmp_path, log_dir=tmp_path / "logs")
     try:
-        url, repository, _ = start_services(topology, env, home, tmp_path)
+        url, repository, _ = start_services(topology)
         backfill_id = launch_asset_backfill(url, ASSET_NAMES, first, last, "multi-run test")
         backfill = wait_for(
             f"multi-run backfill {backfill_id} to complete",
